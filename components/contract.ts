@@ -1,0 +1,127 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Clouds and runtimes; `components/runtimes.ts` says which are built and how each loads. */
+export type Cloud = "aws" | "gcp" | "azure";
+export type Runtime = "sagemaker" | "ecs" | "vertex" | "gke" | "azureml" | "aks";
+export type Size = "small" | "medium" | "large" | "xlarge";
+export type Gpu = "none" | "t4" | "a10g" | "l4" | "a100";
+
+/** The trained model: a local file/folder that the service uploads, or an artifact already in the cloud. */
+export type ModelArtifact =
+    | { readonly kind: "local"; readonly path: string }
+    | { readonly kind: "uri"; readonly uri: string };
+
+/** The serving image: an existing URI, or a Docker build context pushed to a private registry. */
+export type ImageSource =
+    | { readonly kind: "uri"; readonly uri: string }
+    | { readonly kind: "build"; readonly context: string };
+
+/** The one serving contract every runtime honours. */
+export interface ServingContract {
+    readonly port: number;
+    readonly healthRoute: string;
+    readonly predictRoute: string;
+}
+
+export interface ModelServiceArgs {
+    readonly cloud: Cloud;
+    /** @default - the cloud's managed ML runtime (sagemaker, vertex, azureml) */
+    readonly runtime?: Runtime;
+    /** Region (aws, gcp) or location (azure) the service runs in. */
+    readonly region: string;
+    readonly model: {
+        /** Lowercase letters, digits and hyphens; names the service's resources. */
+        readonly name: string;
+        readonly version: string;
+        readonly artifact: ModelArtifact;
+    };
+    readonly image: ImageSource;
+    /** @default - port 8080, /ping, /invocations (what SageMaker requires) */
+    readonly serving?: Partial<ServingContract>;
+    readonly compute?: {
+        /** @default "small" */
+        readonly size?: Size;
+        /** Instance type of the chosen cloud; overrides size. @default - derived from size and gpu */
+        readonly instanceType?: string;
+        /** @default "none" */
+        readonly gpu?: Gpu;
+    };
+    readonly scaling?: {
+        /** @default 1 */
+        readonly minReplicas?: number;
+        /** @default 2 */
+        readonly maxReplicas?: number;
+        /** Requests per minute per replica that autoscaling aims for. @default 600 */
+        readonly targetRequestsPerMinute?: number;
+    };
+    readonly network?: {
+        /** @default false - private and authenticated */
+        readonly public?: boolean;
+        /** Client networks allowed to call the endpoint. @default - none beyond authenticated callers */
+        readonly allowedCidrs?: readonly string[];
+    };
+    /** Plain (non-secret) environment variables for the serving container. @default - none */
+    readonly environment?: Readonly<Record<string, string>>;
+    /** Secret values handed to the container through the cloud's secret store, by name. @default - none */
+    readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** Tags (labels on gcp) on every resource. @default - only the service's standard tags */
+    readonly tags?: Readonly<Record<string, string>>;
+    /** Protect stateful resources from deletion. @default false */
+    readonly protect?: boolean;
+    /** @default 30 */
+    readonly logRetentionDays?: number;
+    /** Root folder for local artifact and build-context paths. @default - the working directory */
+    readonly projectDir?: string;
+}
+
+/** Args after defaults: what every implementation receives. */
+export interface ResolvedServiceArgs {
+    readonly cloud: Cloud;
+    readonly runtime: Runtime;
+    readonly region: string;
+    readonly model: ModelServiceArgs["model"];
+    readonly image: ImageSource;
+    readonly serving: ServingContract;
+    readonly compute: { readonly size: Size; readonly instanceType?: string; readonly gpu: Gpu };
+    readonly scaling: { readonly minReplicas: number; readonly maxReplicas: number; readonly targetRequestsPerMinute: number };
+    readonly network: { readonly public: boolean; readonly allowedCidrs: readonly string[] };
+    readonly environment: Readonly<Record<string, string>>;
+    readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly tags: Readonly<Record<string, string>>;
+    readonly protect: boolean;
+    readonly logRetentionDays: number;
+    readonly projectDir: string;
+}
+
+/** How a client calls the endpoint. */
+export interface InvokeInfo {
+    /** aws-sigv4 | gcp-oauth | azure-key | none */
+    readonly auth: string;
+    /** Whether the endpoint is reachable from the internet, or only from inside the private network. */
+    readonly reachability: "internet" | "private-network";
+    /** A command that calls the endpoint with a JSON body in request.json. */
+    readonly example: string;
+    /** Anything else the caller must know, in one sentence. */
+    readonly note: string;
+}
+
+/** What every implementation provides; ModelService re-exports these as its outputs. */
+export interface ServiceOutputs {
+    readonly endpointUrl: pulumi.Output<string>;
+    readonly invoke: pulumi.Output<InvokeInfo>;
+    readonly artifactUri: pulumi.Output<string>;
+    readonly imageUri: pulumi.Output<string>;
+}
+
+/** An implementation: a ComponentResource with the shared outputs and its cloud-specific children. */
+export interface ServiceImplementation extends ServiceOutputs {
+    /** Cloud-specific children by role (bucket, role, endpoint, ...): the escape hatch. */
+    readonly children: Readonly<Record<string, pulumi.Resource>>;
+}
+
+/** A runtime module exports one factory of this shape; the registry loads it on demand. */
+export type ImplementationFactory = (
+    name: string,
+    args: ResolvedServiceArgs,
+    opts: pulumi.ComponentResourceOptions,
+) => ServiceImplementation;

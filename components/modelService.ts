@@ -1,0 +1,61 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Cloud, InvokeInfo, ModelServiceArgs, Runtime, ServiceImplementation } from "./contract";
+import { RUNTIMES } from "./runtimes";
+import { validateServiceArgs, type Problem } from "./validate";
+
+/** Thrown before any resource is registered when args are invalid; lists every problem. */
+export class ServiceArgsError extends pulumi.RunError {
+    constructor(readonly problems: readonly Problem[], describe: (p: Problem) => string = describeProblem) {
+        super(`${problems.length} problem(s) with the service's settings:\n${problems.map((p) => `  - ${describe(p)}`).join("\n")}`);
+        this.name = "ServiceArgsError";
+    }
+}
+
+function describeProblem(p: Problem): string {
+    return `${p.field} = ${JSON.stringify(p.value)}: ${p.message}. Fix: ${p.fix}.`;
+}
+
+/**
+ * A trained model served as an authenticated, autoscaled HTTPS endpoint on the cloud and runtime the
+ * args choose. Only the chosen runtime's module (and so its cloud's SDK) is loaded.
+ */
+export class ModelService extends pulumi.ComponentResource {
+    readonly cloud: pulumi.Output<Cloud>;
+    readonly runtime: pulumi.Output<Runtime>;
+    readonly region: pulumi.Output<string>;
+    readonly endpointUrl: pulumi.Output<string>;
+    readonly invoke: pulumi.Output<InvokeInfo>;
+    readonly artifactUri: pulumi.Output<string>;
+    readonly imageUri: pulumi.Output<string>;
+    /** The cloud-specific implementation and its children (bucket, role, endpoint, ...): the escape hatch. */
+    readonly raw: Promise<ServiceImplementation>;
+
+    constructor(name: string, args: ModelServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Validate before registering this component, so invalid args leave nothing behind.
+        const { resolved, problems } = validateServiceArgs(args);
+        if (!resolved) throw new ServiceArgsError(problems);
+        super("model-service:index:ModelService", name, {}, opts);
+
+        const load = RUNTIMES[resolved.runtime].load;
+        if (!load) throw new ServiceArgsError([{ field: "runtime", value: resolved.runtime, message: "is not built yet", fix: "choose a built runtime" }]);
+        this.raw = load().then((create) => create(`${name}-${resolved.runtime}`, resolved, { parent: this }));
+
+        this.cloud = pulumi.output(resolved.cloud);
+        this.runtime = pulumi.output(resolved.runtime);
+        this.region = pulumi.output(resolved.region);
+        const impl = pulumi.output(this.raw.then((r) => ({ endpointUrl: r.endpointUrl, invoke: r.invoke, artifactUri: r.artifactUri, imageUri: r.imageUri })));
+        this.endpointUrl = impl.endpointUrl;
+        this.invoke = impl.invoke;
+        this.artifactUri = impl.artifactUri;
+        this.imageUri = impl.imageUri;
+        this.registerOutputs({
+            cloud: this.cloud,
+            runtime: this.runtime,
+            region: this.region,
+            endpointUrl: this.endpointUrl,
+            invoke: this.invoke,
+            artifactUri: this.artifactUri,
+            imageUri: this.imageUri,
+        });
+    }
+}

@@ -1,0 +1,50 @@
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { ResolvedServiceArgs } from "./contract";
+
+/** Tags every resource carries, whichever cloud: who made it, for which model and stack. */
+export function standardTags(args: ResolvedServiceArgs): Record<string, string> {
+    return {
+        "managed-by": "pulumi",
+        "model-service": args.model.name,
+        "model-version": args.model.version,
+        stack: pulumi.getStack(),
+        ...args.tags,
+    };
+}
+
+/** A cloud resource name from parts: lowercase, hyphenated, at most `max` characters. */
+export function resourceName(parts: readonly string[], max: number): string {
+    const joined = parts.join("-").toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+    if (joined.length <= max) return joined;
+    const hash = crypto.createHash("sha256").update(joined).digest("hex").slice(0, 6);
+    return `${joined.slice(0, max - 7).replace(/-$/, "")}-${hash}`;
+}
+
+/** Every file under a folder (or the file itself), as paths relative to `root`, sorted for stable plans. */
+export function listFiles(root: string): string[] {
+    if (!fs.statSync(root).isDirectory()) return [path.basename(root)];
+    const out: string[] = [];
+    const walk = (dir: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) walk(full);
+            else if (entry.isFile()) out.push(path.relative(root, full).split(path.sep).join("/"));
+        }
+    };
+    walk(root);
+    return out.sort();
+}
+
+/** A short content hash of a file or folder: image tags and object names change only when content does. */
+export function contentHash(root: string): string {
+    const hash = crypto.createHash("sha256");
+    const base = fs.statSync(root).isDirectory() ? root : path.dirname(root);
+    for (const file of listFiles(root)) {
+        hash.update(file);
+        hash.update(fs.readFileSync(path.join(base, file)));
+    }
+    return hash.digest("hex").slice(0, 12);
+}

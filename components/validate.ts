@@ -1,0 +1,220 @@
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import type { Cloud, Gpu, ModelServiceArgs, ResolvedServiceArgs, Runtime, Size } from "./contract";
+import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS } from "./runtimes";
+import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
+import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
+
+/** One thing wrong with the args: where, the bad value, what is wrong, and how to fix it. */
+export interface Problem {
+    /** Path in ModelServiceArgs, e.g. "scaling.minReplicas". */
+    readonly field: string;
+    readonly value: unknown;
+    readonly message: string;
+    readonly fix: string;
+}
+
+export const GPUS: readonly Gpu[] = ["none", "t4", "a10g", "l4", "a100"];
+const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const ARTIFACT_URI: Readonly<Record<Cloud, { pattern: RegExp; example: string }>> = {
+    aws: { pattern: /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, example: "s3://my-bucket/models/iris/1/model.tar.gz" },
+    gcp: { pattern: /^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/.*)?$/, example: "gs://my-bucket/models/iris/1/" },
+    azure: { pattern: /^https:\/\/[a-z0-9]{3,24}\.blob\.core\.windows\.net\/.+$/, example: "https://myaccount.blob.core.windows.net/models/iris/1/" },
+};
+const REGION: Readonly<Record<Cloud, { pattern: RegExp; example: string }>> = {
+    aws: { pattern: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, example: "us-east-1" },
+    gcp: { pattern: /^[a-z]+-[a-z]+\d$/, example: "us-central1" },
+    azure: { pattern: /^[a-z][a-z0-9]+$/, example: "eastus" },
+};
+const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([a-z0-9][a-z0-9._/-]*)(:[\w.-]+|@sha256:[a-f0-9]{64})$/;
+
+/** Parses an ECR image URI into the parts an IAM policy needs. */
+export function parseEcrImage(uri: string): { account: string; region: string; repository: string; partition: string } | undefined {
+    const m = ECR_IMAGE.exec(uri);
+    if (!m) return undefined;
+    return { account: m[1]!, region: m[2]!, repository: m[4]!, partition: m[3] ? "aws-cn" : "aws" };
+}
+
+export function isCidr(value: string): boolean {
+    const [address, prefix, ...rest] = value.split("/");
+    if (rest.length > 0 || address === undefined || prefix === undefined || !/^\d{1,3}$/.test(prefix)) return false;
+    const family = net.isIP(address);
+    const bits = Number(prefix);
+    return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
+}
+
+function isOpenToAll(cidr: string): boolean {
+    return /^0\.0\.0\.0\/0$|^::\/0$/.test(cidr);
+}
+
+/**
+ * Checks args and fills in defaults. Pure apart from reading the file system for local paths.
+ * Returns every problem at once, never just the first.
+ */
+export function validateServiceArgs(args: ModelServiceArgs): { resolved?: ResolvedServiceArgs; problems: Problem[] } {
+    const problems: Problem[] = [];
+    const problem = (field: string, value: unknown, message: string, fix: string) => problems.push({ field, value, message, fix });
+    const projectDir = args.projectDir ?? process.cwd();
+
+    const cloud = String(args.cloud);
+    if (!isCloud(cloud)) {
+        problem("cloud", cloud, "is not a cloud this project deploys to", `use one of ${CLOUDS.join(", ")}`);
+        return { problems };
+    }
+    let runtime: Runtime;
+    if (args.runtime === undefined) {
+        runtime = defaultRuntime(cloud);
+    } else if (!isRuntime(String(args.runtime))) {
+        problem("runtime", args.runtime, "is not a known runtime", `use one of ${runtimesOf(cloud).join(", ")} on ${cloud}, or leave it empty for ${defaultRuntime(cloud)}`);
+        return { problems };
+    } else {
+        runtime = args.runtime;
+    }
+    const entry = RUNTIMES[runtime];
+    if (!REGION[cloud].pattern.test(args.region ?? "")) {
+        problem("region", args.region, `is not a ${cloud} region`, `set it to a region such as ${REGION[cloud].example}`);
+    }
+    if (entry.cloud !== cloud) {
+        problem("runtime", runtime, `runs on ${entry.cloud}, not on ${cloud}`, `use one of ${runtimesOf(cloud).join(", ")} on ${cloud}, or set cloud to ${entry.cloud}`);
+    } else if (!entry.load) {
+        problem("runtime", runtime, `is not built yet (${entry.plannedIn ?? "planned"})`, `use ${runtimesOf(cloud).filter((r) => RUNTIMES[r].load).join(", ") || "another cloud's runtime"} for now`);
+    }
+
+    if (!/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/.test(args.model.name)) {
+        problem("model.name", args.model.name, "must be 2-40 lowercase letters, digits or hyphens, starting with a letter", "rename it, e.g. iris-classifier");
+    }
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(args.model.version)) {
+        problem("model.version", args.model.version, "must be 1-63 letters, digits, dots, underscores or hyphens", 'use a label such as "1" or "2024-06-01"');
+    }
+    const artifact = args.model.artifact;
+    if (artifact.kind === "local") {
+        const full = path.resolve(projectDir, artifact.path);
+        if (!fs.existsSync(full)) {
+            problem("model.artifact", artifact.path, `does not exist (looked for ${full})`, "point it at your model file or folder, relative to the project, or give an existing URI");
+        } else if (fs.statSync(full).isDirectory() && fs.readdirSync(full).length === 0) {
+            problem("model.artifact", artifact.path, "is an empty folder", "put the trained model's files in it");
+        }
+    } else if (!ARTIFACT_URI[cloud].pattern.test(artifact.uri)) {
+        problem("model.artifact", artifact.uri, `is not a ${cloud} artifact URI`, `use a URI like ${ARTIFACT_URI[cloud].example}, or a local path to upload`);
+    }
+
+    const image = args.image;
+    if (image.kind === "build") {
+        const dockerfile = path.resolve(projectDir, image.context, "Dockerfile");
+        if (!fs.existsSync(dockerfile)) {
+            problem("image.context", image.context, `has no Dockerfile (looked for ${dockerfile})`, "point it at the folder that holds your server's Dockerfile, or give an existing image URI");
+        }
+    } else if (!/^[a-z0-9.-]+(:\d+)?\/[^\s]+$/.test(image.uri) && !/^[a-z0-9][a-z0-9._/-]*(:[\w.-]+)?$/.test(image.uri)) {
+        problem("image.uri", image.uri, "is not an image reference", "use REGISTRY/REPOSITORY:TAG or @sha256:DIGEST");
+    } else if (runtime === "sagemaker" && !parseEcrImage(image.uri)) {
+        problem("image.uri", image.uri, "is not an Amazon ECR image with a tag or digest; SageMaker pulls only from ECR", "push the image to ECR and use ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG, or set imageBuildContext");
+    }
+
+    const serving = {
+        port: args.serving?.port ?? entry.fixedContract?.port ?? 8080,
+        healthRoute: args.serving?.healthRoute ?? entry.fixedContract?.healthRoute ?? "/ping",
+        predictRoute: args.serving?.predictRoute ?? entry.fixedContract?.predictRoute ?? "/invocations",
+    };
+    if (!Number.isInteger(serving.port) || serving.port < 1 || serving.port > 65535) {
+        problem("serving.port", serving.port, "is not a TCP port", "use a whole number from 1 to 65535");
+    }
+    for (const route of ["healthRoute", "predictRoute"] as const) {
+        if (!/^\/[A-Za-z0-9._~/-]*$/.test(serving[route])) {
+            problem(`serving.${route}`, serving[route], "is not a URL path", "start it with / and use only URL path characters, e.g. /predict");
+        }
+    }
+    if (entry.fixedContract && entry.cloud === cloud) {
+        for (const key of ["port", "healthRoute", "predictRoute"] as const) {
+            if (serving[key] !== entry.fixedContract[key]) {
+                problem(`serving.${key}`, serving[key], `cannot be honoured by ${runtime}, which always uses ${entry.fixedContract[key]}`, `set it to ${entry.fixedContract[key]} (or remove it), or choose a container runtime (${runtimesOf(cloud).filter((r) => !RUNTIMES[r].fixedContract).join(", ")})`);
+            }
+        }
+    }
+
+    const size = args.compute?.size ?? "small";
+    if (!Object.prototype.hasOwnProperty.call(SIZES, size)) {
+        problem("compute.size", size, "is not a portable size", `use one of ${Object.keys(SIZES).join(", ")}`);
+    }
+    const gpu = args.compute?.gpu ?? "none";
+    if (!GPUS.includes(gpu)) problem("compute.gpu", gpu, "is not a supported accelerator", `use one of ${GPUS.join(", ")}`);
+    const instanceType = args.compute?.instanceType || undefined;
+    if (instanceType !== undefined) {
+        const owner = cloudOfInstanceType(instanceType);
+        if (owner !== cloud) {
+            problem("compute.instanceType", instanceType, owner ? `is a ${owner} instance type, not a ${cloud} one` : `is not a ${cloud} instance type`, `use a ${cloud} type such as ${INSTANCE_TYPE_SHAPES[cloud].example}, or remove it to derive one from size`);
+        } else if (!entry.takesInstanceType) {
+            problem("compute.instanceType", instanceType, `is not used by ${runtime}, which sizes replicas from size`, "remove it and set size instead");
+        }
+    }
+
+    const minReplicas = args.scaling?.minReplicas ?? 1;
+    const maxReplicas = args.scaling?.maxReplicas ?? Math.max(2, minReplicas);
+    const targetRequestsPerMinute = args.scaling?.targetRequestsPerMinute ?? 600;
+    const floor = runtime === "sagemaker" ? 1 : 0;
+    if (!Number.isInteger(minReplicas) || minReplicas < floor) {
+        problem("scaling.minReplicas", minReplicas, `must be a whole number of at least ${floor} on ${runtime}`, `set it to ${floor} or more`);
+    }
+    if (!Number.isInteger(maxReplicas) || maxReplicas < 1) {
+        problem("scaling.maxReplicas", maxReplicas, "must be a whole number of at least 1", "set it to 1 or more");
+    }
+    if (minReplicas > maxReplicas) {
+        problem("scaling.minReplicas", minReplicas, `is greater than maxReplicas (${maxReplicas})`, `lower minReplicas to ${maxReplicas} or less, or raise maxReplicas to ${minReplicas} or more`);
+    }
+    if (!Number.isInteger(targetRequestsPerMinute) || targetRequestsPerMinute < 1) {
+        problem("scaling.targetRequestsPerMinute", targetRequestsPerMinute, "must be a positive whole number", "set the requests per minute one replica should handle, e.g. 600");
+    }
+
+    const allowedCidrs = args.network?.allowedCidrs ?? [];
+    allowedCidrs.forEach((cidr, i) => {
+        if (!isCidr(cidr)) problem(`network.allowedCidrs[${i}]`, cidr, "is not a CIDR block", "write it as ADDRESS/PREFIX, e.g. 10.0.0.0/16");
+        else if (isOpenToAll(cidr)) problem(`network.allowedCidrs[${i}]`, cidr, "opens the endpoint to every address", "list your clients' networks instead; public endpoints still require authentication");
+    });
+
+    const logRetentionDays = args.logRetentionDays ?? 30;
+    if (cloud === "aws" && !CLOUDWATCH_RETENTION_DAYS.includes(logRetentionDays)) {
+        const nearest = CLOUDWATCH_RETENTION_DAYS.find((d) => d >= logRetentionDays) ?? 3653;
+        problem("logRetentionDays", logRetentionDays, "is not a retention CloudWatch Logs offers", `use one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")} (nearest: ${nearest})`);
+    }
+
+    const tags = args.tags ?? {};
+    for (const [key, value] of Object.entries(tags)) {
+        if (!/^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$/.test(key) || /^(aws|gcp|azure|microsoft|google):/i.test(key)) {
+            problem("tags", key, "is not a usable tag key on every cloud", "use 1-63 letters, digits or _.-:/=+@, starting with a letter and without a cloud's reserved prefix");
+        }
+        if (value.length > 63 || !/^[A-Za-z0-9_.:/=+@ -]*$/.test(value)) {
+            problem("tags", `${key}=${value}`, "has a value that not every cloud accepts", "use at most 63 letters, digits, spaces or _.-:/=+@");
+        }
+    }
+    for (const [key, value] of Object.entries(args.environment ?? {})) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) problem("environment", key, "is not an environment variable name", "use letters, digits and underscores, not starting with a digit");
+        else if (isSecretKeyName(key) || findSecretInValue(value)) problem("environment", key, "holds a secret in plain environment", "move it to secrets, which the cloud's secret store hands to the container");
+    }
+    for (const name of Object.keys(args.secrets ?? {})) {
+        if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name)) {
+            problem("secrets", name, "is not a usable secret name", "use letters, digits and underscores, starting with a letter");
+        }
+    }
+
+    if (problems.length > 0) return { problems };
+    return {
+        problems,
+        resolved: {
+            cloud,
+            runtime,
+            region: args.region,
+            model: args.model,
+            image,
+            serving,
+            compute: { size: size as Size, instanceType, gpu },
+            scaling: { minReplicas, maxReplicas, targetRequestsPerMinute },
+            network: { public: args.network?.public ?? false, allowedCidrs },
+            environment: args.environment ?? {},
+            secrets: args.secrets ?? {},
+            tags,
+            protect: args.protect ?? false,
+            logRetentionDays,
+            projectDir,
+        },
+    };
+}

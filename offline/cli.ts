@@ -1,0 +1,60 @@
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { POLICIES } from "../policies/rules";
+import { exitCodeOf, plan } from "./engine";
+import { renderPlan } from "./render";
+
+const USAGE = `Usage: npm run plan -- --stack <name> [--config key=value]... [--secret key=value]... [--json]
+
+Runs the program offline under Pulumi's mock runtime with Pulumi.<name>.yaml, evaluates the policy pack,
+and prints the resources it would create. Exit codes: 0 valid, 1 mandatory policy violations, 2 invalid
+config or program error.`;
+
+async function main(): Promise<number> {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            options: {
+                stack: { type: "string", short: "s" },
+                config: { type: "string", short: "c", multiple: true },
+                secret: { type: "string", multiple: true },
+                json: { type: "boolean" },
+                help: { type: "boolean", short: "h" },
+            },
+            strict: true,
+        });
+    } catch (err) {
+        process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+        return 2;
+    }
+    const { values } = parsed;
+    if (values.help) {
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+    }
+    if (!values.stack) {
+        process.stderr.write(`--stack is required.\n\n${USAGE}\n`);
+        return 2;
+    }
+    const doc = await plan({
+        stack: values.stack,
+        projectDir: path.resolve(__dirname, ".."),
+        config: values.config ?? [],
+        secretConfig: values.secret ?? [],
+        policies: POLICIES,
+    });
+    const code = exitCodeOf(doc);
+    if (values.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    else (code === 2 ? process.stderr : process.stdout).write(`${renderPlan(doc)}\n`);
+    return code;
+}
+
+main().then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (err: unknown) => {
+        process.stderr.write(`offline plan failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        process.exitCode = 2;
+    },
+);

@@ -1,0 +1,115 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { Policies } from "@pulumi/policy";
+import { evaluatePolicies, type Violation } from "./evaluatePolicies";
+import { RealisticMocks } from "./mocks";
+import { Recorder, unwire, type RecordedResource } from "./recorder";
+import { loadStackConfig, StackFileError } from "./stackConfig";
+
+export interface PlanOptions {
+    readonly stack: string;
+    readonly projectDir: string;
+    readonly config?: readonly string[];
+    readonly secretConfig?: readonly string[];
+    /** Program entry point, relative to projectDir. @default "index.ts" */
+    readonly program?: string;
+    readonly policies?: Policies;
+}
+
+export interface PlanDocument {
+    readonly project: string;
+    readonly stack: string;
+    /** Config the program saw; secret values are shown as [secret]. */
+    readonly config: Record<string, string>;
+    readonly resources: RecordedResource[];
+    readonly outputs: Record<string, unknown>;
+    readonly violations: Violation[];
+    /** Problems that stopped the program (invalid config, program errors). */
+    readonly errors: string[];
+    /** Cloud SDK modules the program loaded: evidence that only the chosen cloud is loaded. */
+    readonly sdkModules: string[];
+}
+
+export type ExitCode = 0 | 1 | 2;
+
+export function exitCodeOf(doc: PlanDocument): ExitCode {
+    if (doc.errors.length > 0) return 2;
+    return doc.violations.some((v) => v.level === "mandatory") ? 1 : 0;
+}
+
+const SDK_MODULE = /node_modules[\\/](@pulumi[\\/](?:aws|gcp|azure-native|kubernetes|docker|docker-build|random))[\\/](.*?)(?:[\\/]index)?\.js$/;
+
+/** Cloud SDK modules now loaded in this process, as package/submodule paths. */
+export function loadedSdkModules(): string[] {
+    const modules = new Set<string>();
+    for (const file of Object.keys(require.cache)) {
+        const m = SDK_MODULE.exec(file);
+        if (m) modules.add(`${m[1]!.replace(/\\/g, "/")}/${m[2]!.replace(/\\/g, "/")}`.replace(/\/index$/, ""));
+    }
+    return [...modules].sort();
+}
+
+/**
+ * Runs the program under Pulumi's mock runtime with the stack's config and records what it would
+ * register. One plan per process: the runtime's settings are global.
+ */
+export async function plan(options: PlanOptions): Promise<PlanDocument> {
+    const errors: string[] = [];
+    let loaded;
+    try {
+        loaded = loadStackConfig(options.projectDir, options.stack, options.config, options.secretConfig);
+    } catch (err) {
+        if (err instanceof StackFileError) return emptyDocument(path.basename(options.projectDir), options.stack, [err.message]);
+        throw err;
+    }
+    const region = loaded.values["aws:region"] ?? "us-east-1";
+    await pulumi.runtime.setMocks(new RealisticMocks(region, options.stack), loaded.project, options.stack, true);
+    pulumi.runtime.setAllConfig(loaded.values, loaded.secretKeys);
+    const recorder = new Recorder();
+    recorder.attach();
+
+    // Left installed: the runtime re-raises a program's error after the stack settles, and one plan owns its process.
+    const onRejection = (reason: unknown) => {
+        const message = describeError(reason);
+        if (!errors.some((e) => e.split("\n")[0] === message.split("\n")[0])) errors.push(message);
+    };
+    process.on("unhandledRejection", onRejection);
+    process.on("uncaughtException", onRejection);
+    let stackOutputs: Record<string, unknown> = {};
+    try {
+        const program = path.resolve(options.projectDir, options.program ?? "index.ts");
+        const exported = await pulumi.runtime.runInPulumiStack(async () => require(program));
+        stackOutputs = await resolveOutputs(exported ?? {});
+    } catch (err) {
+        onRejection(err);
+    }
+
+    const secretSet = new Set(loaded.secretKeys);
+    const resources = recorder.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+    const violations = errors.length === 0 && options.policies ? await evaluatePolicies(options.policies, resources) : [];
+    return {
+        project: loaded.project,
+        stack: options.stack,
+        config: Object.fromEntries(Object.entries(loaded.values).sort().map(([k, v]) => [k, secretSet.has(k) ? "[secret]" : v])),
+        resources: errors.length === 0 ? resources : [],
+        outputs: stackOutputs,
+        violations,
+        errors,
+        sdkModules: loadedSdkModules(),
+    };
+}
+
+async function resolveOutputs(exported: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const resolved = await new Promise<Record<string, unknown>>((resolve) => pulumi.output(exported).apply((v) => resolve(v as Record<string, unknown>)));
+    return unwire(JSON.parse(JSON.stringify(resolved)), "", []) as Record<string, unknown>;
+}
+
+function describeError(err: unknown): string {
+    if (err instanceof pulumi.RunError) return err.message;
+    if (err instanceof Error) return `${err.name}: ${err.message}${err.stack ? `\n${err.stack.split("\n").slice(1, 6).join("\n")}` : ""}`;
+    return String(err);
+}
+
+function emptyDocument(project: string, stack: string, errors: string[]): PlanDocument {
+    return { project, stack, config: {}, resources: [], outputs: {}, violations: [], errors, sdkModules: loadedSdkModules() };
+}

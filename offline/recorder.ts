@@ -1,0 +1,124 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** Pulumi's wire signatures (sdk/nodejs/runtime/rpc.ts): how secrets, assets and references travel. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SIG = {
+    secret: "1b47061264138c4ac30d75fd1eb44270",
+    asset: "c44067f5952c0a294b673a41bacd8c17",
+    archive: "0def7320c3a5731c473e5ecbe6d01bc7",
+    resource: "5cf8f73096256a8f31e491e813e4eb8e",
+    output: "d0e6a833031e9bbcd3f4e8bde6ca49a4",
+};
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const UNKNOWN_MARK = "<unknown>";
+
+export interface RecordedOptions {
+    readonly protect: boolean;
+    readonly dependsOn: string[];
+    readonly deleteBeforeReplace: boolean;
+    readonly retainOnDelete: boolean;
+    readonly ignoreChanges: string[];
+    readonly provider?: string;
+}
+
+export interface RecordedResource {
+    urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly parent?: string;
+    readonly custom: boolean;
+    id?: string;
+    readonly inputs: Record<string, unknown>;
+    /** Input paths whose values are marked secret (and so encrypted in state). */
+    readonly secretInputs: string[];
+    readonly propertyDependencies: Record<string, string[]>;
+    readonly options: RecordedOptions;
+    outputs: Record<string, unknown>;
+    secretOutputs: string[];
+}
+
+/** Turns the wire form into plain values, noting the path of every secret on the way. */
+export function unwire(value: unknown, at: string, secrets: string[]): unknown {
+    if (value === UNKNOWN) return UNKNOWN_MARK;
+    if (Array.isArray(value)) return value.map((v, i) => unwire(v, `${at}[${i}]`, secrets));
+    if (value === null || typeof value !== "object") return value;
+    const obj = value as Record<string, unknown>;
+    switch (obj[SIG_KEY]) {
+        case SIG.secret:
+            secrets.push(at);
+            return unwire(obj.value, at, []);
+        case SIG.asset:
+            return { asset: obj.path ?? obj.uri ?? "<text>" };
+        case SIG.archive:
+            return { archive: obj.path ?? obj.uri ?? "<assets>" };
+        case SIG.resource:
+            return { resource: obj.urn };
+        case SIG.output:
+            if (obj.secret) secrets.push(at);
+            return "value" in obj ? unwire(obj.value, at, []) : UNKNOWN_MARK;
+    }
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwire(v, at ? `${at}.${k}` : k, secrets)]));
+}
+
+interface WireStruct {
+    toJavaScript(): Record<string, unknown>;
+}
+
+/** Records every registration the program makes, exactly as the engine would receive it. */
+export class Recorder {
+    readonly resources: RecordedResource[] = [];
+    private readonly byUrn = new Map<string, RecordedResource>();
+
+    /** Wraps the mock monitor installed by setMocks; call once, right after setMocks. */
+    attach(): void {
+        const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, (req: any, cb: (err: unknown, res: any) => void) => unknown>;
+        const register = monitor.registerResource!.bind(monitor);
+        const registerOutputs = monitor.registerResourceOutputs!.bind(monitor);
+        monitor.registerResource = (req, callback) => {
+            const secretInputs: string[] = [];
+            const propertyDependencies: Record<string, string[]> = {};
+            req.getPropertydependenciesMap().forEach((deps: { getUrnsList(): string[] }, key: string) => {
+                propertyDependencies[key] = deps.getUrnsList();
+            });
+            const record: RecordedResource = {
+                urn: "",
+                type: req.getType(),
+                name: req.getName(),
+                parent: req.getParent() || undefined,
+                custom: req.getCustom(),
+                inputs: unwire((req.getObject() as WireStruct | undefined)?.toJavaScript() ?? {}, "", secretInputs) as Record<string, unknown>,
+                secretInputs,
+                propertyDependencies,
+                options: {
+                    protect: Boolean(req.getProtect()),
+                    dependsOn: req.getDependenciesList(),
+                    deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
+                    retainOnDelete: Boolean(req.getRetainondelete()),
+                    ignoreChanges: req.getIgnorechangesList(),
+                    provider: req.getProvider() || undefined,
+                },
+                outputs: {},
+                secretOutputs: [],
+            };
+            return register(req, (err, response) => {
+                if (!err && response) {
+                    record.urn = response.getUrn();
+                    record.id = response.getId() || undefined;
+                    record.outputs = unwire((response.getObject() as WireStruct | undefined)?.toJavaScript() ?? {}, "", record.secretOutputs) as Record<string, unknown>;
+                    this.resources.push(record);
+                    this.byUrn.set(record.urn, record);
+                }
+                callback(err, response);
+            });
+        };
+        monitor.registerResourceOutputs = (req, callback) => {
+            const record = this.byUrn.get(req.getUrn());
+            if (record) {
+                const secrets: string[] = [];
+                record.outputs = unwire((req.getOutputs() as WireStruct | undefined)?.toJavaScript() ?? {}, "", secrets) as Record<string, unknown>;
+                record.secretOutputs = secrets;
+            }
+            return registerOutputs(req, callback);
+        };
+    }
+}

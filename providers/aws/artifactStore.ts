@@ -1,0 +1,100 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { Bucket } from "@pulumi/aws/s3/bucket";
+import { BucketObjectv2 } from "@pulumi/aws/s3/bucketObjectv2";
+import { BucketOwnershipControls } from "@pulumi/aws/s3/bucketOwnershipControls";
+import { BucketPolicy } from "@pulumi/aws/s3/bucketPolicy";
+import { BucketPublicAccessBlock } from "@pulumi/aws/s3/bucketPublicAccessBlock";
+import { BucketServerSideEncryptionConfiguration } from "@pulumi/aws/s3/bucketServerSideEncryptionConfiguration";
+import { BucketVersioning } from "@pulumi/aws/s3/bucketVersioning";
+import type { ResolvedServiceArgs } from "../../components/contract";
+import { listFiles } from "../../components/naming";
+
+/** Where the model lives in S3, and how SageMaker should read it. */
+export interface ModelArtifactLocation {
+    /** Bucket ARN and object-key prefix the serving role may read. */
+    readonly bucketArn: pulumi.Output<string>;
+    readonly prefix: string;
+    /** s3:// URI of the artifact: the .tar.gz object, or the prefix of uncompressed files. */
+    readonly uri: pulumi.Output<string>;
+    readonly compressed: boolean;
+    /** Created only when the artifact is uploaded from a local path. */
+    readonly bucket?: Bucket;
+    readonly uploads: readonly pulumi.Resource[];
+}
+
+/**
+ * A private, encrypted, versioned bucket that only TLS clients can reach, with the model uploaded
+ * under models/<name>/<version>/; or, for an existing s3:// URI, just the location of that artifact.
+ */
+export function createArtifactStore(name: string, args: ResolvedServiceArgs, opts: pulumi.CustomResourceOptions): ModelArtifactLocation {
+    const artifact = args.model.artifact;
+    if (artifact.kind === "uri") {
+        const [, bucketName = "", key = ""] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(artifact.uri) ?? [];
+        const compressed = key.endsWith(".tar.gz");
+        return {
+            bucketArn: pulumi.output(`arn:aws:s3:::${bucketName}`),
+            prefix: compressed ? key : key.replace(/\/?$/, "/"),
+            uri: pulumi.output(artifact.uri),
+            compressed,
+            uploads: [],
+        };
+    }
+
+    const stateful = { ...opts, protect: args.protect };
+    const bucket = new Bucket(`${name}-artifacts`, { forceDestroy: !args.protect }, stateful);
+    const access = new BucketPublicAccessBlock(
+        `${name}-artifacts-public-access`,
+        { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+        opts,
+    );
+    new BucketOwnershipControls(`${name}-artifacts-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
+    const encryption = new BucketServerSideEncryptionConfiguration(
+        `${name}-artifacts-encryption`,
+        { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }] },
+        opts,
+    );
+    new BucketVersioning(`${name}-artifacts-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts);
+    new BucketPolicy(
+        `${name}-artifacts-tls-only`,
+        {
+            bucket: bucket.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "DenyInsecureTransport",
+                        Effect: "Deny",
+                        Principal: "*",
+                        Action: "s3:*",
+                        Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+                        Condition: { Bool: { "aws:SecureTransport": "false" } },
+                    },
+                ],
+            }),
+        },
+        { ...opts, dependsOn: [access] },
+    );
+
+    const source = path.resolve(args.projectDir, artifact.path);
+    const prefix = `models/${args.model.name}/${args.model.version}/`;
+    const files = listFiles(source);
+    const base = files.length === 1 && files[0] === path.basename(source) ? path.dirname(source) : source;
+    const compressed = files.length === 1 && files[0]!.endsWith(".tar.gz");
+    const uploads = files.map(
+        (file) =>
+            new BucketObjectv2(
+                `${name}-artifact-${file.replace(/[^A-Za-z0-9.-]+/g, "-")}`,
+                { bucket: bucket.id, key: `${prefix}${file}`, source: new pulumi.asset.FileAsset(path.join(base, file)), serverSideEncryption: "aws:kms" },
+                { ...opts, dependsOn: [encryption] },
+            ),
+    );
+    return {
+        bucket,
+        bucketArn: bucket.arn,
+        prefix: compressed ? `${prefix}${files[0]}` : prefix,
+        uri: compressed ? pulumi.interpolate`s3://${bucket.bucket}/${prefix}${files[0]}` : pulumi.interpolate`s3://${bucket.bucket}/${prefix}`,
+        compressed,
+        uploads,
+    };
+}

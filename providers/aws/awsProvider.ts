@@ -1,0 +1,9 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Provider } from "@pulumi/aws/provider";
+import type { ResolvedServiceArgs } from "../../components/contract";
+import { standardTags } from "../../components/naming";
+
+/** One provider per service: its region, and default tags that land on every taggable resource. */
+export function createAwsProvider(name: string, args: ResolvedServiceArgs, parent: pulumi.Resource): Provider {
+    return new Provider(`${name}-aws`, { region: args.region, defaultTags: { tags: standardTags(args) } }, { parent });
+}

@@ -1,0 +1,73 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { getAuthorizationTokenOutput } from "@pulumi/aws/ecr/getAuthorizationToken";
+import { LifecyclePolicy } from "@pulumi/aws/ecr/lifecyclePolicy";
+import { Repository } from "@pulumi/aws/ecr/repository";
+import { Image } from "@pulumi/docker/image";
+import type { ResolvedServiceArgs } from "../../components/contract";
+import { contentHash } from "../../components/naming";
+import { parseEcrImage } from "../../components/validate";
+
+/** The image the service runs, and the one ECR repository its role may pull from. */
+export interface ServingImage {
+    readonly uri: pulumi.Output<string>;
+    readonly repositoryArn: pulumi.Output<string>;
+    readonly repository?: Repository;
+    readonly image?: Image;
+}
+
+const KEEP_IMAGES = 20;
+
+/**
+ * For an existing ECR image: its repository. For a build context: a private repository (scan on push,
+ * immutable tags, KMS encryption, lifecycle) and the image built and pushed to it, tagged by content.
+ */
+export function createServingImage(name: string, args: ResolvedServiceArgs, opts: pulumi.CustomResourceOptions): ServingImage {
+    if (args.image.kind === "uri") {
+        // Validation guarantees an ECR reference for the runtimes that use this module.
+        const ecr = parseEcrImage(args.image.uri)!;
+        return {
+            uri: pulumi.output(args.image.uri),
+            repositoryArn: pulumi.output(`arn:${ecr.partition}:ecr:${ecr.region}:${ecr.account}:repository/${ecr.repository}`),
+        };
+    }
+    const repository = new Repository(
+        `${name}-images`,
+        {
+            imageTagMutability: "IMMUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfigurations: [{ encryptionType: "KMS" }],
+            forceDelete: !args.protect,
+        },
+        { ...opts, protect: args.protect },
+    );
+    new LifecyclePolicy(
+        `${name}-images-lifecycle`,
+        {
+            repository: repository.name,
+            policy: JSON.stringify({
+                rules: [
+                    {
+                        rulePriority: 1,
+                        description: `keep the newest ${KEEP_IMAGES} images`,
+                        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: KEEP_IMAGES },
+                        action: { type: "expire" },
+                    },
+                ],
+            }),
+        },
+        opts,
+    );
+    const context = path.resolve(args.projectDir, args.image.context);
+    const token = getAuthorizationTokenOutput({ registryId: repository.registryId }, { parent: opts.parent, provider: opts.provider });
+    const image = new Image(
+        `${name}-image`,
+        {
+            imageName: pulumi.interpolate`${repository.repositoryUrl}:${args.model.version}-${contentHash(context)}`,
+            build: { context, platform: "linux/amd64" },
+            registry: { server: repository.repositoryUrl, username: token.userName, password: pulumi.secret(token.password) },
+        },
+        { parent: opts.parent },
+    );
+    return { uri: image.repoDigest, repositoryArn: repository.arn, repository, image };
+}

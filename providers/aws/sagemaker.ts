@@ -1,0 +1,174 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Policy as ScalingPolicy } from "@pulumi/aws/appautoscaling/policy";
+import { Target as ScalingTarget } from "@pulumi/aws/appautoscaling/target";
+import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
+import { Policy as IamPolicy } from "@pulumi/aws/iam/policy";
+import { Endpoint } from "@pulumi/aws/sagemaker/endpoint";
+import { EndpointConfiguration } from "@pulumi/aws/sagemaker/endpointConfiguration";
+import { Model } from "@pulumi/aws/sagemaker/model";
+import type { ImplementationFactory, InvokeInfo, ResolvedServiceArgs, ServiceImplementation } from "../../components/contract";
+import { resourceName } from "../../components/naming";
+import { defaultInstanceType } from "../../components/sizes";
+import { createArtifactStore } from "./artifactStore";
+import { createAwsProvider } from "./awsProvider";
+import { createServingImage } from "./registry";
+import { createSecretStore, secretArnVariable } from "./secretStore";
+import { createServingRole } from "./servingRole";
+
+const VARIANT = "primary";
+
+/**
+ * ModelService on Amazon SageMaker: Model -> EndpointConfiguration (autonamed, so a change creates a
+ * new one before the endpoint switches to it) -> Endpoint, with variant autoscaling on invocations.
+ */
+export class SageMakerService extends pulumi.ComponentResource implements ServiceImplementation {
+    readonly endpointUrl: pulumi.Output<string>;
+    readonly invoke: pulumi.Output<InvokeInfo>;
+    readonly artifactUri: pulumi.Output<string>;
+    readonly imageUri: pulumi.Output<string>;
+    readonly children: Readonly<Record<string, pulumi.Resource>>;
+    readonly endpoint: Endpoint;
+    readonly model: Model;
+    readonly invokerPolicy: IamPolicy;
+
+    constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("model-service:aws:SageMakerService", name, {}, opts);
+        const provider = createAwsProvider(name, args, this);
+        const child: pulumi.CustomResourceOptions = { parent: this, provider };
+
+        const endpointName = resourceName([args.model.name, pulumi.getStack()], 63);
+        const artifact = createArtifactStore(name, args, child);
+        const image = createServingImage(name, args, child);
+        const secrets = createSecretStore(name, args, child);
+        const logGroup = new LogGroup(
+            `${name}-logs`,
+            { name: `/aws/sagemaker/Endpoints/${endpointName}`, retentionInDays: args.logRetentionDays },
+            { ...child, protect: args.protect },
+        );
+        const { role, policy } = createServingRole(
+            name,
+            {
+                principal: "sagemaker.amazonaws.com",
+                artifactBucketArn: artifact.bucketArn,
+                artifactPrefix: artifact.prefix,
+                repositoryArn: image.repositoryArn,
+                logGroupArn: logGroup.arn,
+                secretArns: Object.values(secrets).map((s) => s.arn),
+            },
+            child,
+        );
+
+        const environment: Record<string, pulumi.Input<string>> = {
+            ...args.environment,
+            MODEL_NAME: args.model.name,
+            MODEL_VERSION: args.model.version,
+        };
+        for (const [key, secret] of Object.entries(secrets)) environment[secretArnVariable(key)] = secret.arn;
+
+        this.model = new Model(
+            `${name}-model`,
+            {
+                executionRoleArn: role.arn,
+                primaryContainer: {
+                    image: image.uri,
+                    mode: "SingleModel",
+                    environment,
+                    ...(artifact.compressed
+                        ? { modelDataUrl: artifact.uri }
+                        : { modelDataSource: { s3DataSources: [{ s3Uri: artifact.uri, s3DataType: "S3Prefix", compressionType: "None" }] } }),
+                },
+                // Without secrets to fetch, the container needs no network at all.
+                enableNetworkIsolation: Object.keys(secrets).length === 0,
+            },
+            { ...child, dependsOn: [policy, ...artifact.uploads] },
+        );
+        const config = new EndpointConfiguration(
+            `${name}-config`,
+            {
+                productionVariants: [
+                    {
+                        variantName: VARIANT,
+                        modelName: this.model.name,
+                        instanceType: args.compute.instanceType ?? defaultInstanceType("sagemaker", args.compute.size, args.compute.gpu)!,
+                        initialInstanceCount: args.scaling.minReplicas,
+                        initialVariantWeight: 1,
+                    },
+                ],
+            },
+            child,
+        );
+        this.endpoint = new Endpoint(`${name}-endpoint`, { name: endpointName, endpointConfigName: config.name }, { ...child, dependsOn: [logGroup] });
+
+        const target = new ScalingTarget(
+            `${name}-scaling-target`,
+            {
+                serviceNamespace: "sagemaker",
+                resourceId: pulumi.interpolate`endpoint/${this.endpoint.name}/variant/${VARIANT}`,
+                scalableDimension: "sagemaker:variant:DesiredInstanceCount",
+                minCapacity: args.scaling.minReplicas,
+                maxCapacity: args.scaling.maxReplicas,
+            },
+            child,
+        );
+        const scaling = new ScalingPolicy(
+            `${name}-scaling-policy`,
+            {
+                policyType: "TargetTrackingScaling",
+                serviceNamespace: target.serviceNamespace,
+                resourceId: target.resourceId,
+                scalableDimension: target.scalableDimension,
+                targetTrackingScalingPolicyConfiguration: {
+                    targetValue: args.scaling.targetRequestsPerMinute,
+                    predefinedMetricSpecification: { predefinedMetricType: "SageMakerVariantInvocationsPerInstance" },
+                    scaleInCooldown: 300,
+                    scaleOutCooldown: 60,
+                },
+            },
+            child,
+        );
+
+        // Callers get this policy; allowedCidrs limits where they may call from.
+        const sourceIp = args.network.allowedCidrs.length > 0 ? { Condition: { IpAddress: { "aws:SourceIp": args.network.allowedCidrs } } } : {};
+        this.invokerPolicy = new IamPolicy(
+            `${name}-invoker`,
+            {
+                description: `Lets a caller invoke the ${endpointName} endpoint`,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: "sagemaker:InvokeEndpoint", Resource: this.endpoint.arn, ...sourceIp }],
+                }),
+            },
+            child,
+        );
+
+        const domain = args.region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+        this.endpointUrl = pulumi.interpolate`https://runtime.sagemaker.${args.region}.${domain}/endpoints/${this.endpoint.name}/invocations`;
+        this.invoke = pulumi.all([this.endpoint.name, this.invokerPolicy.arn]).apply(([endpoint, policyArn]) => ({
+            auth: "aws-sigv4",
+            reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
+            example: `aws sagemaker-runtime invoke-endpoint --region ${args.region} --endpoint-name ${endpoint} --content-type application/json --body fileb://request.json response.json`,
+            note: args.network.public
+                ? `Callers sign requests with IAM credentials that have ${policyArn} attached.`
+                : `Callers sign requests with IAM credentials that have ${policyArn} attached; keep traffic inside your VPC with an interface endpoint for com.amazonaws.${args.region}.sagemaker.runtime.`,
+        }));
+        this.artifactUri = artifact.uri;
+        this.imageUri = image.uri;
+        this.children = {
+            provider,
+            ...(artifact.bucket ? { bucket: artifact.bucket } : {}),
+            ...(image.repository ? { repository: image.repository } : {}),
+            logGroup,
+            role,
+            model: this.model,
+            endpointConfiguration: config,
+            endpoint: this.endpoint,
+            scalingTarget: target,
+            scalingPolicy: scaling,
+            invokerPolicy: this.invokerPolicy,
+            ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s])),
+        };
+        this.registerOutputs({ endpointUrl: this.endpointUrl, invoke: this.invoke, artifactUri: this.artifactUri, imageUri: this.imageUri });
+    }
+}
+
+export const createSageMakerService: ImplementationFactory = (name, args, opts) => new SageMakerService(name, args, opts);
