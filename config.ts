@@ -1,4 +1,3 @@
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Cloud, ModelServiceArgs } from "./components/contract";
@@ -115,6 +114,8 @@ const FIELD_KEYS: Readonly<Record<string, ConfigKey>> = {
     "scaling.minReplicas": "minReplicas",
     "scaling.maxReplicas": "maxReplicas",
     "scaling.targetRequestsPerMinute": "targetRequestsPerMinute",
+    "network.public": "public",
+    "network.allowedCidrs": "allowedCidrs",
     tags: "tags",
     environment: "environment",
     secrets: "secrets",
@@ -255,7 +256,7 @@ function secretKeysOf(values: Readonly<Record<string, string>>): Set<string> {
 /** Reads this stack's config from the Pulumi engine, once. Throws ConfigError listing every problem. */
 export function loadConfig(): { args: ModelServiceArgs; config: StackConfig } {
     const values = pulumi.runtime.allConfig();
-    const raw: RawStackConfig = { stack: pulumi.getStack(), values, secretKeys: secretKeysOf(values), projectDir: path.resolve(__dirname) };
+    const raw: RawStackConfig = { stack: pulumi.getStack(), values, secretKeys: secretKeysOf(values), projectDir: process.cwd() };
     const { args, config, problems } = parseStackConfig(raw);
     if (!args || !config) throw new ConfigError(problems, raw.stack);
     return { args, config };

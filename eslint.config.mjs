@@ -2,8 +2,13 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "bin/**", "examples/**"] },
+    { ignores: ["node_modules/**", "bin/**", "examples/**", ".offline-build/**"] },
     ...tseslint.configs.recommended,
+    {
+        files: ["**/*.cjs"],
+        languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly" } },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
     {
         files: ["**/*.ts"],
         // The Pulumi rules need types to tell an Output from a string.
@@ -13,7 +18,6 @@ export default tseslint.config(
             "@pulumi/no-output-in-template-literal": "error",
             "@pulumi/no-output-instance-in-template-literal": "error",
             "@typescript-eslint/no-explicit-any": "off",
-            "@typescript-eslint/no-require-imports": "off",
             "no-restricted-imports": [
                 "error",
                 {

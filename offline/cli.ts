@@ -1,7 +1,7 @@
-import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { POLICIES } from "../policies/rules";
 import { exitCodeOf, plan } from "./engine";
+import { projectRoot } from "./projectRoot";
 import { renderPlan } from "./render";
 
 const USAGE = `Usage: npm run plan -- --stack <name> [--config key=value]... [--secret key=value]... [--json]
@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     }
     const doc = await plan({
         stack: values.stack,
-        projectDir: path.resolve(__dirname, ".."),
+        projectDir: projectRoot(),
         config: values.config ?? [],
         secretConfig: values.secret ?? [],
         policies: POLICIES,

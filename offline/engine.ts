@@ -11,7 +11,7 @@ export interface PlanOptions {
     readonly projectDir: string;
     readonly config?: readonly string[];
     readonly secretConfig?: readonly string[];
-    /** Program entry point, relative to projectDir. @default "index.ts" */
+    /** Program entry point, relative to projectDir. @default - the project's index, beside offline/ */
     readonly program?: string;
     readonly policies?: Policies;
 }
@@ -77,7 +77,10 @@ export async function plan(options: PlanOptions): Promise<PlanDocument> {
     process.on("uncaughtException", onRejection);
     let stackOutputs: Record<string, unknown> = {};
     try {
-        const program = path.resolve(options.projectDir, options.program ?? "index.ts");
+        // The program beside this engine: compiled JavaScript under offline/launch.cjs, TypeScript under a loader.
+        const program = options.program ? path.resolve(options.projectDir, options.program) : path.join(__dirname, "..", "index");
+        // Loaded the way Pulumi's Node host loads a program: a CommonJS require inside the stack.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const exported = await pulumi.runtime.runInPulumiStack(async () => require(program));
         stackOutputs = await resolveOutputs(exported ?? {});
     } catch (err) {

@@ -2,22 +2,22 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RUNTIMES } from "../components/runtimes";
+import { projectRoot } from "./projectRoot";
 
 /**
  * The credential-free gate: plans every stack file, and every built runtime on each stack, in fresh
  * processes (the mock runtime is global), and fails unless each plan is valid with no mandatory violation.
  */
-const projectDir = path.resolve(__dirname, "..");
+const projectDir = projectRoot();
 const stacks = fs.readdirSync(projectDir).flatMap((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1] ?? []).sort();
 const runtimes = (Object.keys(RUNTIMES) as (keyof typeof RUNTIMES)[]).filter((r) => RUNTIMES[r].load);
-const cli = path.join(projectDir, "offline", "cli.ts");
-const tsx = path.join(projectDir, "node_modules", "tsx", "dist", "cli.mjs");
+const launcher = path.join(projectDir, "offline", "launch.cjs");
 
 let failed = 0;
 for (const stack of stacks) {
     for (const runtime of runtimes) {
         const label = `${stack} (${RUNTIMES[runtime].cloud}/${runtime})`;
-        const run = spawnSync(process.execPath, [tsx, cli, "--stack", stack, "--config", `cloud=${RUNTIMES[runtime].cloud}`, "--config", `runtime=${runtime}`, "--json"], {
+        const run = spawnSync(process.execPath, [launcher, "offline/cli", "--stack", stack, "--config", `cloud=${RUNTIMES[runtime].cloud}`, "--config", `runtime=${runtime}`, "--json"], {
             cwd: projectDir,
             encoding: "utf8",
             maxBuffer: 64 * 1024 * 1024,

@@ -4,8 +4,7 @@ import type { PlanDocument } from "../../offline/engine";
 import type { RecordedResource } from "../../offline/recorder";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
-const TSX = path.join(PROJECT_DIR, "node_modules", "tsx", "dist", "cli.mjs");
-const CLI = path.join(PROJECT_DIR, "offline", "cli.ts");
+const LAUNCHER = path.join(PROJECT_DIR, "offline", "launch.cjs");
 
 export interface CliRun {
     readonly code: number | null;
@@ -15,7 +14,7 @@ export interface CliRun {
 
 /** Runs `npm run plan -- ...` as a user would (its own process: the mock runtime is global). */
 export function runPlanCli(args: readonly string[]): CliRun {
-    const run = spawnSync(process.execPath, [TSX, CLI, ...args], { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const run = spawnSync(process.execPath, [LAUNCHER, "offline/cli", ...args], { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

@@ -1,0 +1,196 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { CONFIG_SCHEMA, parseStackConfig, type ConfigProblem, type RawStackConfig } from "../config";
+import { PROJECT_DIR } from "./helpers/plan";
+
+const P = "model-service";
+
+function raw(values: Record<string, string>, secretKeys: string[] = []): RawStackConfig {
+    return {
+        stack: "test",
+        projectDir: PROJECT_DIR,
+        secretKeys: new Set(secretKeys),
+        values: {
+            "aws:region": "us-east-1",
+            [`${P}:modelArtifact`]: "examples/iris-linear",
+            [`${P}:image`]: "123456789012.dkr.ecr.us-east-1.amazonaws.com/server:1.0",
+            ...values,
+        },
+    };
+}
+
+function problemsOf(values: Record<string, string>, secretKeys: string[] = []): ConfigProblem[] {
+    const result = parseStackConfig(raw(values, secretKeys));
+    expect(result.args).toBeUndefined();
+    return result.problems;
+}
+
+function keysOf(problems: ConfigProblem[]): string[] {
+    return problems.map((p) => p.key);
+}
+
+// Built at run time so no credential-shaped literal sits in the repository.
+const FAKE_AWS_KEY_ID = ["AKIA", "Q7ZT", "M3XW", "PL4N", "B2VR"].join("");
+
+describe("parseStackConfig", () => {
+    it("turns a valid stack into ModelService args with the documented defaults", () => {
+        const { args, problems } = parseStackConfig(raw({}));
+        expect(problems).toEqual([]);
+        expect(args).toMatchObject({
+            cloud: "aws",
+            runtime: undefined,
+            region: "us-east-1",
+            model: { name: "model", version: "1", artifact: { kind: "local", path: "examples/iris-linear" } },
+            serving: { port: 8080, healthRoute: "/ping", predictRoute: "/invocations" },
+            compute: { size: "small", gpu: "none" },
+            scaling: { minReplicas: 1, maxReplicas: 2, targetRequestsPerMinute: 600 },
+            network: { public: false, allowedCidrs: [] },
+            protect: false,
+        });
+    });
+
+    it("reads integers, booleans and lists the way the Pulumi CLI passes them (strings and JSON)", () => {
+        const { args } = parseStackConfig(
+            raw({
+                [`${P}:minReplicas`]: "2",
+                [`${P}:maxReplicas`]: "4",
+                [`${P}:public`]: "true",
+                [`${P}:allowedCidrs`]: '["10.0.0.0/16"]',
+                [`${P}:tags`]: '["team=ml","cost-center=42"]',
+            }),
+        );
+        expect(args?.scaling).toMatchObject({ minReplicas: 2, maxReplicas: 4 });
+        expect(args?.network).toEqual({ public: true, allowedCidrs: ["10.0.0.0/16"] });
+        expect(args?.tags).toEqual({ team: "ml", "cost-center": "42" });
+    });
+
+    it("takes an s3:// artifact as an existing URI rather than a local path", () => {
+        const { args } = parseStackConfig(raw({ [`${P}:modelArtifact`]: "s3://models-bucket/iris/1/model.tar.gz" }));
+        expect(args?.model.artifact).toEqual({ kind: "uri", uri: "s3://models-bucket/iris/1/model.tar.gz" });
+    });
+
+    it("rejects an unknown cloud and names the choices", () => {
+        const [p] = problemsOf({ [`${P}:cloud`]: "mars" });
+        expect(p).toMatchObject({ key: "cloud", value: '"mars"' });
+        expect(p?.fix).toContain("aws|gcp|azure");
+    });
+
+    it("rejects a runtime that the chosen cloud does not offer, and one that does not exist", () => {
+        expect(problemsOf({ [`${P}:runtime`]: "vertex" })[0]).toMatchObject({ key: "runtime", message: "runs on gcp, not on aws" });
+        expect(problemsOf({ [`${P}:runtime`]: "lambda" })[0]).toMatchObject({ key: "runtime", message: "is not a known runtime" });
+    });
+
+    it("rejects a runtime that is not built yet instead of faking it", () => {
+        const [p] = problemsOf({ [`${P}:runtime`]: "ecs" });
+        expect(p).toMatchObject({ key: "runtime", value: '"ecs"' });
+        expect(p?.message).toMatch(/is not built yet \(issue 3\)/);
+    });
+
+    it("rejects minReplicas above maxReplicas, naming both", () => {
+        const [p] = problemsOf({ [`${P}:minReplicas`]: "5", [`${P}:maxReplicas`]: "3" });
+        expect(p).toMatchObject({ key: "minReplicas", value: '"5"', message: "is greater than maxReplicas (3)" });
+    });
+
+    it("rejects an instance type of another cloud, and a malformed one", () => {
+        const [gcpType] = problemsOf({ [`${P}:instanceType`]: "n1-standard-4" });
+        expect(gcpType).toMatchObject({ key: "instanceType", message: "is a gcp instance type, not a aws one" });
+        const [bogus] = problemsOf({ [`${P}:instanceType`]: "huge" });
+        expect(bogus).toMatchObject({ key: "instanceType", message: "is not a aws instance type" });
+    });
+
+    it("rejects a port or routes that SageMaker cannot honour", () => {
+        const problems = problemsOf({ [`${P}:port`]: "9000", [`${P}:healthRoute`]: "/healthz", [`${P}:predictRoute`]: "/predict" });
+        expect(keysOf(problems)).toEqual(["port", "healthRoute", "predictRoute"]);
+        expect(problems[0]?.message).toBe("cannot be honoured by sagemaker, which always uses 8080");
+    });
+
+    it("rejects an artifact path that does not exist, showing where it looked", () => {
+        const [p] = problemsOf({ [`${P}:modelArtifact`]: "models/missing.onnx" });
+        expect(p?.key).toBe("modelArtifact");
+        expect(p?.message).toContain(path.join(PROJECT_DIR, "models/missing.onnx"));
+    });
+
+    it("rejects a SageMaker image outside ECR", () => {
+        const [p] = problemsOf({ [`${P}:image`]: "docker.io/library/python:3.12" });
+        expect(p).toMatchObject({ key: "image" });
+        expect(p?.message).toContain("SageMaker pulls only from ECR");
+    });
+
+    it("rejects 0.0.0.0/0 and malformed CIDRs", () => {
+        const problems = problemsOf({ [`${P}:allowedCidrs`]: '["0.0.0.0/0","10.0.0.0/33"]' });
+        expect(problems.map((p) => [p.key, p.value])).toEqual([
+            ["allowedCidrs", '"0.0.0.0/0"'],
+            ["allowedCidrs", '"10.0.0.0/33"'],
+        ]);
+    });
+
+    it("rejects a key this project does not have, suggesting the nearest", () => {
+        const [p] = problemsOf({ [`${P}:minReplica`]: "1" });
+        expect(p).toMatchObject({ key: "minReplica", message: "is not a setting of this project" });
+        expect(p?.fix).toContain("did you mean minReplicas?");
+    });
+
+    it("rejects a credential stored in plaintext, without echoing it", () => {
+        const problems = problemsOf({ "aws:accessKey": FAKE_AWS_KEY_ID });
+        expect(problems).toHaveLength(1);
+        expect(problems[0]?.key).toBe("aws:accessKey");
+        expect(problems[0]?.fix).toContain("pulumi config set --secret aws:accessKey");
+        expect(JSON.stringify(problems)).not.toContain(FAKE_AWS_KEY_ID);
+    });
+
+    it("accepts the same credential when the stack stores it encrypted", () => {
+        expect(parseStackConfig(raw({ "aws:accessKey": FAKE_AWS_KEY_ID }, ["aws:accessKey"])).problems).toEqual([]);
+    });
+
+    it("hands listed secrets over as secret outputs, and refuses plaintext or missing ones", async () => {
+        const ok = parseStackConfig(raw({ [`${P}:secrets`]: '["hfToken"]', [`${P}:hfToken`]: "hf-value-123456" }, [`${P}:hfToken`]));
+        expect(ok.problems).toEqual([]);
+        expect(Object.keys(ok.args?.secrets ?? {})).toEqual(["hfToken"]);
+
+        const plaintext = problemsOf({ [`${P}:secrets`]: '["hfToken"]', [`${P}:hfToken`]: "hf-value-123456" });
+        expect(plaintext.map((p) => p.key)).toEqual([`${P}:hfToken`]);
+        expect(JSON.stringify(plaintext)).not.toContain("hf-value-123456");
+
+        const missing = problemsOf({ [`${P}:secrets`]: '["hfToken"]' });
+        expect(missing[0]).toMatchObject({ key: "secrets", message: `names ${P}:hfToken, which is not set` });
+    });
+
+    it("rejects a secret-named plain environment variable", () => {
+        const [p] = problemsOf({ [`${P}:environment`]: '["DB_PASSWORD=hunter2-hunter2"]' });
+        expect(p).toMatchObject({ key: "environment", message: "holds a secret in plain environment" });
+    });
+
+    it("requires exactly one of image and imageBuildContext", () => {
+        expect(problemsOf({ [`${P}:image`]: "" })[0]).toMatchObject({ key: "image", message: "is not set, and neither is imageBuildContext" });
+        expect(problemsOf({ [`${P}:imageBuildContext`]: "examples" })[0]).toMatchObject({ key: "image", message: "is set together with imageBuildContext" });
+    });
+
+    it("reports every problem at once, with wrong types next to semantic problems", () => {
+        const problems = problemsOf({ [`${P}:cloud`]: "aws", [`${P}:port`]: "eighty", [`${P}:minReplicas`]: "9", [`${P}:size`]: "huge", [`${P}:modelArtifact`]: "nope" });
+        expect(keysOf(problems).sort()).toEqual(["minReplicas", "modelArtifact", "port", "size"]);
+    });
+});
+
+describe("Pulumi.yaml documents exactly the keys config.ts reads", () => {
+    const project = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as {
+        config: Record<string, { type: string; description: string; default?: unknown }>;
+    };
+
+    it("has the same keys, each typed and described", () => {
+        expect(Object.keys(project.config).sort()).toEqual(Object.keys(CONFIG_SCHEMA.shape).sort());
+        for (const [key, decl] of Object.entries(project.config)) {
+            expect(["string", "integer", "boolean", "array"], key).toContain(decl.type);
+            expect(decl.description.length, key).toBeGreaterThan(10);
+        }
+    });
+
+    it("declares the same defaults as the schema", () => {
+        const defaults = CONFIG_SCHEMA.parse({ modelArtifact: "x" }) as Record<string, unknown>;
+        for (const [key, decl] of Object.entries(project.config)) {
+            if (key === "modelArtifact") continue;
+            expect(decl.default, key).toEqual(defaults[key]);
+        }
+    });
+});

@@ -1,0 +1,77 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ModelServiceArgs } from "../components/contract";
+import { PROJECT_DIR } from "./helpers/plan";
+
+const registered: string[] = [];
+
+function loaded(pattern: RegExp): string[] {
+    return Object.keys(require.cache).filter((file) => pattern.test(file));
+}
+
+const AWS_SDK = /node_modules[\\/]@pulumi[\\/]aws[\\/]/;
+const OTHER_CLOUDS = /node_modules[\\/]@pulumi[\\/](gcp|azure-native|kubernetes)[\\/]/;
+
+const validArgs: ModelServiceArgs = {
+    cloud: "aws",
+    region: "eu-west-1",
+    model: { name: "churn", version: "3", artifact: { kind: "local", path: "examples/iris-linear" } },
+    image: { kind: "uri", uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/server:3" },
+    projectDir: PROJECT_DIR,
+};
+
+function value<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply(resolve));
+}
+
+describe("ModelService", () => {
+    let ModelService: typeof import("../components/modelService").ModelService;
+
+    beforeAll(async () => {
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    registered.push(args.type);
+                    return { id: `${args.name}-id`, state: { ...args.inputs, name: args.inputs.name ?? `${args.name}-auto`, arn: `arn:aws:mock:::${args.name}` } };
+                },
+                call: (args) => args.inputs,
+            },
+            "model-service",
+            "unit",
+        );
+        ({ ModelService } = await import("../components/modelService"));
+    });
+
+    it("loads no cloud SDK until a service is constructed", () => {
+        expect(loaded(AWS_SDK)).toEqual([]);
+        expect(loaded(OTHER_CLOUDS)).toEqual([]);
+    });
+
+    it("throws every problem before registering anything", () => {
+        const bad: ModelServiceArgs = { ...validArgs, runtime: "vertex", scaling: { minReplicas: 4, maxReplicas: 2 }, compute: { instanceType: "Standard_DS3_v2" } };
+        expect(() => new ModelService("bad", bad)).toThrowError(/3 problem\(s\)[\s\S]*runtime = "vertex": runs on gcp, not on aws[\s\S]*compute\.instanceType[\s\S]*scaling\.minReplicas = 4/);
+        expect(registered).toEqual([]);
+        expect(loaded(AWS_SDK)).toEqual([]);
+    });
+
+    it("fails validation for a runtime that is not built, rather than faking it", () => {
+        expect(() => new ModelService("ecs", { ...validArgs, runtime: "ecs" })).toThrowError(/runtime = "ecs": is not built yet \(issue 3\)/);
+        expect(registered).toEqual([]);
+    });
+
+    it("loads only the chosen runtime's SDK, by submodule, and exposes the contract's outputs", async () => {
+        const service = new ModelService("churn", validArgs);
+        expect(await value(service.endpointUrl)).toBe("https://runtime.sagemaker.eu-west-1.amazonaws.com/endpoints/churn-unit/invocations");
+        expect(await value(service.runtime)).toBe("sagemaker");
+        expect(await value(service.region)).toBe("eu-west-1");
+        expect((await value(service.invoke)).auth).toBe("aws-sigv4");
+        expect(await value(service.imageUri)).toBe(validArgs.image.kind === "uri" ? validArgs.image.uri : "");
+        const raw = await service.raw;
+        expect(Object.keys(raw.children)).toEqual(expect.arrayContaining(["bucket", "role", "model", "endpointConfiguration", "endpoint", "scalingPolicy"]));
+
+        expect(loaded(/node_modules[\\/]@pulumi[\\/]aws[\\/]sagemaker[\\/]/).length).toBeGreaterThan(0);
+        expect(loaded(/node_modules[\\/]@pulumi[\\/]aws[\\/]index\.js$/)).toEqual([]);
+        expect(loaded(OTHER_CLOUDS)).toEqual([]);
+        expect(registered).toContain("aws:sagemaker/endpoint:Endpoint");
+    });
+});

@@ -1,0 +1,267 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { PlanDocument } from "../offline/engine";
+import { ofType, one, planJson } from "./helpers/plan";
+
+interface Statement {
+    Effect: string;
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: Record<string, Record<string, unknown>>;
+    Sid?: string;
+}
+
+function statements(policy: unknown): Statement[] {
+    return (JSON.parse(String(policy)) as { Statement: Statement[] }).Statement;
+}
+
+function actions(s: Statement): string[] {
+    return [s.Action].flat();
+}
+
+describe("SageMaker on the dev stack", () => {
+    let doc: PlanDocument;
+    let code: number | null;
+    beforeAll(() => {
+        ({ doc, code } = planJson(["--stack", "dev"]));
+    });
+
+    it("plans cleanly: exit 0, no violation", () => {
+        expect(doc.errors).toEqual([]);
+        expect(code).toBe(0);
+        expect(doc.violations).toEqual([]);
+    });
+
+    it("creates exactly the service's children, under one ModelService", () => {
+        const counts: Record<string, number> = {};
+        for (const r of doc.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+        expect(counts).toEqual({
+            "model-service:index:ModelService": 1,
+            "model-service:aws:SageMakerService": 1,
+            "pulumi:providers:aws": 1,
+            "aws:s3/bucket:Bucket": 1,
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+            "aws:s3/bucketVersioning:BucketVersioning": 1,
+            "aws:s3/bucketPolicy:BucketPolicy": 1,
+            "aws:s3/bucketObjectv2:BucketObjectv2": 2,
+            "aws:cloudwatch/logGroup:LogGroup": 1,
+            "aws:iam/role:Role": 1,
+            "aws:iam/rolePolicy:RolePolicy": 1,
+            "aws:iam/policy:Policy": 1,
+            "aws:sagemaker/model:Model": 1,
+            "aws:sagemaker/endpointConfiguration:EndpointConfiguration": 1,
+            "aws:sagemaker/endpoint:Endpoint": 1,
+            "aws:appautoscaling/target:Target": 1,
+            "aws:appautoscaling/policy:Policy": 1,
+        });
+        const service = one(doc, "model-service:index:ModelService");
+        const impl = one(doc, "model-service:aws:SageMakerService");
+        expect(impl.parent).toBe(service.urn);
+        for (const r of doc.resources.filter((r) => r.custom)) expect(r.parent, r.name).toBe(impl.urn);
+    });
+
+    it("keeps the artifact bucket private, encrypted, versioned, owner-enforced and TLS-only", () => {
+        const bucket = one(doc, "aws:s3/bucket:Bucket");
+        expect(bucket.inputs.acl).toBeUndefined();
+        expect(one(doc, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        });
+        expect(one(doc, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules).toEqual([
+            { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true },
+        ]);
+        expect(one(doc, "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration).toEqual({ status: "Enabled" });
+        expect(one(doc, "aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule).toEqual({ objectOwnership: "BucketOwnerEnforced" });
+        const [deny] = statements(one(doc, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
+        expect(deny).toMatchObject({ Effect: "Deny", Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
+    });
+
+    it("uploads the local model folder under models/<name>/<version>/ and reads it uncompressed", () => {
+        const keys = ofType(doc, "aws:s3/bucketObjectv2:BucketObjectv2").map((o) => o.inputs.key).sort();
+        expect(keys).toEqual(["models/iris/1/code/inference.py", "models/iris/1/model.json"]);
+        const container = one(doc, "aws:sagemaker/model:Model").inputs.primaryContainer as Record<string, any>;
+        expect(container.modelDataUrl).toBeUndefined();
+        expect(container.modelDataSource.s3DataSources).toEqual([{ s3Uri: doc.outputs.artifactUri, s3DataType: "S3Prefix", compressionType: "None" }]);
+        expect(doc.outputs.artifactUri).toMatch(/^s3:\/\/iris-sagemaker-artifacts-[0-9a-f]{7}\/models\/iris\/1\/$/);
+    });
+
+    it("gives the serving role only the model prefix, the image's repository, its log group: no wildcard actions, no managed policies", () => {
+        const role = one(doc, "aws:iam/role:Role");
+        expect(role.inputs.managedPolicyArns).toBeUndefined();
+        expect(statements(role.inputs.assumeRolePolicy)).toEqual([{ Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+        const policy = statements(one(doc, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
+        for (const s of policy) {
+            for (const action of actions(s)) expect(action, s.Sid).not.toMatch(/\*/);
+        }
+        const bucketArn = one(doc, "aws:s3/bucket:Bucket").outputs.arn;
+        const bySid = Object.fromEntries(policy.map((s) => [s.Sid, s]));
+        expect(bySid.ReadModelArtifact?.Resource).toBe(`${bucketArn}/models/iris/1/*`);
+        expect(bySid.ListModelPrefix?.Condition).toEqual({ StringLike: { "s3:prefix": ["models/iris/1/", "models/iris/1/*"] } });
+        expect(bySid.PullServingImage?.Resource).toBe("arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn");
+        // Only actions without resource-level permissions may name "*", and metrics are held to a namespace.
+        expect(policy.filter((s) => [s.Resource].flat().includes("*")).map((s) => s.Sid)).toEqual(["GetRegistryToken", "PutServingMetrics"]);
+        expect(policy.some((s) => actions(s).some((a) => a.startsWith("secretsmanager:")))).toBe(false);
+    });
+
+    it("wires Model -> autonamed EndpointConfiguration -> named Endpoint with the small instance type", () => {
+        const model = one(doc, "aws:sagemaker/model:Model");
+        expect(model.inputs.name).toBeUndefined();
+        expect(model.inputs.executionRoleArn).toBe(one(doc, "aws:iam/role:Role").outputs.arn);
+        expect(model.inputs.enableNetworkIsolation).toBe(true);
+        expect((model.inputs.primaryContainer as any).environment).toMatchObject({ SAGEMAKER_PROGRAM: "inference.py", MODEL_NAME: "iris", MODEL_VERSION: "1" });
+        expect(model.options.dependsOn).toContain(one(doc, "aws:iam/rolePolicy:RolePolicy").urn);
+
+        const config = one(doc, "aws:sagemaker/endpointConfiguration:EndpointConfiguration");
+        expect(config.inputs.name).toBeUndefined();
+        expect(config.inputs.productionVariants).toEqual([
+            { variantName: "primary", modelName: model.outputs.name, instanceType: "ml.m5.large", initialInstanceCount: 1, initialVariantWeight: 1 },
+        ]);
+        const endpoint = one(doc, "aws:sagemaker/endpoint:Endpoint");
+        expect(endpoint.inputs).toMatchObject({ name: "iris-dev", endpointConfigName: config.outputs.name });
+    });
+
+    it("scales the variant between min and max replicas on invocations per instance", () => {
+        expect(one(doc, "aws:appautoscaling/target:Target").inputs).toMatchObject({
+            serviceNamespace: "sagemaker",
+            resourceId: "endpoint/iris-dev/variant/primary",
+            scalableDimension: "sagemaker:variant:DesiredInstanceCount",
+            minCapacity: 1,
+            maxCapacity: 2,
+        });
+        expect(one(doc, "aws:appautoscaling/policy:Policy").inputs).toMatchObject({
+            policyType: "TargetTrackingScaling",
+            targetTrackingScalingPolicyConfiguration: { targetValue: 600, predefinedMetricSpecification: { predefinedMetricType: "SageMakerVariantInvocationsPerInstance" } },
+        });
+    });
+
+    it("keeps endpoint logs for the stack's retention and tags every resource through the provider", () => {
+        expect(one(doc, "aws:cloudwatch/logGroup:LogGroup").inputs).toMatchObject({ name: "/aws/sagemaker/Endpoints/iris-dev", retentionInDays: 7 });
+        const provider = one(doc, "pulumi:providers:aws");
+        expect(provider.inputs.region).toBe("us-east-1");
+        expect(JSON.parse(String(provider.inputs.defaultTags))).toEqual({
+            tags: { "managed-by": "pulumi", "model-service": "iris", "model-version": "1", stack: "dev", environment: "dev", team: "ml" },
+        });
+        for (const r of doc.resources.filter((r) => r.custom && r.type !== "pulumi:providers:aws")) {
+            expect(r.options.provider?.startsWith(`${provider.urn}::`), r.name).toBe(true);
+        }
+    });
+
+    it("protects nothing in dev, so the stack can be torn down", () => {
+        expect(doc.resources.filter((r) => r.options.protect)).toEqual([]);
+        expect(one(doc, "aws:s3/bucket:Bucket").inputs.forceDestroy).toBe(true);
+    });
+
+    it("exports a SageMaker runtime invocation URL and says it needs SigV4", () => {
+        expect(doc.outputs).toMatchObject({ cloud: "aws", runtime: "sagemaker", region: "us-east-1" });
+        expect(doc.outputs.endpointUrl).toBe("https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/iris-dev/invocations");
+        expect(doc.outputs.invoke).toMatchObject({ auth: "aws-sigv4", reachability: "private-network" });
+        expect((doc.outputs.invoke as { note: string }).note).toContain(one(doc, "aws:iam/policy:Policy").outputs.arn as string);
+        const invoker = statements(one(doc, "aws:iam/policy:Policy").inputs.policy);
+        expect(invoker).toEqual([{ Effect: "Allow", Action: "sagemaker:InvokeEndpoint", Resource: one(doc, "aws:sagemaker/endpoint:Endpoint").outputs.arn }]);
+    });
+
+    it("loads only the AWS SDK: no other cloud's modules are in the module cache", () => {
+        expect(doc.sdkModules.some((m) => m.startsWith("@pulumi/aws/sagemaker"))).toBe(true);
+        expect(doc.sdkModules.filter((m) => /^@pulumi\/(gcp|azure-native|kubernetes)\//.test(m))).toEqual([]);
+        // Submodules only: the package root would load every AWS service.
+        expect(doc.sdkModules).not.toContain("@pulumi/aws");
+        expect(doc.sdkModules.filter((m) => m.startsWith("@pulumi/aws/") && m.split("/").length === 3).length).toBeLessThan(15);
+    });
+});
+
+describe("SageMaker on the prod stack", () => {
+    let doc: PlanDocument;
+    beforeAll(() => {
+        doc = planJson(["--stack", "prod"]).doc;
+    });
+
+    it("protects the stateful resources and keeps the bucket from force-destroy", () => {
+        const protectedTypes = doc.resources.filter((r) => r.options.protect).map((r) => r.type).sort();
+        expect(protectedTypes).toEqual(["aws:cloudwatch/logGroup:LogGroup", "aws:s3/bucket:Bucket"]);
+        expect(one(doc, "aws:s3/bucket:Bucket").inputs.forceDestroy).toBe(false);
+    });
+
+    it("sizes for production: two instances at least, medium instances, a year of logs", () => {
+        const variant = (one(doc, "aws:sagemaker/endpointConfiguration:EndpointConfiguration").inputs.productionVariants as any[])[0];
+        expect(variant).toMatchObject({ instanceType: "ml.m5.xlarge", initialInstanceCount: 2 });
+        expect(one(doc, "aws:appautoscaling/target:Target").inputs).toMatchObject({ minCapacity: 2, maxCapacity: 6 });
+        expect(one(doc, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).toBe(365);
+        expect(doc.violations).toEqual([]);
+    });
+});
+
+describe("SageMaker with secrets, a built image, a compressed artifact and allowed CIDRs", () => {
+    let doc: PlanDocument;
+    const secretValue = "hf-offline-test-value-0042";
+    beforeAll(() => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "model-"));
+        const tarball = path.join(dir, "model.tar.gz");
+        fs.writeFileSync(tarball, zlib.gzipSync(Buffer.from("a tiny model")));
+        doc = planJson([
+            "--stack", "dev",
+            "--config", `modelArtifact=${tarball}`,
+            "--config", "image=",
+            "--config", "imageBuildContext=test/fixtures/server",
+            "--config", 'secrets=["hfToken"]',
+            "--config", 'allowedCidrs=["10.20.0.0/16"]',
+            "--config", "gpu=t4",
+            "--secret", `hfToken=${secretValue}`,
+        ]).doc;
+    });
+
+    it("plans cleanly", () => {
+        expect(doc.errors).toEqual([]);
+        expect(doc.violations).toEqual([]);
+    });
+
+    it("stores the secret in Secrets Manager, marked secret, and hands the container only its ARN", () => {
+        const secret = one(doc, "aws:secretsmanager/secret:Secret");
+        const version = one(doc, "aws:secretsmanager/secretVersion:SecretVersion");
+        expect(version.secretInputs).toContain("secretString");
+        const model = one(doc, "aws:sagemaker/model:Model");
+        expect((model.inputs.primaryContainer as any).environment.SECRET_HF_TOKEN_ARN).toBe(secret.outputs.arn);
+        expect(model.inputs.enableNetworkIsolation).toBe(false);
+        expect(JSON.stringify(model.inputs)).not.toContain(secretValue);
+        const read = statements(one(doc, "aws:iam/rolePolicy:RolePolicy").inputs.policy).find((s) => s.Sid === "ReadServingSecrets");
+        expect(read).toEqual({ Sid: "ReadServingSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [secret.outputs.arn] });
+        expect(JSON.stringify(doc.config)).not.toContain(secretValue);
+    });
+
+    it("builds the image into a private, scanned, immutable, encrypted repository and pulls only from it", () => {
+        const repo = one(doc, "aws:ecr/repository:Repository");
+        expect(repo.inputs).toMatchObject({ imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS" }] });
+        expect(one(doc, "aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs.repository).toBe(repo.outputs.name);
+        const image = one(doc, "docker:index/image:Image");
+        expect(image.inputs.imageName).toMatch(new RegExp(`^${repo.outputs.repositoryUrl}:1-[0-9a-f]{12}$`));
+        expect(image.secretInputs).toContain("registry.password");
+        expect(doc.outputs.imageUri).toBe(image.outputs.repoDigest);
+        const pull = statements(one(doc, "aws:iam/rolePolicy:RolePolicy").inputs.policy).find((s) => s.Sid === "PullServingImage");
+        expect(pull?.Resource).toBe(repo.outputs.arn);
+    });
+
+    it("uses the tarball as modelDataUrl and reads exactly that object", () => {
+        const container = one(doc, "aws:sagemaker/model:Model").inputs.primaryContainer as any;
+        expect(container.modelDataUrl).toBe(doc.outputs.artifactUri);
+        expect(container.modelDataSource).toBeUndefined();
+        const read = statements(one(doc, "aws:iam/rolePolicy:RolePolicy").inputs.policy).find((s) => s.Sid === "ReadModelArtifact");
+        expect(read?.Resource).toMatch(/\/models\/iris\/1\/model\.tar\.gz$/);
+    });
+
+    it("runs on the GPU instance the accelerator maps to", () => {
+        const variant = (one(doc, "aws:sagemaker/endpointConfiguration:EndpointConfiguration").inputs.productionVariants as any[])[0];
+        expect(variant.instanceType).toBe("ml.g4dn.xlarge");
+    });
+
+    it("lets callers invoke only from the allowed CIDRs", () => {
+        const [invoke] = statements(one(doc, "aws:iam/policy:Policy").inputs.policy);
+        expect(invoke?.Condition).toEqual({ IpAddress: { "aws:SourceIp": ["10.20.0.0/16"] } });
+    });
+});
