@@ -193,4 +193,9 @@ describe("Pulumi.yaml documents exactly the keys config.ts reads", () => {
             expect(decl.default, key).toEqual(defaults[key]);
         }
     });
+
+    it("is the same list the README's config reference documents", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        for (const key of Object.keys(project.config)) expect(readme, key).toContain(`\`${key}\``);
+    });
 });
