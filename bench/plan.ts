@@ -2,6 +2,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { projectRoot } from "../offline/projectRoot";
+import { policyBench } from "./policies";
 
 /**
  * `npm run bench`: for each stack, the offline plan's wall time and peak memory beside the floor
@@ -9,8 +11,8 @@ import * as path from "node:path";
  * the type-check time of the whole project. Median of RUNS runs each.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const projectDir = path.resolve(__dirname, "..");
-const peakHook = path.join(__dirname, "peakMemory.cjs");
+const projectDir = projectRoot();
+const peakHook = path.join(projectDir, "bench", "peakMemory.cjs");
 const stacks = fs.readdirSync(projectDir).flatMap((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1] ?? []).sort();
 
 interface Sample {
@@ -59,4 +61,5 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.
 const line = (cells: readonly string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join("  ");
 process.stdout.write(`Offline plan vs floor (median of ${RUNS}; floor = node loading @pulumi/pulumi and the plan's SDK submodules), ${os.cpus().length} cores\n`);
 process.stdout.write(`${line(header)}\n${rows.map(line).join("\n")}\n`);
-process.stdout.write(`\ntsc type-check of the project: ${(typecheck.ms / 1000).toFixed(1)} s, peak ${typecheck.peakMiB.toFixed(0)} MiB (target: under 10 s)\n`);
+process.stdout.write(`\ntsc type-check of the project: ${(typecheck.ms / 1000).toFixed(1)} s, peak ${typecheck.peakMiB.toFixed(0)} MiB (target: under 10 s)\n\n`);
+policyBench().then((report) => process.stdout.write(`${report}\n`));

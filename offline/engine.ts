@@ -83,6 +83,8 @@ export async function plan(options: PlanOptions): Promise<PlanDocument> {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const exported = await pulumi.runtime.runInPulumiStack(async () => require(program));
         stackOutputs = await resolveOutputs(exported ?? {});
+        // Children whose inputs wait on other outputs register after the stack's outputs resolve.
+        await pulumi.runtime.disconnect();
     } catch (err) {
         onRejection(err);
     }

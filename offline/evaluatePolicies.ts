@@ -1,5 +1,6 @@
 import type { Policies, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { findSecret } from "../policies/secretPatterns";
+import { UnknownValueSkipped } from "../policies/unknown";
 import type { RecordedResource } from "./recorder";
 
 export interface Violation {
@@ -43,6 +44,8 @@ function isResourcePolicy(p: Policies[number]): p is ResourceValidationPolicy {
 /** Runs the pack's rules the way the analyzer does, plus the checks only a full view of inputs allows. */
 export async function evaluatePolicies(policies: Policies, resources: readonly RecordedResource[], stackTags: ReadonlyMap<string, string> = new Map()): Promise<Violation[]> {
     const violations: Violation[] = [];
+    const skipped = (policy: string, urn: string, skip: UnknownValueSkipped) =>
+        violations.push({ policy, level: "advisory", urn, message: `Skipped during the plan: ${skip.message}; the policy runs again at deploy.` });
     const targets = policyResources(resources.filter((r) => !r.type.startsWith("pulumi:pulumi:Stack")));
     for (const policy of policies) {
         const level = policy.enforcementLevel ?? "advisory";
@@ -61,11 +64,14 @@ export async function evaluatePolicies(policies: Policies, resources: readonly R
                         throw new NotApplicable();
                     },
                 } as unknown as ResourceValidationArgs;
-                for (const validate of validators) await guard(() => validate(args, report(target.urn)));
+                for (const validate of validators) await guard(() => validate(args, report(target.urn)), (skip) => skipped(policy.name, target.urn, skip));
             }
         } else {
             const stackPolicy = policy as StackValidationPolicy;
-            await guard(() => stackPolicy.validateStack!({ resources: targets, stackTags, getConfig: () => ({}) } as never, report("")));
+            await guard(
+                () => stackPolicy.validateStack!({ resources: targets, stackTags, getConfig: () => ({}) } as never, report("")),
+                (skip) => skipped(policy.name, "", skip),
+            );
         }
     }
     violations.push(...plaintextSecretsInState(resources));
@@ -74,11 +80,13 @@ export async function evaluatePolicies(policies: Policies, resources: readonly R
 
 class NotApplicable extends Error {}
 
-async function guard(run: () => void | Promise<void>): Promise<void> {
+/** Runs a rule; a value unknown until deploy becomes an advisory "skipped" notice, as CrossGuard reports it. */
+async function guard(run: () => void | Promise<void>, onSkip: (skip: UnknownValueSkipped) => void): Promise<void> {
     try {
         await run();
     } catch (err) {
-        if (!(err instanceof NotApplicable)) throw err;
+        if (err instanceof UnknownValueSkipped) onSkip(err);
+        else if (!(err instanceof NotApplicable)) throw err;
     }
 }
 

@@ -1,5 +1,8 @@
 import type { Policies } from "@pulumi/policy";
-import { s3BucketHasPublicAccessBlock, s3NoPublicAcl, s3PublicAccessBlockComplete } from "./storage";
+import { AZURE_STORAGE_POLICIES } from "./azureBlobPublicAccess";
+import { GCS_POLICIES } from "./gcsPublicAccess";
+import { LEAKED_SECRET_POLICIES } from "./leakedSecrets";
+import { S3_POLICIES } from "./s3PublicAccess";
 
 /** Every rule of the pack. Tests and the offline engine import this list; only index.ts builds the PolicyPack. */
-export const POLICIES: Policies = [s3PublicAccessBlockComplete, s3NoPublicAcl, s3BucketHasPublicAccessBlock];
+export const POLICIES: Policies = [...S3_POLICIES, ...GCS_POLICIES, ...AZURE_STORAGE_POLICIES, ...LEAKED_SECRET_POLICIES];

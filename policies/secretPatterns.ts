@@ -1,57 +1,740 @@
 /**
  * Recognises values that look like credentials, so they can be refused in plaintext config and in
- * resource inputs. Each pattern names what it found; callers never echo the value itself.
+ * resource inputs. Each finding names what it found; neither a finding nor redact() ever echoes the
+ * value itself.
+ *
+ * Two detectors, kept apart because callers treat them differently:
+ * - high confidence (findSecretInValue, findSecret): known credential formats (gitleaks-style
+ *   regexes behind cheap literal pre-checks), literal values assigned to secret-named keys, and
+ *   literal values under a secret-named key. Callers treat these as mandatory.
+ * - entropy (findEntropySecret): random-looking tokens, detect-secrets style, with filters for what
+ *   infrastructure code is full of (ARNs, IDs, digests, hashes, encoded policies, URLs, paths,
+ *   placeholders). Advisory only.
+ *
+ * Every regex is precompiled and linear: no nested quantifiers over overlapping classes, and the
+ * one pattern that could backtrack quadratically (JWT) uses lookahead-captured runs (atomic groups).
  */
+
+export type SecretConfidence = "high" | "entropy";
+
 export interface SecretFinding {
+    /** What was found, in words ("GitHub token"); never contains the value. */
     readonly kind: string;
+    /** "high": a known format or a secret-named key with a literal value; "entropy": randomness alone. */
+    readonly confidence: SecretConfidence;
 }
 
-const VALUE_PATTERNS: readonly { kind: string; pattern: RegExp }[] = [
-    { kind: "AWS access key id", pattern: /\b(AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b/ },
-    { kind: "private key", pattern: /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY( BLOCK)?-----/ },
-    { kind: "GitHub token", pattern: /\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{82}\b/ },
-    { kind: "Slack token", pattern: /\bxox[baprs]-[A-Za-z0-9-]{10,}\b/ },
-    { kind: "Stripe secret key", pattern: /\b(sk|rk)_live_[A-Za-z0-9]{20,}\b/ },
-    { kind: "Anthropic API key", pattern: /\bsk-ant-(api|admin)\d{2}-[A-Za-z0-9_-]{80,}AA\b/ },
-    { kind: "OpenAI API key", pattern: /\bsk-(proj-|svcacct-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}\b/ },
-    { kind: "Hugging Face token", pattern: /\bhf_[A-Za-z]{34}\b/ },
-    { kind: "Google API key", pattern: /\bAIza[0-9A-Za-z_-]{35}\b/ },
-    { kind: "GCP service account key", pattern: /"type"\s*:\s*"service_account"[\s\S]*"private_key"/ },
-    { kind: "Azure storage connection string", pattern: /AccountKey=[A-Za-z0-9+/]{86}==/ },
-    { kind: "JSON web token", pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b/ },
-    { kind: "password in a URL", pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s:/@]{3,}@[^\s/]+/i },
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const LOWER = /[a-z]/;
+const UPPER = /[A-Z]/;
+const DIGIT = /[0-9]/;
+
+const COUNTS = new Int32Array(256);
+
+/** Shannon entropy in bits per character. */
+function shannonEntropy(s: string): number {
+    if (s.length === 0) return 0;
+    let wide: Map<number, number> | undefined;
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c < 256) COUNTS[c] = (COUNTS[c] ?? 0) + 1;
+        else (wide ??= new Map()).set(c, (wide.get(c) ?? 0) + 1);
+    }
+    let h = 0;
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        const n = c < 256 ? (COUNTS[c] ?? 0) : 0;
+        if (n !== 0) {
+            h -= (n / s.length) * Math.log2(n / s.length);
+            COUNTS[c] = 0;
+        }
+    }
+    if (wide) for (const n of wide.values()) h -= (n / s.length) * Math.log2(n / s.length);
+    return h;
+}
+
+const expectedEntropyMemo = new Map<number, number>();
+
+/**
+ * Expected Shannon entropy of a uniformly random string of length n over an alphabet of size a
+ * (exact expectation of the plug-in estimator: a * sum_k P(Binomial(n, 1/a) = k) * -(k/n) log2(k/n)).
+ */
+function expectedRandomEntropy(n: number, a: number): number {
+    const len = Math.min(n, 256);
+    const memoKey = len * 1000 + a;
+    const known = expectedEntropyMemo.get(memoKey);
+    if (known !== undefined) return known;
+    const p = 1 / a;
+    let pmf = Math.pow(1 - p, len); // P(k = 0)
+    let h = 0;
+    for (let k = 1; k <= len; k++) {
+        pmf *= ((len - k + 1) / k) * (p / (1 - p));
+        const f = k / len;
+        h -= a * pmf * f * Math.log2(f);
+    }
+    expectedEntropyMemo.set(memoKey, h);
+    return h;
+}
+
+/** Size of the alphabet a token draws from, judged by the character classes it uses. */
+function alphabetSize(s: string): number {
+    if (/^[0-9a-f]+$/.test(s) || /^[0-9A-F]+$/.test(s)) return 16;
+    let a = 0;
+    if (LOWER.test(s)) a += 26;
+    if (UPPER.test(s)) a += 26;
+    if (DIGIT.test(s)) a += 10;
+    if (/[^A-Za-z0-9]/.test(s)) a += 2;
+    return Math.max(a, 2);
+}
+
+/** Character classes present: lower, upper, digit, other (separators -_. do not count). */
+function charClasses(s: string): number {
+    return (LOWER.test(s) ? 1 : 0) + (UPPER.test(s) ? 1 : 0) + (DIGIT.test(s) ? 1 : 0) + (/[^A-Za-z0-9_.\-]/.test(s) ? 1 : 0);
+}
+
+/** Runs of same-case letters or digits, CamelCase aware: "getAPIToken2" -> get, API, Token, 2. */
+const CHUNK = /[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+/g;
+
+/**
+ * Whether a token reads like words (identifiers, kebab-case names, CamelCase) rather than random
+ * characters: long letter chunks carry most of it.
+ */
+function looksLikeWords(s: string): boolean {
+    let chunks = 0;
+    let wordChars = 0;
+    let letters = 0;
+    let alnum = 0;
+    CHUNK.lastIndex = 0;
+    for (let m = CHUNK.exec(s); m; m = CHUNK.exec(s)) {
+        const chunk = m[0];
+        chunks++;
+        alnum += chunk.length;
+        if (DIGIT.test(chunk)) continue;
+        letters += chunk.length;
+        if (isWordChunk(chunk)) wordChars += chunk.length;
+    }
+    if (letters === 0) return alnum === 0;
+    return wordChars / letters >= 0.6 || alnum / chunks >= 5;
+}
+
+/** CamelCase or snake_case identifiers: letter chunks four or more long on average (random mixed case averages two). */
+function looksLikeIdentifier(s: string): boolean {
+    const chunks = s.match(CHUNK);
+    return chunks !== null && s.length / chunks.length >= 4;
+}
+
+/** Abbreviations identifiers are full of, vowels or not. */
+const ABBREVIATIONS = new Set(["id", "db", "io", "ip", "os", "ui", "to", "of", "in", "on", "at", "by", "is", "up", "no", "or", "my", "fs", "vm", "ml", "ai", "az", "sql", "ssh", "tls", "ssl", "dns", "vpc", "cpu", "gpu", "gcp", "url", "cmd", "pkg", "src", "dst", "tmp", "ctx", "msg", "cfg", "std", "lib", "img", "kms", "ecr", "ecs", "eks", "rds", "sns", "sqs", "xml", "yml", "http", "https", "html", "json", "js", "ts", "py"]);
+
+/** Pronounceable (three or more letters, a sixth of them vowels, no five consonants in a row) or a common abbreviation. */
+function isWordChunk(chunk: string): boolean {
+    if (ABBREVIATIONS.has(chunk.toLowerCase())) return true;
+    if (chunk.length < 3) return false;
+    const vowels = chunk.replace(/[^aeiouyAEIOUY]/g, "").length;
+    return vowels * 6 >= chunk.length && !/[^aeiouyAEIOUY]{5}/.test(chunk);
+}
+
+/** A run of n or more consecutive ascending characters (abcdef, 123456): hand-typed, not random. */
+function hasSequentialRun(s: string, n: number): boolean {
+    let run = 1;
+    for (let i = 1; i < s.length; i++) {
+        run = s.charCodeAt(i) === s.charCodeAt(i - 1) + 1 ? run + 1 : 1;
+        if (run >= n) return true;
+    }
+    return false;
+}
+
+/** Placeholder markers: xxxx, ****, EXAMPLE, <...>, ${...}, {{...}}, your-token-here, changeme... */
+const PLACEHOLDER_MARK = /x{4,}|X{4,}|\*{3,}|#{3,}|\.{3}|…|<[^<>\n]{0,100}>|\$\{|\{\{|%[sd]\b|EXAMPLE|example|changeme|change[_-]me|placeholder|PLACEHOLDER|replace[_-]?me|REPLACE[_-]?ME|your[_-]|YOUR[_-]|_here\b|_HERE\b|dummy|DUMMY|redacted|REDACTED|insert[_-]|INSERT[_-]|0{10,}|\[secret\]/;
+
+/** AWS's documented example credentials (docs.aws.amazon.com); real in shape, published on purpose. */
+const DOCUMENTED_EXAMPLES = new Set(["AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"]);
+
+/** Whether a credential-shaped token is a placeholder or documented example rather than a credential. */
+function isPlaceholder(token: string, body: string = token): boolean {
+    if (DOCUMENTED_EXAMPLES.has(token) || PLACEHOLDER_MARK.test(token)) return true;
+    // A long body made of one or two repeated characters (or a tiny cycle) is typed, not generated.
+    if (body.length >= 16 && shannonEntropy(body) < 2.5) return true;
+    return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Known formats
+
+interface KnownFormat {
+    readonly kind: string;
+    /** Literal substrings, one of which must occur before the regex runs (cheap pre-check). */
+    readonly needles: readonly string[];
+    /** Global regex; group 1, when present, is the credential's random body. */
+    readonly pattern: RegExp;
+    /** Extra checks beyond the placeholder filter. */
+    readonly accept?: (match: RegExpExecArray, text: string) => boolean;
+    /** Formats whose body is the only evidence also refuse hand-typed sequences (abcdef..., 123456...). */
+    readonly refuseSequences?: boolean;
+}
+
+const AWS_SECRET_NAME = /(?:aws_?secret_?(?:access_?)?key|secret_?access_?key)["'\]]{0,2}[ \t]{0,20}(?::=|=>|[:=])[ \t]{0,20}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi;
+
+const KNOWN_FORMATS: readonly KnownFormat[] = [
+    {
+        kind: "AWS access key id",
+        needles: ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
+        pattern: /\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)([A-Z2-7]{16})\b/g,
+    },
+    { kind: "AWS secret access key", needles: [], pattern: AWS_SECRET_NAME, accept: (m) => !/EXAMPLE/.test(m[1] ?? "") },
+    {
+        kind: "Amazon Bedrock API key",
+        needles: ["ABSK", "bedrock-api-key-"],
+        // Short-lived keys are bedrock-api-key- and the base64 of the service's host name.
+        pattern: new RegExp(`\\bABSK([A-Za-z0-9+/]{109,269}={0,2})(?![A-Za-z0-9+/=])|\\bbedrock-api-key-${Buffer.from("bedrock.amazonaws.com").toString("base64")}[A-Za-z0-9+/=%&-]*`, "g"),
+    },
+    { kind: "GCP service account key", needles: ["service_account"], pattern: /\\?"type\\?"\s*:\s*\\?"service_account\\?"/g, accept: (_m, text) => text.includes("private_key") },
+    { kind: "private key", needles: ["PRIVATE KEY"], pattern: /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/g, accept: privateKeyHasBody },
+    { kind: "GitHub token", needles: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], pattern: /\bgh[pousr]_([A-Za-z0-9]{36})\b/g },
+    { kind: "GitHub fine-grained token", needles: ["github_pat_"], pattern: /\bgithub_pat_(\w{82})\b/g },
+    {
+        kind: "GitLab token",
+        needles: ["glpat-", "glcbt-", "gldt-", "glffct-", "glft-", "glimt-", "glagent-", "gloas-", "glptt-", "glrt-", "glsoat-", "GR1348941", "_gitlab_session="],
+        pattern: /\b(?:gl(?:pat|cbt|dt|ffct|ft|rt|soat)-([\w-]{20,300}(?:\.[0-9a-z]{9})?)|glimt-([\w-]{25,300})|glagent-([\w-]{50,300})|gloas-([\w-]{64,300})|glptt-([0-9a-f]{40})|GR1348941([\w-]{20}))(?![\w-])|_gitlab_session=([0-9a-z]{32})\b/g,
+    },
+    {
+        kind: "Slack token",
+        needles: ["xox", "xapp-"],
+        pattern: /\b(?:xoxb-[0-9]{10,13}-[0-9]{10,13}[a-zA-Z0-9-]*|xoxb-[0-9]{8,14}-[a-zA-Z0-9]{18,26}|xox[pe](?:-[0-9]{10,13}){3}-[a-zA-Z0-9-]{28,34}|xoxe\.xox[bp]-\d-[A-Za-z0-9]{163,166}|xoxe-\d-[A-Za-z0-9]{146}|xox[ar]-(?:\d-)?([0-9a-zA-Z]{8,48})|xox[os]-\d+-\d+-\d+-[a-fA-F\d]+|xapp-\d-[A-Za-z0-9]+-\d+-[A-Za-z0-9]+)/g,
+    },
+    { kind: "Slack webhook URL", needles: ["hooks.slack.com"], pattern: /hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9+/]{43,56})/g },
+    { kind: "Stripe secret key", needles: ["sk_live_", "rk_live_", "sk_prod_", "rk_prod_"], pattern: /\b[rs]k_(?:live|prod)_([A-Za-z0-9]{10,99})\b/g },
+    {
+        kind: "OpenAI API key",
+        needles: ["T3BlbkFJ", "sk-proj-", "sk-svcacct-", "sk-admin-"],
+        pattern: /\bsk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,74}T3BlbkFJ[A-Za-z0-9_-]{20,74}|\bsk-(?:proj|svcacct|admin)-([A-Za-z0-9_-]{80,})/g,
+    },
+    { kind: "Anthropic API key", needles: ["sk-ant-"], pattern: /\bsk-ant-(?:api03|admin01)-([\w-]{93})AA(?![\w-])/g },
+    { kind: "Hugging Face token", needles: ["hf_", "api_org_"], pattern: /\b(?:hf_|api_org_)([A-Za-z]{34})(?![A-Za-z0-9_])/g, accept: (m) => !looksLikeIdentifier(m[1] ?? "") },
+    { kind: "npm token", needles: ["npm_"], pattern: /\bnpm_([A-Za-z0-9]{36})(?![A-Za-z0-9_])/g },
+    { kind: "PyPI token", needles: ["pypi-AgEIcHlwaS5vcmc"], pattern: /pypi-AgEIcHlwaS5vcmc([A-Za-z0-9_-]{50,})/g },
+    { kind: "Docker Hub token", needles: ["dckr_pat_"], pattern: /\bdckr_pat_([A-Za-z0-9_-]{27,})/g },
+    { kind: "Google API key", needles: ["AIza"], pattern: /\bAIza([\w-]{35})(?![\w-])/g, refuseSequences: true },
+    { kind: "Azure storage account key", needles: ["AccountKey="], pattern: /AccountKey=([A-Za-z0-9+/]{86}==)/g },
+    { kind: "Azure SAS token", needles: ["sig="], pattern: /(?:^|[?&;"'\s])sig=([A-Za-z0-9%+/=]{30,})/g, accept: (_m, text) => /(?:^|[?&;"'\s])(?:sv|se)=/.test(text) },
+    {
+        kind: "Azure AD client secret",
+        needles: ["Q~"],
+        pattern: /(?:^|[\\'"`\s>=:(,)])([A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34})(?=$|[\\'"`\s<),])/g,
+        refuseSequences: true,
+    },
+    { kind: "Databricks token", needles: ["dapi"], pattern: /\bdapi([a-f0-9]{32})(?:-\d)?\b/g },
+    { kind: "Pulumi access token", needles: ["pul-"], pattern: /\bpul-([a-f0-9]{40})\b/g },
+    { kind: "Terraform Cloud token", needles: [".atlasv1."], pattern: /\b[A-Za-z0-9]{14}\.atlasv1\.([A-Za-z0-9_=-]{60,70})\b/g },
+    {
+        kind: "HashiCorp Vault token",
+        needles: ["hvs.", "hvb.", "s."],
+        pattern: /\bhvs\.([\w-]{90,120})|\bhvb\.([\w-]{138,300})|\bs\.([A-Za-z0-9]{24})(?![\w.-])/g,
+        // The legacy s.<24> form reads like code (s.ReadTimeoutInMilliseconds): require all three classes.
+        accept: (m) => m[3] === undefined || (LOWER.test(m[3]) && UPPER.test(m[3]) && DIGIT.test(m[3]) && !looksLikeWords(m[3])),
+    },
+    { kind: "Clojars token", needles: ["CLOJARS_"], pattern: /\bCLOJARS_([a-z0-9]{60})\b/gi },
+    { kind: "SendGrid API key", needles: ["SG."], pattern: /\bSG\.([\w-]{22}\.[\w-]{43})\b/g },
+    { kind: "Shopify access token", needles: ["shpat_", "shpca_", "shppa_", "shpss_"], pattern: /\bshp(?:at|ca|pa|ss)_([a-fA-F0-9]{32})\b/g },
+    { kind: "Grafana token", needles: ["glsa_", "glc_"], pattern: /\bglsa_([A-Za-z0-9]{32}_[A-Fa-f0-9]{8})\b|\bglc_([A-Za-z0-9+/]{32,400}={0,2})/g },
+    {
+        kind: "JSON web token",
+        needles: [".ey"],
+        // (?=(run))\1 is an atomic run: the engine cannot backtrack into it, so long base64 stays linear.
+        pattern: /\bey(?=([A-Za-z0-9_-]{17,}))\1\.ey(?=([A-Za-z0-9_/\\-]{17,}))\2\.(?:[A-Za-z0-9_/\\-]{10,}={0,2})?/g,
+    },
+    { kind: "bearer token", needles: ["Bearer "], pattern: /\bBearer[ \t]+([A-Za-z0-9._~+/-]{20,}=*)/g, accept: (m) => looksGenerated(m[1] ?? ""), refuseSequences: true },
+    { kind: "HTTP basic auth credentials", needles: ["Basic "], pattern: /\bBasic[ \t]+([A-Za-z0-9+/]{12,}={0,2})(?![A-Za-z0-9+/=])/g, accept: (m) => basicAuthDecodes(m[1] ?? "") },
+    // Starts at the literal "://" (fast to find); urlPasswordIsReal checks the scheme before it.
+    { kind: "password in a URL", needles: ["://"], pattern: /:\/\/([^\s:/?#@"'<>]{1,256}):([^\s/?#@"'<>]{1,256})@[A-Za-z0-9[]/g, accept: urlPasswordIsReal },
 ];
 
-/** Key names that hold secrets, whatever their value looks like. */
-const SECRET_KEY_NAME = /(pass(word|wd|phrase)?|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth[-_]?key|client[-_]?secret|conn(ection)?[-_]?string)$/i;
+/** Every needle in one scan: which formats are worth running on a text. */
+const NEEDLE_FORMATS = new Map<string, number[]>();
+KNOWN_FORMATS.forEach((f, i) => f.needles.forEach((n) => NEEDLE_FORMATS.set(n, [...(NEEDLE_FORMATS.get(n) ?? []), i])));
+const ALWAYS_RUN = KNOWN_FORMATS.map((f) => f.needles.length === 0);
+const NEEDLE_SCAN = new RegExp(
+    [...NEEDLE_FORMATS.keys()]
+        .sort((a, b) => b.length - a.length)
+        .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+        .join("|"),
+    "g",
+);
 
-/** Finds a credential in a value, by its shape alone. */
-export function findSecretInValue(value: string): SecretFinding | undefined {
-    for (const { kind, pattern } of VALUE_PATTERNS) {
-        if (pattern.test(value)) return { kind };
+function privateKeyHasBody(m: RegExpExecArray, text: string): boolean {
+    const start = m.index + m[0].length;
+    const end = text.indexOf("-----END", start);
+    const body = text.slice(start, end === -1 ? start + 4096 : Math.min(end, start + 65536));
+    // PEM body: base64 lines (maybe with literal \n escapes, or encryption headers); count its characters.
+    const b64 = body
+        .replace(/\\[nr]/g, "\n")
+        .replace(/^[ \t]*[A-Za-z-]+:.*$/gm, "")
+        .replace(/[^A-Za-z0-9+/=]/g, "");
+    return b64.length >= 40 && !isPlaceholder(b64);
+}
+
+const URL_PLACEHOLDER_PASSWORDS = new Set(["password", "passwd", "pass", "pwd", "secret", "changeme", "example", "test", "dummy", "xxx", "****", "...", "redacted"]);
+
+function urlPasswordIsReal(m: RegExpExecArray, text: string): boolean {
+    if (!/(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,20}$/.test(text.slice(Math.max(0, m.index - 22), m.index))) return false;
+    const user = m[1] ?? "";
+    const password = m[2] ?? "";
+    // Templates and masks: ${DB_PASSWORD}, <password>, %s, %(password)s, ****, xxx.
+    if (password.length < 3 || /[{}<>$]|^%|^[*.]+$|^x+$/i.test(password)) return false;
+    const lower = password.toLowerCase();
+    if (URL_PLACEHOLDER_PASSWORDS.has(lower) || lower === user.toLowerCase() || PLACEHOLDER_MARK.test(password)) return false;
+    return !/^(?:your|my)?[-_]?(?:pass(?:word)?|pwd|secret)$/i.test(password);
+}
+
+function basicAuthDecodes(b64: string): boolean {
+    const decoded = Buffer.from(b64, "base64").toString("latin1");
+    const colon = decoded.indexOf(":");
+    return colon > 0 && colon < decoded.length - 3 && /^[\x20-\x7e]+$/.test(decoded) && !isPlaceholder(decoded);
+}
+
+/** Random-looking enough to be generated: mixed classes, no words, no typed sequences. */
+function looksGenerated(s: string): boolean {
+    return charClasses(s) >= 2 && !looksLikeWords(s) && !hasSequentialRun(s, 6) && !isPlaceholder(s);
+}
+
+function formatMatches(format: KnownFormat, text: string): boolean {
+    const { pattern } = format;
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+        if (m[0].length === 0) pattern.lastIndex++;
+        let body = m[0];
+        for (let g = 1; g < m.length; g++) {
+            const group = m[g];
+            if (group !== undefined) {
+                body = group;
+                break;
+            }
+        }
+        if (isPlaceholder(m[0].trim(), body)) continue;
+        if (format.refuseSequences && hasSequentialRun(body, 8)) continue;
+        if (format.accept && !format.accept(m, text)) continue;
+        return true;
+    }
+    return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key names
+
+/** Single words that name a secret on their own (the last word of a key). */
+const SECRET_WORDS = new Set(["password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "credential", "credentials", "creds", "connectionstring", "connstring", "connstr"]);
+
+/** Two-word endings that name a secret: api key, access key, ... */
+const SECRET_PAIRS = new Set(["api key", "access key", "private key", "auth key", "secret key", "account key", "master key", "client secret", "connection string", "conn string", "conn str", "secret string", "secret binary", "secret value"]);
+
+/** Glued endings (CLIENTSECRET, dbpassword, AWSSECRETACCESSKEY): the last word ends with one of these. */
+const SECRET_SUFFIXES = ["password", "passwd", "passphrase", "secret", "token", "apikey", "accesskey", "privatekey", "authkey", "secretkey", "accountkey", "credentials", "credential", "connectionstring"];
+
+/** Qualifiers that make a "token"/"secret" name something else: pagination cursors, CSRF tokens, NLP tokens... */
+const NOT_SECRET_QUALIFIERS = new Set([
+    "next", "page", "pagination", "continuation", "cancel", "cancellation", "csrf", "xsrf", "public", "idempotency", "creation",
+    "bos", "eos", "pad", "unk", "sep", "cls", "mask", "special", "max", "min", "num", "total", "count", "input", "output", "prompt", "completion", "stop",
+]);
+
+/** Splits a key name into lower-case words: camelCase, PascalCase, ACRONYMWord, snake_case, kebab-case. */
+function keyWords(name: string): string[] {
+    const words = name
+        .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+        .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+        .split(/[^A-Za-z0-9]+/)
+        .filter(Boolean)
+        .map((w) => w.toLowerCase());
+    // token1, api_key_2: trailing numbers say which one, not what it is.
+    while (words.length > 0 && /^\d+$/.test(words[words.length - 1] ?? "")) words.pop();
+    const last = words.length - 1;
+    if (last >= 0) words[last] = (words[last] ?? "").replace(/\d+$/, "");
+    return words.filter(Boolean);
+}
+
+/** Whether a key's name says it holds a secret (password, token, apiKey, DB_PASSWORD, client-secret...). */
+export function isSecretKeyName(key: string): boolean {
+    const segment = key.split(/[:./]/).pop() ?? key;
+    const words = keyWords(segment);
+    const last = words[words.length - 1];
+    if (last === undefined) return false;
+    const prev = words[words.length - 2];
+    // PWD alone is the shell's working directory.
+    if (last === "pwd" && words.length === 1) return false;
+    if (SECRET_WORDS.has(last) || (prev !== undefined && SECRET_PAIRS.has(`${prev} ${last}`))) {
+        return prev === undefined || !NOT_SECRET_QUALIFIERS.has(prev);
+    }
+    for (const suffix of SECRET_SUFFIXES) {
+        if (last.length > suffix.length && last.endsWith(suffix)) return !NOT_SECRET_QUALIFIERS.has(last.slice(0, -suffix.length));
+    }
+    return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Literal values vs references
+
+const REFERENCE = new RegExp(
+    [
+        "^arn:", // AWS ARNs (Secrets Manager, SSM, KMS...)
+        "^projects/[^/\\s]+/secrets/", // GCP Secret Manager
+        "^https://[a-z0-9-]+\\.vault\\.azure\\.net/", // Azure Key Vault
+        "^@Microsoft\\.KeyVault\\(", // App Service Key Vault references
+        "^\\$\\{", // ${VAR}, ${{ secrets.X }}, Terraform/Pulumi interpolation
+        "^\\{\\{", // {{ .Values.x }}, {{resolve:secretsmanager:...}}
+        "^\\$\\(", // $(cat /run/secrets/x)
+        "^\\$[A-Za-z_][A-Za-z0-9_]*$", // $VAR
+        "^%[A-Za-z_][A-Za-z0-9_]*%$", // %VAR%
+        "^(?:op|vault|ssm|secretsmanager|sm|gcpsm|azkv|awssm|env):", // secret-store URIs
+        "^(?:~|\\.{1,2})?/[\\w.@+-]+(?:/[\\w.@+-]+)*/?$", // file paths (/run/secrets/x, ./key.json) and SSM names
+        "^[A-Za-z]:\\\\", // Windows paths
+        "^ENC\\[", // SOPS-encrypted values
+    ].join("|"),
+);
+
+const BOOLEAN_OR_NULL = /^(?:true|false|yes|no|on|off|null|nil|none|undefined)$/i;
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
+
+/** Whether a value under a secret-named key is a literal secret (not empty, short, a flag, a number, a reference or a placeholder). */
+function isLiteralSecretValue(value: string): boolean {
+    const v = value.trim();
+    if (v.length < 8 || BOOLEAN_OR_NULL.test(v) || NUMBER.test(v) || REFERENCE.test(v)) return false;
+    return !isPlaceholder(v);
+}
+
+/** Code that computes a value rather than holding one: process.env.X, var.database_password, getenv(, JSON.stringify({, dbPassword. */
+const CODE_REFERENCE = /^([A-Za-z_$][\w$]*(?:(?:\??\.|::|->)[A-Za-z_$][\w$]*)*)(?:[([{].*)?$/;
+
+function isCodeReference(v: string): boolean {
+    const path = CODE_REFERENCE.exec(v)?.[1];
+    if (path === undefined) return false;
+    const segments = path.split(/\??\.|::|->/);
+    // A member path or call (rpc.getSecret(, var.database_password): code unless a segment is a long random run (hvs.CAES...).
+    if (segments.length > 1 || path.length < v.length) return segments.every((s) => s.length < 16 || looksLikeWords(s));
+    // A bare word (dbPassword, stringToToken) is a variable; with digits mixed in (hunter2hunter) it reads as a literal.
+    return !DIGIT.test(path) || looksLikeWords(path);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assignments in text: NAME = "value", "name": "value", --token value, getenv("NAME", "value")
+
+const SECRET_KEYWORD = /pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key|auth[_.-]?key|account[_.-]?key|credential|creds|conn(?:ection)?[_.-]?str/gi;
+const IDENT_CHAR = /[A-Za-z0-9_.-]/;
+const QUOTES = "\"'`";
+
+/** Finds NAME <op> VALUE where NAME is secret-named and VALUE a literal that could be a credential. */
+function findSecretAssignment(text: string): { name: string; value: string } | undefined {
+    SECRET_KEYWORD.lastIndex = 0;
+    for (let m = SECRET_KEYWORD.exec(text); m; m = SECRET_KEYWORD.exec(text)) {
+        let start = m.index;
+        while (start > 0 && start > m.index - 80 && IDENT_CHAR.test(text.charAt(start - 1))) start--;
+        let end = m.index + m[0].length;
+        while (end < text.length && end < m.index + 80 && IDENT_CHAR.test(text.charAt(end))) end++;
+        SECRET_KEYWORD.lastIndex = end;
+        const value = assignedValue(text, start, end);
+        if (value === undefined || (!value.quoted && isCodeReference(value.text))) continue;
+        const name = text.slice(start, end);
+        if (!isSecretKeyName(name)) continue;
+        if (isLiteralSecretValue(value.text) && looksLikeCredential(value.text)) return { name: name.replace(/^-+/, ""), value: value.text };
     }
     return undefined;
 }
 
-/** Whether a key's name says it holds a secret (password, token, apiKey, ...). */
-export function isSecretKeyName(key: string): boolean {
-    const last = key.split(/[:.]/).pop() ?? key;
-    return SECRET_KEY_NAME.test(last);
+/** A literal in text that could be a credential: no spaces, at least two character classes, not a bare word. */
+function looksLikeCredential(v: string): boolean {
+    if (/\s/.test(v) || charClasses(v) < 2) return false;
+    if (/^[A-Z0-9_]+$/.test(v) && /[A-Z]{3,}_[A-Z]{3,}/.test(v)) return false; // ACCESS_TOKEN: a constant's name
+    return !hasSequentialRun(v, 8);
+}
+
+/** The value assigned to the name at [start, end), if the text assigns one. */
+function assignedValue(text: string, start: number, end: number): { text: string; quoted: boolean } | undefined {
+    let i = end;
+    let nameQuoted = false;
+    // Closing quote or bracket of the name: "password": / ['PASSWORD'] = / \"pass\":
+    for (let k = 0; k < 3 && i < text.length && "\"'`]\\".includes(text.charAt(i)); k++, i++) nameQuoted ||= QUOTES.includes(text.charAt(i));
+    const afterName = i;
+    while (i < text.length && (text.charAt(i) === " " || text.charAt(i) === "\t")) i++;
+    const op = text.slice(i, i + 3);
+    let opLen = 0;
+    if (op.startsWith(":=") || op.startsWith("=>") || op.startsWith("?=")) opLen = 2;
+    else if (op.startsWith("||=")) opLen = 3;
+    else if (op.startsWith("=") && !op.startsWith("==")) opLen = 1;
+    else if (op.startsWith(":") && !op.startsWith("::")) {
+        // YAML and JSON: "key: value" or "key":"value"; not maven coords or URLs (a:b).
+        const next = text.charAt(i + 1);
+        if (next !== " " && next !== "\t" && !nameQuoted && !(next !== "" && QUOTES.includes(next))) return undefined;
+        opLen = 1;
+    } else if (op.startsWith(",") && nameQuoted && /\(\s*["'`]$/.test(text.slice(Math.max(0, start - 8), start))) {
+        opLen = 1; // getenv("NAME", "default")
+    } else if (text.charAt(start) === "-" && i > afterName) {
+        opLen = 0; // --token VALUE, -ClientSecret 'VALUE'
+    } else return undefined;
+    i += opLen;
+    while (i < text.length && (text.charAt(i) === " " || text.charAt(i) === "\t")) i++;
+    if (text.charAt(i) === "\\" && QUOTES.includes(text.charAt(i + 1))) i++;
+    const open = text.charAt(i);
+    if (open !== "" && QUOTES.includes(open)) {
+        let close = i + 1;
+        while (close < text.length && close < i + 1024 && text.charAt(close) !== open && text.charAt(close) !== "\n") close++;
+        if (text.charAt(close) !== open) return undefined;
+        let v = text.slice(i + 1, close);
+        if (v.endsWith("\\")) v = v.slice(0, -1);
+        return { text: v, quoted: true };
+    }
+    let stop = i;
+    while (stop < text.length && stop < i + 1024 && !/[\s,;)}\]"'`<>&\\]/.test(text.charAt(stop))) stop++;
+    return stop > i ? { text: text.slice(i, stop), quoted: false } : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes Secret manifests
+
+const K8S_SECRET_KIND = /^[ \t]*kind:[ \t]*["']?secret["']?[ \t]*$/im;
+
+/** A Kubernetes Secret manifest (kind: Secret) whose data or stringData holds a literal value. */
+function kubernetesSecretHasData(text: string): boolean {
+    return K8S_SECRET_KIND.test(text) && text.split(/^---[ \t]*$/m).some((doc) => K8S_SECRET_KIND.test(doc) && secretManifestHasData(doc));
+}
+
+function secretManifestHasData(doc: string): boolean {
+    const lines = doc.split(/\r?\n/);
+    let section: "data" | "stringData" | undefined;
+    let indent = -1;
+    for (let n = 0; n < lines.length; n++) {
+        const line = lines[n] ?? "";
+        const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
+        const header = /^[ \t]*(data|stringData):[ \t]*$/.exec(line);
+        if (header) {
+            section = header[1] as "data" | "stringData";
+            indent = lead;
+            continue;
+        }
+        if (section === undefined || /^[ \t]*(?:#.*)?$/.test(line)) continue;
+        if (lead <= indent) {
+            section = undefined;
+            continue;
+        }
+        const entry = /^[ \t]*["']?[\w.-]+["']?:[ \t]*(.*)$/.exec(line);
+        if (!entry) continue;
+        let value = (entry[1] ?? "").trim().replace(/^["']|["']$/g, "");
+        if (value === "|" || value === ">" || value === "|-" || value === ">-") value = (lines[n + 1] ?? "").trim();
+        if (section === "data" ? /^[A-Za-z0-9+/]{10,}={0,2}$/.test(value) && !isPlaceholder(value) : isLiteralSecretValue(value)) return true;
+    }
+    return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API: high confidence
+
+/** Finds a credential in a value by its shape alone: known formats, secret-named assignments in text. */
+export function findSecretInValue(value: string): SecretFinding | undefined {
+    if (value.length < 8) return undefined;
+    const run = ALWAYS_RUN.slice();
+    NEEDLE_SCAN.lastIndex = 0;
+    for (let m = NEEDLE_SCAN.exec(value); m; m = NEEDLE_SCAN.exec(value)) {
+        for (const i of NEEDLE_FORMATS.get(m[0]) ?? []) run[i] = true;
+    }
+    for (let i = 0; i < KNOWN_FORMATS.length; i++) {
+        const format = KNOWN_FORMATS[i];
+        if (format && run[i] && formatMatches(format, value)) return { kind: format.kind, confidence: "high" };
+    }
+    if (value.includes("ind:") && kubernetesSecretHasData(value)) return { kind: "Kubernetes Secret manifest with data", confidence: "high" };
+    return undefined;
 }
 
 /**
- * Finds a secret in a named value: a credential by its shape, or a non-trivial value under a
- * secret-sounding key name. Empty values and references to secret stores are not secrets.
+ * Finds a secret in a named value: a credential by its shape, or a non-trivial literal value under a
+ * secret-sounding key name. Empty or short values, flags, numbers, placeholders and references to
+ * secret stores are not secrets. Entropy alone never makes a finding here: see findEntropySecret.
  */
 export function findSecret(key: string, value: string): SecretFinding | undefined {
     const byValue = findSecretInValue(value);
     if (byValue) return byValue;
-    if (isSecretKeyName(key) && value.length >= 8 && !looksLikeReference(value)) return { kind: `value of a key named like a secret (${key})` };
+    if (isSecretKeyName(key) && isLiteralSecretValue(value)) return { kind: `value of a key named like a secret (${key})`, confidence: "high" };
     return undefined;
 }
 
-function looksLikeReference(value: string): boolean {
-    return /^(arn:|projects\/|https:\/\/[a-z0-9-]+\.vault\.azure\.net\/|\$\{|\{\{)/.test(value);
+// ---------------------------------------------------------------------------------------------
+// Public API: entropy
+
+/** PEM blocks that hold public material or ciphertext, not a private key. */
+const PUBLIC_PEM = new Set(["CERTIFICATE", "PUBLIC KEY", "RSA PUBLIC KEY", "PGP MESSAGE", "PGP PUBLIC KEY BLOCK", "PGP SIGNATURE", "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST", "X509 CRL"]);
+
+/**
+ * Blanks public PEM blocks and SOPS ciphertext (ENC[...]). Done with indexOf rather than a regex: each
+ * search starts where the last one ended, so unterminated blocks cannot make it quadratic.
+ */
+function maskDelimitedBlocks(text: string): string {
+    let out = "";
+    let last = 0;
+    let from = 0;
+    for (;;) {
+        const begin = text.indexOf("-----BEGIN ", from);
+        if (begin < 0) break;
+        const labelEnd = text.indexOf("-----", begin + 11);
+        if (labelEnd < 0) break;
+        from = labelEnd;
+        if (!PUBLIC_PEM.has(text.slice(begin + 11, labelEnd))) continue;
+        const end = text.indexOf("-----END", labelEnd + 5);
+        if (end < 0) break;
+        const close = text.indexOf("-----", end + 8);
+        const stop = close < 0 ? text.length : close + 5;
+        out += `${text.slice(last, begin)} `;
+        last = from = stop;
+    }
+    if (last > 0) text = out + text.slice(last);
+    out = "";
+    last = from = 0;
+    for (;;) {
+        const begin = text.indexOf("ENC[", from);
+        if (begin < 0) break;
+        const end = text.indexOf("]", begin + 4);
+        if (end < 0) break;
+        out += `${text.slice(last, begin)} `;
+        last = from = end + 1;
+    }
+    return last > 0 ? out + text.slice(last) : text;
+}
+
+/** Spans that are never credentials in infrastructure code; replaced by a space before tokenising. */
+const BENIGN_SPANS = new RegExp(
+    [
+        "\\barn:[A-Za-z0-9-]+:[^\\s\"'<>,;]*", // ARNs
+        "\\b(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\\d+|sk-ssh-ed25519@openssh\\.com)[ \\t]+AAAA[A-Za-z0-9+/]+={0,2}", // SSH public keys
+        "\\burn:pulumi:[^\\s\"']*", // Pulumi URNs
+        "\\b(?:AIDA|AROA|AGPA|ANPA|ANVA|AIPA|APKA|ASCA|AKIA|ASIA)[A-Z0-9]{16,}\\b", // IAM unique IDs (and access key IDs, which are not the secret half)
+        "\\b(?:sha(?:1|224|256|384|512)|md5)[:-][A-Za-z0-9+/=]{16,}", // digests and SRI hashes
+        "\\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\b", // GUIDs/UUIDs
+        "(?<![A-Za-z0-9])[a-z]{1,12}(?:-[a-z]{1,12}){0,3}-(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}|[0-9a-z]{17})(?![A-Za-z0-9])", // AWS resource IDs: vpc-, subnet-, eni-perm-, ipam-pool-...
+        "<[^<>\\n]{1,200}>", // <placeholder>, tags
+        "\\$\\{[^}\\n]{0,200}\\}", // ${interpolation}
+        "\\{\\{[^}\\n]{0,200}\\}\\}", // {{template}}
+        "\\bprojects/[^\\s\"']+", // GCP resource names
+        "/subscriptions/[^\\s\"']+", // Azure resource IDs
+        "\\b[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\\s\"'<>]*", // URLs (credentials in them are handled below)
+        "(?:^|(?<=[\\s\"'=:,(\\[]))(?:~|\\.{1,2})?(?:/[\\w.@+-]+){2,}/?", // file paths
+    ].join("|"),
+    "g",
+);
+
+/** Query parameters, and the names of those whose values are credentials even inside a URL. */
+const QUERY_PARAM = /[?&#;]([\w.-]{1,100})=([^&#\s"'<>]+)/g;
+const SECRET_PARAM_NAME = /token|key|sig|secret|passw|pwd|auth|credential|code/i;
+
+/** Last words of keys whose values are random but not secrets: IDs, hashes, nonces, versions, names. */
+const NOT_SECRET_CONTEXT = new Set(["signature", "id", "ids", "uuid", "guid", "hash", "digest", "checksum", "sha", "md", "commit", "rev", "revision", "version", "etag", "integrity", "nonce", "salt", "fingerprint", "thumbprint", "name", "url", "uri", "path", "file", "arn"]);
+/** Words anywhere in such keys that make the value public: public keys, CSRF tokens. */
+const PUBLIC_CONTEXT = new Set(["public", "pub", "pubkey", "csrf", "xsrf"]);
+
+function isNotSecretContext(key: string): boolean {
+    if (key === "") return false;
+    const words = keyWords(key.split(/[:./]/).pop() ?? key);
+    const last = words[words.length - 1];
+    return (last !== undefined && NOT_SECRET_CONTEXT.has(last)) || words.some((w) => PUBLIC_CONTEXT.has(w));
+}
+
+const TOKEN = /[A-Za-z0-9+/_-]{20,}={0,2}/g;
+/** Bits per character a value assigned to a secret-named key needs (gitleaks' generic rule asks 3.5 of 10+ characters). */
+const ASSIGNED_MIN_ENTROPY = 3.0;
+const HASH_HEX_LENGTHS = new Set([32, 40, 56, 64, 96, 128]);
+
+/**
+ * Finds a random-looking token (Shannon entropy over the base64 or hex alphabet, tokens of 20+
+ * characters) that is not one of the things infrastructure code is full of: ARNs, IDs, GUIDs,
+ * digests, hashes, base64-encoded JSON documents, URLs without credentials, paths, placeholders and
+ * documented examples. Advisory: it never feeds findSecret.
+ */
+export function findEntropySecret(value: string): SecretFinding | undefined {
+    if (value.length < 8) return undefined;
+    // Next to a secret-named key (DB_PASSWORD=..., "client_secret": "..."), shorter tokens with less entropy count.
+    const assignment = findSecretAssignment(value);
+    if (assignment && shannonEntropy(assignment.value) >= ASSIGNED_MIN_ENTROPY) {
+        return { kind: `random-looking value assigned to ${assignment.name.slice(0, 64)}`, confidence: "entropy" };
+    }
+    if (value.length < 20) return undefined;
+    BENIGN_SPANS.lastIndex = 0;
+    const masked = maskDelimitedBlocks(value).replace(BENIGN_SPANS, (span) => {
+        if (!span.includes("://")) return " ";
+        // Keep only the values of credential-named query parameters.
+        const kept: string[] = [];
+        QUERY_PARAM.lastIndex = 0;
+        for (let q = QUERY_PARAM.exec(span); q; q = QUERY_PARAM.exec(span)) {
+            if (SECRET_PARAM_NAME.test(q[1] ?? "")) kept.push(decodeURIComponentSafe(q[2] ?? ""));
+        }
+        return ` ${kept.join(" ")} `;
+    });
+    TOKEN.lastIndex = 0;
+    for (let m = TOKEN.exec(masked); m; m = TOKEN.exec(masked)) {
+        const token = m[0].replace(/^[-_/+]+|[-_/+]+$/g, "");
+        if (token.length < 20) continue;
+        const verdict = judgeToken(token, masked, m.index);
+        if (verdict) return { kind: verdict, confidence: "entropy" };
+    }
+    return undefined;
+}
+
+function decodeURIComponentSafe(s: string): string {
+    try {
+        return decodeURIComponent(s);
+    } catch {
+        return s;
+    }
+}
+
+/** Returns a kind if the token looks like a generated secret, else undefined. */
+function judgeToken(token: string, text: string, at: number): string | undefined {
+    if (/^\d+$/.test(token) || DOCUMENTED_EXAMPLES.has(token) || isPlaceholder(token) || hasSequentialRun(token, 5)) return undefined;
+    if (isNotSecretContext(keyBefore(text, at))) return undefined;
+    const bare = token.replace(/=+$/, "");
+    const hex = /^[0-9a-fA-F]+$/.test(bare);
+    if (hex) {
+        // Hex up to 40 characters is an ID or a hash far more often than a secret; so are the hash lengths.
+        if (bare.length <= 40 || HASH_HEX_LENGTHS.has(bare.length) || !/[a-fA-F]/.test(bare) || !DIGIT.test(bare)) return undefined;
+        const h = shannonEntropy(bare);
+        return h >= 3.0 && h >= 0.85 * expectedRandomEntropy(bare.length, 16) ? `high-entropy hex string (${h.toFixed(1)} bits/char)` : undefined;
+    }
+    // Resource paths: app/iris-ecs-lb-9bc97f2/9bc97f2cd061eaed, models/iris/1/model.
+    if (bare.includes("/") && bare.split("/").every(isPathSegment)) return undefined;
+    // Words, identifiers and single-case letters are not generated secrets.
+    if (charClasses(bare) < 2 || (!DIGIT.test(bare) && !(LOWER.test(bare) && UPPER.test(bare))) || looksLikeWords(bare)) return undefined;
+    const h = shannonEntropy(bare);
+    const expected = expectedRandomEntropy(bare.length, alphabetSize(bare));
+    if (h < Math.min(4.5, 0.9 * expected) || h < 3.5) return undefined;
+    if (isEncodedText(token)) return undefined;
+    return `high-entropy string (${h.toFixed(1)} bits/char)`;
+}
+
+/** A segment of a resource path: words, a short hex ID, or lower-case kebab-case (iris-ecs-lb-9bc97f2). */
+function isPathSegment(segment: string): boolean {
+    return segment.length <= 3 || /^[0-9a-f]{1,40}$/.test(segment) || /^[a-z0-9]+(?:[-_.][a-z0-9]+)+$/.test(segment) || looksLikeWords(segment);
+}
+
+/** The key a token is assigned to, if any: `name = "TOKEN"`, `"name": "TOKEN"`, `name=TOKEN`. */
+function keyBefore(text: string, at: number): string {
+    let i = at;
+    let steps = 0;
+    while (i > 0 && steps < 8 && /[\s"'`:=>]/.test(text.charAt(i - 1))) {
+        i--;
+        steps++;
+    }
+    if (steps === 0 || !/[:=]/.test(text.slice(i, at))) return "";
+    let start = i;
+    while (start > 0 && i - start < 64 && /[A-Za-z0-9_.-]/.test(text.charAt(start - 1))) start--;
+    return text.slice(start, i);
+}
+
+/**
+ * Base64 of a JSON document (an IAM policy, a config) or of plain words (a sentence, a host name) is
+ * data, unless the document holds a credential or the text reads like user:password.
+ */
+function isEncodedText(token: string): boolean {
+    if (token.length % 4 === 1) return false;
+    const decoded = Buffer.from(token, "base64").toString("utf8"); // Node reads both base64 alphabets
+    if (decoded.length === 0 || !/^[\t\n\r\x20-\x7e\u00a0-\ufffc]*$/.test(decoded)) return false;
+    const head = decoded.trimStart().charAt(0);
+    if (head === "{" || head === "[") return findSecretInValue(decoded) === undefined;
+    return !decoded.includes(":") && (looksLikeWords(decoded) || hasSequentialRun(decoded, 6));
 }
 
 /** Redacts a secret for messages: its length only. */

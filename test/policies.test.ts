@@ -1,25 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluatePolicies, plaintextSecretsInState } from "../offline/evaluatePolicies";
-import type { RecordedResource } from "../offline/recorder";
 import { POLICIES } from "../policies/rules";
-
-let counter = 0;
-function resource(type: string, inputs: Record<string, unknown>, extra: Partial<RecordedResource> = {}): RecordedResource {
-    const name = `r${counter++}`;
-    return {
-        urn: `urn:pulumi:test::p::${type}::${name}`,
-        type,
-        name,
-        custom: true,
-        inputs,
-        secretInputs: [],
-        propertyDependencies: {},
-        options: { protect: false, dependsOn: [], deleteBeforeReplace: false, retainOnDelete: false, ignoreChanges: [] },
-        outputs: {},
-        secretOutputs: [],
-        ...extra,
-    };
-}
+import { resource } from "./helpers/resources";
 
 const ALL_ON = { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true };
 const BUCKET = "aws:s3/bucket:Bucket";

@@ -1,0 +1,111 @@
+import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { findEntropySecret, findSecret, findSecretInValue, type SecretFinding } from "./secretPatterns";
+import { UNKNOWN, jsonDocument } from "./unknown";
+
+/** One literal value a resource hands to a workload or stamps on itself, with where it sits. */
+interface Literal {
+    readonly path: string;
+    readonly name: string;
+    readonly value: string;
+    /** Literals of one script share a group: one finding per script is enough. */
+    readonly group?: string;
+}
+
+/** Keys whose values are environment maps ({NAME: value}) or lists ([{name, value}]). */
+const ENV_KEYS = new Set(["env", "envs", "environment", "environmentVariables", "variables"]);
+const LABEL_KEYS = new Set(["tags", "labels", "annotations", "tagsAll"]);
+const SCRIPT_KEYS = new Set(["userData", "userDataBase64", "metadataStartupScript", "startup-script", "startupScript", "customData"]);
+const CONFIG_MAPS = new Set(["kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ConfigMapPatch"]);
+/** Type tokens whose props hold a JSON string of container definitions. */
+const JSON_CONTAINER_FIELDS: Readonly<Record<string, string>> = { "aws:ecs/taskDefinition:TaskDefinition": "containerDefinitions" };
+
+function push(out: Literal[], path: string, name: string, value: unknown, group?: string): void {
+    if (typeof value === "string" && value !== "" && !value.includes(UNKNOWN)) out.push({ path, name, value, group });
+}
+
+/** Environment entries, labels and scripts anywhere in a resource's inputs. References (valueFrom, secretKeyRef, secureValue) are skipped by construction. */
+function collect(value: unknown, path: string, out: Literal[]): void {
+    if (Array.isArray(value)) {
+        value.forEach((v, i) => collect(v, `${path}[${i}]`, out));
+        return;
+    }
+    if (!value || typeof value !== "object") return;
+    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+        const at = path ? `${path}.${key}` : key;
+        if (ENV_KEYS.has(key) || LABEL_KEYS.has(key)) {
+            if (Array.isArray(child)) {
+                child.forEach((entry: any, i) => {
+                    if (entry && typeof entry === "object" && typeof entry.name === "string") push(out, `${at}[${i}](${entry.name})`, entry.name, entry.value);
+                });
+            } else if (child && typeof child === "object") {
+                for (const [name, v] of Object.entries(child as Record<string, unknown>)) {
+                    if (typeof v === "string") push(out, `${at}.${name}`, name, v);
+                }
+            }
+        } else if (SCRIPT_KEYS.has(key) && typeof child === "string") {
+            scriptLiterals(child, at, out);
+        }
+        if (child && typeof child === "object") collect(child, at, out);
+    }
+}
+
+/** Scripts: the whole text by credential shape, and NAME=value / NAME: value lines by name. */
+function scriptLiterals(text: string, path: string, out: Literal[]): void {
+    const decoded = /^[A-Za-z0-9+/]+={0,2}$/.test(text) && text.length % 4 === 0 ? Buffer.from(text, "base64").toString("utf8") : text;
+    for (const line of decoded.split(/\r?\n/)) {
+        const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*["']?([^"'\s#]+)["']?\s*$/.exec(line);
+        if (m) push(out, `${path}(${m[1]})`, m[1]!, m[2], path);
+    }
+    push(out, path, "script", decoded, path);
+}
+
+/** Every literal a policy should look at, for any resource type. */
+export function literalsOf(type: string, props: Record<string, unknown>): Literal[] {
+    const out: Literal[] = [];
+    const jsonField = JSON_CONTAINER_FIELDS[type];
+    if (jsonField) {
+        const containers = jsonDocument(props[jsonField], jsonField);
+        if (containers) collect({ [jsonField]: containers }, "", out);
+    }
+    if (CONFIG_MAPS.has(type)) {
+        for (const [name, v] of Object.entries((props.data as Record<string, unknown>) ?? {})) push(out, `data.${name}`, name, v);
+    }
+    collect(Object.fromEntries(Object.entries(props).filter(([k]) => k !== jsonField)), "", out);
+    return out;
+}
+
+function findHigh(literal: Literal): SecretFinding | undefined {
+    if (literal.name === "script") return findSecretInValue(literal.value);
+    return findSecret(literal.name, literal.value);
+}
+
+function scan(args: ResourceValidationArgs, detect: (l: Literal) => SecretFinding | undefined, report: (message: string) => void, advice: string): void {
+    const reported = new Set<string>();
+    for (const literal of literalsOf(args.type, args.props)) {
+        if (literal.group && reported.has(literal.group)) continue;
+        const finding = detect(literal);
+        if (literal.group && finding) reported.add(literal.group);
+        if (finding) report(`Move '${literal.path}' on '${args.name}' out of plain text: it holds ${finding.kind}. ${advice}`);
+    }
+}
+
+const ADVICE = "Reference a secret store instead (ECS secrets.valueFrom, Kubernetes secretKeyRef, Azure secureValue or Key Vault, Secret Manager), or mark it secret.";
+
+/** Known credential formats and secret-named keys with literal values. */
+export const noSecretLiterals: ResourceValidationPolicy = {
+    name: "no-secret-literals",
+    description: "Container environments, ConfigMaps, tags, labels, annotations and startup scripts carry no credentials in plain text.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => scan(args, findHigh, reportViolation, ADVICE),
+};
+
+/** Random-looking strings that match no known format: worth a look, not a block. */
+export const noHighEntropyLiterals: ResourceValidationPolicy = {
+    name: "no-high-entropy-literals",
+    description: "Plain-text environment values, labels and scripts that look random (possible unknown credentials).",
+    enforcementLevel: "advisory",
+    validateResource: (args, reportViolation) =>
+        scan(args, (l) => (findHigh(l) ? undefined : findEntropySecret(l.value)), reportViolation, `If it is a credential: ${ADVICE}`),
+};
+
+export const LEAKED_SECRET_POLICIES = [noSecretLiterals, noHighEntropyLiterals];
