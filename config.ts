@@ -81,6 +81,12 @@ export const CONFIG_SCHEMA = z.object({
     tags: list(),
     protect: boolean(false),
     logRetentionDays: integer(30),
+    awsVpcId: text(""),
+    awsPrivateSubnetIds: list(),
+    awsPublicSubnetIds: list(),
+    awsCertificateArn: text(""),
+    awsEgress: z.enum(["nat", "endpoints"], { error: "is not an egress mode" }).default("nat"),
+    awsNatGateways: integer(1),
 });
 export type StackConfig = z.output<typeof CONFIG_SCHEMA>;
 export type ConfigKey = keyof StackConfig;
@@ -94,6 +100,7 @@ const FIXES: Partial<Record<ConfigKey, string>> = {
     secrets: "pulumi config set --path 'secrets[0]' NAME, then pulumi config set --secret NAME <value>",
     tags: "pulumi config set --path 'tags[0]' team=ml",
     environment: "pulumi config set --path 'environment[0]' LOG_LEVEL=info",
+    awsEgress: "pulumi config set awsEgress <nat|endpoints>",
 };
 
 /** Where each ModelServiceArgs field comes from in stack config. */
@@ -120,6 +127,12 @@ const FIELD_KEYS: Readonly<Record<string, ConfigKey>> = {
     environment: "environment",
     secrets: "secrets",
     logRetentionDays: "logRetentionDays",
+    "aws.vpcId": "awsVpcId",
+    "aws.privateSubnetIds": "awsPrivateSubnetIds",
+    "aws.publicSubnetIds": "awsPublicSubnetIds",
+    "aws.certificateArn": "awsCertificateArn",
+    "aws.egress": "awsEgress",
+    "aws.natGateways": "awsNatGateways",
 };
 
 /** The provider setting that holds the region of each cloud. */
@@ -211,6 +224,14 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         protect: config.protect,
         logRetentionDays: config.logRetentionDays,
         projectDir: raw.projectDir,
+        aws: {
+            vpcId: config.awsVpcId || undefined,
+            privateSubnetIds: config.awsPrivateSubnetIds,
+            publicSubnetIds: config.awsPublicSubnetIds,
+            certificateArn: config.awsCertificateArn || undefined,
+            egress: config.awsEgress,
+            natGateways: config.awsNatGateways,
+        },
     };
     for (const p of validateServiceArgs(args).problems) {
         const key = p.field === "region" ? regionKey : FIELD_KEYS[p.field.replace(/\[\d+\]$/, "")] ?? p.field.replace(/\[\d+\]$/, "");

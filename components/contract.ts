@@ -72,6 +72,23 @@ export interface ModelServiceArgs {
     readonly logRetentionDays?: number;
     /** Root folder for local artifact and build-context paths. @default - the working directory */
     readonly projectDir?: string;
+    /** AWS-only settings (used by the ecs runtime). */
+    readonly aws?: AwsServiceArgs;
+}
+
+export interface AwsServiceArgs {
+    /** Bring your own VPC. @default - a VPC with two availability zones is created */
+    readonly vpcId?: string;
+    /** Subnets for the tasks (and an internal load balancer); at least two, required with vpcId. */
+    readonly privateSubnetIds?: readonly string[];
+    /** Subnets for a public load balancer; at least two, required with vpcId when public. */
+    readonly publicSubnetIds?: readonly string[];
+    /** ACM certificate for HTTPS on the load balancer. @default - HTTP on port 80 */
+    readonly certificateArn?: string;
+    /** How tasks reach AWS APIs from a created VPC: NAT gateways, or VPC endpoints only. @default "nat" */
+    readonly egress?: "nat" | "endpoints";
+    /** NAT gateways in a created VPC: 1, or one per zone (2). @default 1 */
+    readonly natGateways?: number;
 }
 
 /** Args after defaults: what every implementation receives. */
@@ -91,6 +108,7 @@ export interface ResolvedServiceArgs {
     readonly protect: boolean;
     readonly logRetentionDays: number;
     readonly projectDir: string;
+    readonly aws: AwsServiceArgs;
 }
 
 /** How a client calls the endpoint. */

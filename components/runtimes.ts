@@ -22,7 +22,12 @@ export const RUNTIMES: Readonly<Record<Runtime, RuntimeEntry>> = {
         fixedContract: { port: 8080, healthRoute: "/ping", predictRoute: "/invocations" },
         takesInstanceType: true,
     },
-    ecs: { cloud: "aws", managed: false, plannedIn: "issue 3", takesInstanceType: false },
+    ecs: {
+        cloud: "aws",
+        managed: false,
+        load: async () => (await import("../providers/aws/ecs")).createEcsService,
+        takesInstanceType: false,
+    },
     vertex: { cloud: "gcp", managed: true, plannedIn: "issue 4", takesInstanceType: true },
     gke: { cloud: "gcp", managed: false, plannedIn: "issue 4", takesInstanceType: false },
     azureml: { cloud: "azure", managed: true, plannedIn: "issue 5", takesInstanceType: true },

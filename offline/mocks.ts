@@ -79,6 +79,59 @@ const AWS_OUTPUTS: Record<string, (c: AwsOutputsContext) => { id: string; state:
         const policyName = inputs.name ?? autoname(name, seed);
         return { id: policyName, state: { name: policyName, arn: arn("autoscaling", region, `scalingPolicy:${suffix(seed, 36)}:resource/${inputs.resourceId}:policyName/${policyName}`) } };
     },
+    "aws:ec2/vpc:Vpc": ({ inputs, region, seed }) => {
+        const id = `vpc-${suffix(seed, 17)}`;
+        return { id, state: { arn: arn("ec2", region, `vpc/${id}`), cidrBlock: inputs.cidrBlock, defaultSecurityGroupId: `sg-${suffix(`d${seed}`, 17)}` } };
+    },
+    "aws:ec2/subnet:Subnet": ({ region, seed }) => {
+        const id = `subnet-${suffix(seed, 17)}`;
+        return { id, state: { arn: arn("ec2", region, `subnet/${id}`) } };
+    },
+    "aws:ec2/internetGateway:InternetGateway": ({ seed }) => ({ id: `igw-${suffix(seed, 17)}`, state: {} }),
+    "aws:ec2/eip:Eip": ({ seed }) => ({ id: `eipalloc-${suffix(seed, 17)}`, state: { publicIp: `198.51.100.${parseInt(suffix(seed, 2), 16) % 250}`, allocationId: `eipalloc-${suffix(seed, 17)}` } }),
+    "aws:ec2/natGateway:NatGateway": ({ seed }) => ({ id: `nat-${suffix(seed, 17)}`, state: {} }),
+    "aws:ec2/routeTable:RouteTable": ({ seed }) => ({ id: `rtb-${suffix(seed, 17)}`, state: {} }),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": ({ seed }) => ({ id: `rtbassoc-${suffix(seed, 17)}`, state: {} }),
+    "aws:ec2/securityGroup:SecurityGroup": ({ name, inputs, region, seed }) => {
+        const id = `sg-${suffix(seed, 17)}`;
+        return { id, state: { name: inputs.name ?? autoname(name, seed), arn: arn("ec2", region, `security-group/${id}`) } };
+    },
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ({ seed }) => ({ id: `vpce-${suffix(seed, 17)}`, state: {} }),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ({ seed }) => ({ id: `sgr-${suffix(seed, 17)}`, state: {} }),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ({ seed }) => ({ id: `sgr-${suffix(seed, 17)}`, state: {} }),
+    "aws:lb/loadBalancer:LoadBalancer": ({ name, inputs, region, seed }) => {
+        const lbName = inputs.name ?? autoname(name, seed).slice(0, 32);
+        const arnSuffix = `app/${lbName}/${suffix(seed, 16)}`;
+        const dns = `${inputs.internal ? "internal-" : ""}${lbName}-${parseInt(suffix(seed, 8), 16)}.${region}.elb.amazonaws.com`;
+        return { id: arn("elasticloadbalancing", region, `loadbalancer/${arnSuffix}`), state: { name: lbName, arn: arn("elasticloadbalancing", region, `loadbalancer/${arnSuffix}`), arnSuffix, dnsName: dns, zoneId: "Z35SXDOTRQ7X7K" } };
+    },
+    "aws:lb/targetGroup:TargetGroup": ({ name, inputs, region, seed }) => {
+        const tgName = inputs.name ?? autoname(name, seed).slice(0, 32);
+        const arnSuffix = `targetgroup/${tgName}/${suffix(seed, 16)}`;
+        return { id: arn("elasticloadbalancing", region, arnSuffix), state: { name: tgName, arn: arn("elasticloadbalancing", region, arnSuffix), arnSuffix } };
+    },
+    "aws:lb/listener:Listener": ({ region, seed }) => {
+        const listenerArn = arn("elasticloadbalancing", region, `listener/app/${suffix(seed, 16)}`);
+        return { id: listenerArn, state: { arn: listenerArn } };
+    },
+    "aws:ecs/cluster:Cluster": ({ name, inputs, region, seed }) => {
+        const clusterName = inputs.name ?? autoname(name, seed);
+        const clusterArn = arn("ecs", region, `cluster/${clusterName}`);
+        return { id: clusterArn, state: { name: clusterName, arn: clusterArn } };
+    },
+    "aws:ecs/taskDefinition:TaskDefinition": ({ inputs, region }) => {
+        const taskArn = arn("ecs", region, `task-definition/${inputs.family}:1`);
+        return { id: String(inputs.family), state: { arn: taskArn, arnWithoutRevision: taskArn.replace(/:1$/, ""), revision: 1 } };
+    },
+    "aws:ecs/service:Service": ({ name, inputs, region, seed }) => {
+        const serviceName = inputs.name ?? autoname(name, seed);
+        const serviceArn = arn("ecs", region, `service/${serviceName}`);
+        return { id: serviceArn, state: { name: serviceName, arn: serviceArn } };
+    },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ({ name, inputs, region, seed }) => {
+        const alarmName = inputs.name ?? autoname(name, seed);
+        return { id: alarmName, state: { name: alarmName, arn: arn("cloudwatch", region, `alarm:${alarmName}`) } };
+    },
     "docker:index/image:Image": ({ inputs, seed }) => {
         const imageName = String(inputs.imageName);
         const repo = imageName.replace(/:[^/:]+$/, "");
@@ -127,6 +180,10 @@ export class RealisticMocks implements pulumi.runtime.Mocks {
                 return { id: MOCK_AWS_ACCOUNT, accountId: MOCK_AWS_ACCOUNT, arn: `arn:aws:iam::${MOCK_AWS_ACCOUNT}:user/offline`, userId: "AIDAOFFLINE" };
             case "aws:index/getRegion:getRegion":
                 return { id: region, name: region, region };
+            case "aws:index/getAvailabilityZones:getAvailabilityZones":
+                return { id: region, names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: ["az1", "az2", "az3"].map((z) => `${region.slice(0, 3)}${z}`), groupNames: [region] };
+            case "aws:ec2/getVpc:getVpc":
+                return { id: args.inputs.id, arn: arn("ec2", region, `vpc/${args.inputs.id}`), cidrBlock: "10.1.0.0/16", state: "available" };
             case "aws:index/getPartition:getPartition":
                 return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com" };
             default:

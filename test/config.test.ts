@@ -83,9 +83,9 @@ describe("parseStackConfig", () => {
     });
 
     it("rejects a runtime that is not built yet instead of faking it", () => {
-        const [p] = problemsOf({ [`${P}:runtime`]: "ecs" });
-        expect(p).toMatchObject({ key: "runtime", value: '"ecs"' });
-        expect(p?.message).toMatch(/is not built yet \(issue 3\)/);
+        const [p] = problemsOf({ [`${P}:cloud`]: "gcp", "gcp:region": "us-central1", [`${P}:modelArtifact`]: "examples/iris-linear" });
+        expect(p).toMatchObject({ key: "runtime", value: '"vertex"' });
+        expect(p?.message).toMatch(/is not built yet \(issue 4\)/);
     });
 
     it("rejects minReplicas above maxReplicas, naming both", () => {
@@ -160,6 +160,21 @@ describe("parseStackConfig", () => {
     it("rejects a secret-named plain environment variable", () => {
         const [p] = problemsOf({ [`${P}:environment`]: '["DB_PASSWORD=hunter2-hunter2"]' });
         expect(p).toMatchObject({ key: "environment", message: "holds a secret in plain environment" });
+    });
+
+    it("checks what the ecs runtime cannot honour or needs", () => {
+        const ecs = { [`${P}:runtime`]: "ecs" };
+        expect(problemsOf({ ...ecs, [`${P}:gpu`]: "t4" })[0]).toMatchObject({ key: "gpu", message: "cannot be honoured by ecs: Fargate has no GPUs" });
+        expect(problemsOf({ ...ecs, [`${P}:public`]: "true" })[0]).toMatchObject({ key: "allowedCidrs", message: "is empty while public is true: the load balancer would have no clients" });
+        expect(problemsOf({ ...ecs, [`${P}:awsCertificateArn`]: "my-cert" })[0]).toMatchObject({ key: "awsCertificateArn", message: "is not an ACM certificate ARN" });
+        expect(problemsOf({ ...ecs, [`${P}:awsVpcId`]: "vpc-0123456789abcdef0" })[0]).toMatchObject({ key: "awsPrivateSubnetIds" });
+        expect(problemsOf({ ...ecs, [`${P}:awsPrivateSubnetIds`]: '["subnet-0123456789abcdef0"]' })[0]).toMatchObject({ key: "awsVpcId" });
+        expect(problemsOf({ ...ecs, [`${P}:awsNatGateways`]: "3" })[0]).toMatchObject({ key: "awsNatGateways", message: "must be 1 or 2 (one per zone)" });
+        expect(problemsOf({ ...ecs, [`${P}:awsEgress`]: "internet" })[0]).toMatchObject({ key: "awsEgress" });
+    });
+
+    it("lets ecs run an image from any registry, where SageMaker needs ECR", () => {
+        expect(parseStackConfig(raw({ [`${P}:runtime`]: "ecs", [`${P}:image`]: "ghcr.io/acme/server:1.0" })).problems).toEqual([]);
     });
 
     it("requires exactly one of image and imageBuildContext", () => {

@@ -55,7 +55,7 @@ describe("ModelService", () => {
     });
 
     it("fails validation for a runtime that is not built, rather than faking it", () => {
-        expect(() => new ModelService("ecs", { ...validArgs, runtime: "ecs" })).toThrowError(/runtime = "ecs": is not built yet \(issue 3\)/);
+        expect(() => new ModelService("aks", { ...validArgs, cloud: "azure", region: "westeurope", runtime: "aks" })).toThrowError(/runtime = "aks": is not built yet \(issue 5\)/);
         expect(registered).toEqual([]);
     });
 

@@ -11,7 +11,8 @@ import { parseEcrImage } from "../../components/validate";
 /** The image the service runs, and the one ECR repository its role may pull from. */
 export interface ServingImage {
     readonly uri: pulumi.Output<string>;
-    readonly repositoryArn: pulumi.Output<string>;
+    /** The ECR repository to pull from; undefined for an image in another registry (ecs only). */
+    readonly repositoryArn?: pulumi.Output<string>;
     readonly repository?: Repository;
     readonly image?: Image;
 }
@@ -24,11 +25,10 @@ const KEEP_IMAGES = 20;
  */
 export function createServingImage(name: string, args: ResolvedServiceArgs, opts: pulumi.CustomResourceOptions): ServingImage {
     if (args.image.kind === "uri") {
-        // Validation guarantees an ECR reference for the runtimes that use this module.
-        const ecr = parseEcrImage(args.image.uri)!;
+        const ecr = parseEcrImage(args.image.uri);
         return {
             uri: pulumi.output(args.image.uri),
-            repositoryArn: pulumi.output(`arn:${ecr.partition}:ecr:${ecr.region}:${ecr.account}:repository/${ecr.repository}`),
+            repositoryArn: ecr ? pulumi.output(`arn:${ecr.partition}:ecr:${ecr.region}:${ecr.account}:repository/${ecr.repository}`) : undefined,
         };
     }
     const repository = new Repository(

@@ -13,7 +13,7 @@ import { createArtifactStore } from "./artifactStore";
 import { createAwsProvider } from "./awsProvider";
 import { createServingImage } from "./registry";
 import { createSecretStore, secretArnVariable } from "./secretStore";
-import { createServingRole } from "./servingRole";
+import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
 const VARIANT = "primary";
 
@@ -46,15 +46,16 @@ export class SageMakerService extends pulumi.ComponentResource implements Servic
             { ...child, protect: args.protect },
         );
         const { role, policy } = createServingRole(
-            name,
-            {
-                principal: "sagemaker.amazonaws.com",
-                artifactBucketArn: artifact.bucketArn,
-                artifactPrefix: artifact.prefix,
-                repositoryArn: image.repositoryArn,
-                logGroupArn: logGroup.arn,
-                secretArns: Object.values(secrets).map((s) => s.arn),
-            },
+            `${name}-serving-role`,
+            "sagemaker.amazonaws.com",
+            [
+                ...readArtifact(artifact.bucketArn, artifact.prefix),
+                // Validation admits only ECR images for SageMaker, so the repository is always known here.
+                ...pullImage(image.repositoryArn!),
+                ...writeLogs(logGroup.arn),
+                ...putMetrics(["/aws/sagemaker/*", "model-service/*"]),
+                ...readSecrets(Object.values(secrets).map((s) => s.arn)),
+            ],
             child,
         );
 

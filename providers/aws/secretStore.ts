@@ -18,7 +18,12 @@ export function createSecretStore(name: string, args: ResolvedServiceArgs, opts:
     return secrets;
 }
 
-/** Environment variable through which the container finds a secret's ARN. */
+/** Environment variable that carries a secret's value, where the platform injects it (hfToken -> HF_TOKEN). */
+export function secretValueVariable(key: string): string {
+    return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+}
+
+/** Environment variable through which the container finds a secret's ARN, where it fetches the value itself. */
 export function secretArnVariable(key: string): string {
-    return `SECRET_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_ARN`;
+    return `SECRET_${secretValueVariable(key)}_ARN`;
 }

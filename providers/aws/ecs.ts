@@ -1,0 +1,284 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Policy as ScalingPolicy } from "@pulumi/aws/appautoscaling/policy";
+import { Target as ScalingTarget } from "@pulumi/aws/appautoscaling/target";
+import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
+import { MetricAlarm } from "@pulumi/aws/cloudwatch/metricAlarm";
+import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
+import { Cluster } from "@pulumi/aws/ecs/cluster";
+import { Service } from "@pulumi/aws/ecs/service";
+import { TaskDefinition } from "@pulumi/aws/ecs/taskDefinition";
+import { Listener } from "@pulumi/aws/lb/listener";
+import { LoadBalancer } from "@pulumi/aws/lb/loadBalancer";
+import { TargetGroup } from "@pulumi/aws/lb/targetGroup";
+import { SecurityGroupEgressRule } from "@pulumi/aws/vpc/securityGroupEgressRule";
+import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
+import type { ImplementationFactory, InvokeInfo, ResolvedServiceArgs, ServiceImplementation } from "../../components/contract";
+import { resourceName } from "../../components/naming";
+import { SIZES } from "../../components/sizes";
+import { createArtifactStore } from "./artifactStore";
+import { createAwsProvider } from "./awsProvider";
+import { createNetwork } from "./network";
+import { createServingImage } from "./registry";
+import { createSecretStore, secretValueVariable } from "./secretStore";
+import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
+
+const CONTAINER = "model-server";
+const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/**
+ * ModelService on ECS Fargate: tasks in private subnets behind a load balancer that is internal unless
+ * public is asked (then open to the allowed CIDRs only), zero-downtime rolling deployments that roll
+ * back on failure, autoscaling on CPU and requests per target, and alarms on 5xx and latency.
+ */
+export class EcsService extends pulumi.ComponentResource implements ServiceImplementation {
+    readonly endpointUrl: pulumi.Output<string>;
+    readonly invoke: pulumi.Output<InvokeInfo>;
+    readonly artifactUri: pulumi.Output<string>;
+    readonly imageUri: pulumi.Output<string>;
+    readonly children: Readonly<Record<string, pulumi.Resource>>;
+    readonly service: Service;
+    readonly loadBalancer: LoadBalancer;
+
+    constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("model-service:aws:EcsService", name, {}, opts);
+        const provider = createAwsProvider(name, args, this);
+        const child: pulumi.CustomResourceOptions = { parent: this, provider };
+        const { port, healthRoute, predictRoute } = args.serving;
+        const https = args.aws.certificateArn !== undefined;
+
+        const network = createNetwork(name, args, child);
+        const artifact = createArtifactStore(name, args, child);
+        const image = createServingImage(name, args, child);
+        const secrets = createSecretStore(name, args, child);
+        const logGroup = new LogGroup(`${name}-logs`, { name: `/model-service/${resourceName([args.model.name, pulumi.getStack()], 63)}`, retentionInDays: args.logRetentionDays }, { ...child, protect: args.protect });
+
+        const task = createServingRole(`${name}-task-role`, "ecs-tasks.amazonaws.com", [...readArtifact(artifact.bucketArn, artifact.prefix), ...putMetrics(["model-service/*"])], child, "Model server task: reads only its model artifact");
+        const execution = createServingRole(
+            `${name}-execution-role`,
+            "ecs-tasks.amazonaws.com",
+            [...(image.repositoryArn ? pullImage(image.repositoryArn) : []), ...writeLogs(logGroup.arn), ...readSecrets(Object.values(secrets).map((s) => s.arn))],
+            child,
+            "ECS agent for the model server: pulls its image, writes its logs, reads its secrets",
+        );
+
+        // Load balancer -> tasks on the container port only; clients -> load balancer on its listener ports only.
+        const lbSg = new SecurityGroup(`${name}-lb`, { vpcId: network.vpcId, description: "Model service load balancer" }, child);
+        const taskSg = new SecurityGroup(`${name}-tasks`, { vpcId: network.vpcId, description: "Model service tasks: only the load balancer may connect" }, child);
+        const clients = args.network.public ? [...args.network.allowedCidrs] : args.network.allowedCidrs.length > 0 ? [...args.network.allowedCidrs] : [network.vpcCidr];
+        const listenerPorts = https ? [443, 80] : [80];
+        const rules: pulumi.Resource[] = [];
+        clients.forEach((cidr, i) =>
+            listenerPorts.forEach((listenerPort) =>
+                rules.push(new SecurityGroupIngressRule(`${name}-lb-in-${listenerPort}-${i}`, { securityGroupId: lbSg.id, cidrIpv4: cidr, ipProtocol: "tcp", fromPort: listenerPort, toPort: listenerPort, description: "Clients to the load balancer" }, child)),
+            ),
+        );
+        rules.push(
+            new SecurityGroupEgressRule(`${name}-lb-out`, { securityGroupId: lbSg.id, referencedSecurityGroupId: taskSg.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: "Load balancer to tasks" }, child),
+            new SecurityGroupIngressRule(`${name}-tasks-in`, { securityGroupId: taskSg.id, referencedSecurityGroupId: lbSg.id, ipProtocol: "tcp", fromPort: port, toPort: port, description: "Load balancer to tasks" }, child),
+            // Tasks call AWS APIs (ECR, S3, logs, secrets) over HTTPS, through NAT or VPC endpoints.
+            new SecurityGroupEgressRule(`${name}-tasks-out`, { securityGroupId: taskSg.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443, description: "HTTPS to AWS APIs" }, child),
+        );
+
+        this.loadBalancer = new LoadBalancer(
+            `${name}-lb`,
+            {
+                internal: !args.network.public,
+                loadBalancerType: "application",
+                securityGroups: [lbSg.id],
+                subnets: args.network.public ? network.publicSubnetIds : network.privateSubnetIds,
+                dropInvalidHeaderFields: true,
+                enableDeletionProtection: args.protect,
+                idleTimeout: 120,
+            },
+            { ...child, dependsOn: network.ready },
+        );
+        const targets = new TargetGroup(
+            `${name}-targets`,
+            {
+                vpcId: network.vpcId,
+                targetType: "ip",
+                port,
+                protocol: "HTTP",
+                deregistrationDelay: 30,
+                healthCheck: { path: healthRoute, port: "traffic-port", matcher: "200", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
+            },
+            child,
+        );
+        const listeners: Listener[] = [];
+        if (https) {
+            listeners.push(
+                new Listener(`${name}-https`, { loadBalancerArn: this.loadBalancer.arn, port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn: args.aws.certificateArn, defaultActions: [{ type: "forward", targetGroupArn: targets.arn }] }, child),
+                new Listener(`${name}-http-redirect`, { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] }, child),
+            );
+        } else {
+            listeners.push(new Listener(`${name}-http`, { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: targets.arn }] }, child));
+        }
+
+        const size = SIZES[args.compute.size];
+        const environment = {
+            ...args.environment,
+            MODEL_NAME: args.model.name,
+            MODEL_VERSION: args.model.version,
+            PORT: String(port),
+            HEALTH_ROUTE: healthRoute,
+            PREDICT_ROUTE: predictRoute,
+        };
+        const containerDefinitions = pulumi
+            .all([image.uri, artifact.uri, logGroup.name, pulumi.all(Object.fromEntries(Object.entries(secrets).map(([k, s]) => [k, s.arn])))])
+            .apply(([imageUri, modelUri, logGroupName, secretArns]) =>
+                JSON.stringify([
+                    {
+                        name: CONTAINER,
+                        image: imageUri,
+                        essential: true,
+                        portMappings: [{ containerPort: port, protocol: "tcp" }],
+                        readonlyRootFilesystem: true,
+                        mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+                        environment: Object.entries({ ...environment, MODEL_URI: modelUri })
+                            .sort(([a], [b]) => a.localeCompare(b))
+                            .map(([key, value]) => ({ name: key, value })),
+                        // Values stay in Secrets Manager; the agent injects them at start.
+                        secrets: Object.entries(secretArns).map(([key, arn]) => ({ name: secretValueVariable(key), valueFrom: arn })),
+                        logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": CONTAINER } },
+                    },
+                ]),
+            );
+        const taskDefinition = new TaskDefinition(
+            `${name}-task`,
+            {
+                family: resourceName([args.model.name, pulumi.getStack()], 255),
+                requiresCompatibilities: ["FARGATE"],
+                networkMode: "awsvpc",
+                cpu: String(size.vcpu * 1024),
+                memory: String(size.memoryMiB),
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+                taskRoleArn: task.role.arn,
+                executionRoleArn: execution.role.arn,
+                volumes: [{ name: "tmp" }],
+                containerDefinitions,
+            },
+            { ...child, dependsOn: [task.policy, execution.policy] },
+        );
+        const cluster = new Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, child);
+        this.service = new Service(
+            `${name}-service`,
+            {
+                cluster: cluster.arn,
+                taskDefinition: taskDefinition.arn,
+                launchType: "FARGATE",
+                desiredCount: args.scaling.minReplicas,
+                deploymentCircuitBreaker: { enable: true, rollback: true },
+                deploymentMinimumHealthyPercent: 100,
+                deploymentMaximumPercent: 200,
+                healthCheckGracePeriodSeconds: 60,
+                networkConfiguration: { subnets: network.privateSubnetIds, securityGroups: [taskSg.id], assignPublicIp: false },
+                loadBalancers: [{ targetGroupArn: targets.arn, containerName: CONTAINER, containerPort: port }],
+                propagateTags: "SERVICE",
+                enableEcsManagedTags: true,
+                waitForSteadyState: true,
+            },
+            // Autoscaling owns the running count after the first deployment.
+            { ...child, dependsOn: [...listeners, ...rules, ...network.ready], ignoreChanges: ["desiredCount"] },
+        );
+
+        const scaling = new ScalingTarget(
+            `${name}-scaling-target`,
+            {
+                serviceNamespace: "ecs",
+                resourceId: pulumi.interpolate`service/${cluster.name}/${this.service.name}`,
+                scalableDimension: "ecs:service:DesiredCount",
+                minCapacity: args.scaling.minReplicas,
+                maxCapacity: args.scaling.maxReplicas,
+            },
+            child,
+        );
+        const track = (suffix: string, targetValue: number, predefinedMetricSpecification: { predefinedMetricType: string; resourceLabel?: pulumi.Input<string> }) =>
+            new ScalingPolicy(
+                `${name}-scale-on-${suffix}`,
+                {
+                    policyType: "TargetTrackingScaling",
+                    serviceNamespace: scaling.serviceNamespace,
+                    resourceId: scaling.resourceId,
+                    scalableDimension: scaling.scalableDimension,
+                    targetTrackingScalingPolicyConfiguration: { targetValue, predefinedMetricSpecification, scaleInCooldown: 300, scaleOutCooldown: 60 },
+                },
+                child,
+            );
+        const cpuPolicy = track("cpu", 60, { predefinedMetricType: "ECSServiceAverageCPUUtilization" });
+        const requestPolicy = track("requests", args.scaling.targetRequestsPerMinute, {
+            predefinedMetricType: "ALBRequestCountPerTarget",
+            resourceLabel: pulumi.interpolate`${this.loadBalancer.arnSuffix}/${targets.arnSuffix}`,
+        });
+
+        const dimensions = { LoadBalancer: this.loadBalancer.arnSuffix, TargetGroup: targets.arnSuffix };
+        const errors = new MetricAlarm(
+            `${name}-5xx`,
+            {
+                alarmDescription: `Model service ${args.model.name}: targets answer with 5xx`,
+                namespace: "AWS/ApplicationELB",
+                metricName: "HTTPCode_Target_5XX_Count",
+                dimensions,
+                statistic: "Sum",
+                period: 60,
+                evaluationPeriods: 5,
+                datapointsToAlarm: 3,
+                threshold: 5,
+                comparisonOperator: "GreaterThanThreshold",
+                treatMissingData: "notBreaching",
+            },
+            child,
+        );
+        const latency = new MetricAlarm(
+            `${name}-latency-p99`,
+            {
+                alarmDescription: `Model service ${args.model.name}: p99 target response time above 1 s`,
+                namespace: "AWS/ApplicationELB",
+                metricName: "TargetResponseTime",
+                dimensions,
+                extendedStatistic: "p99",
+                period: 60,
+                evaluationPeriods: 5,
+                datapointsToAlarm: 3,
+                threshold: 1,
+                comparisonOperator: "GreaterThanThreshold",
+                treatMissingData: "notBreaching",
+            },
+            child,
+        );
+
+        const scheme = https ? "https" : "http";
+        this.endpointUrl = pulumi.interpolate`${scheme}://${this.loadBalancer.dnsName}${predictRoute}`;
+        this.invoke = this.endpointUrl.apply((url) => ({
+            auth: "none",
+            reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
+            example: `curl -sS -X POST -H 'Content-Type: application/json' --data @request.json ${url}`,
+            note: args.network.public
+                ? `Reachable from ${args.network.allowedCidrs.join(", ")} only; the load balancer does not authenticate callers.`
+                : "Reachable only from inside the VPC (internal load balancer); the load balancer does not authenticate callers.",
+        }));
+        this.artifactUri = artifact.uri;
+        this.imageUri = image.uri;
+        this.children = {
+            provider,
+            ...(artifact.bucket ? { bucket: artifact.bucket } : {}),
+            ...(image.repository ? { repository: image.repository } : {}),
+            logGroup,
+            taskRole: task.role,
+            executionRole: execution.role,
+            loadBalancer: this.loadBalancer,
+            targetGroup: targets,
+            cluster,
+            taskDefinition,
+            service: this.service,
+            scalingTarget: scaling,
+            cpuScalingPolicy: cpuPolicy,
+            requestScalingPolicy: requestPolicy,
+            errorAlarm: errors,
+            latencyAlarm: latency,
+            ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s])),
+        };
+        this.registerOutputs({ endpointUrl: this.endpointUrl, invoke: this.invoke, artifactUri: this.artifactUri, imageUri: this.imageUri });
+    }
+}
+
+export const createEcsService: ImplementationFactory = (name, args, opts) => new EcsService(name, args, opts);
