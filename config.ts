@@ -224,6 +224,7 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         protect: config.protect,
         logRetentionDays: config.logRetentionDays,
         projectDir: raw.projectDir,
+        gcp: { project: raw.values["gcp:project"] },
         aws: {
             vpcId: config.awsVpcId || undefined,
             privateSubnetIds: config.awsPrivateSubnetIds,
@@ -234,9 +235,9 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         },
     };
     for (const p of validateServiceArgs(args).problems) {
-        const key = p.field === "region" ? regionKey : FIELD_KEYS[p.field.replace(/\[\d+\]$/, "")] ?? p.field.replace(/\[\d+\]$/, "");
+        const key = p.field === "region" ? regionKey : p.field === "gcp.project" ? "gcp:project" : FIELD_KEYS[p.field.replace(/\[\d+\]$/, "")] ?? p.field.replace(/\[\d+\]$/, "");
         if (broken.has(key) || (key === "image" && !config.image)) continue;
-        problems.push({ key, value: shown(key, toText(p.value)), message: p.message, fix: p.field === "region" ? `pulumi config set ${regionKey} <region>` : p.fix });
+        problems.push({ key, value: shown(key, toText(p.value)), message: p.message, fix: p.field === "region" ? `pulumi config set ${regionKey} <region>` : p.field === "gcp.project" ? "pulumi config set gcp:project <project id>" : p.fix });
     }
     return problems.length > 0 ? { problems } : { args, config, problems };
 }

@@ -74,6 +74,12 @@ export interface ModelServiceArgs {
     readonly projectDir?: string;
     /** AWS-only settings (used by the ecs runtime). */
     readonly aws?: AwsServiceArgs;
+    /** Google Cloud settings: the project to deploy into (required on gcp). */
+    readonly gcp?: GcpServiceArgs;
+}
+
+export interface GcpServiceArgs {
+    readonly project?: string;
 }
 
 export interface AwsServiceArgs {
@@ -109,6 +115,7 @@ export interface ResolvedServiceArgs {
     readonly logRetentionDays: number;
     readonly projectDir: string;
     readonly aws: AwsServiceArgs;
+    readonly gcp: GcpServiceArgs;
 }
 
 /** How a client calls the endpoint. */

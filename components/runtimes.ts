@@ -29,7 +29,12 @@ export const RUNTIMES: Readonly<Record<Runtime, RuntimeEntry>> = {
         takesInstanceType: false,
     },
     vertex: { cloud: "gcp", managed: true, plannedIn: "issue 4", takesInstanceType: true },
-    gke: { cloud: "gcp", managed: false, plannedIn: "issue 4", takesInstanceType: false },
+    gke: {
+        cloud: "gcp",
+        managed: false,
+        load: async () => (await import("../providers/gcp/gke")).createGkeService,
+        takesInstanceType: false,
+    },
     azureml: { cloud: "azure", managed: true, plannedIn: "issue 5", takesInstanceType: true },
     aks: { cloud: "azure", managed: false, plannedIn: "issue 5", takesInstanceType: false },
 };

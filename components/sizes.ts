@@ -22,10 +22,25 @@ const SAGEMAKER_GPU: Readonly<Record<Exclude<Gpu, "none">, string>> = {
     a100: "ml.p4d.24xlarge",
 };
 
+const VERTEX_CPU: Readonly<Record<Size, string>> = {
+    small: "e2-standard-2",
+    medium: "e2-standard-4",
+    large: "e2-standard-8",
+    xlarge: "e2-standard-16",
+};
+
+/** Vertex machine type and accelerator for each GPU Google Cloud offers. */
+export const VERTEX_GPU: Readonly<Partial<Record<Exclude<Gpu, "none">, { machineType: string; acceleratorType: string }>>> = {
+    t4: { machineType: "n1-standard-4", acceleratorType: "NVIDIA_TESLA_T4" },
+    l4: { machineType: "g2-standard-4", acceleratorType: "NVIDIA_L4" },
+    a100: { machineType: "a2-highgpu-1g", acceleratorType: "NVIDIA_TESLA_A100" },
+};
+
 /** The instance type a runtime uses when the user did not override it. */
 export function defaultInstanceType(runtime: Runtime, size: Size, gpu: Gpu): string | undefined {
-    if (runtime !== "sagemaker") return undefined;
-    return gpu === "none" ? SAGEMAKER_CPU[size] : SAGEMAKER_GPU[gpu];
+    if (runtime === "sagemaker") return gpu === "none" ? SAGEMAKER_CPU[size] : SAGEMAKER_GPU[gpu];
+    if (runtime === "vertex") return gpu === "none" ? VERTEX_CPU[size] : VERTEX_GPU[gpu]?.machineType;
+    return undefined;
 }
 
 /** What an instance type of each cloud looks like, with an example for error messages. */

@@ -16,6 +16,8 @@ export interface Problem {
 }
 
 export const GPUS: readonly Gpu[] = ["none", "t4", "a10g", "l4", "a100"];
+/** Which clouds offer each accelerator. */
+const GPU_CLOUDS: Partial<Record<Gpu, readonly Cloud[]>> = { t4: ["aws", "gcp", "azure"], a10g: ["aws", "azure"], l4: ["aws", "gcp"], a100: ["aws", "gcp", "azure"] };
 const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const ARTIFACT_URI: Readonly<Record<Cloud, { pattern: RegExp; example: string }>> = {
     aws: { pattern: /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, example: "s3://my-bucket/models/iris/1/model.tar.gz" },
@@ -107,6 +109,8 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
         }
     } else if (!/^[a-z0-9.-]+(:\d+)?\/[^\s]+$/.test(image.uri) && !/^[a-z0-9][a-z0-9._/-]*(:[\w.-]+)?$/.test(image.uri)) {
         problem("image.uri", image.uri, "is not an image reference", "use REGISTRY/REPOSITORY:TAG or @sha256:DIGEST");
+    } else if (cloud !== "aws" && parseEcrImage(image.uri)) {
+        problem("image.uri", image.uri, `is in a private Amazon ECR registry, which ${cloud} cannot pull from`, `set imageBuildContext to build into this cloud's registry, or use an image in a registry ${cloud} can pull`);
     } else if (runtime === "sagemaker" && !parseEcrImage(image.uri)) {
         problem("image.uri", image.uri, "is not an Amazon ECR image with a tag or digest; SageMaker pulls only from ECR", "push the image to ECR and use ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG, or set imageBuildContext");
     }
@@ -197,6 +201,13 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
 
     validateAwsArgs(args, runtime, problem);
+    if (cloud === "gcp" && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.gcp?.project ?? "")) {
+        problem("gcp.project", args.gcp?.project, "is not a Google Cloud project id", "set it to your project id, e.g. my-ml-project");
+    }
+    const gpuSupport = GPU_CLOUDS[gpu as Gpu];
+    if (gpu !== "none" && gpuSupport && !gpuSupport.includes(cloud)) {
+        problem("compute.gpu", gpu, `is not offered on ${cloud}`, `use one of ${GPUS.filter((g) => g !== "none" && GPU_CLOUDS[g]?.includes(cloud)).join(", ")} on ${cloud}`);
+    }
     if (problems.length > 0) return { problems };
     return {
         problems,
@@ -217,6 +228,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
             logRetentionDays,
             projectDir,
             aws: args.aws ?? {},
+            gcp: args.gcp ?? {},
         },
     };
 }

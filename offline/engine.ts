@@ -63,7 +63,8 @@ export async function plan(options: PlanOptions): Promise<PlanDocument> {
         throw err;
     }
     const region = loaded.values["aws:region"] ?? "us-east-1";
-    await pulumi.runtime.setMocks(new RealisticMocks(region, options.stack), loaded.project, options.stack, true);
+    const mocks = new RealisticMocks({ region, project: loaded.values["gcp:project"] ?? "offline-project" }, options.stack);
+    await pulumi.runtime.setMocks(mocks, loaded.project, options.stack, true);
     pulumi.runtime.setAllConfig(loaded.values, loaded.secretKeys);
     const recorder = new Recorder();
     recorder.attach();

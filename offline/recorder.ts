@@ -80,13 +80,16 @@ export class Recorder {
             req.getPropertydependenciesMap().forEach((deps: { getUrnsList(): string[] }, key: string) => {
                 propertyDependencies[key] = deps.getUrnsList();
             });
+            const inputs = unwire((req.getObject() as WireStruct | undefined)?.toJavaScript() ?? {}, "", secretInputs) as Record<string, unknown>;
+            // A dynamic resource carries its provider's serialized source; keep its size, not its text.
+            if (typeof inputs.__provider === "string") inputs.__provider = `<serialized dynamic provider, ${inputs.__provider.length} characters>`;
             const record: RecordedResource = {
                 urn: "",
                 type: req.getType(),
                 name: req.getName(),
                 parent: req.getParent() || undefined,
                 custom: req.getCustom(),
-                inputs: unwire((req.getObject() as WireStruct | undefined)?.toJavaScript() ?? {}, "", secretInputs) as Record<string, unknown>,
+                inputs,
                 secretInputs,
                 propertyDependencies,
                 options: {

@@ -1,0 +1,132 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Cluster } from "@pulumi/gcp/container/cluster";
+import { IAMMember } from "@pulumi/gcp/serviceaccount/iammember";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
+import type { ImplementationFactory, InvokeInfo, ResolvedServiceArgs, ServiceImplementation } from "../../components/contract";
+import { resourceName } from "../../components/naming";
+import { createWorkload } from "../kubernetes/workload";
+import { createGcsArtifactStore } from "./artifactStore";
+import { createGcpProvider, enableApis } from "./gcpProvider";
+import { createGcpServingImage } from "./registry";
+import { createGcpSecretStore } from "./secretStore";
+import { createServingAccount } from "./servingIdentity";
+
+const APIS = ["container.googleapis.com", "compute.googleapis.com", "artifactregistry.googleapis.com", "secretmanager.googleapis.com", "iam.googleapis.com", "storage.googleapis.com"];
+/** The default VPC's auto-mode subnets, where internal load balancer clients live. */
+const DEFAULT_NETWORK_RANGE = "10.128.0.0/9";
+
+/** A kubeconfig that authenticates through gke-gcloud-auth-plugin, as `gcloud container clusters get-credentials` writes. */
+function kubeconfig(cluster: Cluster): pulumi.Output<string> {
+    return pulumi.all([cluster.name, cluster.endpoint, cluster.masterAuth]).apply(([name, endpoint, auth]) =>
+        JSON.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [{ name, cluster: { server: `https://${endpoint}`, "certificate-authority-data": auth.clusterCaCertificate } }],
+            contexts: [{ name, context: { cluster: name, user: name } }],
+            "current-context": name,
+            users: [{ name, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", provideClusterInfo: true, installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin" } } }],
+        }),
+    );
+}
+
+/**
+ * ModelService on GKE Autopilot: a private-node cluster with workload identity on a release channel,
+ * and the shared Kubernetes workload running as a dedicated Google service account.
+ */
+export class GkeService extends pulumi.ComponentResource implements ServiceImplementation {
+    readonly endpointUrl: pulumi.Output<string>;
+    readonly invoke: pulumi.Output<InvokeInfo>;
+    readonly artifactUri: pulumi.Output<string>;
+    readonly imageUri: pulumi.Output<string>;
+    readonly children: Readonly<Record<string, pulumi.Resource>>;
+    readonly cluster: Cluster;
+
+    constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("model-service:gcp:GkeService", name, {}, opts);
+        const provider = createGcpProvider(name, args, this);
+        const apis = enableApis(name, args, APIS, { parent: this, provider });
+        const child: pulumi.CustomResourceOptions = { parent: this, provider, dependsOn: apis };
+        const project = args.gcp.project!;
+
+        const artifact = createGcsArtifactStore(name, args, child);
+        const image = createGcpServingImage(name, args, child);
+        const identity = createServingAccount(name, args, artifact, image, child);
+        const secrets = createGcpSecretStore(name, args, identity.member, child);
+
+        this.cluster = new Cluster(
+            `${name}-cluster`,
+            {
+                name: resourceName([args.model.name, pulumi.getStack()], 40),
+                location: args.region,
+                enableAutopilot: true,
+                releaseChannel: { channel: "REGULAR" },
+                privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: false },
+                ipAllocationPolicy: {},
+                workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
+                // Mounts Secret Manager secrets into pods through the Secrets Store CSI driver.
+                secretManagerConfig: { enabled: true },
+                deletionProtection: args.protect,
+            },
+            { ...child, protect: args.protect },
+        );
+        const k8s = new KubernetesProvider(`${name}-k8s`, { kubeconfig: kubeconfig(this.cluster) }, { parent: this });
+
+        const namespace = args.model.name;
+        const workloadIdentity = new IAMMember(
+            `${name}-workload-identity`,
+            { serviceAccountId: identity.account.name, role: "roles/iam.workloadIdentityUser", member: `serviceAccount:${project}.svc.id.goog[${namespace}/model-server]` },
+            { ...child, dependsOn: [...apis, this.cluster] },
+        );
+        const files = Object.fromEntries(Object.keys(secrets).map((key) => [key, key]));
+        const workload = createWorkload(
+            name,
+            args,
+            {
+                image: image.uri,
+                modelUri: artifact.uri,
+                serviceAccountAnnotations: { "iam.gke.io/gcp-service-account": identity.account.email },
+                internalLoadBalancerAnnotations: { "networking.gke.io/load-balancer-type": "Internal" },
+                privateClientCidrs: [DEFAULT_NETWORK_RANGE],
+                secretStore: {
+                    provider: "gke",
+                    parameters: {
+                        secrets: pulumi
+                            .all(Object.entries(secrets).map(([key, s]) => s.secret.id.apply((id) => `- resourceName: "${id}/versions/latest"\n  path: "${key}"`)))
+                            .apply((lines) => lines.join("\n")),
+                    },
+                    files,
+                },
+            },
+            { parent: this, provider: k8s, dependsOn: [workloadIdentity, ...identity.grants, ...artifact.uploads] },
+        );
+
+        this.endpointUrl = workload.url;
+        this.invoke = this.endpointUrl.apply((url) => ({
+            auth: "none",
+            reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
+            example: `curl -sS -X POST -H 'Content-Type: application/json' --data @request.json ${url}`,
+            note: args.network.public
+                ? `Reachable from ${args.network.allowedCidrs.join(", ")} only (load balancer source ranges and a network policy); the service does not authenticate callers.`
+                : "Internal load balancer: reachable only from the VPC; the service does not authenticate callers. kubectl access needs gke-gcloud-auth-plugin.",
+        }));
+        this.artifactUri = artifact.uri;
+        this.imageUri = image.uri;
+        this.children = {
+            provider,
+            kubernetesProvider: k8s,
+            cluster: this.cluster,
+            serviceAccount: identity.account,
+            ...(artifact.bucket ? { bucket: artifact.bucket } : {}),
+            ...(image.created ? { repository: image.created } : {}),
+            deployment: workload.deployment,
+            service: workload.service,
+            autoscaler: workload.autoscaler,
+            disruptionBudget: workload.disruptionBudget,
+            networkPolicy: workload.networkPolicy,
+            ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s.secret])),
+        };
+        this.registerOutputs({ endpointUrl: this.endpointUrl, invoke: this.invoke, artifactUri: this.artifactUri, imageUri: this.imageUri });
+    }
+}
+
+export const createGkeService: ImplementationFactory = (name, args, opts) => new GkeService(name, args, opts);

@@ -1,0 +1,163 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
+import { Deployment } from "@pulumi/kubernetes/apps/v1/deployment";
+import { HorizontalPodAutoscaler } from "@pulumi/kubernetes/autoscaling/v2/horizontalPodAutoscaler";
+import { Namespace } from "@pulumi/kubernetes/core/v1/namespace";
+import { Service } from "@pulumi/kubernetes/core/v1/service";
+import { ServiceAccount } from "@pulumi/kubernetes/core/v1/serviceAccount";
+import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy";
+import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1/podDisruptionBudget";
+import type { ResolvedServiceArgs } from "../../components/contract";
+import { SIZES } from "../../components/sizes";
+
+/** What the cloud hands the shared workload: identity, secrets, load balancer flavour, image and model. */
+export interface WorkloadInputs {
+    readonly image: pulumi.Input<string>;
+    readonly modelUri: pulumi.Input<string>;
+    /** Annotations binding the Kubernetes service account to the cloud identity (workload identity). */
+    readonly serviceAccountAnnotations: Record<string, pulumi.Input<string>>;
+    /** Pod labels the cloud's workload identity needs (AKS: azure.workload.identity/use). */
+    readonly podLabels?: Record<string, string>;
+    /** Annotations that make the load balancer internal on this cloud. */
+    readonly internalLoadBalancerAnnotations: Record<string, string>;
+    /** Client ranges admitted when the service is private (the cluster network's range). */
+    readonly privateClientCidrs: pulumi.Input<string>[];
+    /** Secrets from the cloud's secret store, mounted as files by the Secrets Store CSI driver. */
+    readonly secretStore?: {
+        /** The CSI provider: "gke" (Secret Manager add-on) or "azure" (Key Vault provider). */
+        readonly provider: string;
+        /** SecretProviderClass parameters for that provider. */
+        readonly parameters: Record<string, pulumi.Input<string>>;
+        /** Secret key (config name) -> file name in the mount. */
+        readonly files: Record<string, string>;
+    };
+    /** Extra container environment (cloud-specific model-store settings). */
+    readonly environment?: Record<string, pulumi.Input<string>>;
+}
+
+const SECRETS_PATH = "/var/run/secrets/model-service";
+const APP = "model-server";
+
+/**
+ * The model server on any Kubernetes: namespace, workload-identity service account, a hardened
+ * Deployment with probes on the serving contract, a LoadBalancer Service (internal unless public),
+ * a HorizontalPodAutoscaler, a PodDisruptionBudget and a NetworkPolicy that admits only clients
+ * of the load balancer, on the container port only. Shared unchanged by gke and aks.
+ */
+export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: WorkloadInputs, opts: pulumi.CustomResourceOptions) {
+    const { port, healthRoute, predictRoute } = args.serving;
+    const labels = { app: APP, "model-service": args.model.name, "model-version": args.model.version };
+    const size = SIZES[args.compute.size];
+    const namespace = new Namespace(`${name}-ns`, { metadata: { name: args.model.name, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } }, opts);
+    const ns = namespace.metadata.name;
+    const serviceAccount = new ServiceAccount(`${name}-sa`, { metadata: { namespace: ns, name: APP, annotations: inputs.serviceAccountAnnotations }, automountServiceAccountToken: false }, opts);
+
+    const secretKeys = Object.keys(inputs.secretStore?.files ?? {});
+    const secretClass = inputs.secretStore && secretKeys.length > 0
+        ? new CustomResource(
+              `${name}-secrets`,
+              {
+                  apiVersion: "secrets-store.csi.x-k8s.io/v1",
+                  kind: "SecretProviderClass",
+                  metadata: { namespace: ns, name: `${APP}-secrets` },
+                  spec: { provider: inputs.secretStore.provider, parameters: inputs.secretStore.parameters },
+              },
+              opts,
+          )
+        : undefined;
+
+    const env = [
+        ...Object.entries({ ...args.environment, MODEL_NAME: args.model.name, MODEL_VERSION: args.model.version, PORT: String(port), HEALTH_ROUTE: healthRoute, PREDICT_ROUTE: predictRoute }).map(([k, v]) => ({ name: k, value: v })),
+        { name: "MODEL_URI", value: inputs.modelUri },
+        ...Object.entries(inputs.environment ?? {}).map(([k, v]) => ({ name: k, value: v })),
+        // Secret values are files from the secret store, never literal environment values.
+        ...secretKeys.map((key) => ({ name: `${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_FILE`, value: `${SECRETS_PATH}/${inputs.secretStore!.files[key]}` })),
+    ];
+    const probe = (initialDelaySeconds: number, failureThreshold: number) => ({ httpGet: { path: healthRoute, port }, initialDelaySeconds, periodSeconds: 10, timeoutSeconds: 5, failureThreshold });
+    const deployment = new Deployment(
+        `${name}-deployment`,
+        {
+            metadata: { namespace: ns, name: APP, labels },
+            spec: {
+                replicas: args.scaling.minReplicas,
+                selector: { matchLabels: { app: APP } },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+                template: {
+                    metadata: { labels: { ...labels, ...inputs.podLabels } },
+                    spec: {
+                        serviceAccountName: serviceAccount.metadata.name,
+                        automountServiceAccountToken: true,
+                        securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                        containers: [
+                            {
+                                name: APP,
+                                image: inputs.image,
+                                ports: [{ name: "http", containerPort: port }],
+                                env,
+                                resources: {
+                                    requests: { cpu: String(size.vcpu), memory: `${size.memoryMiB}Mi` },
+                                    limits: { memory: `${size.memoryMiB}Mi` },
+                                },
+                                readinessProbe: probe(5, 3),
+                                livenessProbe: probe(30, 6),
+                                startupProbe: { httpGet: { path: healthRoute, port }, periodSeconds: 10, failureThreshold: 30 },
+                                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(secretClass ? [{ name: "secrets", mountPath: SECRETS_PATH, readOnly: true }] : [])],
+                            },
+                        ],
+                        volumes: [
+                            { name: "tmp", emptyDir: {} },
+                            ...(secretClass ? [{ name: "secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: `${APP}-secrets` } } }] : []),
+                        ],
+                    },
+                },
+            },
+        },
+        // The autoscaler owns the replica count after the first rollout.
+        { ...opts, dependsOn: secretClass ? [secretClass] : [], ignoreChanges: ["spec.replicas"] },
+    );
+    const service = new Service(
+        `${name}-service`,
+        {
+            metadata: { namespace: ns, name: APP, labels, annotations: args.network.public ? {} : inputs.internalLoadBalancerAnnotations },
+            spec: {
+                type: "LoadBalancer",
+                selector: { app: APP },
+                ports: [{ name: "http", port: 80, targetPort: port, protocol: "TCP" }],
+                // Local keeps client addresses, so source ranges and the network policy see the real caller.
+                externalTrafficPolicy: "Local",
+                loadBalancerSourceRanges: args.network.public ? [...args.network.allowedCidrs] : undefined,
+            },
+        },
+        opts,
+    );
+    const autoscaler = new HorizontalPodAutoscaler(
+        `${name}-hpa`,
+        {
+            metadata: { namespace: ns, name: APP },
+            spec: {
+                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+                minReplicas: Math.max(1, args.scaling.minReplicas),
+                maxReplicas: args.scaling.maxReplicas,
+                metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } } }],
+            },
+        },
+        opts,
+    );
+    const disruptionBudget = new PodDisruptionBudget(`${name}-pdb`, { metadata: { namespace: ns, name: APP }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: APP } } } }, opts);
+    const clients = args.network.public ? args.network.allowedCidrs.map((cidr) => pulumi.output(cidr)) : inputs.privateClientCidrs.map((cidr) => pulumi.output(cidr));
+    const networkPolicy = new NetworkPolicy(
+        `${name}-ingress`,
+        {
+            metadata: { namespace: ns, name: `${APP}-ingress` },
+            spec: {
+                podSelector: { matchLabels: { app: APP } },
+                policyTypes: ["Ingress"],
+                ingress: [{ from: clients.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port }] }],
+            },
+        },
+        opts,
+    );
+    const host = service.status.loadBalancer.ingress.apply((ingress) => ingress?.[0]?.ip ?? ingress?.[0]?.hostname ?? "pending");
+    return { namespace, serviceAccount, deployment, service, autoscaler, disruptionBudget, networkPolicy, secretClass, url: pulumi.interpolate`http://${host}${predictRoute}` };
+}

@@ -1,0 +1,150 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { PlanDocument } from "../offline/engine";
+import type { RecordedResource } from "../offline/recorder";
+import { ofType, one, planJson } from "./helpers/plan";
+
+const IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest";
+
+function byName(doc: PlanDocument, type: string, name: string): RecordedResource {
+    const found = ofType(doc, type).find((r) => r.name === name);
+    if (!found) throw new Error(`no ${type} named ${name}`);
+    return found;
+}
+
+function podSpec(doc: PlanDocument): any {
+    return (one(doc, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec;
+}
+
+describe("GKE Autopilot on the dev stack", () => {
+    let doc: PlanDocument;
+    let code: number | null;
+    beforeAll(() => {
+        ({ doc, code } = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", `image=${IMAGE}`]));
+    });
+
+    it("plans cleanly and loads no AWS or Azure SDK", () => {
+        expect(doc.errors).toEqual([]);
+        expect(doc.violations).toEqual([]);
+        expect(code).toBe(0);
+        expect(doc.sdkModules.filter((m) => /^@pulumi\/(aws|azure-native)\//.test(m))).toEqual([]);
+        expect(doc.sdkModules.some((m) => m.startsWith("@pulumi/gcp/container"))).toBe(true);
+    });
+
+    it("runs a private-node Autopilot cluster with workload identity on a release channel", () => {
+        expect(one(doc, "gcp:container/cluster:Cluster").inputs).toMatchObject({
+            location: "us-central1",
+            enableAutopilot: true,
+            releaseChannel: { channel: "REGULAR" },
+            privateClusterConfig: { enablePrivateNodes: true },
+            workloadIdentityConfig: { workloadPool: "my-ml-project-dev.svc.id.goog" },
+            secretManagerConfig: { enabled: true },
+            deletionProtection: false,
+        });
+        expect(one(doc, "pulumi:providers:gcp").inputs).toMatchObject({ project: "my-ml-project-dev", region: "us-central1" });
+    });
+
+    it("keeps the artifact bucket private: uniform access, public access prevention enforced, versioned", () => {
+        expect(one(doc, "gcp:storage/bucket:Bucket").inputs).toMatchObject({ uniformBucketLevelAccess: true, publicAccessPrevention: "enforced", versioning: { enabled: true }, location: "US-CENTRAL1" });
+        expect(ofType(doc, "gcp:storage/bucketObject:BucketObject").map((o) => o.inputs.name).sort()).toEqual(["models/iris/1/code/inference.py", "models/iris/1/model.json"]);
+    });
+
+    it("gives the serving account object read on the model prefix only, and binds it to the pod's service account", () => {
+        const sa = one(doc, "gcp:serviceaccount/account:Account");
+        const member = `serviceAccount:${sa.outputs.email}`;
+        const read = byName(doc, "gcp:storage/bucketIAMMember:BucketIAMMember", "iris-gke-read-model");
+        const bucket = one(doc, "gcp:storage/bucket:Bucket").outputs.name;
+        expect(read.inputs).toMatchObject({ role: "roles/storage.objectViewer", member, condition: { expression: `resource.name.startsWith("projects/_/buckets/${bucket}/objects/models/iris/1/")` } });
+        expect(byName(doc, "gcp:storage/bucketIAMMember:BucketIAMMember", "iris-gke-list-model").inputs).toMatchObject({ role: "roles/storage.legacyBucketReader", member });
+        expect(one(doc, "gcp:serviceaccount/iAMMember:IAMMember").inputs).toMatchObject({
+            serviceAccountId: sa.outputs.name,
+            role: "roles/iam.workloadIdentityUser",
+            member: "serviceAccount:my-ml-project-dev.svc.id.goog[iris/model-server]",
+        });
+        expect((one(doc, "kubernetes:core/v1:ServiceAccount").inputs as any).metadata.annotations).toEqual({ "iam.gke.io/gcp-service-account": sa.outputs.email });
+    });
+
+    it("runs a hardened Deployment with probes on the serving contract and requests from the portable size", () => {
+        const spec = podSpec(doc);
+        const [c] = spec.containers;
+        expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+        expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+        expect(c.readinessProbe.httpGet).toEqual({ path: "/ping", port: 8080 });
+        expect(c.livenessProbe.httpGet).toEqual({ path: "/ping", port: 8080 });
+        expect(c.resources.requests).toEqual({ cpu: "2", memory: "8192Mi" });
+        expect(c.image).toBe(IMAGE);
+        expect(c.env).toEqual(expect.arrayContaining([{ name: "MODEL_URI", value: doc.outputs.artifactUri }]));
+        expect(one(doc, "kubernetes:apps/v1:Deployment").options.ignoreChanges).toEqual(["spec.replicas"]);
+    });
+
+    it("exposes an internal load balancer, scales between min and max, keeps one pod through disruptions, admits only the VPC on the container port", () => {
+        const service = one(doc, "kubernetes:core/v1:Service").inputs as any;
+        expect(service.metadata.annotations).toEqual({ "networking.gke.io/load-balancer-type": "Internal" });
+        expect(service.spec).toMatchObject({ type: "LoadBalancer", ports: [{ port: 80, targetPort: 8080, protocol: "TCP", name: "http" }] });
+        expect((one(doc, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs as any).spec).toMatchObject({ minReplicas: 1, maxReplicas: 2 });
+        expect((one(doc, "kubernetes:policy/v1:PodDisruptionBudget").inputs as any).spec).toMatchObject({ maxUnavailable: 1 });
+        expect((one(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as any).spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: "10.128.0.0/9" } }], ports: [{ protocol: "TCP", port: 8080 }] }]);
+        expect(doc.outputs.invoke).toMatchObject({ reachability: "private-network" });
+        expect(doc.outputs.endpointUrl).toBe("http://10.128.0.50/invocations");
+    });
+
+    it("puts every Kubernetes object on the cluster's provider", () => {
+        const k8s = one(doc, "pulumi:providers:kubernetes");
+        expect(JSON.parse(String(k8s.inputs.kubeconfig)).users[0].user.exec.command).toBe("gke-gcloud-auth-plugin");
+        for (const r of doc.resources.filter((r) => r.type.startsWith("kubernetes:"))) expect(r.options.provider?.startsWith(`${k8s.urn}::`), r.name).toBe(true);
+    });
+});
+
+describe("GKE with secrets, public access and a protected prod stack", () => {
+    let doc: PlanDocument;
+    const secretValue = "offline-gke-secret-value-31";
+    beforeAll(() => {
+        doc = planJson([
+            "--stack", "prod",
+            "--config", "cloud=gcp",
+            "--config", "runtime=gke",
+            "--config", `image=${IMAGE}`,
+            "--config", "public=true",
+            "--config", 'allowedCidrs=["203.0.113.0/24"]',
+            "--config", 'secrets=["hfToken"]',
+            "--secret", `hfToken=${secretValue}`,
+        ]).doc;
+    });
+
+    it("plans cleanly and protects the bucket and the cluster", () => {
+        expect(doc.errors).toEqual([]);
+        expect(doc.violations).toEqual([]);
+        expect(doc.resources.filter((r) => r.options.protect).map((r) => r.type).sort()).toEqual(["gcp:container/cluster:Cluster", "gcp:secretmanager/secret:Secret", "gcp:storage/bucket:Bucket"]);
+        expect(one(doc, "gcp:container/cluster:Cluster").inputs.deletionProtection).toBe(true);
+    });
+
+    it("keeps the secret in Secret Manager, readable by the serving account only, mounted as a file", () => {
+        const secret = one(doc, "gcp:secretmanager/secret:Secret");
+        expect(one(doc, "gcp:secretmanager/secretVersion:SecretVersion").secretInputs).toContain("secretData");
+        const sa = one(doc, "gcp:serviceaccount/account:Account");
+        expect(one(doc, "gcp:secretmanager/secretIamMember:SecretIamMember").inputs).toMatchObject({ secretId: secret.id, role: "roles/secretmanager.secretAccessor", member: `serviceAccount:${sa.outputs.email}` });
+        const spc = one(doc, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").inputs as any;
+        expect(spc.spec).toEqual({ provider: "gke", parameters: { secrets: `- resourceName: "${secret.id}/versions/latest"\n  path: "hfToken"` } });
+        const [c] = podSpec(doc).containers;
+        expect(c.env).toEqual(expect.arrayContaining([{ name: "HF_TOKEN_FILE", value: "/var/run/secrets/model-service/hfToken" }]));
+        expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: "secrets", mountPath: "/var/run/secrets/model-service", readOnly: true }]));
+        expect(JSON.stringify(doc.resources.filter((r) => r.type !== "gcp:secretmanager/secretVersion:SecretVersion"))).not.toContain(secretValue);
+    });
+
+    it("opens a public load balancer to the allowed CIDRs only, in the source ranges and the network policy", () => {
+        const service = one(doc, "kubernetes:core/v1:Service").inputs as any;
+        expect(service.metadata.annotations).toEqual({});
+        expect(service.spec.loadBalancerSourceRanges).toEqual(["203.0.113.0/24"]);
+        expect((one(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as any).spec.ingress[0].from).toEqual([{ ipBlock: { cidr: "203.0.113.0/24" } }]);
+        expect((one(doc, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs as any).spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
+    });
+});
+
+describe("Google Cloud validation", () => {
+    it("refuses an ECR image on gcp, and a project id that is not one", () => {
+        const ecr = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke"]);
+        expect(ecr.code).toBe(2);
+        expect(ecr.doc.errors.join("\n")).toContain("is in a private Amazon ECR registry, which gcp cannot pull from");
+        const project = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", `image=${IMAGE}`, "--config", "gcp:project=X"]);
+        expect(project.doc.errors.join("\n")).toContain('gcp:project = "X": is not a Google Cloud project id');
+    });
+});
