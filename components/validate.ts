@@ -155,7 +155,8 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     const minReplicas = args.scaling?.minReplicas ?? 1;
     const maxReplicas = args.scaling?.maxReplicas ?? Math.max(2, minReplicas);
     const targetRequestsPerMinute = args.scaling?.targetRequestsPerMinute ?? 600;
-    const floor = runtime === "sagemaker" ? 1 : 0;
+    // Managed endpoints keep at least one instance; the container runtimes can scale to zero tasks.
+    const floor = runtime === "sagemaker" || runtime === "vertex" ? 1 : 0;
     if (!Number.isInteger(minReplicas) || minReplicas < floor) {
         problem("scaling.minReplicas", minReplicas, `must be a whole number of at least ${floor} on ${runtime}`, `set it to ${floor} or more`);
     }

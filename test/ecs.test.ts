@@ -1,22 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../offline/engine";
 import type { RecordedResource } from "../offline/recorder";
-import { ofType, one, planJson } from "./helpers/plan";
+import { byName, ofType, one, planJson, statementsOf } from "./helpers/plan";
 
-interface Statement {
-    Sid: string;
-    Action: string | string[];
-    Resource: unknown;
-}
-
-function statements(r: RecordedResource): Statement[] {
-    return (JSON.parse(String(r.inputs.policy)) as { Statement: Statement[] }).Statement;
-}
-
-function byName(doc: PlanDocument, type: string, name: string): RecordedResource {
-    const found = ofType(doc, type).find((r) => r.name === name);
-    if (!found) throw new Error(`no ${type} named ${name}`);
-    return found;
+function statements(r: RecordedResource) {
+    return statementsOf(r.inputs.policy);
 }
 
 function container(doc: PlanDocument): Record<string, any> {

@@ -1,15 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../offline/engine";
-import type { RecordedResource } from "../offline/recorder";
-import { ofType, one, planJson } from "./helpers/plan";
+import { byName, ofType, one, planJson } from "./helpers/plan";
 
 const IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest";
-
-function byName(doc: PlanDocument, type: string, name: string): RecordedResource {
-    const found = ofType(doc, type).find((r) => r.name === name);
-    if (!found) throw new Error(`no ${type} named ${name}`);
-    return found;
-}
 
 function podSpec(doc: PlanDocument): any {
     return (one(doc, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec;

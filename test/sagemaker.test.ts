@@ -4,19 +4,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../offline/engine";
-import { ofType, one, planJson } from "./helpers/plan";
-
-interface Statement {
-    Effect: string;
-    Action: string | string[];
-    Resource: string | string[];
-    Condition?: Record<string, Record<string, unknown>>;
-    Sid?: string;
-}
-
-function statements(policy: unknown): Statement[] {
-    return (JSON.parse(String(policy)) as { Statement: Statement[] }).Statement;
-}
+import { ofType, one, planJson, statementsOf as statements, type Statement } from "./helpers/plan";
 
 function actions(s: Statement): string[] {
     return [s.Action].flat();

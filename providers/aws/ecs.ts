@@ -12,7 +12,8 @@ import { LoadBalancer } from "@pulumi/aws/lb/loadBalancer";
 import { TargetGroup } from "@pulumi/aws/lb/targetGroup";
 import { SecurityGroupEgressRule } from "@pulumi/aws/vpc/securityGroupEgressRule";
 import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
-import type { ImplementationFactory, InvokeInfo, ResolvedServiceArgs, ServiceImplementation } from "../../components/contract";
+import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { SIZES } from "../../components/sizes";
 import { createArtifactStore } from "./artifactStore";
@@ -30,12 +31,7 @@ const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
  * public is asked (then open to the allowed CIDRs only), zero-downtime rolling deployments that roll
  * back on failure, autoscaling on CPU and requests per target, and alarms on 5xx and latency.
  */
-export class EcsService extends pulumi.ComponentResource implements ServiceImplementation {
-    readonly endpointUrl: pulumi.Output<string>;
-    readonly invoke: pulumi.Output<InvokeInfo>;
-    readonly artifactUri: pulumi.Output<string>;
-    readonly imageUri: pulumi.Output<string>;
-    readonly children: Readonly<Record<string, pulumi.Resource>>;
+export class EcsService extends ServiceComponent {
     readonly service: Service;
     readonly loadBalancer: LoadBalancer;
 
@@ -247,8 +243,8 @@ export class EcsService extends pulumi.ComponentResource implements ServiceImple
         );
 
         const scheme = https ? "https" : "http";
-        this.endpointUrl = pulumi.interpolate`${scheme}://${this.loadBalancer.dnsName}${predictRoute}`;
-        this.invoke = this.endpointUrl.apply((url) => ({
+        const endpointUrl = pulumi.interpolate`${scheme}://${this.loadBalancer.dnsName}${predictRoute}`;
+        const invoke = endpointUrl.apply((url) => ({
             auth: "none",
             reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
             example: `curl -sS -X POST -H 'Content-Type: application/json' --data @request.json ${url}`,
@@ -256,28 +252,31 @@ export class EcsService extends pulumi.ComponentResource implements ServiceImple
                 ? `Reachable from ${args.network.allowedCidrs.join(", ")} only; the load balancer does not authenticate callers.`
                 : "Reachable only from inside the VPC (internal load balancer); the load balancer does not authenticate callers.",
         }));
-        this.artifactUri = artifact.uri;
-        this.imageUri = image.uri;
-        this.children = {
-            provider,
-            ...(artifact.bucket ? { bucket: artifact.bucket } : {}),
-            ...(image.repository ? { repository: image.repository } : {}),
-            logGroup,
-            taskRole: task.role,
-            executionRole: execution.role,
-            loadBalancer: this.loadBalancer,
-            targetGroup: targets,
-            cluster,
-            taskDefinition,
-            service: this.service,
-            scalingTarget: scaling,
-            cpuScalingPolicy: cpuPolicy,
-            requestScalingPolicy: requestPolicy,
-            errorAlarm: errors,
-            latencyAlarm: latency,
-            ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s])),
-        };
-        this.registerOutputs({ endpointUrl: this.endpointUrl, invoke: this.invoke, artifactUri: this.artifactUri, imageUri: this.imageUri });
+        this.publish({
+            endpointUrl,
+            invoke,
+            artifactUri: artifact.uri,
+            imageUri: image.uri,
+            children: {
+                provider,
+                bucket: artifact.bucket,
+                repository: image.repository,
+                logGroup,
+                taskRole: task.role,
+                executionRole: execution.role,
+                loadBalancer: this.loadBalancer,
+                targetGroup: targets,
+                cluster,
+                taskDefinition,
+                service: this.service,
+                scalingTarget: scaling,
+                cpuScalingPolicy: cpuPolicy,
+                requestScalingPolicy: requestPolicy,
+                errorAlarm: errors,
+                latencyAlarm: latency,
+                ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s])),
+            },
+        });
     }
 }
 

@@ -6,7 +6,8 @@ import { Policy as IamPolicy } from "@pulumi/aws/iam/policy";
 import { Endpoint } from "@pulumi/aws/sagemaker/endpoint";
 import { EndpointConfiguration } from "@pulumi/aws/sagemaker/endpointConfiguration";
 import { Model } from "@pulumi/aws/sagemaker/model";
-import type { ImplementationFactory, InvokeInfo, ResolvedServiceArgs, ServiceImplementation } from "../../components/contract";
+import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { defaultInstanceType } from "../../components/sizes";
 import { createArtifactStore } from "./artifactStore";
@@ -21,12 +22,7 @@ const VARIANT = "primary";
  * ModelService on Amazon SageMaker: Model -> EndpointConfiguration (autonamed, so a change creates a
  * new one before the endpoint switches to it) -> Endpoint, with variant autoscaling on invocations.
  */
-export class SageMakerService extends pulumi.ComponentResource implements ServiceImplementation {
-    readonly endpointUrl: pulumi.Output<string>;
-    readonly invoke: pulumi.Output<InvokeInfo>;
-    readonly artifactUri: pulumi.Output<string>;
-    readonly imageUri: pulumi.Output<string>;
-    readonly children: Readonly<Record<string, pulumi.Resource>>;
+export class SageMakerService extends ServiceComponent {
     readonly endpoint: Endpoint;
     readonly model: Model;
     readonly invokerPolicy: IamPolicy;
@@ -143,8 +139,7 @@ export class SageMakerService extends pulumi.ComponentResource implements Servic
         );
 
         const domain = args.region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
-        this.endpointUrl = pulumi.interpolate`https://runtime.sagemaker.${args.region}.${domain}/endpoints/${this.endpoint.name}/invocations`;
-        this.invoke = pulumi.all([this.endpoint.name, this.invokerPolicy.arn]).apply(([endpoint, policyArn]) => ({
+        const invoke = pulumi.all([this.endpoint.name, this.invokerPolicy.arn]).apply(([endpoint, policyArn]) => ({
             auth: "aws-sigv4",
             reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
             example: `aws sagemaker-runtime invoke-endpoint --region ${args.region} --endpoint-name ${endpoint} --content-type application/json --body fileb://request.json response.json`,
@@ -152,23 +147,26 @@ export class SageMakerService extends pulumi.ComponentResource implements Servic
                 ? `Callers sign requests with IAM credentials that have ${policyArn} attached.`
                 : `Callers sign requests with IAM credentials that have ${policyArn} attached; keep traffic inside your VPC with an interface endpoint for com.amazonaws.${args.region}.sagemaker.runtime.`,
         }));
-        this.artifactUri = artifact.uri;
-        this.imageUri = image.uri;
-        this.children = {
-            provider,
-            ...(artifact.bucket ? { bucket: artifact.bucket } : {}),
-            ...(image.repository ? { repository: image.repository } : {}),
-            logGroup,
-            role,
-            model: this.model,
-            endpointConfiguration: config,
-            endpoint: this.endpoint,
-            scalingTarget: target,
-            scalingPolicy: scaling,
-            invokerPolicy: this.invokerPolicy,
-            ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s])),
-        };
-        this.registerOutputs({ endpointUrl: this.endpointUrl, invoke: this.invoke, artifactUri: this.artifactUri, imageUri: this.imageUri });
+        this.publish({
+            endpointUrl: pulumi.interpolate`https://runtime.sagemaker.${args.region}.${domain}/endpoints/${this.endpoint.name}/invocations`,
+            invoke,
+            artifactUri: artifact.uri,
+            imageUri: image.uri,
+            children: {
+                provider,
+                bucket: artifact.bucket,
+                repository: image.repository,
+                logGroup,
+                role,
+                model: this.model,
+                endpointConfiguration: config,
+                endpoint: this.endpoint,
+                scalingTarget: target,
+                scalingPolicy: scaling,
+                invokerPolicy: this.invokerPolicy,
+                ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s])),
+            },
+        });
     }
 }
 

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "@pulumi/gcp/container/cluster";
 import { IAMMember } from "@pulumi/gcp/serviceaccount/iammember";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
-import type { ImplementationFactory, InvokeInfo, ResolvedServiceArgs, ServiceImplementation } from "../../components/contract";
+import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { createWorkload } from "../kubernetes/workload";
 import { createGcsArtifactStore } from "./artifactStore";
@@ -33,12 +34,7 @@ function kubeconfig(cluster: Cluster): pulumi.Output<string> {
  * ModelService on GKE Autopilot: a private-node cluster with workload identity on a release channel,
  * and the shared Kubernetes workload running as a dedicated Google service account.
  */
-export class GkeService extends pulumi.ComponentResource implements ServiceImplementation {
-    readonly endpointUrl: pulumi.Output<string>;
-    readonly invoke: pulumi.Output<InvokeInfo>;
-    readonly artifactUri: pulumi.Output<string>;
-    readonly imageUri: pulumi.Output<string>;
-    readonly children: Readonly<Record<string, pulumi.Resource>>;
+export class GkeService extends ServiceComponent {
     readonly cluster: Cluster;
 
     constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -100,8 +96,7 @@ export class GkeService extends pulumi.ComponentResource implements ServiceImple
             { parent: this, provider: k8s, dependsOn: [workloadIdentity, ...identity.grants, ...artifact.uploads] },
         );
 
-        this.endpointUrl = workload.url;
-        this.invoke = this.endpointUrl.apply((url) => ({
+        const invoke = workload.url.apply((url) => ({
             auth: "none",
             reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
             example: `curl -sS -X POST -H 'Content-Type: application/json' --data @request.json ${url}`,
@@ -109,23 +104,26 @@ export class GkeService extends pulumi.ComponentResource implements ServiceImple
                 ? `Reachable from ${args.network.allowedCidrs.join(", ")} only (load balancer source ranges and a network policy); the service does not authenticate callers.`
                 : "Internal load balancer: reachable only from the VPC; the service does not authenticate callers. kubectl access needs gke-gcloud-auth-plugin.",
         }));
-        this.artifactUri = artifact.uri;
-        this.imageUri = image.uri;
-        this.children = {
-            provider,
-            kubernetesProvider: k8s,
-            cluster: this.cluster,
-            serviceAccount: identity.account,
-            ...(artifact.bucket ? { bucket: artifact.bucket } : {}),
-            ...(image.created ? { repository: image.created } : {}),
-            deployment: workload.deployment,
-            service: workload.service,
-            autoscaler: workload.autoscaler,
-            disruptionBudget: workload.disruptionBudget,
-            networkPolicy: workload.networkPolicy,
-            ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s.secret])),
-        };
-        this.registerOutputs({ endpointUrl: this.endpointUrl, invoke: this.invoke, artifactUri: this.artifactUri, imageUri: this.imageUri });
+        this.publish({
+            endpointUrl: workload.url,
+            invoke,
+            artifactUri: artifact.uri,
+            imageUri: image.uri,
+            children: {
+                provider,
+                kubernetesProvider: k8s,
+                cluster: this.cluster,
+                serviceAccount: identity.account,
+                bucket: artifact.bucket,
+                repository: image.created,
+                deployment: workload.deployment,
+                service: workload.service,
+                autoscaler: workload.autoscaler,
+                disruptionBudget: workload.disruptionBudget,
+                networkPolicy: workload.networkPolicy,
+                ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s.secret])),
+            },
+        });
     }
 }
 

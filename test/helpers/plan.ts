@@ -37,3 +37,24 @@ export function one(doc: PlanDocument, type: string): RecordedResource {
     if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
     return found[0]!;
 }
+
+export function byName(doc: PlanDocument, type: string, name: string): RecordedResource {
+    const found = ofType(doc, type).find((r) => r.name === name);
+    if (!found) throw new Error(`no ${type} named ${name}`);
+    return found;
+}
+
+/** An IAM policy statement as the tests read it. */
+export interface Statement {
+    Sid?: string;
+    Effect: string;
+    Action: string | string[];
+    Resource: unknown;
+    Principal?: unknown;
+    Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** The statements of an IAM policy document given as JSON text. */
+export function statementsOf(policy: unknown): Statement[] {
+    return (JSON.parse(String(policy)) as { Statement: Statement[] }).Statement;
+}
