@@ -28,15 +28,30 @@ export const RUNTIMES: Readonly<Record<Runtime, RuntimeEntry>> = {
         load: async () => (await import("../providers/aws/ecs")).createEcsService,
         takesInstanceType: false,
     },
-    vertex: { cloud: "gcp", managed: true, plannedIn: "issue 4", takesInstanceType: true },
+    vertex: {
+        cloud: "gcp",
+        managed: true,
+        load: async () => (await import("../providers/gcp/vertex")).createVertexService,
+        takesInstanceType: true,
+    },
     gke: {
         cloud: "gcp",
         managed: false,
         load: async () => (await import("../providers/gcp/gke")).createGkeService,
         takesInstanceType: false,
     },
-    azureml: { cloud: "azure", managed: true, plannedIn: "issue 5", takesInstanceType: true },
-    aks: { cloud: "azure", managed: false, plannedIn: "issue 5", takesInstanceType: false },
+    azureml: {
+        cloud: "azure",
+        managed: true,
+        load: async () => (await import("../providers/azure/azureml")).createAzureMlService,
+        takesInstanceType: true,
+    },
+    aks: {
+        cloud: "azure",
+        managed: false,
+        load: async () => (await import("../providers/azure/aks")).createAksService,
+        takesInstanceType: false,
+    },
 };
 
 export const CLOUDS: readonly Cloud[] = ["aws", "gcp", "azure"];

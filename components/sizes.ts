@@ -36,10 +36,24 @@ export const VERTEX_GPU: Readonly<Partial<Record<Exclude<Gpu, "none">, { machine
     a100: { machineType: "a2-highgpu-1g", acceleratorType: "NVIDIA_TESLA_A100" },
 };
 
+const AZUREML_CPU: Readonly<Record<Size, string>> = {
+    small: "Standard_DS2_v2",
+    medium: "Standard_DS3_v2",
+    large: "Standard_DS4_v2",
+    xlarge: "Standard_DS5_v2",
+};
+
+const AZUREML_GPU: Readonly<Partial<Record<Exclude<Gpu, "none">, string>>> = {
+    t4: "Standard_NC4as_T4_v3",
+    a10g: "Standard_NV36ads_A10_v5",
+    a100: "Standard_NC24ads_A100_v4",
+};
+
 /** The instance type a runtime uses when the user did not override it. */
 export function defaultInstanceType(runtime: Runtime, size: Size, gpu: Gpu): string | undefined {
     if (runtime === "sagemaker") return gpu === "none" ? SAGEMAKER_CPU[size] : SAGEMAKER_GPU[gpu];
     if (runtime === "vertex") return gpu === "none" ? VERTEX_CPU[size] : VERTEX_GPU[gpu]?.machineType;
+    if (runtime === "azureml" || runtime === "aks") return gpu === "none" ? AZUREML_CPU[size] : AZUREML_GPU[gpu];
     return undefined;
 }
 

@@ -1,12 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { AWS_OUTPUTS } from "./mockOutputs/aws";
+import { AZURE_OUTPUTS, MOCK_AZURE_SUBSCRIPTION, MOCK_AZURE_TENANT } from "./mockOutputs/azure";
 import { MOCK_AWS_ACCOUNT, MOCK_GCP_PROJECT_NUMBER, type OutputsOf } from "./mockOutputs/common";
 import { GCP_OUTPUTS } from "./mockOutputs/gcp";
 import { kubernetesOutputs } from "./mockOutputs/kubernetes";
 
 export { MOCK_AWS_ACCOUNT };
 
-const OUTPUTS: Record<string, OutputsOf> = { ...AWS_OUTPUTS, ...GCP_OUTPUTS };
+const OUTPUTS: Record<string, OutputsOf> = { ...AWS_OUTPUTS, ...GCP_OUTPUTS, ...AZURE_OUTPUTS };
 
 /**
  * Mocks that answer like the providers would: realistic ids and outputs per resource type, and the
@@ -58,6 +59,10 @@ export class RealisticMocks implements pulumi.runtime.Mocks {
                 return { id: project, project, region, zone: `${region}-a`, accessToken: "offline-access-token" };
             case "gcp:organizations/getProject:getProject":
                 return { id: `projects/${project}`, projectId: project, number: MOCK_GCP_PROJECT_NUMBER, name: project };
+            case "azure-native:authorization:getClientConfig":
+                return { clientId: "00000000-0000-4000-8000-0000000000c1", objectId: "00000000-0000-4000-8000-0000000000d1", subscriptionId: MOCK_AZURE_SUBSCRIPTION, tenantId: MOCK_AZURE_TENANT };
+            case "azure-native:containerservice:listManagedClusterUserCredentials":
+                return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(azureKubeconfig(String(args.inputs.resourceName))).toString("base64") }] };
             default:
                 throw new Error(`The offline engine has no mock for the data source ${args.token}. Fix: answer it in RealisticMocks.call (offline/mocks.ts).`);
         }
@@ -69,4 +74,16 @@ export class RealisticMocks implements pulumi.runtime.Mocks {
         const inputs = (name && this.providers.get(name)) || {};
         return { region: inputs.region ?? inputs.location ?? this.defaults.region, project: inputs.project ?? this.defaults.project };
     }
+}
+
+/** The exec-format kubeconfig AKS returns for Entra ID clusters (kubelogin). */
+function azureKubeconfig(cluster: string): string {
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: cluster, cluster: { server: `https://${cluster}.hcp.offline.azmk8s.io:443`, "certificate-authority-data": Buffer.from("offline mock CA").toString("base64") } }],
+        contexts: [{ name: cluster, context: { cluster, user: `clusterUser_${cluster}` } }],
+        "current-context": cluster,
+        users: [{ name: `clusterUser_${cluster}`, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "kubelogin", args: ["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"] } } }],
+    });
 }

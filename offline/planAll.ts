@@ -15,10 +15,12 @@ const launcher = path.join(projectDir, "offline", "launch.cjs");
 
 /**
  * The stacks' image is an ECR image (SageMaker's scikit-learn container); another cloud cannot pull it,
- * so the gate plans those clouds with a public image of theirs (Google's prebuilt scikit-learn container).
+ * so the gate plans those clouds with a public image of theirs (Google's and Microsoft's prebuilt
+ * inference containers).
  */
 const CLOUD_OVERRIDES: Readonly<Partial<Record<string, string[]>>> = {
     gcp: ["--config", "image=us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest"],
+    azure: ["--config", "image=mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest"],
 };
 
 let failed = 0;

@@ -82,10 +82,9 @@ describe("parseStackConfig", () => {
         expect(problemsOf({ [`${P}:runtime`]: "lambda" })[0]).toMatchObject({ key: "runtime", message: "is not a known runtime" });
     });
 
-    it("rejects a runtime that is not built yet instead of faking it", () => {
-        const [p] = problemsOf({ [`${P}:cloud`]: "gcp", "gcp:region": "us-central1", [`${P}:modelArtifact`]: "examples/iris-linear" });
-        expect(p).toMatchObject({ key: "runtime", value: '"vertex"' });
-        expect(p?.message).toMatch(/is not built yet \(issue 4\)/);
+    it("requires the Google Cloud project on gcp, naming the provider key", () => {
+        const [p] = problemsOf({ [`${P}:cloud`]: "gcp", "gcp:region": "us-central1", [`${P}:image`]: "us-docker.pkg.dev/p/r/server:1" });
+        expect(p).toMatchObject({ key: "gcp:project", message: "is not a Google Cloud project id", fix: "pulumi config set gcp:project <project id>" });
     });
 
     it("rejects minReplicas above maxReplicas, naming both", () => {

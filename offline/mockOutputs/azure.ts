@@ -1,0 +1,61 @@
+import { autoname, suffix, type OutputsOf } from "./common";
+
+export const MOCK_AZURE_SUBSCRIPTION = "00000000-0000-4000-8000-000000000001";
+export const MOCK_AZURE_TENANT = "00000000-0000-4000-8000-000000000002";
+
+function guid(seed: string): string {
+    const h = suffix(seed, 32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** One ARM resource type: the input that names it, and how its id is built under the resource group. */
+function arm(nameInput: string, path: (name: string, inputs: Record<string, any>) => string, extra?: (name: string, inputs: Record<string, any>, seed: string, location: string) => Record<string, unknown>): OutputsOf {
+    return ({ name, inputs, seed, region }) => {
+        const resourceName = String(inputs[nameInput] ?? autoname(name, seed).replace(/[^A-Za-z0-9-]/g, ""));
+        const group = inputs.resourceGroupName ?? "rg";
+        const id = `/subscriptions/${MOCK_AZURE_SUBSCRIPTION}/resourceGroups/${group}/providers/${path(resourceName, inputs)}`;
+        return { id, state: { name: resourceName, ...(extra?.(resourceName, inputs, seed, inputs.location ?? region) ?? {}) } };
+    };
+}
+
+const identity = (seed: string) => ({ type: "SystemAssigned", principalId: guid(`principal/${seed}`), tenantId: MOCK_AZURE_TENANT });
+const ml = (kind: string) => (n: string, i: Record<string, any>) => `Microsoft.MachineLearningServices/workspaces/${i.workspaceName}/${kind}/${n}`;
+
+/** Provider-computed outputs of each Azure resource type the project uses. */
+export const AZURE_OUTPUTS: Record<string, OutputsOf> = {
+    "azure-native:resources:ResourceGroup": ({ name, inputs, seed }) => {
+        const group = String(inputs.resourceGroupName ?? autoname(name, seed));
+        return { id: `/subscriptions/${MOCK_AZURE_SUBSCRIPTION}/resourceGroups/${group}`, state: { name: group } };
+    },
+    "azure-native:storage:StorageAccount": arm("accountName", (n) => `Microsoft.Storage/storageAccounts/${n}`, (n) => ({ primaryEndpoints: { blob: `https://${n}.blob.core.windows.net/` } })),
+    "azure-native:storage:BlobContainer": arm("containerName", (n, i) => `Microsoft.Storage/storageAccounts/${i.accountName}/blobServices/default/containers/${n}`),
+    "azure-native:storage:Blob": arm("blobName", (n, i) => `Microsoft.Storage/storageAccounts/${i.accountName}/blobServices/default/containers/${i.containerName}/blobs/${n}`, (n, i) => ({ url: `https://${i.accountName}.blob.core.windows.net/${i.containerName}/${n}` })),
+    "azure-native:containerregistry:Registry": arm("registryName", (n) => `Microsoft.ContainerRegistry/registries/${n}`, (n) => ({ loginServer: `${n}.azurecr.io` })),
+    "azure-native:keyvault:Vault": arm("vaultName", (n) => `Microsoft.KeyVault/vaults/${n}`, (n, i) => ({ properties: { ...i.properties, vaultUri: `https://${n}.vault.azure.net/` } })),
+    "azure-native:keyvault:Secret": arm("secretName", (n, i) => `Microsoft.KeyVault/vaults/${i.vaultName}/secrets/${n}`, (n, i) => ({ properties: { secretUri: `https://${i.vaultName}.vault.azure.net/secrets/${n}`, secretUriWithVersion: `https://${i.vaultName}.vault.azure.net/secrets/${n}/${suffix(n, 32)}` } })),
+    "azure-native:operationalinsights:Workspace": arm("workspaceName", (n) => `Microsoft.OperationalInsights/workspaces/${n}`, (_n, _i, seed) => ({ customerId: guid(`law/${seed}`) })),
+    "azure-native:applicationinsights:Component": arm("resourceName", (n) => `Microsoft.Insights/components/${n}`, (_n, _i, seed) => ({ connectionString: `InstrumentationKey=${guid(`ai/${seed}`)}` })),
+    "azure-native:machinelearningservices:Workspace": arm("workspaceName", (n) => `Microsoft.MachineLearningServices/workspaces/${n}`, (_n, _i, seed) => ({ identity: identity(seed) })),
+    "azure-native:machinelearningservices:ModelContainer": arm("name", ml("models")),
+    "azure-native:machinelearningservices:ModelVersion": arm("version", (n, i) => `Microsoft.MachineLearningServices/workspaces/${i.workspaceName}/models/${i.name}/versions/${n}`),
+    "azure-native:machinelearningservices:EnvironmentContainer": arm("name", ml("environments")),
+    "azure-native:machinelearningservices:EnvironmentVersion": arm("version", (n, i) => `Microsoft.MachineLearningServices/workspaces/${i.workspaceName}/environments/${i.name}/versions/${n}`),
+    "azure-native:machinelearningservices:OnlineEndpoint": arm("endpointName", ml("onlineEndpoints"), (n, i, seed, location) => ({
+        identity: identity(seed),
+        properties: { ...i.properties, scoringUri: `https://${n}.${location}.inference.ml.azure.com/score`, swaggerUri: `https://${n}.${location}.inference.ml.azure.com/swagger.json` },
+    })),
+    "azure-native:machinelearningservices:OnlineDeployment": arm("deploymentName", (n, i) => `Microsoft.MachineLearningServices/workspaces/${i.workspaceName}/onlineEndpoints/${i.endpointName}/deployments/${n}`),
+    "azure-native:resources:Deployment": arm("deploymentName", (n) => `Microsoft.Resources/deployments/${n}`),
+    "azure-native:authorization:RoleAssignment": ({ inputs, seed }) => {
+        const name = guid(`ra/${seed}`);
+        return { id: `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${name}`, state: { name } };
+    },
+    "azure-native:containerservice:ManagedCluster": arm("resourceName", (n) => `Microsoft.ContainerService/managedClusters/${n}`, (n, _i, seed, location) => ({
+        fqdn: `${n}-${suffix(seed, 8)}.hcp.${location}.azmk8s.io`,
+        oidcIssuerProfile: { enabled: true, issuerURL: `https://${location}.oic.prod-aks.azure.com/${MOCK_AZURE_TENANT}/${guid(`oidc/${seed}`)}/` },
+        identityProfile: { kubeletidentity: { objectId: guid(`kubelet/${seed}`), clientId: guid(`kubelet-client/${seed}`) } },
+        identity: identity(seed),
+    })),
+    "azure-native:managedidentity:UserAssignedIdentity": arm("resourceName", (n) => `Microsoft.ManagedIdentity/userAssignedIdentities/${n}`, (_n, _i, seed) => ({ principalId: guid(`uami/${seed}`), clientId: guid(`uami-client/${seed}`), tenantId: MOCK_AZURE_TENANT })),
+    "azure-native:managedidentity:FederatedIdentityCredential": arm("federatedIdentityCredentialResourceName", (n, i) => `Microsoft.ManagedIdentity/userAssignedIdentities/${i.resourceName}/federatedIdentityCredentials/${n}`),
+};

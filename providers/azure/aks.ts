@@ -1,0 +1,149 @@
+import * as pulumi from "@pulumi/pulumi";
+import { listManagedClusterUserCredentialsOutput } from "@pulumi/azure-native/containerservice/listManagedClusterUserCredentials";
+import { ManagedCluster } from "@pulumi/azure-native/containerservice/managedCluster";
+import { FederatedIdentityCredential } from "@pulumi/azure-native/managedidentity/federatedIdentityCredential";
+import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
+import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import { resourceName } from "../../components/naming";
+import { ServiceComponent } from "../../components/serviceComponent";
+import { createWorkload } from "../kubernetes/workload";
+import { containerScope, createFoundation, grant } from "./foundation";
+
+/** AKS's default node network with Azure CNI overlay: where internal load balancer clients live. */
+const CLUSTER_NETWORK_RANGE = "10.224.0.0/12";
+const NAMESPACE_SERVICE_ACCOUNT = (namespace: string) => `system:serviceaccount:${namespace}:model-server`;
+
+/**
+ * ModelService on AKS: a managed cluster with OIDC issuer, workload identity, Azure RBAC and no local
+ * accounts, an autoscaling system pool, the Key Vault CSI provider, and the shared Kubernetes workload
+ * running as a user-assigned identity federated with its service account.
+ */
+export class AksService extends ServiceComponent {
+    readonly cluster: ManagedCluster;
+
+    constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("model-service:azure:AksService", name, {}, opts);
+        const child: pulumi.CustomResourceOptions = { parent: this };
+        const f = createFoundation(name, args, child);
+        const { resourceGroupName, tags } = f;
+
+        this.cluster = new ManagedCluster(
+            `${name}-cluster`,
+            {
+                resourceGroupName,
+                resourceName: resourceName([args.model.name, pulumi.getStack()], 63),
+                location: args.region,
+                dnsPrefix: resourceName([args.model.name, pulumi.getStack()], 54),
+                identity: { type: "SystemAssigned" },
+                oidcIssuerProfile: { enabled: true },
+                securityProfile: { workloadIdentity: { enabled: true } },
+                aadProfile: { managed: true, enableAzureRBAC: true },
+                disableLocalAccounts: true,
+                enableRBAC: true,
+                autoUpgradeProfile: { upgradeChannel: "stable" },
+                networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", networkPolicy: "cilium", networkDataplane: "cilium" },
+                addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true" } } },
+                agentPoolProfiles: [
+                    {
+                        name: "system",
+                        mode: "System",
+                        vmSize: "Standard_D4ds_v5",
+                        osType: "Linux",
+                        type: "VirtualMachineScaleSets",
+                        enableAutoScaling: true,
+                        count: 2,
+                        minCount: 2,
+                        maxCount: Math.max(3, args.scaling.maxReplicas),
+                    },
+                ],
+                tags,
+            },
+            { ...child, protect: args.protect },
+        );
+        const kubeletObjectId = this.cluster.identityProfile.apply((p) => p?.["kubeletidentity"]?.objectId ?? "");
+        const pull = grant(`${name}-kubelet-pulls-images`, f, "acrPull", kubeletObjectId, f.registry.id, child);
+
+        const identity = new UserAssignedIdentity(`${name}-workload-identity`, { resourceGroupName, location: args.region, tags }, child);
+        const namespace = args.model.name;
+        const federation = new FederatedIdentityCredential(
+            `${name}-federation`,
+            {
+                resourceGroupName,
+                resourceName: identity.name,
+                issuer: this.cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? ""),
+                subject: NAMESPACE_SERVICE_ACCOUNT(namespace),
+                audiences: ["api://AzureADTokenExchange"],
+            },
+            child,
+        );
+        const grants = [
+            grant(`${name}-workload-reads-models`, f, "storageBlobDataReader", identity.principalId, containerScope(f), child),
+            ...(Object.keys(f.secrets).length > 0 ? [grant(`${name}-workload-reads-secrets`, f, "keyVaultSecretsUser", identity.principalId, f.vault.id, child)] : []),
+        ];
+
+        // Entra ID users authenticate through kubelogin; the cluster has no local accounts.
+        const kubeconfig = listManagedClusterUserCredentialsOutput({ resourceGroupName, resourceName: this.cluster.name, format: "exec" }, { parent: this }).apply((c) =>
+            Buffer.from(c.kubeconfigs[0]?.value ?? "", "base64").toString("utf8"),
+        );
+        const k8s = new KubernetesProvider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig) }, { parent: this });
+        const secretKeys = Object.keys(f.secrets);
+        const workload = createWorkload(
+            name,
+            args,
+            {
+                image: args.image.kind === "uri" ? args.image.uri : "",
+                modelUri: f.artifactUri,
+                serviceAccountAnnotations: { "azure.workload.identity/client-id": identity.clientId },
+                podLabels: { "azure.workload.identity/use": "true" },
+                internalLoadBalancerAnnotations: { "service.beta.kubernetes.io/azure-load-balancer-internal": "true" },
+                privateClientCidrs: [CLUSTER_NETWORK_RANGE],
+                environment: { AZURE_CLIENT_ID: identity.clientId },
+                secretStore: {
+                    provider: "azure",
+                    parameters: {
+                        usePodIdentity: "false",
+                        clientID: identity.clientId,
+                        keyvaultName: f.vault.name,
+                        tenantId: f.client.tenantId,
+                        objects: `array:\n${secretKeys.map((key) => `  - |\n    objectName: ${key.replace(/[^A-Za-z0-9-]/g, "-")}\n    objectType: secret\n    objectAlias: ${key}\n`).join("")}`,
+                    },
+                    files: Object.fromEntries(secretKeys.map((key) => [key, key])),
+                },
+            },
+            { parent: this, provider: k8s, dependsOn: [pull, federation, ...grants, ...f.uploads] },
+        );
+
+        this.publish({
+            endpointUrl: workload.url,
+            invoke: workload.url.apply((url) => ({
+                auth: "none",
+                reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
+                example: `curl -sS -X POST -H 'Content-Type: application/json' --data @request.json ${url}`,
+                note: args.network.public
+                    ? `Reachable from ${args.network.allowedCidrs.join(", ")} only (load balancer source ranges and a network policy); the service does not authenticate callers.`
+                    : "Internal load balancer: reachable only from the cluster's virtual network; the service does not authenticate callers. kubectl access needs kubelogin.",
+            })),
+            artifactUri: f.artifactUri,
+            imageUri: pulumi.output(args.image.kind === "uri" ? args.image.uri : ""),
+            children: {
+                resourceGroup: f.group,
+                storageAccount: f.storage,
+                registry: f.registry,
+                vault: f.vault,
+                logAnalytics: f.logs,
+                cluster: this.cluster,
+                workloadIdentity: identity,
+                kubernetesProvider: k8s,
+                deployment: workload.deployment,
+                service: workload.service,
+                autoscaler: workload.autoscaler,
+                disruptionBudget: workload.disruptionBudget,
+                networkPolicy: workload.networkPolicy,
+                ...Object.fromEntries(Object.entries(f.secrets).map(([k, s]) => [`secret:${k}`, s])),
+            },
+        });
+    }
+}
+
+export const createAksService: ImplementationFactory = (name, args, opts) => new AksService(name, args, opts);

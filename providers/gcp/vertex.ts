@@ -1,0 +1,107 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AiEndpoint } from "@pulumi/gcp/vertex/aiEndpoint";
+import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import { ServiceComponent } from "../../components/serviceComponent";
+import { resourceName } from "../../components/naming";
+import { VERTEX_GPU, defaultInstanceType } from "../../components/sizes";
+import { createGcsArtifactStore } from "./artifactStore";
+import { createGcpProvider, enableApis } from "./gcpProvider";
+import { createGcpServingImage } from "./registry";
+import { createGcpSecretStore } from "./secretStore";
+import { createServingAccount } from "./servingIdentity";
+import { VertexModelDeployment } from "./vertexDeployment";
+
+const APIS = ["aiplatform.googleapis.com", "artifactregistry.googleapis.com", "secretmanager.googleapis.com", "iam.googleapis.com", "storage.googleapis.com"];
+
+/**
+ * ModelService on Vertex AI: an endpoint (Private Service Connect, allow-listed to the project, unless
+ * public) and the model uploaded and deployed to it with dedicated, autoscaled resources by a dynamic
+ * provider, since the gcp provider cannot deploy models.
+ */
+export class VertexService extends ServiceComponent {
+    readonly endpoint: AiEndpoint;
+    readonly deployment: VertexModelDeployment;
+
+    constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("model-service:gcp:VertexService", name, {}, opts);
+        const provider = createGcpProvider(name, args, this);
+        const apis = enableApis(name, args, APIS, { parent: this, provider });
+        const child: pulumi.CustomResourceOptions = { parent: this, provider, dependsOn: apis };
+        const project = args.gcp.project!;
+
+        const artifact = createGcsArtifactStore(name, args, child);
+        const image = createGcpServingImage(name, args, child);
+        const identity = createServingAccount(name, args, artifact, image, child);
+        const secrets = createGcpSecretStore(name, args, identity.member, child);
+
+        this.endpoint = new AiEndpoint(
+            `${name}-endpoint`,
+            {
+                displayName: resourceName([args.model.name, pulumi.getStack()], 128),
+                description: `Model service ${args.model.name}`,
+                location: args.region,
+                region: args.region,
+                project,
+                ...(args.network.public ? {} : { privateServiceConnectConfig: { enablePrivateServiceConnect: true, projectAllowlists: [project] } }),
+            },
+            child,
+        );
+        const accelerator = args.compute.gpu === "none" ? undefined : VERTEX_GPU[args.compute.gpu];
+        const env = [
+            ...Object.entries({ ...args.environment, MODEL_NAME: args.model.name, MODEL_VERSION: args.model.version }).map(([name, value]) => ({ name, value })),
+            // The container reads secret values from Secret Manager with its own identity.
+            ...Object.entries(secrets).map(([key, s]) => ({ name: `SECRET_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_NAME`, value: pulumi.interpolate`${s.secret.id}/versions/latest` })),
+        ];
+        this.deployment = new VertexModelDeployment(
+            `${name}-deployment`,
+            {
+                project,
+                region: args.region,
+                endpointName: this.endpoint.id,
+                displayName: resourceName([args.model.name, args.model.version], 128),
+                artifactUri: artifact.uri,
+                imageUri: image.uri,
+                port: args.serving.port,
+                healthRoute: args.serving.healthRoute,
+                predictRoute: args.serving.predictRoute,
+                env,
+                machineType: args.compute.instanceType ?? defaultInstanceType("vertex", args.compute.size, args.compute.gpu)!,
+                ...(accelerator ? { acceleratorType: accelerator.acceleratorType, acceleratorCount: 1 } : {}),
+                minReplicas: args.scaling.minReplicas,
+                maxReplicas: args.scaling.maxReplicas,
+                targetCpuUtilization: 60,
+                serviceAccount: identity.account.email,
+                trafficPercent: 100,
+            },
+            { parent: this, dependsOn: [...identity.grants, ...artifact.uploads, ...Object.values(secrets).map((s) => s.access)] },
+        );
+
+        const base = `https://${args.region}-aiplatform.googleapis.com/v1`;
+        const endpointUrl = pulumi.interpolate`${base}/${this.endpoint.id}:predict`;
+        const invoke = pulumi.all([endpointUrl, this.endpoint.id]).apply(([url, endpointName]) => ({
+            auth: "gcp-oauth",
+            reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
+            example: `curl -sS -X POST -H "Authorization: Bearer $(gcloud auth print-access-token)" -H 'Content-Type: application/json' --data @request.json ${url}`,
+            note: args.network.public
+                ? `Callers need roles/aiplatform.user (or aiplatform.endpoints.predict) and an OAuth bearer token; ${base}/${endpointName}:rawPredict passes the body through unchanged.`
+                : `Private Service Connect endpoint, allow-listed to project ${project}: create a forwarding rule to its service attachment in your VPC and call through it with an OAuth bearer token (roles/aiplatform.user).`,
+        }));
+        this.publish({
+            endpointUrl,
+            invoke,
+            artifactUri: artifact.uri,
+            imageUri: image.uri,
+            children: {
+                provider,
+                endpoint: this.endpoint,
+                deployment: this.deployment,
+                serviceAccount: identity.account,
+                bucket: artifact.bucket,
+                repository: image.created,
+                ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s.secret])),
+            },
+        });
+    }
+}
+
+export const createVertexService: ImplementationFactory = (name, args, opts) => new VertexService(name, args, opts);

@@ -1,0 +1,698 @@
+import * as pulumi from "@pulumi/pulumi";
+
+// A Vertex AI model upload and its deployment to an endpoint, as a Pulumi dynamic resource: the gcp
+// provider creates endpoints but can neither upload a Model nor deploy one (`deployedModels` is
+// output-only), so this calls the Vertex AI REST API (v1) directly.
+//
+// The provider object is serialized into the stack state together with everything its methods
+// capture. So the methods only reach plain functions and constants of this module and globals
+// (fetch, setTimeout, AbortSignal, JSON...): no imported module, no class, no `this`, and
+// google-auth-library is required lazily, inside the function that needs it.
+
+export interface VertexModelDeploymentInputs {
+    project: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    /** Full endpoint resource name: projects/P/locations/R/endpoints/ID (from gcp.vertex.AiEndpoint.id or built from its name). */
+    endpointName: pulumi.Input<string>;
+    displayName: pulumi.Input<string>;
+    /** gs:// prefix (folder) holding the model artifact. */
+    artifactUri: pulumi.Input<string>;
+    imageUri: pulumi.Input<string>;
+    port: pulumi.Input<number>;
+    healthRoute: pulumi.Input<string>;
+    predictRoute: pulumi.Input<string>;
+    env: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; value: pulumi.Input<string> }>[]>;
+    machineType: pulumi.Input<string>;
+    /** e.g. NVIDIA_TESLA_T4 */
+    acceleratorType?: pulumi.Input<string>;
+    /** Default 1 when acceleratorType is set. */
+    acceleratorCount?: pulumi.Input<number>;
+    minReplicas: pulumi.Input<number>;
+    maxReplicas: pulumi.Input<number>;
+    /** Autoscaling target, percent CPU utilization. Default 60. */
+    targetCpuUtilization?: pulumi.Input<number>;
+    /** Service account email the serving container runs as. */
+    serviceAccount: pulumi.Input<string>;
+    /** Percent of the endpoint's traffic for this deployed model. Default 100. */
+    trafficPercent?: pulumi.Input<number>;
+    /** API base URL. Default https://{region}-aiplatform.googleapis.com */
+    apiEndpoint?: pulumi.Input<string>;
+    /** Deadline for each long-running operation. Default 1800. */
+    operationTimeoutSeconds?: pulumi.Input<number>;
+}
+
+export interface VertexProviderDeps {
+    /** Returns an OAuth access token. Default: google-auth-library's GoogleAuth (application default credentials, scope https://www.googleapis.com/auth/cloud-platform). */
+    getAccessToken?: () => Promise<string>;
+    /** Backoff base in ms for retries and operation polling (tests pass a small number). Default 1000. */
+    backoffMs?: number;
+}
+
+/** The inputs as the provider receives them: resolved, plain values. */
+interface DeploymentProps {
+    project: string;
+    region: string;
+    endpointName: string;
+    displayName: string;
+    artifactUri: string;
+    imageUri: string;
+    port: number;
+    healthRoute: string;
+    predictRoute: string;
+    env: { name: string; value: string }[];
+    machineType: string;
+    acceleratorType?: string;
+    acceleratorCount?: number;
+    minReplicas: number;
+    maxReplicas: number;
+    targetCpuUtilization?: number;
+    serviceAccount: string;
+    trafficPercent?: number;
+    apiEndpoint?: string;
+    operationTimeoutSeconds?: number;
+}
+
+/** The resource's outputs: the inputs plus what Vertex AI assigned. */
+interface DeploymentState extends DeploymentProps {
+    modelName: string;
+    deployedModelId: string;
+}
+
+interface ApiContext {
+    api: string;
+    project: string;
+    region: string;
+    token: () => Promise<string>;
+    backoffMs: number;
+    timeoutMs: number;
+}
+
+interface Operation {
+    name: string;
+    done?: boolean;
+    error?: { code?: number; message?: string };
+    response?: any;
+}
+
+interface VertexDeployedModel {
+    id: string;
+    model?: string;
+    dedicatedResources?: {
+        minReplicaCount?: number;
+        maxReplicaCount?: number;
+        autoscalingMetricSpecs?: { metricName?: string; target?: number }[];
+    };
+}
+
+interface VertexEndpoint {
+    name?: string;
+    deployedModels?: VertexDeployedModel[];
+    trafficSplit?: Record<string, number>;
+}
+
+const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
+const CPU_METRIC = "aiplatform.googleapis.com/prediction/online/cpu/utilization";
+/** The engine's placeholder for a value not known until apply (runtime.unknownValue). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const DEFAULT_TARGET_CPU = 60;
+const DEFAULT_TRAFFIC = 100;
+const DEFAULT_OPERATION_TIMEOUT_SECONDS = 1800;
+const MAX_ATTEMPTS = 6;
+const REQUEST_TIMEOUT_MS = 60_000;
+const RETRYABLE_STATUSES = [429, 500, 502, 503, 504];
+/** Inputs baked into the uploaded model or the deployment: a change uploads and deploys anew. */
+const REPLACE_FIELDS = [
+    "project",
+    "region",
+    "endpointName",
+    "displayName",
+    "artifactUri",
+    "imageUri",
+    "port",
+    "healthRoute",
+    "predictRoute",
+    "env",
+    "serviceAccount",
+    "machineType",
+    "acceleratorType",
+    "acceleratorCount",
+];
+/** Inputs Vertex AI changes on the live deployment. */
+const SCALING_FIELDS = ["minReplicas", "maxReplicas", "targetCpuUtilization"];
+const TRAFFIC_FIELDS = ["trafficPercent"];
+/** Inputs that only steer this provider (no API call needed when they change). */
+const PROVIDER_FIELDS = ["apiEndpoint", "operationTimeoutSeconds"];
+const RPC_CODES = [
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+];
+
+export function createVertexDeploymentProvider(deps?: VertexProviderDeps): pulumi.dynamic.ResourceProvider {
+    // Only plain values are captured: the caller's token function (if any) and a number.
+    const getAccessToken = deps?.getAccessToken;
+    const backoffMs = deps?.backoffMs ?? 1000;
+    const context = (p: Partial<DeploymentProps>): ApiContext => apiContext(p, getAccessToken ?? adcTokenSource(), backoffMs);
+    return {
+        async check(_olds: any, news: any) {
+            return { inputs: news, failures: checkProps(news) };
+        },
+        async diff(_id: string, olds: any, news: any) {
+            return diffProps(olds, news);
+        },
+        async create(inputs: any) {
+            return createDeployment(context(inputs), inputs);
+        },
+        async read(id: string, props?: any) {
+            const state = stateFromId(id, props ?? {});
+            return readDeployment(context(state), id, state);
+        },
+        async update(_id: string, olds: any, news: any) {
+            return updateDeployment(context(news), olds, news);
+        },
+        async delete(id: string, props: any) {
+            const state = stateFromId(id, props ?? {});
+            await deleteDeployment(context(state), state);
+        },
+    };
+}
+
+export const vertexDeploymentProvider: pulumi.dynamic.ResourceProvider = createVertexDeploymentProvider();
+
+/**
+ * A model uploaded to Vertex AI and deployed to an existing endpoint. Its id is
+ * `{endpointName}/deployedModels/{deployedModelId}`.
+ */
+export class VertexModelDeployment extends pulumi.dynamic.Resource {
+    declare readonly modelName: pulumi.Output<string>;
+    declare readonly deployedModelId: pulumi.Output<string>;
+    declare readonly endpointName: pulumi.Output<string>;
+
+    constructor(name: string, args: VertexModelDeploymentInputs, opts?: pulumi.CustomResourceOptions) {
+        // The default type token (pulumi-nodejs:dynamic:Resource) is the one the offline mocks know.
+        super(vertexDeploymentProvider, name, { ...args, modelName: undefined, deployedModelId: undefined }, opts);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Everything below runs inside the dynamic provider and is serialized with it: plain functions only.
+
+/** Application default credentials, loaded on first use and kept for one provider call. */
+function adcTokenSource(): () => Promise<string> {
+    let auth: { getAccessToken(): Promise<string | null | undefined> } | undefined;
+    return async () => {
+        try {
+            if (!auth) {
+                // Required here, not at module top, so the serialized provider holds a require() call
+                // instead of a copy of the library.
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                const { GoogleAuth } = require("google-auth-library") as typeof import("google-auth-library");
+                auth = new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] });
+            }
+            const token = await auth.getAccessToken();
+            if (!token) throw new Error("no access token was returned");
+            return token;
+        } catch (err) {
+            throw new Error(
+                `Vertex AI: could not get Google Cloud credentials: ${errorMessage(err)}. ` +
+                    "Fix: run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a key file, or run where a service account is attached.",
+            );
+        }
+    };
+}
+
+function apiContext(p: Partial<DeploymentProps>, token: () => Promise<string>, backoffMs: number): ApiContext {
+    const region = String(p.region ?? regionOf(p.endpointName) ?? "");
+    const api = String(p.apiEndpoint || `https://${region}-aiplatform.googleapis.com`).replace(/\/+$/, "");
+    const seconds = Number(p.operationTimeoutSeconds ?? DEFAULT_OPERATION_TIMEOUT_SECONDS);
+    return { api, project: String(p.project ?? projectOf(p.endpointName) ?? ""), region, token, backoffMs, timeoutMs: seconds * 1000 };
+}
+
+function projectOf(name: string | undefined): string | undefined {
+    return /^projects\/([^/]+)\//.exec(name ?? "")?.[1];
+}
+
+function regionOf(name: string | undefined): string | undefined {
+    return /^projects\/[^/]+\/locations\/([^/]+)\//.exec(name ?? "")?.[1];
+}
+
+/** Fills endpointName and deployedModelId from the id when the state lacks them (import, a bare Get). */
+function stateFromId(id: string, props: Partial<DeploymentState>): Partial<DeploymentState> {
+    const match = /^(projects\/[^/]+\/locations\/[^/]+\/endpoints\/[^/]+)\/deployedModels\/([^/]+)$/.exec(id ?? "");
+    if (!match) return props;
+    return { ...props, endpointName: props.endpointName ?? match[1], deployedModelId: props.deployedModelId ?? match[2] };
+}
+
+function errorMessage(err: unknown): string {
+    return err instanceof Error ? err.message : String(err);
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/** Drops undefined values: the engine's wire format (protobuf Struct) rejects them. */
+function definedOnly<T extends object>(obj: T): T {
+    return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}
+
+function isUnknown(value: unknown): boolean {
+    if (value === UNKNOWN) return true;
+    if (Array.isArray(value)) return value.some(isUnknown);
+    if (value && typeof value === "object") return Object.values(value).some(isUnknown);
+    return false;
+}
+
+// --- check and diff ----------------------------------------------------------------------------
+
+function checkProps(p: any): { property: string; reason: string }[] {
+    const failures: { property: string; reason: string }[] = [];
+    const fail = (property: string, reason: string) => failures.push({ property, reason });
+    const known = (key: string) => p[key] !== undefined && !isUnknown(p[key]);
+    for (const key of ["project", "region", "endpointName", "displayName", "artifactUri", "imageUri", "healthRoute", "predictRoute", "machineType", "serviceAccount"]) {
+        if (p[key] === undefined || p[key] === null || p[key] === "") fail(key, "is required");
+        else if (!isUnknown(p[key]) && typeof p[key] !== "string") fail(key, "must be a string");
+    }
+    if (known("endpointName") && typeof p.endpointName === "string") {
+        const region = regionOf(p.endpointName);
+        if (!/^projects\/[^/]+\/locations\/[^/]+\/endpoints\/[^/]+$/.test(p.endpointName)) {
+            fail("endpointName", `"${p.endpointName}" is not an endpoint resource name; use projects/PROJECT/locations/REGION/endpoints/ID (the id of a gcp.vertex.AiEndpoint)`);
+        } else if (known("region") && region !== p.region) {
+            fail("endpointName", `is in ${region}, but region is ${p.region}; the model must be uploaded to the endpoint's region`);
+        }
+    }
+    if (known("artifactUri") && typeof p.artifactUri === "string" && !p.artifactUri.startsWith("gs://")) fail("artifactUri", "must be a gs:// URI");
+    for (const key of ["healthRoute", "predictRoute"]) {
+        if (known(key) && typeof p[key] === "string" && !p[key].startsWith("/")) fail(key, "must start with /");
+    }
+    const integer = (key: string, min: number, max: number, required: boolean) => {
+        if (p[key] === undefined || p[key] === null) {
+            if (required) fail(key, "is required");
+        } else if (!isUnknown(p[key]) && (!Number.isInteger(p[key]) || p[key] < min || p[key] > max)) {
+            fail(key, `must be a whole number from ${min} to ${max}`);
+        }
+    };
+    integer("port", 1, 65535, true);
+    integer("minReplicas", 1, 1000, true);
+    integer("maxReplicas", 1, 1000, true);
+    integer("targetCpuUtilization", 1, 100, false);
+    integer("trafficPercent", 0, 100, false);
+    integer("acceleratorCount", 1, 16, false);
+    if (known("minReplicas") && known("maxReplicas") && p.maxReplicas < p.minReplicas) fail("maxReplicas", `(${p.maxReplicas}) is less than minReplicas (${p.minReplicas})`);
+    if (p.acceleratorCount !== undefined && !p.acceleratorType) fail("acceleratorCount", "is set without acceleratorType");
+    if (known("operationTimeoutSeconds") && !(typeof p.operationTimeoutSeconds === "number" && p.operationTimeoutSeconds > 0)) fail("operationTimeoutSeconds", "must be a positive number");
+    if (p.env === undefined || p.env === null) fail("env", "is required (use [] for none)");
+    else if (!isUnknown(p.env) && (!Array.isArray(p.env) || p.env.some((e: any) => !e || typeof e.name !== "string" || e.name === "" || typeof e.value !== "string"))) {
+        fail("env", "must be a list of {name, value} strings");
+    }
+    return failures;
+}
+
+/** Each input as compared by diff: defaults applied, so an explicit default is no change. */
+function comparable(p: any, key: string): string {
+    switch (key) {
+        case "env":
+            return JSON.stringify(Array.isArray(p.env) ? p.env.map((e: any) => [e?.name, e?.value]) : p.env);
+        case "acceleratorType":
+            return JSON.stringify(p.acceleratorType || "");
+        case "acceleratorCount":
+            // Without an accelerator the count means nothing; with one it defaults to 1.
+            return JSON.stringify(p.acceleratorType ? (p.acceleratorCount ?? 1) : 1);
+        case "targetCpuUtilization":
+            return JSON.stringify(p.targetCpuUtilization ?? DEFAULT_TARGET_CPU);
+        case "trafficPercent":
+            return JSON.stringify(p.trafficPercent ?? DEFAULT_TRAFFIC);
+        case "apiEndpoint":
+            return JSON.stringify(String(p.apiEndpoint || `https://${p.region}-aiplatform.googleapis.com`).replace(/\/+$/, ""));
+        case "operationTimeoutSeconds":
+            return JSON.stringify(p.operationTimeoutSeconds ?? DEFAULT_OPERATION_TIMEOUT_SECONDS);
+        default:
+            return JSON.stringify(p[key] ?? null);
+    }
+}
+
+function changedFields(olds: any, news: any, keys: string[]): string[] {
+    return keys.filter((key) => comparable(olds, key) !== comparable(news, key));
+}
+
+function diffProps(olds: any, news: any): pulumi.dynamic.DiffResult {
+    const replaces = changedFields(olds, news, REPLACE_FIELDS);
+    const updates = changedFields(olds, news, [...SCALING_FIELDS, ...TRAFFIC_FIELDS, ...PROVIDER_FIELDS]);
+    // A replacement uploads and deploys the new model before the old deployment is removed.
+    return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+// --- HTTP --------------------------------------------------------------------------------------
+
+function retryAfterMs(header: string | null): number | undefined {
+    if (header === null || header.trim() === "") return undefined;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const date = Date.parse(header);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function backoffDelay(base: number, attempt: number): number {
+    // Exponential with jitter: base * 2^(attempt-1), scaled by a random factor in [0.5, 1).
+    return base * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+}
+
+function hintFor(status: number, apiStatus: string, message: string): string {
+    if (status === 401) return " Fix: the access token was rejected; refresh the credentials (gcloud auth application-default login) or check GOOGLE_APPLICATION_CREDENTIALS.";
+    if (status === 403) {
+        if (/iam\.serviceAccounts\.actAs/i.test(message)) {
+            return " Fix: grant roles/iam.serviceAccountUser on the serving service account to the deploying identity.";
+        }
+        if (apiStatus === "SERVICE_DISABLED" || /has not been used|is disabled|SERVICE_DISABLED/i.test(message)) {
+            return " Fix: enable the API: gcloud services enable aiplatform.googleapis.com.";
+        }
+        return " Fix: grant roles/aiplatform.user to the deploying identity and enable aiplatform.googleapis.com in the project.";
+    }
+    if (status === 404) return " Fix: check project, region and the resource name (the endpoint must exist in the same region).";
+    if (status === 429) return " Fix: the project's Vertex AI quota is exhausted; retry later or request more quota.";
+    return "";
+}
+
+async function apiError(op: string, res: Response): Promise<Error> {
+    const text = await res.text().catch(() => "");
+    let apiStatus = "";
+    let message = text.slice(0, 500);
+    try {
+        const parsed = JSON.parse(text) as { error?: { status?: string; message?: string; details?: { reason?: string }[] } };
+        if (parsed.error) {
+            apiStatus = parsed.error.status ?? "";
+            message = parsed.error.message ?? message;
+            const reason = parsed.error.details?.find((d) => d?.reason)?.reason;
+            if (reason === "SERVICE_DISABLED") apiStatus = reason;
+        }
+    } catch {
+        // Not JSON: keep the start of the body.
+    }
+    const status = apiStatus ? `${res.status} ${apiStatus}` : `${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
+    const sentence = /[.!?]$/.test(message.trim()) ? message.trim() : `${message.trim()}.`;
+    const err = new Error(`Vertex AI ${op} failed: ${status}: ${sentence}${hintFor(res.status, apiStatus, message)}`);
+    return Object.assign(err, { status: res.status });
+}
+
+/**
+ * One REST call with retries on 429/5xx and network errors. Statuses listed in `tolerate` are
+ * returned instead of thrown (e.g. 404 where "already gone" is fine).
+ */
+async function request(
+    ctx: ApiContext,
+    op: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    tolerate: number[] = [],
+): Promise<{ status: number; data: any }> {
+    const url = `${ctx.api}/v1/${path.replace(/^\/+/, "")}`;
+    let lastProblem = "";
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        const token = await ctx.token();
+        let res: Response;
+        try {
+            res = await fetch(url, {
+                method,
+                headers: {
+                    authorization: `Bearer ${token}`,
+                    accept: "application/json",
+                    ...(body === undefined ? {} : { "content-type": "application/json" }),
+                },
+                body: body === undefined ? undefined : JSON.stringify(body),
+                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+            });
+        } catch (err) {
+            const cause = (err as { cause?: unknown }).cause;
+            lastProblem = `network error: ${errorMessage(err)}${cause ? ` (${errorMessage(cause)})` : ""}`;
+            if (attempt < MAX_ATTEMPTS) await sleep(backoffDelay(ctx.backoffMs, attempt));
+            continue;
+        }
+        if (res.ok || tolerate.includes(res.status)) {
+            const text = await res.text();
+            let data: any = {};
+            if (text.trim() !== "") {
+                try {
+                    data = JSON.parse(text);
+                } catch {
+                    throw new Error(`Vertex AI ${op} returned a response that is not JSON (status ${res.status}): ${text.slice(0, 200)}`);
+                }
+            }
+            return { status: res.status, data };
+        }
+        if (!RETRYABLE_STATUSES.includes(res.status)) throw await apiError(op, res);
+        const error = await apiError(op, res);
+        lastProblem = error.message.replace(`Vertex AI ${op} failed: `, "");
+        if (attempt < MAX_ATTEMPTS) {
+            const hinted = retryAfterMs(res.headers.get("retry-after"));
+            await sleep(hinted !== undefined ? Math.min(hinted, 120_000) : backoffDelay(ctx.backoffMs, attempt));
+        }
+    }
+    throw new Error(`Vertex AI ${op} failed after ${MAX_ATTEMPTS} attempts; last: ${lastProblem}`);
+}
+
+/** Polls a long-running operation until done, within the context's deadline; returns its response. */
+async function waitForOperation(ctx: ApiContext, op: string, operation: Operation): Promise<any> {
+    const deadline = Date.now() + ctx.timeoutMs;
+    let current = operation;
+    let interval = ctx.backoffMs;
+    while (!current.done) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) {
+            const id = current.name.split("/").pop();
+            throw new Error(
+                `Vertex AI ${op} operation ${current.name} did not finish within ${ctx.timeoutMs / 1000}s; it may still be running. ` +
+                    `Check it with: gcloud ai operations describe ${id} --region=${ctx.region} --project=${ctx.project} ` +
+                    `(or GET ${ctx.api}/v1/${current.name}); raise operationTimeoutSeconds if it needs longer, then run pulumi refresh and up again.`,
+            );
+        }
+        await sleep(Math.min(interval, remaining));
+        interval = Math.min(interval * 1.5, ctx.backoffMs * 15);
+        const name = current.name;
+        current = (await request(ctx, `${op} operation`, "GET", name)).data as Operation;
+        if (!current.name) current = { ...current, name };
+    }
+    if (current.error) {
+        const code = current.error.code ?? 2;
+        const codeName = RPC_CODES[code] ?? "";
+        throw new Error(`Vertex AI ${op} operation ${current.name} failed: ${code}${codeName ? ` ${codeName}` : ""}: ${current.error.message ?? "no message"}`);
+    }
+    return current.response ?? {};
+}
+
+/** A call that starts a long-running operation, awaited. Returns undefined for a tolerated status. */
+async function callAndWait(ctx: ApiContext, op: string, method: string, path: string, body?: unknown, tolerate: number[] = []): Promise<any> {
+    const { status, data } = await request(ctx, op, method, path, body, tolerate);
+    if (tolerate.includes(status)) return undefined;
+    const operation = data as Operation;
+    if (!operation.name) {
+        if (operation.done) return operation.response ?? {};
+        throw new Error(`Vertex AI ${op} did not return a long-running operation: ${JSON.stringify(data).slice(0, 200)}`);
+    }
+    return waitForOperation(ctx, op, operation);
+}
+
+// --- traffic -----------------------------------------------------------------------------------
+
+/** Splits `total` percent across keys in proportion to their weights, in whole numbers (largest remainder). */
+function apportion(total: number, weights: [string, number][]): Record<string, number> {
+    const sum = weights.reduce((acc, [, w]) => acc + w, 0);
+    const shares = weights.map(([key, w]) => {
+        const exact = (total * w) / sum;
+        return { key, floor: Math.floor(exact), rest: exact - Math.floor(exact) };
+    });
+    let left = total - shares.reduce((acc, s) => acc + s.floor, 0);
+    const byRest = [...shares].sort((a, b) => b.rest - a.rest || a.key.localeCompare(b.key));
+    for (const share of byRest) {
+        if (left <= 0) break;
+        share.floor += 1;
+        left -= 1;
+    }
+    return Object.fromEntries(shares.map((s) => [s.key, s.floor]));
+}
+
+/**
+ * The endpoint's split with `key` at `percent` and the rest of the traffic kept on the other models
+ * now serving, scaled to fit. With no other model serving, `key` takes all of it (the split must sum to 100).
+ */
+function splitWith(current: Record<string, number>, key: string, percent: number): Record<string, number> {
+    const others = Object.entries(current)
+        .filter(([k, v]) => k !== key && Number(v) > 0)
+        .map(([k, v]): [string, number] => [k, Number(v)]);
+    if (percent >= 100 || others.length === 0) return { [key]: 100 };
+    return { [key]: percent, ...apportion(100 - percent, others) };
+}
+
+/** The endpoint's split without `key`, the others renormalized to 100; empty when no other model serves. */
+function splitWithout(current: Record<string, number>, key: string): Record<string, number> {
+    const others = Object.entries(current)
+        .filter(([k, v]) => k !== key && Number(v) > 0)
+        .map(([k, v]): [string, number] => [k, Number(v)]);
+    return others.length === 0 ? {} : apportion(100, others);
+}
+
+// --- requests ----------------------------------------------------------------------------------
+
+function dedicatedResources(p: DeploymentProps): Record<string, unknown> {
+    const machineSpec: Record<string, unknown> = { machineType: p.machineType };
+    if (p.acceleratorType) {
+        machineSpec.acceleratorType = p.acceleratorType;
+        machineSpec.acceleratorCount = p.acceleratorCount ?? 1;
+    }
+    return {
+        machineSpec,
+        minReplicaCount: p.minReplicas,
+        maxReplicaCount: p.maxReplicas,
+        autoscalingMetricSpecs: [{ metricName: CPU_METRIC, target: p.targetCpuUtilization ?? DEFAULT_TARGET_CPU }],
+    };
+}
+
+async function getEndpoint(ctx: ApiContext, endpointName: string): Promise<VertexEndpoint | undefined> {
+    const { status, data } = await request(ctx, "endpoints.get", "GET", endpointName, undefined, [404]);
+    return status === 404 ? undefined : (data as VertexEndpoint);
+}
+
+async function setTraffic(ctx: ApiContext, endpointName: string, split: Record<string, number>): Promise<void> {
+    await request(ctx, "endpoints.patch", "PATCH", `${endpointName}?updateMask=trafficSplit`, { trafficSplit: split });
+}
+
+async function deleteModel(ctx: ApiContext, modelName: string): Promise<void> {
+    await callAndWait(ctx, "models.delete", "DELETE", modelName, undefined, [404]);
+}
+
+// --- CRUD --------------------------------------------------------------------------------------
+
+async function createDeployment(ctx: ApiContext, p: DeploymentProps): Promise<pulumi.dynamic.CreateResult> {
+    const uploaded = await callAndWait(ctx, "models.upload", "POST", `projects/${p.project}/locations/${p.region}/models:upload`, {
+        model: {
+            displayName: p.displayName,
+            artifactUri: p.artifactUri,
+            containerSpec: {
+                imageUri: p.imageUri,
+                env: (p.env ?? []).map((e) => ({ name: e.name, value: e.value })),
+                ports: [{ containerPort: p.port }],
+                predictRoute: p.predictRoute,
+                healthRoute: p.healthRoute,
+            },
+        },
+    });
+    const modelName = typeof uploaded?.model === "string" ? uploaded.model : "";
+    if (!modelName) throw new Error(`Vertex AI models.upload finished without a model name: ${JSON.stringify(uploaded).slice(0, 200)}`);
+
+    let deployedModelId: string;
+    try {
+        const percent = p.trafficPercent ?? DEFAULT_TRAFFIC;
+        // "0" stands for the model being deployed; the others keep the rest of the traffic.
+        const trafficSplit = percent >= 100 ? { "0": 100 } : splitWith((await getEndpoint(ctx, p.endpointName))?.trafficSplit ?? {}, "0", percent);
+        const deployed = await callAndWait(ctx, "endpoints.deployModel", "POST", `${p.endpointName}:deployModel`, {
+            deployedModel: {
+                model: modelName,
+                displayName: p.displayName,
+                serviceAccount: p.serviceAccount,
+                dedicatedResources: dedicatedResources(p),
+            },
+            trafficSplit,
+        });
+        deployedModelId = String(deployed?.deployedModel?.id ?? "");
+        if (!deployedModelId) throw new Error(`Vertex AI endpoints.deployModel finished without a deployed model id: ${JSON.stringify(deployed).slice(0, 200)}`);
+    } catch (err) {
+        // Leave nothing half-created: the uploaded model goes when its deployment fails.
+        let cleanup: string;
+        try {
+            await deleteModel(ctx, modelName);
+            cleanup = `The uploaded model ${modelName} was deleted.`;
+        } catch (cleanupErr) {
+            cleanup =
+                `Deleting the uploaded model ${modelName} also failed (${errorMessage(cleanupErr)}); ` +
+                `delete it with: gcloud ai models delete ${modelName.split("/").pop()} --region=${ctx.region} --project=${ctx.project}.`;
+        }
+        throw new Error(`${errorMessage(err)} ${cleanup}`);
+    }
+    return {
+        id: `${p.endpointName}/deployedModels/${deployedModelId}`,
+        outs: definedOnly({ ...p, modelName, deployedModelId }),
+    };
+}
+
+async function updateDeployment(ctx: ApiContext, olds: DeploymentState, news: DeploymentProps): Promise<pulumi.dynamic.UpdateResult> {
+    const replaced = changedFields(olds, news, REPLACE_FIELDS);
+    if (replaced.length > 0) {
+        throw new Error(`Vertex AI deployment: ${replaced.join(", ")} can only change by replacing the deployment (the diff reports that); no change was made.`);
+    }
+    const { modelName, deployedModelId } = olds;
+    const scalingChanged = changedFields(olds, news, SCALING_FIELDS).length > 0;
+    const trafficChanged = changedFields(olds, news, TRAFFIC_FIELDS).length > 0;
+    const newPercent = news.trafficPercent ?? DEFAULT_TRAFFIC;
+    const shiftTraffic = async () => {
+        const endpoint = await getEndpoint(ctx, news.endpointName);
+        if (!endpoint) throw new Error(`Vertex AI endpoints.get: endpoint ${news.endpointName} was not found; run pulumi refresh.`);
+        await setTraffic(ctx, news.endpointName, splitWith(endpoint.trafficSplit ?? {}, deployedModelId, newPercent));
+    };
+    // Less traffic first, then fewer replicas; more replicas first, then more traffic.
+    const trafficFirst = trafficChanged && newPercent < (olds.trafficPercent ?? DEFAULT_TRAFFIC);
+    if (trafficFirst) await shiftTraffic();
+    if (scalingChanged) {
+        // Only the updatable fields are named in the mask; machineSpec goes along unchanged.
+        await callAndWait(ctx, "endpoints.mutateDeployedModel", "POST", `${news.endpointName}:mutateDeployedModel`, {
+            deployedModel: { id: deployedModelId, model: modelName, dedicatedResources: dedicatedResources(news) },
+            updateMask: "dedicatedResources.minReplicaCount,dedicatedResources.maxReplicaCount,dedicatedResources.autoscalingMetricSpecs",
+        });
+    }
+    if (trafficChanged && !trafficFirst) await shiftTraffic();
+    return { outs: definedOnly({ ...news, modelName, deployedModelId }) };
+}
+
+async function deleteDeployment(ctx: ApiContext, s: Partial<DeploymentState>): Promise<void> {
+    const endpointName = s.endpointName;
+    const deployedModelId = s.deployedModelId;
+    if (endpointName && deployedModelId) {
+        const endpoint = await getEndpoint(ctx, endpointName);
+        const deployedModels = endpoint?.deployedModels ?? [];
+        if (endpoint && deployedModels.some((d) => String(d.id) === deployedModelId)) {
+            const current = endpoint.trafficSplit ?? {};
+            const remaining = splitWithout(current, deployedModelId);
+            if (Number(current[deployedModelId] ?? 0) > 0 && Object.keys(remaining).length === 0 && deployedModels.length > 1) {
+                // The other models serve no traffic: the endpoint stops taking traffic rather than silently
+                // routing it to them (an empty split in undeployModel would leave this model's share in place).
+                await setTraffic(ctx, endpointName, {});
+            }
+            await callAndWait(ctx, "endpoints.undeployModel", "POST", `${endpointName}:undeployModel`, { deployedModelId, trafficSplit: remaining }, [404]);
+        }
+    }
+    if (s.modelName) await deleteModel(ctx, s.modelName);
+}
+
+async function readDeployment(ctx: ApiContext, id: string, s: Partial<DeploymentState>): Promise<pulumi.dynamic.ReadResult> {
+    if (!s.endpointName || !s.deployedModelId) return { id: "" };
+    const endpoint = await getEndpoint(ctx, s.endpointName);
+    const deployed = endpoint?.deployedModels?.find((d) => String(d.id) === s.deployedModelId);
+    // A blank id tells the engine the resource is gone.
+    if (!endpoint || !deployed) return { id: "" };
+    const resources = deployed.dedicatedResources ?? {};
+    const cpu = resources.autoscalingMetricSpecs?.find((m) => m?.metricName === CPU_METRIC);
+    const props: Partial<DeploymentState> = {
+        ...s,
+        project: s.project ?? projectOf(s.endpointName),
+        region: s.region ?? regionOf(s.endpointName),
+        modelName: s.modelName ?? deployed.model?.replace(/@[^/]*$/, ""),
+        minReplicas: resources.minReplicaCount !== undefined ? Number(resources.minReplicaCount) : s.minReplicas,
+        maxReplicas: resources.maxReplicaCount !== undefined ? Number(resources.maxReplicaCount) : s.maxReplicas,
+        targetCpuUtilization: cpu?.target !== undefined ? Number(cpu.target) : s.targetCpuUtilization,
+        trafficPercent: Number(endpoint.trafficSplit?.[s.deployedModelId] ?? 0),
+    };
+    return { id, props: definedOnly(props) };
+}

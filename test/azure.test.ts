@@ -1,0 +1,189 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { PlanDocument } from "../offline/engine";
+import { byName, ofType, one, planJson } from "./helpers/plan";
+
+const IMAGE = "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest";
+const ROLE = { blobReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d", secretsUser: "4633458b-17de-408a-b874-0445c86b69e6" };
+
+function mandatory(doc: PlanDocument) {
+    return doc.violations.filter((v) => v.level === "mandatory");
+}
+
+function roleOf(r: { inputs: Record<string, unknown> }): string {
+    return String(r.inputs.roleDefinitionId).split("/").pop()!;
+}
+
+describe("Azure shared foundation (dev, azureml)", () => {
+    let doc: PlanDocument;
+    let code: number | null;
+    beforeAll(() => {
+        ({ doc, code } = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", `image=${IMAGE}`]));
+    });
+
+    it("plans the managed runtime by default with no mandatory violation, loading only azure-native", () => {
+        expect(doc.errors).toEqual([]);
+        expect(code).toBe(0);
+        expect(mandatory(doc)).toEqual([]);
+        expect(doc.outputs.runtime).toBe("azureml");
+        expect(doc.sdkModules.filter((m) => /^@pulumi\/(aws|gcp)\//.test(m))).toEqual([]);
+        expect(doc.sdkModules).not.toContain("@pulumi/azure-native");
+    });
+
+    it("keeps the artifact storage private: no blob public access, HTTPS only, TLS 1.2, private container", () => {
+        expect(one(doc, "azure-native:storage:StorageAccount").inputs).toMatchObject({ allowBlobPublicAccess: false, enableHttpsTrafficOnly: true, minimumTlsVersion: "TLS1_2", location: "eastus" });
+        expect(one(doc, "azure-native:storage:BlobContainer").inputs.publicAccess).toBe("None");
+        expect(ofType(doc, "azure-native:storage:Blob").map((b) => b.inputs.blobName).sort()).toEqual(["iris/1/code/inference.py", "iris/1/model.json"]);
+        expect(doc.outputs.artifactUri).toMatch(/^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/models\/iris\/1\/$/);
+    });
+
+    it("turns the registry's admin user off, uses RBAC on the vault, and tags everything", () => {
+        expect(one(doc, "azure-native:containerregistry:Registry").inputs).toMatchObject({ adminUserEnabled: false, anonymousPullEnabled: false });
+        const vault = one(doc, "azure-native:keyvault:Vault").inputs as any;
+        expect(vault.properties).toMatchObject({ enableRbacAuthorization: true, enableSoftDelete: true });
+        expect(vault.properties.enablePurgeProtection).toBeUndefined();
+        expect(one(doc, "azure-native:operationalinsights:Workspace").inputs.retentionInDays).toBe(30);
+        for (const r of doc.resources.filter((r) => r.custom && "tags" in r.inputs)) expect(r.inputs.tags, r.name).toMatchObject({ "managed-by": "pulumi", stack: "dev", team: "ml" });
+    });
+});
+
+describe("Azure ML managed online endpoint", () => {
+    let doc: PlanDocument;
+    beforeAll(() => {
+        doc = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "runtime=azureml", "--config", `image=${IMAGE}`]).doc;
+    });
+
+    it("authenticates with keys, never anonymously, and keeps public network access off", () => {
+        expect(one(doc, "azure-native:machinelearningservices:OnlineEndpoint").inputs).toMatchObject({
+            kind: "Managed",
+            identity: { type: "SystemAssigned" },
+            properties: { authMode: "Key", publicNetworkAccess: "Disabled" },
+        });
+        expect(one(doc, "azure-native:machinelearningservices:OnlineEndpoint").options.ignoreChanges).toEqual(["properties.traffic"]);
+        expect(doc.outputs.invoke).toMatchObject({ auth: "azure-key", reachability: "private-network" });
+        expect(doc.outputs.endpointUrl).toBe("https://iris-dev.eastus.inference.ml.azure.com/score");
+    });
+
+    it("registers the model from the blob and the image with the serving contract's routes", () => {
+        expect(one(doc, "azure-native:machinelearningservices:ModelVersion").inputs).toMatchObject({ version: "1", properties: { modelUri: doc.outputs.artifactUri, modelType: "custom_model" } });
+        expect((one(doc, "azure-native:machinelearningservices:EnvironmentVersion").inputs as any).properties).toMatchObject({
+            image: IMAGE,
+            inferenceConfig: { livenessRoute: { path: "/ping", port: 8080 }, readinessRoute: { path: "/ping", port: 8080 }, scoringRoute: { path: "/invocations", port: 8080 } },
+        });
+    });
+
+    it("deploys with the portable size's instance type, probes and target-utilization scaling", () => {
+        const props = (one(doc, "azure-native:machinelearningservices:OnlineDeployment").inputs as any).properties;
+        expect(props).toMatchObject({
+            endpointComputeType: "Managed",
+            instanceType: "Standard_DS2_v2",
+            model: one(doc, "azure-native:machinelearningservices:ModelVersion").id,
+            environmentId: one(doc, "azure-native:machinelearningservices:EnvironmentVersion").id,
+            scaleSettings: { scaleType: "TargetUtilization", minInstances: 1, maxInstances: 2 },
+        });
+        expect(props.livenessProbe).toBeDefined();
+        expect(props.readinessProbe).toBeDefined();
+    });
+
+    it("gives the endpoint identity blob read on the model container and AcrPull on the registry, nothing else", () => {
+        const principal = (one(doc, "azure-native:machinelearningservices:OnlineEndpoint").outputs.identity as any).principalId;
+        const grants = ofType(doc, "azure-native:authorization:RoleAssignment").map((r) => [roleOf(r), r.inputs.scope, r.inputs.principalId]);
+        const storage = one(doc, "azure-native:storage:StorageAccount").id;
+        expect(grants.sort()).toEqual(
+            [
+                [ROLE.blobReader, `${storage}/blobServices/default/containers/models`, principal],
+                [ROLE.acrPull, one(doc, "azure-native:containerregistry:Registry").id, principal],
+            ].sort(),
+        );
+    });
+
+    it("sets traffic only after the deployment exists", () => {
+        const traffic = one(doc, "azure-native:resources:Deployment");
+        const deployment = one(doc, "azure-native:machinelearningservices:OnlineDeployment");
+        expect(traffic.options.dependsOn).toContain(deployment.urn);
+        const template = (traffic.inputs as any).properties.template;
+        expect(template.resources[0]).toMatchObject({
+            type: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+            name: `${one(doc, "azure-native:machinelearningservices:Workspace").outputs.name}/iris-dev`,
+            properties: { authMode: "Key", publicNetworkAccess: "Disabled", traffic: { primary: 100 } },
+        });
+        expect(one(doc, "azure-native:machinelearningservices:OnlineEndpoint").inputs.properties).not.toHaveProperty("traffic");
+    });
+});
+
+describe("AKS on the prod stack, with secrets", () => {
+    let doc: PlanDocument;
+    const secretValue = "offline-aks-secret-value-58";
+    beforeAll(() => {
+        doc = planJson(["--stack", "prod", "--config", "cloud=azure", "--config", "runtime=aks", "--config", `image=${IMAGE}`, "--config", 'secrets=["hfToken"]', "--secret", `hfToken=${secretValue}`]).doc;
+    });
+
+    it("plans cleanly, protects the stateful resources and turns purge protection on", () => {
+        expect(doc.errors).toEqual([]);
+        expect(mandatory(doc)).toEqual([]);
+        expect(doc.resources.filter((r) => r.options.protect).map((r) => r.type).sort()).toEqual([
+            "azure-native:containerregistry:Registry",
+            "azure-native:containerservice:ManagedCluster",
+            "azure-native:keyvault:Vault",
+            "azure-native:operationalinsights:Workspace",
+            "azure-native:resources:ResourceGroup",
+            "azure-native:storage:BlobContainer",
+            "azure-native:storage:StorageAccount",
+        ]);
+        expect((one(doc, "azure-native:keyvault:Vault").inputs as any).properties.enablePurgeProtection).toBe(true);
+        expect(one(doc, "azure-native:operationalinsights:Workspace").inputs.retentionInDays).toBe(365);
+    });
+
+    it("runs a cluster with OIDC issuer, workload identity, Azure RBAC, no local accounts and an autoscaling pool", () => {
+        const cluster = one(doc, "azure-native:containerservice:ManagedCluster").inputs as any;
+        expect(cluster).toMatchObject({
+            oidcIssuerProfile: { enabled: true },
+            securityProfile: { workloadIdentity: { enabled: true } },
+            aadProfile: { managed: true, enableAzureRBAC: true },
+            disableLocalAccounts: true,
+            addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true } },
+        });
+        expect(cluster.agentPoolProfiles[0]).toMatchObject({ enableAutoScaling: true, minCount: 2, maxCount: 6 });
+    });
+
+    it("federates the workload identity with the pod's service account and grants it blob read and secret read only", () => {
+        const identity = one(doc, "azure-native:managedidentity:UserAssignedIdentity");
+        const cluster = one(doc, "azure-native:containerservice:ManagedCluster");
+        expect(one(doc, "azure-native:managedidentity:FederatedIdentityCredential").inputs).toMatchObject({
+            resourceName: identity.outputs.name,
+            issuer: (cluster.outputs.oidcIssuerProfile as any).issuerURL,
+            subject: "system:serviceaccount:iris:model-server",
+            audiences: ["api://AzureADTokenExchange"],
+        });
+        const byPrincipal = (p: unknown) => ofType(doc, "azure-native:authorization:RoleAssignment").filter((r) => r.inputs.principalId === p).map(roleOf).sort();
+        expect(byPrincipal(identity.outputs.principalId)).toEqual([ROLE.blobReader, ROLE.secretsUser].sort());
+        expect(byPrincipal((cluster.outputs.identityProfile as any).kubeletidentity.objectId)).toEqual([ROLE.acrPull]);
+        expect((one(doc, "kubernetes:core/v1:ServiceAccount").inputs as any).metadata.annotations).toEqual({ "azure.workload.identity/client-id": identity.outputs.clientId });
+        expect((one(doc, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.metadata.labels["azure.workload.identity/use"]).toBe("true");
+    });
+
+    it("mounts the Key Vault secret through the CSI driver and never puts its value in the workload", () => {
+        expect(one(doc, "azure-native:keyvault:Secret").secretInputs).toContain("properties.value");
+        const spc = one(doc, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").inputs as any;
+        expect(spc.spec.provider).toBe("azure");
+        expect(spc.spec.parameters).toMatchObject({ usePodIdentity: "false", keyvaultName: one(doc, "azure-native:keyvault:Vault").outputs.name });
+        expect(spc.spec.parameters.objects).toContain("objectName: hfToken");
+        expect(JSON.stringify(doc.resources.filter((r) => r.type !== "azure-native:keyvault:Secret"))).not.toContain(secretValue);
+    });
+
+    it("exposes an internal Azure load balancer, reachable from the cluster network only", () => {
+        const service = one(doc, "kubernetes:core/v1:Service").inputs as any;
+        expect(service.metadata.annotations).toEqual({ "service.beta.kubernetes.io/azure-load-balancer-internal": "true" });
+        expect((one(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as any).spec.ingress[0].from).toEqual([{ ipBlock: { cidr: "10.224.0.0/12" } }]);
+        expect(byName(doc, "pulumi:providers:kubernetes", "iris-aks-k8s").secretInputs).toContain("kubeconfig");
+    });
+});
+
+describe("Azure validation", () => {
+    it("refuses a build context (the registry takes managed identities only) and an ECR image", () => {
+        const build = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "image=", "--config", "imageBuildContext=test/fixtures/server"]);
+        expect(build.code).toBe(2);
+        expect(build.doc.errors.join("\n")).toContain("cannot be built on azure yet");
+        const ecr = planJson(["--stack", "dev", "--config", "cloud=azure"]);
+        expect(ecr.doc.errors.join("\n")).toContain("which azure cannot pull from");
+    });
+});

@@ -1,0 +1,90 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { PlanDocument } from "../offline/engine";
+import { one, planJson } from "./helpers/plan";
+
+const IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest";
+const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+
+describe("Vertex AI on the dev stack (the cloud's default runtime)", () => {
+    let doc: PlanDocument;
+    let code: number | null;
+    beforeAll(() => {
+        ({ doc, code } = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", `image=${IMAGE}`]));
+    });
+
+    it("plans cleanly with vertex as the default runtime of gcp", () => {
+        expect(doc.errors).toEqual([]);
+        expect(code).toBe(0);
+        expect(doc.violations).toEqual([]);
+        expect(doc.outputs).toMatchObject({ cloud: "gcp", runtime: "vertex", region: "us-central1" });
+    });
+
+    it("creates a Private Service Connect endpoint allow-listed to the project", () => {
+        expect(one(doc, "gcp:vertex/aiEndpoint:AiEndpoint").inputs).toMatchObject({
+            location: "us-central1",
+            project: "my-ml-project-dev",
+            privateServiceConnectConfig: { enablePrivateServiceConnect: true, projectAllowlists: ["my-ml-project-dev"] },
+        });
+        expect(doc.outputs.invoke).toMatchObject({ auth: "gcp-oauth", reachability: "private-network" });
+        expect(doc.outputs.endpointUrl).toBe(`https://us-central1-aiplatform.googleapis.com/v1/${one(doc, "gcp:vertex/aiEndpoint:AiEndpoint").id}:predict`);
+    });
+
+    it("uploads and deploys the model through the dynamic provider with dedicated, autoscaled resources", () => {
+        const deployment = one(doc, DYNAMIC);
+        const sa = one(doc, "gcp:serviceaccount/account:Account");
+        expect(deployment.inputs).toMatchObject({
+            project: "my-ml-project-dev",
+            region: "us-central1",
+            endpointName: one(doc, "gcp:vertex/aiEndpoint:AiEndpoint").id,
+            artifactUri: doc.outputs.artifactUri,
+            imageUri: IMAGE,
+            port: 8080,
+            healthRoute: "/ping",
+            predictRoute: "/invocations",
+            machineType: "e2-standard-2",
+            minReplicas: 1,
+            maxReplicas: 2,
+            targetCpuUtilization: 60,
+            serviceAccount: sa.outputs.email,
+            trafficPercent: 100,
+        });
+        expect(deployment.inputs.acceleratorType).toBeUndefined();
+        expect(deployment.inputs.__provider).toMatch(/^<serialized dynamic provider, \d+ characters>$/);
+        expect(deployment.inputs.env).toEqual(expect.arrayContaining([{ name: "MODEL_NAME", value: "iris" }]));
+        const grants = doc.resources.filter((r) => r.type === "gcp:storage/bucketIAMMember:BucketIAMMember").map((r) => r.urn);
+        for (const urn of grants) expect(deployment.options.dependsOn).toContain(urn);
+    });
+});
+
+describe("Vertex AI public, on a GPU, with a secret", () => {
+    let doc: PlanDocument;
+    const secretValue = "offline-vertex-secret-value-12";
+    beforeAll(() => {
+        doc = planJson(["--stack", "prod", "--config", "cloud=gcp", "--config", `image=${IMAGE}`, "--config", "public=true", "--config", "gpu=t4", "--config", 'secrets=["hfToken"]', "--secret", `hfToken=${secretValue}`]).doc;
+    });
+
+    it("uses a standard (IAM-authenticated) endpoint when public", () => {
+        expect(doc.violations).toEqual([]);
+        expect(one(doc, "gcp:vertex/aiEndpoint:AiEndpoint").inputs.privateServiceConnectConfig).toBeUndefined();
+        expect(doc.outputs.invoke).toMatchObject({ auth: "gcp-oauth", reachability: "internet" });
+    });
+
+    it("maps the T4 to its machine type and accelerator, and prod's replicas", () => {
+        expect(one(doc, DYNAMIC).inputs).toMatchObject({ machineType: "n1-standard-4", acceleratorType: "NVIDIA_TESLA_T4", acceleratorCount: 1, minReplicas: 2, maxReplicas: 6 });
+    });
+
+    it("hands the container the secret's Secret Manager name, never its value", () => {
+        const secret = one(doc, "gcp:secretmanager/secret:Secret");
+        expect(one(doc, DYNAMIC).inputs.env).toEqual(expect.arrayContaining([{ name: "SECRET_HF_TOKEN_NAME", value: `${secret.id}/versions/latest` }]));
+        expect(JSON.stringify(doc.resources.filter((r) => r.type !== "gcp:secretmanager/secretVersion:SecretVersion"))).not.toContain(secretValue);
+    });
+});
+
+describe("Vertex AI validation", () => {
+    it("keeps one replica at least and refuses a GPU Google Cloud does not offer", () => {
+        const zero = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", `image=${IMAGE}`, "--config", "minReplicas=0"]);
+        expect(zero.doc.errors.join("\n")).toContain("must be a whole number of at least 1 on vertex");
+        const a10g = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", `image=${IMAGE}`, "--config", "gpu=a10g"]);
+        expect(a10g.doc.errors.join("\n")).toContain('gpu = "a10g": is not offered on gcp');
+    });
+});
