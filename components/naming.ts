@@ -2,7 +2,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { ResolvedServiceArgs } from "./contract";
+import type { ModelArtifact, ResolvedServiceArgs } from "./contract";
 
 /** Tags every resource carries, whichever cloud: who made it, for which model and stack. */
 export function standardTags(args: ResolvedServiceArgs): Record<string, string> {
@@ -47,4 +47,17 @@ export function contentHash(root: string): string {
         hash.update(fs.readFileSync(path.join(base, file)));
     }
     return hash.digest("hex").slice(0, 12);
+}
+
+/** The files of a local model artifact: each one's path inside the artifact and on disk, and their version folder. */
+export function localArtifactFiles(args: ResolvedServiceArgs, artifact: Extract<ModelArtifact, { kind: "local" }>): { prefix: string; files: { key: string; source: string }[] } {
+    const source = path.resolve(args.projectDir, artifact.path);
+    const relative = listFiles(source);
+    const base = fs.statSync(source).isDirectory() ? source : path.dirname(source);
+    return { prefix: `${args.model.name}/${args.model.version}/`, files: relative.map((key) => ({ key, source: path.join(base, key) })) };
+}
+
+/** A Pulumi resource name for one uploaded file. */
+export function uploadName(name: string, key: string): string {
+    return `${name}-artifact-${key.replace(/[^A-Za-z0-9.-]+/g, "-")}`;
 }

@@ -1,4 +1,3 @@
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Bucket } from "@pulumi/aws/s3/bucket";
 import { BucketObjectv2 } from "@pulumi/aws/s3/bucketObjectv2";
@@ -8,7 +7,7 @@ import { BucketPublicAccessBlock } from "@pulumi/aws/s3/bucketPublicAccessBlock"
 import { BucketServerSideEncryptionConfiguration } from "@pulumi/aws/s3/bucketServerSideEncryptionConfiguration";
 import { BucketVersioning } from "@pulumi/aws/s3/bucketVersioning";
 import type { ResolvedServiceArgs } from "../../components/contract";
-import { listFiles } from "../../components/naming";
+import { localArtifactFiles, uploadName } from "../../components/naming";
 
 /** Where the model lives in S3, and how SageMaker should read it. */
 export interface ModelArtifactLocation {
@@ -76,25 +75,17 @@ export function createArtifactStore(name: string, args: ResolvedServiceArgs, opt
         { ...opts, dependsOn: [access] },
     );
 
-    const source = path.resolve(args.projectDir, artifact.path);
-    const prefix = `models/${args.model.name}/${args.model.version}/`;
-    const files = listFiles(source);
-    const base = files.length === 1 && files[0] === path.basename(source) ? path.dirname(source) : source;
-    const compressed = files.length === 1 && files[0]!.endsWith(".tar.gz");
-    const uploads = files.map(
+    const local = localArtifactFiles(args, artifact);
+    const prefix = `models/${local.prefix}`;
+    const compressed = local.files.length === 1 && local.files[0]!.key.endsWith(".tar.gz");
+    const uploads = local.files.map(
         (file) =>
             new BucketObjectv2(
-                `${name}-artifact-${file.replace(/[^A-Za-z0-9.-]+/g, "-")}`,
-                { bucket: bucket.id, key: `${prefix}${file}`, source: new pulumi.asset.FileAsset(path.join(base, file)), serverSideEncryption: "aws:kms" },
+                uploadName(name, file.key),
+                { bucket: bucket.id, key: `${prefix}${file.key}`, source: new pulumi.asset.FileAsset(file.source), serverSideEncryption: "aws:kms" },
                 { ...opts, dependsOn: [encryption] },
             ),
     );
-    return {
-        bucket,
-        bucketArn: bucket.arn,
-        prefix: compressed ? `${prefix}${files[0]}` : prefix,
-        uri: compressed ? pulumi.interpolate`s3://${bucket.bucket}/${prefix}${files[0]}` : pulumi.interpolate`s3://${bucket.bucket}/${prefix}`,
-        compressed,
-        uploads,
-    };
+    const key = compressed ? `${prefix}${local.files[0]!.key}` : prefix;
+    return { bucket, bucketArn: bucket.arn, prefix: key, uri: pulumi.interpolate`s3://${bucket.bucket}/${key}`, compressed, uploads };
 }

@@ -16,11 +16,9 @@ import type { ImplementationFactory, ResolvedServiceArgs } from "../../component
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { SIZES } from "../../components/sizes";
-import { createArtifactStore } from "./artifactStore";
-import { createAwsProvider } from "./awsProvider";
+import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { createNetwork } from "./network";
-import { createServingImage } from "./registry";
-import { createSecretStore, secretValueVariable } from "./secretStore";
+import { secretValueVariable } from "./secretStore";
 import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
 const CONTAINER = "model-server";
@@ -37,15 +35,12 @@ export class EcsService extends ServiceComponent {
 
     constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("model-service:aws:EcsService", name, {}, opts);
-        const provider = createAwsProvider(name, args, this);
-        const child: pulumi.CustomResourceOptions = { parent: this, provider };
+        const f = createAwsFoundation(name, args, this);
+        const { child, artifact, image, secrets } = f;
         const { port, healthRoute, predictRoute } = args.serving;
         const https = args.aws.certificateArn !== undefined;
 
         const network = createNetwork(name, args, child);
-        const artifact = createArtifactStore(name, args, child);
-        const image = createServingImage(name, args, child);
-        const secrets = createSecretStore(name, args, child);
         const logGroup = new LogGroup(`${name}-logs`, { name: `/model-service/${resourceName([args.model.name, pulumi.getStack()], 63)}`, retentionInDays: args.logRetentionDays }, { ...child, protect: args.protect });
 
         const task = createServingRole(`${name}-task-role`, "ecs-tasks.amazonaws.com", [...readArtifact(artifact.bucketArn, artifact.prefix), ...putMetrics(["model-service/*"])], child, "Model server task: reads only its model artifact");
@@ -258,9 +253,7 @@ export class EcsService extends ServiceComponent {
             artifactUri: artifact.uri,
             imageUri: image.uri,
             children: {
-                provider,
-                bucket: artifact.bucket,
-                repository: image.repository,
+                ...awsFoundationChildren(f),
                 logGroup,
                 taskRole: task.role,
                 executionRole: execution.role,
@@ -274,7 +267,6 @@ export class EcsService extends ServiceComponent {
                 requestScalingPolicy: requestPolicy,
                 errorAlarm: errors,
                 latencyAlarm: latency,
-                ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s])),
             },
         });
     }

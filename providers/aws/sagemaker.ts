@@ -10,10 +10,8 @@ import type { ImplementationFactory, ResolvedServiceArgs } from "../../component
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { defaultInstanceType } from "../../components/sizes";
-import { createArtifactStore } from "./artifactStore";
-import { createAwsProvider } from "./awsProvider";
-import { createServingImage } from "./registry";
-import { createSecretStore, secretArnVariable } from "./secretStore";
+import { awsFoundationChildren, createAwsFoundation } from "./foundation";
+import { secretArnVariable } from "./secretStore";
 import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
 const VARIANT = "primary";
@@ -29,13 +27,10 @@ export class SageMakerService extends ServiceComponent {
 
     constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("model-service:aws:SageMakerService", name, {}, opts);
-        const provider = createAwsProvider(name, args, this);
-        const child: pulumi.CustomResourceOptions = { parent: this, provider };
+        const f = createAwsFoundation(name, args, this);
+        const { child, artifact, image, secrets } = f;
 
         const endpointName = resourceName([args.model.name, pulumi.getStack()], 63);
-        const artifact = createArtifactStore(name, args, child);
-        const image = createServingImage(name, args, child);
-        const secrets = createSecretStore(name, args, child);
         const logGroup = new LogGroup(
             `${name}-logs`,
             { name: `/aws/sagemaker/Endpoints/${endpointName}`, retentionInDays: args.logRetentionDays },
@@ -153,9 +148,7 @@ export class SageMakerService extends ServiceComponent {
             artifactUri: artifact.uri,
             imageUri: image.uri,
             children: {
-                provider,
-                bucket: artifact.bucket,
-                repository: image.repository,
+                ...awsFoundationChildren(f),
                 logGroup,
                 role,
                 model: this.model,
@@ -164,7 +157,6 @@ export class SageMakerService extends ServiceComponent {
                 scalingTarget: target,
                 scalingPolicy: scaling,
                 invokerPolicy: this.invokerPolicy,
-                ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s])),
             },
         });
     }

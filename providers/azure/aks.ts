@@ -7,8 +7,8 @@ import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { resourceName } from "../../components/naming";
 import { ServiceComponent } from "../../components/serviceComponent";
-import { createWorkload } from "../kubernetes/workload";
-import { containerScope, createFoundation, grant } from "./foundation";
+import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
+import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
 
 /** AKS's default node network with Azure CNI overlay: where internal load balancer clients live. */
 const CLUSTER_NETWORK_RANGE = "10.224.0.0/12";
@@ -116,32 +116,10 @@ export class AksService extends ServiceComponent {
 
         this.publish({
             endpointUrl: workload.url,
-            invoke: workload.url.apply((url) => ({
-                auth: "none",
-                reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
-                example: `curl -sS -X POST -H 'Content-Type: application/json' --data @request.json ${url}`,
-                note: args.network.public
-                    ? `Reachable from ${args.network.allowedCidrs.join(", ")} only (load balancer source ranges and a network policy); the service does not authenticate callers.`
-                    : "Internal load balancer: reachable only from the cluster's virtual network; the service does not authenticate callers. kubectl access needs kubelogin.",
-            })),
+            invoke: workloadInvoke(workload.url, args, "Internal load balancer: reachable only from the cluster's virtual network; the service does not authenticate callers. kubectl access needs kubelogin."),
             artifactUri: f.artifactUri,
             imageUri: pulumi.output(args.image.kind === "uri" ? args.image.uri : ""),
-            children: {
-                resourceGroup: f.group,
-                storageAccount: f.storage,
-                registry: f.registry,
-                vault: f.vault,
-                logAnalytics: f.logs,
-                cluster: this.cluster,
-                workloadIdentity: identity,
-                kubernetesProvider: k8s,
-                deployment: workload.deployment,
-                service: workload.service,
-                autoscaler: workload.autoscaler,
-                disruptionBudget: workload.disruptionBudget,
-                networkPolicy: workload.networkPolicy,
-                ...Object.fromEntries(Object.entries(f.secrets).map(([k, s]) => [`secret:${k}`, s])),
-            },
+            children: { ...foundationChildren(f), ...workloadChildren(workload), cluster: this.cluster, workloadIdentity: identity, kubernetesProvider: k8s },
         });
     }
 }

@@ -12,7 +12,7 @@ import type { ImplementationFactory, ResolvedServiceArgs } from "../../component
 import { resourceName } from "../../components/naming";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { defaultInstanceType } from "../../components/sizes";
-import { containerScope, createFoundation, grant } from "./foundation";
+import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
 
 const ML_API_VERSION = "2024-10-01";
 
@@ -173,11 +173,7 @@ export class AzureMlService extends ServiceComponent {
             artifactUri: f.artifactUri,
             imageUri: pulumi.output(args.image.kind === "uri" ? args.image.uri : ""),
             children: {
-                resourceGroup: f.group,
-                storageAccount: f.storage,
-                registry: f.registry,
-                vault: f.vault,
-                logAnalytics: f.logs,
+                ...foundationChildren(f),
                 applicationInsights: insights,
                 workspace,
                 modelVersion,
@@ -185,7 +181,6 @@ export class AzureMlService extends ServiceComponent {
                 endpoint: this.endpoint,
                 deployment: this.deployment,
                 traffic,
-                ...Object.fromEntries(Object.entries(f.secrets).map(([k, s]) => [`secret:${k}`, s])),
             },
         });
     }

@@ -1,5 +1,4 @@
 import * as crypto from "node:crypto";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { getClientConfigOutput } from "@pulumi/azure-native/authorization/getClientConfig";
 import { RoleAssignment } from "@pulumi/azure-native/authorization/roleAssignment";
@@ -12,7 +11,7 @@ import { Blob } from "@pulumi/azure-native/storage/blob";
 import { BlobContainer } from "@pulumi/azure-native/storage/blobContainer";
 import { StorageAccount } from "@pulumi/azure-native/storage/storageAccount";
 import type { ResolvedServiceArgs } from "../../components/contract";
-import { listFiles, resourceName, standardTags } from "../../components/naming";
+import { localArtifactFiles, resourceName, standardTags, uploadName } from "../../components/naming";
 
 /** Built-in Azure role definitions the serving identities get, and nothing broader. */
 export const ROLES = {
@@ -67,16 +66,13 @@ export function createFoundation(name: string, args: ResolvedServiceArgs, opts: 
     if (artifact.kind === "uri") {
         artifactUri = pulumi.output(artifact.uri);
     } else {
-        const source = path.resolve(args.projectDir, artifact.path);
-        const files = listFiles(source);
-        const base = files.length === 1 && files[0] === path.basename(source) ? path.dirname(source) : source;
-        const prefix = `${args.model.name}/${args.model.version}/`;
-        for (const file of files) {
+        const local = localArtifactFiles(args, artifact);
+        for (const file of local.files) {
             uploads.push(
-                new Blob(`${name}-artifact-${file.replace(/[^A-Za-z0-9.-]+/g, "-")}`, { resourceGroupName, accountName: storage.name, containerName: container.name, blobName: `${prefix}${file}`, type: "Block", source: new pulumi.asset.FileAsset(path.join(base, file)) }, opts),
+                new Blob(uploadName(name, file.key), { resourceGroupName, accountName: storage.name, containerName: container.name, blobName: `${local.prefix}${file.key}`, type: "Block", source: new pulumi.asset.FileAsset(file.source) }, opts),
             );
         }
-        artifactUri = pulumi.interpolate`https://${storage.name}.blob.core.windows.net/${MODEL_CONTAINER}/${prefix}`;
+        artifactUri = pulumi.interpolate`https://${storage.name}.blob.core.windows.net/${MODEL_CONTAINER}/${local.prefix}`;
     }
 
     const registry = new Registry(
@@ -130,4 +126,16 @@ export function grant(name: string, foundation: Foundation, role: keyof typeof R
 /** The container's resource id: role scopes stop at the model container, not the account. */
 export function containerScope(foundation: Foundation): pulumi.Output<string> {
     return pulumi.interpolate`${foundation.storage.id}/blobServices/default/containers/${foundation.container.name}`;
+}
+
+/** The children every Azure runtime exposes in `raw`. */
+export function foundationChildren(f: Foundation): Record<string, pulumi.Resource> {
+    return {
+        resourceGroup: f.group,
+        storageAccount: f.storage,
+        registry: f.registry,
+        vault: f.vault,
+        logAnalytics: f.logs,
+        ...Object.fromEntries(Object.entries(f.secrets).map(([k, s]) => [`secret:${k}`, s])),
+    };
 }

@@ -1,9 +1,8 @@
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Bucket } from "@pulumi/gcp/storage/bucket";
 import { BucketObject } from "@pulumi/gcp/storage/bucketObject";
 import type { ResolvedServiceArgs } from "../../components/contract";
-import { listFiles } from "../../components/naming";
+import { localArtifactFiles, uploadName } from "../../components/naming";
 
 export interface GcsArtifact {
     readonly bucketName: pulumi.Output<string>;
@@ -37,12 +36,8 @@ export function createGcsArtifactStore(name: string, args: ResolvedServiceArgs, 
         },
         { ...opts, protect: args.protect },
     );
-    const source = path.resolve(args.projectDir, artifact.path);
-    const files = listFiles(source);
-    const base = files.length === 1 && files[0] === path.basename(source) ? path.dirname(source) : source;
-    const prefix = `models/${args.model.name}/${args.model.version}/`;
-    const uploads = files.map(
-        (file) => new BucketObject(`${name}-artifact-${file.replace(/[^A-Za-z0-9.-]+/g, "-")}`, { bucket: bucket.name, name: `${prefix}${file}`, source: new pulumi.asset.FileAsset(path.join(base, file)) }, opts),
-    );
+    const local = localArtifactFiles(args, artifact);
+    const prefix = `models/${local.prefix}`;
+    const uploads = local.files.map((file) => new BucketObject(uploadName(name, file.key), { bucket: bucket.name, name: `${prefix}${file.key}`, source: new pulumi.asset.FileAsset(file.source) }, opts));
     return { bucketName: bucket.name, prefix, uri: pulumi.interpolate`gs://${bucket.name}/${prefix}`, bucket, uploads };
 }

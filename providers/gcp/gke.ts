@@ -5,12 +5,8 @@ import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
-import { createWorkload } from "../kubernetes/workload";
-import { createGcsArtifactStore } from "./artifactStore";
-import { createGcpProvider, enableApis } from "./gcpProvider";
-import { createGcpServingImage } from "./registry";
-import { createGcpSecretStore } from "./secretStore";
-import { createServingAccount } from "./servingIdentity";
+import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
+import { createGcpFoundation, gcpFoundationChildren } from "./foundation";
 
 const APIS = ["container.googleapis.com", "compute.googleapis.com", "artifactregistry.googleapis.com", "secretmanager.googleapis.com", "iam.googleapis.com", "storage.googleapis.com"];
 /** The default VPC's auto-mode subnets, where internal load balancer clients live. */
@@ -39,15 +35,8 @@ export class GkeService extends ServiceComponent {
 
     constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("model-service:gcp:GkeService", name, {}, opts);
-        const provider = createGcpProvider(name, args, this);
-        const apis = enableApis(name, args, APIS, { parent: this, provider });
-        const child: pulumi.CustomResourceOptions = { parent: this, provider, dependsOn: apis };
-        const project = args.gcp.project!;
-
-        const artifact = createGcsArtifactStore(name, args, child);
-        const image = createGcpServingImage(name, args, child);
-        const identity = createServingAccount(name, args, artifact, image, child);
-        const secrets = createGcpSecretStore(name, args, identity.member, child);
+        const f = createGcpFoundation(name, args, APIS, this);
+        const { child, project, artifact, image, identity, secrets, apis } = f;
 
         this.cluster = new Cluster(
             `${name}-cluster`,
@@ -96,33 +85,13 @@ export class GkeService extends ServiceComponent {
             { parent: this, provider: k8s, dependsOn: [workloadIdentity, ...identity.grants, ...artifact.uploads] },
         );
 
-        const invoke = workload.url.apply((url) => ({
-            auth: "none",
-            reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
-            example: `curl -sS -X POST -H 'Content-Type: application/json' --data @request.json ${url}`,
-            note: args.network.public
-                ? `Reachable from ${args.network.allowedCidrs.join(", ")} only (load balancer source ranges and a network policy); the service does not authenticate callers.`
-                : "Internal load balancer: reachable only from the VPC; the service does not authenticate callers. kubectl access needs gke-gcloud-auth-plugin.",
-        }));
+        const invoke = workloadInvoke(workload.url, args, "Internal load balancer: reachable only from the VPC; the service does not authenticate callers. kubectl access needs gke-gcloud-auth-plugin.");
         this.publish({
             endpointUrl: workload.url,
             invoke,
             artifactUri: artifact.uri,
             imageUri: image.uri,
-            children: {
-                provider,
-                kubernetesProvider: k8s,
-                cluster: this.cluster,
-                serviceAccount: identity.account,
-                bucket: artifact.bucket,
-                repository: image.created,
-                deployment: workload.deployment,
-                service: workload.service,
-                autoscaler: workload.autoscaler,
-                disruptionBudget: workload.disruptionBudget,
-                networkPolicy: workload.networkPolicy,
-                ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s.secret])),
-            },
+            children: { ...gcpFoundationChildren(f), ...workloadChildren(workload), kubernetesProvider: k8s, cluster: this.cluster },
         });
     }
 }

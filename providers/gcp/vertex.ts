@@ -4,11 +4,7 @@ import type { ImplementationFactory, ResolvedServiceArgs } from "../../component
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { VERTEX_GPU, defaultInstanceType } from "../../components/sizes";
-import { createGcsArtifactStore } from "./artifactStore";
-import { createGcpProvider, enableApis } from "./gcpProvider";
-import { createGcpServingImage } from "./registry";
-import { createGcpSecretStore } from "./secretStore";
-import { createServingAccount } from "./servingIdentity";
+import { createGcpFoundation, gcpFoundationChildren } from "./foundation";
 import { VertexModelDeployment } from "./vertexDeployment";
 
 const APIS = ["aiplatform.googleapis.com", "artifactregistry.googleapis.com", "secretmanager.googleapis.com", "iam.googleapis.com", "storage.googleapis.com"];
@@ -24,15 +20,8 @@ export class VertexService extends ServiceComponent {
 
     constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("model-service:gcp:VertexService", name, {}, opts);
-        const provider = createGcpProvider(name, args, this);
-        const apis = enableApis(name, args, APIS, { parent: this, provider });
-        const child: pulumi.CustomResourceOptions = { parent: this, provider, dependsOn: apis };
-        const project = args.gcp.project!;
-
-        const artifact = createGcsArtifactStore(name, args, child);
-        const image = createGcpServingImage(name, args, child);
-        const identity = createServingAccount(name, args, artifact, image, child);
-        const secrets = createGcpSecretStore(name, args, identity.member, child);
+        const f = createGcpFoundation(name, args, APIS, this);
+        const { child, project, artifact, image, identity, secrets } = f;
 
         this.endpoint = new AiEndpoint(
             `${name}-endpoint`,
@@ -91,15 +80,7 @@ export class VertexService extends ServiceComponent {
             invoke,
             artifactUri: artifact.uri,
             imageUri: image.uri,
-            children: {
-                provider,
-                endpoint: this.endpoint,
-                deployment: this.deployment,
-                serviceAccount: identity.account,
-                bucket: artifact.bucket,
-                repository: image.created,
-                ...Object.fromEntries(Object.entries(secrets).map(([k, s]) => [`secret:${k}`, s.secret])),
-            },
+            children: { ...gcpFoundationChildren(f), endpoint: this.endpoint, deployment: this.deployment },
         });
     }
 }

@@ -7,7 +7,7 @@ import { Service } from "@pulumi/kubernetes/core/v1/service";
 import { ServiceAccount } from "@pulumi/kubernetes/core/v1/serviceAccount";
 import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy";
 import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1/podDisruptionBudget";
-import type { ResolvedServiceArgs } from "../../components/contract";
+import type { InvokeInfo, ResolvedServiceArgs } from "../../components/contract";
 import { SIZES } from "../../components/sizes";
 
 /** What the cloud hands the shared workload: identity, secrets, load balancer flavour, image and model. */
@@ -160,4 +160,23 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
     );
     const host = service.status.loadBalancer.ingress.apply((ingress) => ingress?.[0]?.ip ?? ingress?.[0]?.hostname ?? "pending");
     return { namespace, serviceAccount, deployment, service, autoscaler, disruptionBudget, networkPolicy, secretClass, url: pulumi.interpolate`http://${host}${predictRoute}` };
+}
+
+export type Workload = ReturnType<typeof createWorkload>;
+
+/** The workload's children for `raw`. */
+export function workloadChildren(w: Workload): Record<string, pulumi.Resource> {
+    return { deployment: w.deployment, service: w.service, autoscaler: w.autoscaler, disruptionBudget: w.disruptionBudget, networkPolicy: w.networkPolicy };
+}
+
+/** How to call the workload: no authentication at the service, reachability from the network settings. */
+export function workloadInvoke(url: pulumi.Output<string>, args: ResolvedServiceArgs, privateNote: string): pulumi.Output<InvokeInfo> {
+    return url.apply((u) => ({
+        auth: "none",
+        reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
+        example: `curl -sS -X POST -H 'Content-Type: application/json' --data @request.json ${u}`,
+        note: args.network.public
+            ? `Reachable from ${args.network.allowedCidrs.join(", ")} only (load balancer source ranges and a network policy); the service does not authenticate callers.`
+            : privateNote,
+    }));
 }
