@@ -87,6 +87,7 @@ export const CONFIG_SCHEMA = z.object({
     awsCertificateArn: text(""),
     awsEgress: z.enum(["nat", "endpoints"], { error: "is not an egress mode" }).default("nat"),
     awsNatGateways: integer(1),
+    azurePrivateCluster: boolean(false),
 });
 export type StackConfig = z.output<typeof CONFIG_SCHEMA>;
 export type ConfigKey = keyof StackConfig;
@@ -225,6 +226,7 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         logRetentionDays: config.logRetentionDays,
         projectDir: raw.projectDir,
         gcp: { project: raw.values["gcp:project"] },
+        azure: { privateCluster: config.azurePrivateCluster },
         aws: {
             vpcId: config.awsVpcId || undefined,
             privateSubnetIds: config.awsPrivateSubnetIds,

@@ -76,6 +76,13 @@ export interface ModelServiceArgs {
     readonly aws?: AwsServiceArgs;
     /** Google Cloud settings: the project to deploy into (required on gcp). */
     readonly gcp?: GcpServiceArgs;
+    /** Azure settings. */
+    readonly azure?: AzureServiceArgs;
+}
+
+export interface AzureServiceArgs {
+    /** aks: a private API server, reachable only from the cluster's network. @default false */
+    readonly privateCluster?: boolean;
 }
 
 export interface GcpServiceArgs {
@@ -116,6 +123,7 @@ export interface ResolvedServiceArgs {
     readonly projectDir: string;
     readonly aws: AwsServiceArgs;
     readonly gcp: GcpServiceArgs;
+    readonly azure: AzureServiceArgs;
 }
 
 /** How a client calls the endpoint. */

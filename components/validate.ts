@@ -232,6 +232,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
             projectDir,
             aws: args.aws ?? {},
             gcp: args.gcp ?? {},
+            azure: args.azure ?? {},
         },
     };
 }

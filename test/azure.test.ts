@@ -170,6 +170,12 @@ describe("AKS on the prod stack, with secrets", () => {
         expect(JSON.stringify(doc.resources.filter((r) => r.type !== "azure-native:keyvault:Secret"))).not.toContain(secretValue);
     });
 
+    it("keeps the API server public unless a private cluster is asked", () => {
+        expect((one(doc, "azure-native:containerservice:ManagedCluster").inputs as any).apiServerAccessProfile).toBeUndefined();
+        const privateDoc = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "runtime=aks", "--config", `image=${IMAGE}`, "--config", "azurePrivateCluster=true"]).doc;
+        expect((one(privateDoc, "azure-native:containerservice:ManagedCluster").inputs as any).apiServerAccessProfile).toEqual({ enablePrivateCluster: true });
+    });
+
     it("exposes an internal Azure load balancer, reachable from the cluster network only", () => {
         const service = one(doc, "kubernetes:core/v1:Service").inputs as any;
         expect(service.metadata.annotations).toEqual({ "service.beta.kubernetes.io/azure-load-balancer-internal": "true" });

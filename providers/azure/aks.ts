@@ -40,6 +40,8 @@ export class AksService extends ServiceComponent {
                 securityProfile: { workloadIdentity: { enabled: true } },
                 aadProfile: { managed: true, enableAzureRBAC: true },
                 disableLocalAccounts: true,
+                // A private API server is reachable only from the cluster's network, so `pulumi up` must run there too.
+                ...(args.azure.privateCluster ? { apiServerAccessProfile: { enablePrivateCluster: true } } : {}),
                 enableRBAC: true,
                 autoUpgradeProfile: { upgradeChannel: "stable" },
                 networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", networkPolicy: "cilium", networkDataplane: "cilium" },
