@@ -14,7 +14,7 @@ export type ModelArtifact =
 /** The serving image: an existing URI, or a Docker build context pushed to a private registry. */
 export type ImageSource =
     | { readonly kind: "uri"; readonly uri: string }
-    | { readonly kind: "build"; readonly context: string };
+    | { readonly kind: "build"; readonly context: string; readonly dockerfile?: string };
 
 /** The one serving contract every runtime honours. */
 export interface ServingContract {

@@ -102,10 +102,8 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
 
     const image = args.image;
-    if (image.kind === "build" && cloud === "azure") {
-        problem("image.context", image.context, "cannot be built on azure yet: the stack's registry admits managed identities only, not a docker login", "build and push with `az acr build --registry <registry> --image server:1 <folder>`, then set image");
-    } else if (image.kind === "build") {
-        const dockerfile = path.resolve(projectDir, image.context, "Dockerfile");
+    if (image.kind === "build") {
+        const dockerfile = path.resolve(projectDir, image.dockerfile ?? path.join(image.context, "Dockerfile"));
         if (!fs.existsSync(dockerfile)) {
             problem("image.context", image.context, `has no Dockerfile (looked for ${dockerfile})`, "point it at the folder that holds your server's Dockerfile, or give an existing image URI");
         }

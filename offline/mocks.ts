@@ -61,6 +61,8 @@ export class RealisticMocks implements pulumi.runtime.Mocks {
                 return { id: `projects/${project}`, projectId: project, number: MOCK_GCP_PROJECT_NUMBER, name: project };
             case "azure-native:authorization:getClientConfig":
                 return { clientId: "00000000-0000-4000-8000-0000000000c1", objectId: "00000000-0000-4000-8000-0000000000d1", subscriptionId: MOCK_AZURE_SUBSCRIPTION, tenantId: MOCK_AZURE_TENANT };
+            case "azure-native:authorization:getClientToken":
+                return { token: "offline-arm-access-token" };
             case "azure-native:containerservice:listManagedClusterUserCredentials":
                 return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(azureKubeconfig(String(args.inputs.resourceName))).toString("base64") }] };
             default:

@@ -184,11 +184,26 @@ describe("AKS on the prod stack, with secrets", () => {
     });
 });
 
+describe("Azure image build", () => {
+    it("builds into the stack's registry with an exchanged Entra ID token, the deployer holding AcrPush", () => {
+        const { doc } = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "image=", "--config", "imageBuildContext=test/fixtures/server"]);
+        expect(doc.errors).toEqual([]);
+        const registry = one(doc, "azure-native:containerregistry:Registry");
+        const image = one(doc, "docker:index/image:Image");
+        expect(image.inputs.imageName).toMatch(new RegExp(`^${registry.outputs.loginServer}/model-server:1-[0-9a-f]{12}$`));
+        expect((image.inputs.registry as any).username).toBe("00000000-0000-0000-0000-000000000000");
+        expect(image.secretInputs).toContain("registry.password");
+        const push = ofType(doc, "azure-native:authorization:RoleAssignment").find((r) => roleOf(r) === "8311e382-0749-4cb8-b61a-e2d4e0cb3fb6");
+        expect(push?.inputs).toMatchObject({ scope: registry.id, principalId: "00000000-0000-4000-8000-0000000000d1" });
+        // The offline client id is not the Azure CLI's, so the deployer is taken for a service principal (as in CI).
+        expect(push?.inputs.principalType).toBe("ServicePrincipal");
+        expect(image.options.dependsOn).toContain(push?.urn);
+        expect((one(doc, "azure-native:machinelearningservices:EnvironmentVersion").inputs as any).properties.image).toBe(image.outputs.repoDigest);
+    });
+});
+
 describe("Azure validation", () => {
-    it("refuses a build context (the registry takes managed identities only) and an ECR image", () => {
-        const build = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "image=", "--config", "imageBuildContext=test/fixtures/server"]);
-        expect(build.code).toBe(2);
-        expect(build.doc.errors.join("\n")).toContain("cannot be built on azure yet");
+    it("refuses an ECR image", () => {
         const ecr = planJson(["--stack", "dev", "--config", "cloud=azure"]);
         expect(ecr.doc.errors.join("\n")).toContain("which azure cannot pull from");
     });

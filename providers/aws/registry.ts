@@ -64,7 +64,7 @@ export function createServingImage(name: string, args: ResolvedServiceArgs, opts
         `${name}-image`,
         {
             imageName: pulumi.interpolate`${repository.repositoryUrl}:${args.model.version}-${contentHash(context)}`,
-            build: { context, platform: "linux/amd64" },
+            build: { context, platform: "linux/amd64", ...(args.image.dockerfile ? { dockerfile: path.resolve(args.projectDir, args.image.dockerfile) } : {}) },
             registry: { server: repository.repositoryUrl, username: token.userName, password: pulumi.secret(token.password) },
         },
         { parent: opts.parent },

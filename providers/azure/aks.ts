@@ -9,6 +9,7 @@ import { resourceName } from "../../components/naming";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
+import { createAzureServingImage } from "./registryImage";
 
 /** AKS's default node network with Azure CNI overlay: where internal load balancer clients live. */
 const CLUSTER_NETWORK_RANGE = "10.224.0.0/12";
@@ -27,6 +28,7 @@ export class AksService extends ServiceComponent {
         const child: pulumi.CustomResourceOptions = { parent: this };
         const f = createFoundation(name, args, child);
         const { resourceGroupName, tags } = f;
+        const image = createAzureServingImage(name, args, f, child);
 
         this.cluster = new ManagedCluster(
             `${name}-cluster`,
@@ -94,7 +96,7 @@ export class AksService extends ServiceComponent {
             name,
             args,
             {
-                image: args.image.kind === "uri" ? args.image.uri : "",
+                image: image.uri,
                 modelUri: f.artifactUri,
                 serviceAccountAnnotations: { "azure.workload.identity/client-id": identity.clientId },
                 podLabels: { "azure.workload.identity/use": "true" },
@@ -120,7 +122,7 @@ export class AksService extends ServiceComponent {
             endpointUrl: workload.url,
             invoke: workloadInvoke(workload.url, args, "Internal load balancer: reachable only from the cluster's virtual network; the service does not authenticate callers. kubectl access needs kubelogin."),
             artifactUri: f.artifactUri,
-            imageUri: pulumi.output(args.image.kind === "uri" ? args.image.uri : ""),
+            imageUri: image.uri,
             children: { ...foundationChildren(f), ...workloadChildren(workload), cluster: this.cluster, workloadIdentity: identity, kubernetesProvider: k8s },
         });
     }

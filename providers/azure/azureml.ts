@@ -13,6 +13,7 @@ import { resourceName } from "../../components/naming";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { defaultInstanceType } from "../../components/sizes";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
+import { createAzureServingImage } from "./registryImage";
 
 const ML_API_VERSION = "2024-10-01";
 
@@ -33,6 +34,7 @@ export class AzureMlService extends ServiceComponent {
         const { resourceGroupName, tags } = f;
         const { port, healthRoute, predictRoute } = args.serving;
 
+        const image = createAzureServingImage(name, args, f, child);
         const insights = new Component(`${name}-insights`, { resourceGroupName, location: args.region, kind: "web", applicationType: "web", workspaceResourceId: f.logs.id, disableLocalAuth: true, tags }, child);
         const workspace = new Workspace(
             `${name}-workspace`,
@@ -69,7 +71,7 @@ export class AzureMlService extends ServiceComponent {
                 name: environmentContainer.name,
                 version: args.model.version,
                 properties: {
-                    image: args.image.kind === "uri" ? args.image.uri : "",
+                    image: image.uri,
                     osType: "Linux",
                     inferenceConfig: { livenessRoute: route(healthRoute), readinessRoute: route(healthRoute), scoringRoute: route(predictRoute) },
                 },
@@ -171,7 +173,7 @@ export class AzureMlService extends ServiceComponent {
                     : "Public network access is off: call through a private endpoint of the workspace, with the endpoint key or an Azure ML token.",
             })),
             artifactUri: f.artifactUri,
-            imageUri: pulumi.output(args.image.kind === "uri" ? args.image.uri : ""),
+            imageUri: image.uri,
             children: {
                 ...foundationChildren(f),
                 applicationInsights: insights,

@@ -17,6 +17,7 @@ import { localArtifactFiles, resourceName, standardTags, uploadName } from "../.
 export const ROLES = {
     storageBlobDataReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
     acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    acrPush: "8311e382-0749-4cb8-b61a-e2d4e0cb3fb6",
     keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
 } as const;
 
@@ -109,13 +110,21 @@ export function createFoundation(name: string, args: ResolvedServiceArgs, opts: 
 
 export type Foundation = ReturnType<typeof createFoundation>;
 
-/** Grants one built-in role to a principal on one scope. */
-export function grant(name: string, foundation: Foundation, role: keyof typeof ROLES, principalId: pulumi.Input<string>, scope: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): RoleAssignment {
+/** Grants one built-in role to a principal on one scope; managed identities are service principals. */
+export function grant(
+    name: string,
+    foundation: Foundation,
+    role: keyof typeof ROLES,
+    principalId: pulumi.Input<string>,
+    scope: pulumi.Input<string>,
+    opts: pulumi.CustomResourceOptions,
+    principalType: pulumi.Input<string> = "ServicePrincipal",
+): RoleAssignment {
     return new RoleAssignment(
         name,
         {
             principalId,
-            principalType: "ServicePrincipal",
+            principalType,
             scope,
             roleDefinitionId: pulumi.interpolate`/subscriptions/${foundation.client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${ROLES[role]}`,
         },

@@ -43,7 +43,7 @@ export function createGcpServingImage(name: string, args: ResolvedServiceArgs, o
         `${name}-image`,
         {
             imageName: pulumi.interpolate`${registry}/${args.gcp.project}/${created.repositoryId}/server:${args.model.version}-${contentHash(context)}`,
-            build: { context, platform: "linux/amd64" },
+            build: { context, platform: "linux/amd64", ...(args.image.dockerfile ? { dockerfile: path.resolve(args.projectDir, args.image.dockerfile) } : {}) },
             registry: { server: registry, username: "oauth2accesstoken", password: pulumi.secret(token.accessToken) },
         },
         { parent: opts.parent },
