@@ -7,6 +7,8 @@ import { SIZES } from "./components/sizes";
 import { findSecret, redact } from "./policies/secretPatterns";
 
 export const PROJECT = "model-service";
+/** Built and pushed to the stack's registry when neither image nor imageBuildContext is set. */
+export const REFERENCE_SERVER_CONTEXT = "serving";
 
 /** Raw stack config as the Pulumi engine hands it over: every key namespaced, every value a string. */
 export interface RawStackConfig {
@@ -197,8 +199,6 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
     }
     if (config.image !== "" && config.imageBuildContext !== "") {
         problems.push({ key: "image", value: JSON.stringify(config.image), message: "is set together with imageBuildContext", fix: "keep one: `pulumi config rm image` to build, or `pulumi config rm imageBuildContext` to use the existing image" });
-    } else if (config.image === "" && config.imageBuildContext === "" && !broken.has("image")) {
-        problems.push({ key: "image", value: undefined, message: "is not set, and neither is imageBuildContext", fix: "`pulumi config set image <registry/repo:tag>`, or `pulumi config set imageBuildContext <folder with a Dockerfile>`" });
     }
     const tags = keyValues("tags", config.tags, "team=ml", problems);
     const environment = keyValues("environment", config.environment, "LOG_LEVEL=info", problems);
@@ -214,7 +214,7 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
             version: config.modelVersion,
             artifact: URI_SCHEME.test(config.modelArtifact) ? { kind: "uri", uri: config.modelArtifact } : { kind: "local", path: config.modelArtifact },
         },
-        image: config.imageBuildContext !== "" ? { kind: "build", context: config.imageBuildContext } : { kind: "uri", uri: config.image || "unset.invalid/unset:unset" },
+        image: config.image !== "" ? { kind: "uri", uri: config.image } : { kind: "build", context: config.imageBuildContext || REFERENCE_SERVER_CONTEXT },
         serving: { port: config.port, healthRoute: config.healthRoute, predictRoute: config.predictRoute },
         compute: { size: config.size, instanceType: config.instanceType || undefined, gpu: config.gpu },
         scaling: { minReplicas: config.minReplicas, maxReplicas: config.maxReplicas, targetRequestsPerMinute: config.targetRequestsPerMinute },
@@ -238,7 +238,7 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
     };
     for (const p of validateServiceArgs(args).problems) {
         const key = p.field === "region" ? regionKey : p.field === "gcp.project" ? "gcp:project" : FIELD_KEYS[p.field.replace(/\[\d+\]$/, "")] ?? p.field.replace(/\[\d+\]$/, "");
-        if (broken.has(key) || (key === "image" && !config.image)) continue;
+        if (broken.has(key)) continue;
         problems.push({ key, value: shown(key, toText(p.value)), message: p.message, fix: p.field === "region" ? `pulumi config set ${regionKey} <region>` : p.field === "gcp.project" ? "pulumi config set gcp:project <project id>" : p.fix });
     }
     return problems.length > 0 ? { problems } : { args, config, problems };

@@ -23,6 +23,8 @@ export function resourceName(parts: readonly string[], max: number): string {
     return `${joined.slice(0, max - 7).replace(/-$/, "")}-${hash}`;
 }
 
+const SKIPPED_FOLDERS = new Set(["node_modules", ".git"]);
+
 /** Every file under a folder (or the file itself), as paths relative to `root`, sorted for stable plans. */
 export function listFiles(root: string): string[] {
     if (!fs.statSync(root).isDirectory()) return [path.basename(root)];
@@ -30,6 +32,8 @@ export function listFiles(root: string): string[] {
     const walk = (dir: string) => {
         for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
             const full = path.join(dir, entry.name);
+            // Installed packages and version control are rebuilt or ignored by every build and upload.
+            if (entry.isDirectory() && SKIPPED_FOLDERS.has(entry.name)) continue;
             if (entry.isDirectory()) walk(full);
             else if (entry.isFile()) out.push(path.relative(root, full).split(path.sep).join("/"));
         }

@@ -13,21 +13,11 @@ const stacks = fs.readdirSync(projectDir).flatMap((f) => /^Pulumi\.([^.]+)\.yaml
 const runtimes = (Object.keys(RUNTIMES) as (keyof typeof RUNTIMES)[]).filter((r) => RUNTIMES[r].load);
 const launcher = path.join(projectDir, "offline", "launch.cjs");
 
-/**
- * The stacks' image is an ECR image (SageMaker's scikit-learn container); another cloud cannot pull it,
- * so the gate plans those clouds with a public image of theirs (Google's and Microsoft's prebuilt
- * inference containers).
- */
-const CLOUD_OVERRIDES: Readonly<Partial<Record<string, string[]>>> = {
-    gcp: ["--config", "image=us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest"],
-    azure: ["--config", "image=mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest"],
-};
-
 let failed = 0;
 for (const stack of stacks) {
     for (const runtime of runtimes) {
         const label = `${stack} (${RUNTIMES[runtime].cloud}/${runtime})`;
-        const run = spawnSync(process.execPath, [launcher, "offline/cli", "--stack", stack, "--config", `cloud=${RUNTIMES[runtime].cloud}`, "--config", `runtime=${runtime}`, ...(CLOUD_OVERRIDES[RUNTIMES[runtime].cloud] ?? []), "--json"], {
+        const run = spawnSync(process.execPath, [launcher, "offline/cli", "--stack", stack, "--config", `cloud=${RUNTIMES[runtime].cloud}`, "--config", `runtime=${runtime}`, "--json"], {
             cwd: projectDir,
             encoding: "utf8",
             maxBuffer: 64 * 1024 * 1024,

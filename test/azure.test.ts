@@ -32,7 +32,7 @@ describe("Azure shared foundation (dev, azureml)", () => {
     it("keeps the artifact storage private: no blob public access, HTTPS only, TLS 1.2, private container", () => {
         expect(one(doc, "azure-native:storage:StorageAccount").inputs).toMatchObject({ allowBlobPublicAccess: false, enableHttpsTrafficOnly: true, minimumTlsVersion: "TLS1_2", location: "eastus" });
         expect(one(doc, "azure-native:storage:BlobContainer").inputs.publicAccess).toBe("None");
-        expect(ofType(doc, "azure-native:storage:Blob").map((b) => b.inputs.blobName).sort()).toEqual(["iris/1/code/inference.py", "iris/1/model.json"]);
+        expect(ofType(doc, "azure-native:storage:Blob").map((b) => b.inputs.blobName).sort()).toEqual(["iris/1/README.md", "iris/1/metadata.json", "iris/1/model.onnx"]);
         expect(doc.outputs.artifactUri).toMatch(/^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/models\/iris\/1\/$/);
     });
 
@@ -80,6 +80,7 @@ describe("Azure ML managed online endpoint", () => {
             environmentId: one(doc, "azure-native:machinelearningservices:EnvironmentVersion").id,
             scaleSettings: { scaleType: "TargetUtilization", minInstances: 1, maxInstances: 2 },
         });
+        expect(props.environmentVariables).toMatchObject({ PORT: "8080", HEALTH_ROUTE: "/ping", PREDICT_ROUTE: "/invocations", MODEL_NAME: "iris" });
         expect(props.livenessProbe).toBeDefined();
         expect(props.readinessProbe).toBeDefined();
     });
@@ -204,7 +205,7 @@ describe("Azure image build", () => {
 
 describe("Azure validation", () => {
     it("refuses an ECR image", () => {
-        const ecr = planJson(["--stack", "dev", "--config", "cloud=azure"]);
+        const ecr = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "image=123456789012.dkr.ecr.us-east-1.amazonaws.com/server:1"]);
         expect(ecr.doc.errors.join("\n")).toContain("which azure cannot pull from");
     });
 });

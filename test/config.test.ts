@@ -14,7 +14,7 @@ function raw(values: Record<string, string>, secretKeys: string[] = []): RawStac
         secretKeys: new Set(secretKeys),
         values: {
             "aws:region": "us-east-1",
-            [`${P}:modelArtifact`]: "examples/iris-linear",
+            [`${P}:modelArtifact`]: "examples/iris-onnx",
             [`${P}:image`]: "123456789012.dkr.ecr.us-east-1.amazonaws.com/server:1.0",
             ...values,
         },
@@ -42,7 +42,7 @@ describe("parseStackConfig", () => {
             cloud: "aws",
             runtime: undefined,
             region: "us-east-1",
-            model: { name: "model", version: "1", artifact: { kind: "local", path: "examples/iris-linear" } },
+            model: { name: "model", version: "1", artifact: { kind: "local", path: "examples/iris-onnx" } },
             serving: { port: 8080, healthRoute: "/ping", predictRoute: "/invocations" },
             compute: { size: "small", gpu: "none" },
             scaling: { minReplicas: 1, maxReplicas: 2, targetRequestsPerMinute: 600 },
@@ -176,9 +176,10 @@ describe("parseStackConfig", () => {
         expect(parseStackConfig(raw({ [`${P}:runtime`]: "ecs", [`${P}:image`]: "ghcr.io/acme/server:1.0" })).problems).toEqual([]);
     });
 
-    it("requires exactly one of image and imageBuildContext", () => {
-        expect(problemsOf({ [`${P}:image`]: "" })[0]).toMatchObject({ key: "image", message: "is not set, and neither is imageBuildContext" });
+    it("builds the reference server when no image is set, and refuses image with imageBuildContext", () => {
+        expect(parseStackConfig(raw({ [`${P}:image`]: "" })).args?.image).toEqual({ kind: "build", context: "serving" });
         expect(problemsOf({ [`${P}:imageBuildContext`]: "examples" })[0]).toMatchObject({ key: "image", message: "is set together with imageBuildContext" });
+        expect(problemsOf({ [`${P}:image`]: "", [`${P}:imageBuildContext`]: "examples" })[0]).toMatchObject({ key: "imageBuildContext", message: expect.stringMatching(/^has no Dockerfile/) });
     });
 
     it("reports every problem at once, with wrong types next to semantic problems", () => {

@@ -119,7 +119,7 @@ describe("ECS on the prod stack", () => {
         expect(doc.violations).toEqual([]);
         expect(ofType(doc, "aws:ec2/natGateway:NatGateway")).toHaveLength(2);
         expect(new Set(ofType(doc, "aws:ec2/routeTable:RouteTable").filter((r) => r.name.includes("private")).map((r) => (r.inputs.routes as any[])[0].natGatewayId)).size).toBe(2);
-        expect(doc.resources.filter((r) => r.options.protect).map((r) => r.type).sort()).toEqual(["aws:cloudwatch/logGroup:LogGroup", "aws:s3/bucket:Bucket"]);
+        expect(doc.resources.filter((r) => r.options.protect).map((r) => r.type).sort()).toEqual(["aws:cloudwatch/logGroup:LogGroup", "aws:ecr/repository:Repository", "aws:s3/bucket:Bucket"]);
         expect(one(doc, "aws:lb/loadBalancer:LoadBalancer").inputs.enableDeletionProtection).toBe(true);
         expect(one(doc, "aws:ecs/taskDefinition:TaskDefinition").inputs).toMatchObject({ cpu: "4096", memory: "16384" });
         expect(one(doc, "aws:ecs/service:Service").inputs.desiredCount).toBe(2);

@@ -38,7 +38,7 @@ describe("GKE Autopilot on the dev stack", () => {
 
     it("keeps the artifact bucket private: uniform access, public access prevention enforced, versioned", () => {
         expect(one(doc, "gcp:storage/bucket:Bucket").inputs).toMatchObject({ uniformBucketLevelAccess: true, publicAccessPrevention: "enforced", versioning: { enabled: true }, location: "US-CENTRAL1" });
-        expect(ofType(doc, "gcp:storage/bucketObject:BucketObject").map((o) => o.inputs.name).sort()).toEqual(["models/iris/1/code/inference.py", "models/iris/1/model.json"]);
+        expect(ofType(doc, "gcp:storage/bucketObject:BucketObject").map((o) => o.inputs.name).sort()).toEqual(["models/iris/1/README.md", "models/iris/1/metadata.json", "models/iris/1/model.onnx"]);
     });
 
     it("gives the serving account object read on the model prefix only, and binds it to the pod's service account", () => {
@@ -134,7 +134,7 @@ describe("GKE with secrets, public access and a protected prod stack", () => {
 
 describe("Google Cloud validation", () => {
     it("refuses an ECR image on gcp, and a project id that is not one", () => {
-        const ecr = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke"]);
+        const ecr = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", "image=123456789012.dkr.ecr.us-east-1.amazonaws.com/server:1"]);
         expect(ecr.code).toBe(2);
         expect(ecr.doc.errors.join("\n")).toContain("is in a private Amazon ECR registry, which gcp cannot pull from");
         const project = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", `image=${IMAGE}`, "--config", "gcp:project=X"]);

@@ -15,7 +15,7 @@ const OTHER_CLOUDS = /node_modules[\\/]@pulumi[\\/](gcp|azure-native|kubernetes)
 const validArgs: ModelServiceArgs = {
     cloud: "aws",
     region: "eu-west-1",
-    model: { name: "churn", version: "3", artifact: { kind: "local", path: "examples/iris-linear" } },
+    model: { name: "churn", version: "3", artifact: { kind: "local", path: "examples/iris-onnx" } },
     image: { kind: "uri", uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/server:3" },
     projectDir: PROJECT_DIR,
 };

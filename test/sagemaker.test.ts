@@ -36,7 +36,10 @@ describe("SageMaker on the dev stack", () => {
             "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
             "aws:s3/bucketVersioning:BucketVersioning": 1,
             "aws:s3/bucketPolicy:BucketPolicy": 1,
-            "aws:s3/bucketObjectv2:BucketObjectv2": 2,
+            "aws:s3/bucketObjectv2:BucketObjectv2": 3,
+            "aws:ecr/repository:Repository": 1,
+            "aws:ecr/lifecyclePolicy:LifecyclePolicy": 1,
+            "docker:index/image:Image": 1,
             "aws:cloudwatch/logGroup:LogGroup": 1,
             "aws:iam/role:Role": 1,
             "aws:iam/rolePolicy:RolePolicy": 1,
@@ -51,6 +54,11 @@ describe("SageMaker on the dev stack", () => {
         const impl = one(doc, "model-service:aws:SageMakerService");
         expect(impl.parent).toBe(service.urn);
         for (const r of doc.resources.filter((r) => r.custom)) expect(r.parent, r.name).toBe(impl.urn);
+        // No image configured: the reference server is built from serving/ and pushed to the stack's repository.
+        const image = one(doc, "docker:index/image:Image");
+        expect((image.inputs.build as any).context).toMatch(/\/serving$/);
+        expect(image.inputs.imageName).toMatch(new RegExp(`^${one(doc, "aws:ecr/repository:Repository").outputs.repositoryUrl}:1-[0-9a-f]{12}$`));
+        expect(doc.outputs.imageUri).toBe(image.outputs.repoDigest);
     });
 
     it("keeps the artifact bucket private, encrypted, versioned, owner-enforced and TLS-only", () => {
@@ -74,7 +82,7 @@ describe("SageMaker on the dev stack", () => {
 
     it("uploads the local model folder under models/<name>/<version>/ and reads it uncompressed", () => {
         const keys = ofType(doc, "aws:s3/bucketObjectv2:BucketObjectv2").map((o) => o.inputs.key).sort();
-        expect(keys).toEqual(["models/iris/1/code/inference.py", "models/iris/1/model.json"]);
+        expect(keys).toEqual(["models/iris/1/README.md", "models/iris/1/metadata.json", "models/iris/1/model.onnx"]);
         const container = one(doc, "aws:sagemaker/model:Model").inputs.primaryContainer as Record<string, any>;
         expect(container.modelDataUrl).toBeUndefined();
         expect(container.modelDataSource.s3DataSources).toEqual([{ s3Uri: doc.outputs.artifactUri, s3DataType: "S3Prefix", compressionType: "None" }]);
@@ -93,7 +101,7 @@ describe("SageMaker on the dev stack", () => {
         const bySid = Object.fromEntries(policy.map((s) => [s.Sid, s]));
         expect(bySid.ReadModelArtifact?.Resource).toBe(`${bucketArn}/models/iris/1/*`);
         expect(bySid.ListModelPrefix?.Condition).toEqual({ StringLike: { "s3:prefix": ["models/iris/1/", "models/iris/1/*"] } });
-        expect(bySid.PullServingImage?.Resource).toBe("arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn");
+        expect(bySid.PullServingImage?.Resource).toBe(one(doc, "aws:ecr/repository:Repository").outputs.arn);
         // Only actions without resource-level permissions may name "*", and metrics are held to a namespace.
         expect(policy.filter((s) => [s.Resource].flat().includes("*")).map((s) => s.Sid)).toEqual(["GetRegistryToken", "PutServingMetrics"]);
         expect(policy.some((s) => actions(s).some((a) => a.startsWith("secretsmanager:")))).toBe(false);
@@ -104,7 +112,8 @@ describe("SageMaker on the dev stack", () => {
         expect(model.inputs.name).toBeUndefined();
         expect(model.inputs.executionRoleArn).toBe(one(doc, "aws:iam/role:Role").outputs.arn);
         expect(model.inputs.enableNetworkIsolation).toBe(true);
-        expect((model.inputs.primaryContainer as any).environment).toMatchObject({ SAGEMAKER_PROGRAM: "inference.py", MODEL_NAME: "iris", MODEL_VERSION: "1" });
+        expect((model.inputs.primaryContainer as any).environment).toEqual({ MODEL_NAME: "iris", MODEL_VERSION: "1" });
+        expect((model.inputs.primaryContainer as any).image).toBe(doc.outputs.imageUri);
         expect(model.options.dependsOn).toContain(one(doc, "aws:iam/rolePolicy:RolePolicy").urn);
 
         const config = one(doc, "aws:sagemaker/endpointConfiguration:EndpointConfiguration");
@@ -137,7 +146,7 @@ describe("SageMaker on the dev stack", () => {
         expect(JSON.parse(String(provider.inputs.defaultTags))).toEqual({
             tags: { "managed-by": "pulumi", "model-service": "iris", "model-version": "1", stack: "dev", environment: "dev", team: "ml" },
         });
-        for (const r of doc.resources.filter((r) => r.custom && r.type !== "pulumi:providers:aws")) {
+        for (const r of doc.resources.filter((r) => r.custom && r.type.startsWith("aws:"))) {
             expect(r.options.provider?.startsWith(`${provider.urn}::`), r.name).toBe(true);
         }
     });
@@ -173,7 +182,7 @@ describe("SageMaker on the prod stack", () => {
 
     it("protects the stateful resources and keeps the bucket from force-destroy", () => {
         const protectedTypes = doc.resources.filter((r) => r.options.protect).map((r) => r.type).sort();
-        expect(protectedTypes).toEqual(["aws:cloudwatch/logGroup:LogGroup", "aws:s3/bucket:Bucket"]);
+        expect(protectedTypes).toEqual(["aws:cloudwatch/logGroup:LogGroup", "aws:ecr/repository:Repository", "aws:s3/bucket:Bucket"]);
         expect(one(doc, "aws:s3/bucket:Bucket").inputs.forceDestroy).toBe(false);
     });
 

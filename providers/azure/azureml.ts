@@ -119,6 +119,10 @@ export class AzureMlService extends ServiceComponent {
                         ...args.environment,
                         MODEL_NAME: args.model.name,
                         MODEL_VERSION: args.model.version,
+                        // The serving contract, for servers that take their routes from the environment.
+                        PORT: String(port),
+                        HEALTH_ROUTE: healthRoute,
+                        PREDICT_ROUTE: predictRoute,
                         ...Object.fromEntries(Object.entries(f.secrets).map(([key, s]) => [`SECRET_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_URI`, s.properties.secretUri])),
                     },
                     livenessProbe: probe("PT30S"),
