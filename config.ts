@@ -90,6 +90,10 @@ export const CONFIG_SCHEMA = z.object({
     awsEgress: z.enum(["nat", "endpoints"], { error: "is not an egress mode" }).default("nat"),
     awsNatGateways: integer(1),
     azurePrivateCluster: boolean(false),
+    rollout: z.enum(["allAtOnce", "canary", "linear"], { error: "is not a rollout strategy" }).default("allAtOnce"),
+    rolloutStepPercent: integer(10),
+    rolloutBakeMinutes: integer(10),
+    alarmLatencyP99Ms: integer(1000),
 });
 export type StackConfig = z.output<typeof CONFIG_SCHEMA>;
 export type ConfigKey = keyof StackConfig;
@@ -104,6 +108,7 @@ const FIXES: Partial<Record<ConfigKey, string>> = {
     tags: "pulumi config set --path 'tags[0]' team=ml",
     environment: "pulumi config set --path 'environment[0]' LOG_LEVEL=info",
     awsEgress: "pulumi config set awsEgress <nat|endpoints>",
+    rollout: "pulumi config set rollout <allAtOnce|canary|linear>",
 };
 
 /** Where each ModelServiceArgs field comes from in stack config. */
@@ -130,6 +135,10 @@ const FIELD_KEYS: Readonly<Record<string, ConfigKey>> = {
     environment: "environment",
     secrets: "secrets",
     logRetentionDays: "logRetentionDays",
+    "rollout.strategy": "rollout",
+    "rollout.stepPercent": "rolloutStepPercent",
+    "rollout.bakeMinutes": "rolloutBakeMinutes",
+    "alarms.latencyP99Ms": "alarmLatencyP99Ms",
     "aws.vpcId": "awsVpcId",
     "aws.privateSubnetIds": "awsPrivateSubnetIds",
     "aws.publicSubnetIds": "awsPublicSubnetIds",
@@ -224,6 +233,8 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         tags,
         protect: config.protect,
         logRetentionDays: config.logRetentionDays,
+        rollout: { strategy: config.rollout, stepPercent: config.rolloutStepPercent, bakeMinutes: config.rolloutBakeMinutes },
+        alarms: { latencyP99Ms: config.alarmLatencyP99Ms },
         projectDir: raw.projectDir,
         gcp: { project: raw.values["gcp:project"] },
         azure: { privateCluster: config.azurePrivateCluster },

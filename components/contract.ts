@@ -5,6 +5,7 @@ export type Cloud = "aws" | "gcp" | "azure";
 export type Runtime = "sagemaker" | "ecs" | "vertex" | "gke" | "azureml" | "aks";
 export type Size = "small" | "medium" | "large" | "xlarge";
 export type Gpu = "none" | "t4" | "a10g" | "l4" | "a100";
+export type RolloutStrategy = "allAtOnce" | "canary" | "linear";
 
 /** The trained model: a local file/folder that the service uploads, or an artifact already in the cloud. */
 export type ModelArtifact =
@@ -70,6 +71,20 @@ export interface ModelServiceArgs {
     readonly protect?: boolean;
     /** @default 30 */
     readonly logRetentionDays?: number;
+    /** How a model update reaches traffic. @default - all at once, after a bake period watched by alarms */
+    readonly rollout?: {
+        /** @default "allAtOnce" */
+        readonly strategy?: RolloutStrategy;
+        /** Canary size, or linear step, in percent of capacity. @default 10 */
+        readonly stepPercent?: number;
+        /** Minutes each step is watched by the alarms before the next. @default 10 */
+        readonly bakeMinutes?: number;
+    };
+    /** Alarm thresholds; the alarms trigger rollbacks where the runtime can roll back. */
+    readonly alarms?: {
+        /** p99 latency above this, in milliseconds, alarms. @default 1000 */
+        readonly latencyP99Ms?: number;
+    };
     /** Root folder for local artifact and build-context paths. @default - the working directory */
     readonly projectDir?: string;
     /** AWS-only settings (used by the ecs runtime). */
@@ -120,6 +135,8 @@ export interface ResolvedServiceArgs {
     readonly tags: Readonly<Record<string, string>>;
     readonly protect: boolean;
     readonly logRetentionDays: number;
+    readonly rollout: { readonly strategy: RolloutStrategy; readonly stepPercent: number; readonly bakeMinutes: number };
+    readonly alarms: { readonly latencyP99Ms: number };
     readonly projectDir: string;
     readonly aws: AwsServiceArgs;
     readonly gcp: GcpServiceArgs;

@@ -202,6 +202,21 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
 
     validateAwsArgs(args, runtime, problem);
+    const rollout = { strategy: args.rollout?.strategy ?? "allAtOnce", stepPercent: args.rollout?.stepPercent ?? 10, bakeMinutes: args.rollout?.bakeMinutes ?? 10 };
+    if (!["allAtOnce", "canary", "linear"].includes(rollout.strategy)) {
+        problem("rollout.strategy", rollout.strategy, "is not a rollout strategy", "use allAtOnce, canary or linear");
+    } else if (!entry.rollouts.includes(rollout.strategy)) {
+        const able = (Object.keys(RUNTIMES) as Runtime[]).filter((r) => RUNTIMES[r].rollouts.includes(rollout.strategy));
+        problem("rollout.strategy", rollout.strategy, `cannot be honoured by ${runtime} yet`, `use allAtOnce on ${runtime}, or a runtime that can: ${able.join(", ")}`);
+    }
+    if (!Number.isInteger(rollout.stepPercent) || rollout.stepPercent < 1 || rollout.stepPercent > 50) {
+        problem("rollout.stepPercent", rollout.stepPercent, "must be a whole percent from 1 to 50", "set the share of capacity the first (canary) or each (linear) step takes, e.g. 10");
+    }
+    if (!Number.isInteger(rollout.bakeMinutes) || rollout.bakeMinutes < 0 || rollout.bakeMinutes > 60) {
+        problem("rollout.bakeMinutes", rollout.bakeMinutes, "must be whole minutes from 0 to 60", "set how long each step is watched before the next, e.g. 10");
+    }
+    const latencyP99Ms = args.alarms?.latencyP99Ms ?? 1000;
+    if (!Number.isInteger(latencyP99Ms) || latencyP99Ms < 1) problem("alarms.latencyP99Ms", latencyP99Ms, "must be a positive whole number of milliseconds", "set the p99 latency that should alarm, e.g. 1000");
     if (cloud === "gcp" && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.gcp?.project ?? "")) {
         problem("gcp.project", args.gcp?.project, "is not a Google Cloud project id", "set it to your project id, e.g. my-ml-project");
     }
@@ -227,6 +242,8 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
             tags,
             protect: args.protect ?? false,
             logRetentionDays,
+            rollout: rollout as ResolvedServiceArgs["rollout"],
+            alarms: { latencyP99Ms },
             projectDir,
             aws: args.aws ?? {},
             gcp: args.gcp ?? {},

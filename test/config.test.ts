@@ -172,6 +172,13 @@ describe("parseStackConfig", () => {
         expect(problemsOf({ ...ecs, [`${P}:awsEgress`]: "internet" })[0]).toMatchObject({ key: "awsEgress" });
     });
 
+    it("refuses a rollout the runtime cannot honour, naming the runtimes that can", () => {
+        const [p] = problemsOf({ [`${P}:runtime`]: "ecs", [`${P}:rollout`]: "canary" });
+        expect(p).toMatchObject({ key: "rollout", value: '"canary"', message: "cannot be honoured by ecs yet", fix: "use allAtOnce on ecs, or a runtime that can: sagemaker, gke, aks" });
+        expect(problemsOf({ [`${P}:rollout`]: "blue-green" })[0]).toMatchObject({ key: "rollout", message: "is not a rollout strategy" });
+        expect(problemsOf({ [`${P}:rolloutStepPercent`]: "80" })[0]).toMatchObject({ key: "rolloutStepPercent" });
+    });
+
     it("lets ecs run an image from any registry, where SageMaker needs ECR", () => {
         expect(parseStackConfig(raw({ [`${P}:runtime`]: "ecs", [`${P}:image`]: "ghcr.io/acme/server:1.0" })).problems).toEqual([]);
     });

@@ -91,6 +91,11 @@ describe("ECS on the dev stack (runtime switched in config only)", () => {
             deploymentMaximumPercent: 200,
         });
         expect(service.options.ignoreChanges).toEqual(["desiredCount"]);
+        const alarmNames = ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.outputs.name);
+        expect((service.inputs.alarms as any).enable).toBe(true);
+        expect((service.inputs.alarms as any).rollback).toBe(true);
+        expect([...(service.inputs.alarms as any).alarmNames].sort()).toEqual([...alarmNames].sort());
+        expect(ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.inputs.metricName === "TargetResponseTime")?.inputs.threshold).toBe(1);
     });
 
     it("scales between min and max on CPU and on requests per target, and alarms on 5xx and p99 latency", () => {

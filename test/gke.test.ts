@@ -132,6 +132,15 @@ describe("GKE with secrets, public access and a protected prod stack", () => {
     });
 });
 
+describe("GKE rollouts", () => {
+    it("rolls pods forward in steps of the canary size, each ready and baked before the next, none removed early", () => {
+        const canary = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", "rollout=canary", "--config", "rolloutStepPercent=20", "--config", "rolloutBakeMinutes=3"]).doc;
+        expect((one(canary, "kubernetes:apps/v1:Deployment").inputs as any).spec).toMatchObject({ strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "20%", maxUnavailable: 0 } }, minReadySeconds: 180 });
+        const all = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke"]).doc;
+        expect((one(all, "kubernetes:apps/v1:Deployment").inputs as any).spec).toMatchObject({ strategy: { rollingUpdate: { maxSurge: "100%", maxUnavailable: 0 } }, minReadySeconds: 0 });
+    });
+});
+
 describe("Google Cloud validation", () => {
     it("refuses an ECR image on gcp, and a project id that is not one", () => {
         const ecr = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", "image=123456789012.dkr.ecr.us-east-1.amazonaws.com/server:1"]);

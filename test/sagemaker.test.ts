@@ -49,6 +49,7 @@ describe("SageMaker on the dev stack", () => {
             "aws:sagemaker/endpoint:Endpoint": 1,
             "aws:appautoscaling/target:Target": 1,
             "aws:appautoscaling/policy:Policy": 1,
+            "aws:cloudwatch/metricAlarm:MetricAlarm": 3,
         });
         const service = one(doc, "model-service:index:ModelService");
         const impl = one(doc, "model-service:aws:SageMakerService");
@@ -260,5 +261,33 @@ describe("SageMaker with secrets, a built image, a compressed artifact and allow
     it("lets callers invoke only from the allowed CIDRs", () => {
         const [invoke] = statements(one(doc, "aws:iam/policy:Policy").inputs.policy);
         expect(invoke?.Condition).toEqual({ IpAddress: { "aws:SourceIp": ["10.20.0.0/16"] } });
+    });
+});
+
+describe("SageMaker rollouts", () => {
+    function deploymentConfig(doc: PlanDocument): any {
+        return one(doc, "aws:sagemaker/endpoint:Endpoint").inputs.deploymentConfig;
+    }
+
+    it("updates blue/green all at once by default, baking for 10 minutes under three rollback alarms", () => {
+        const { doc } = planJson(["--stack", "dev"]);
+        const alarms = ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm");
+        expect(alarms.map((a) => [a.inputs.metricName, a.inputs.namespace, a.inputs.threshold]).sort()).toEqual([
+            ["Invocation5XXErrors", "AWS/SageMaker", 5],
+            ["InvocationModelErrors", "AWS/SageMaker", 5],
+            ["ModelLatency", "AWS/SageMaker", 1_000_000],
+        ]);
+        for (const a of alarms) expect(a.inputs.dimensions).toEqual({ EndpointName: "iris-dev", VariantName: "primary" });
+        const config = deploymentConfig(doc);
+        expect(config.blueGreenUpdatePolicy).toEqual({ trafficRoutingConfiguration: { type: "ALL_AT_ONCE", waitIntervalInSeconds: 600 }, terminationWaitInSeconds: 600 });
+        expect(config.autoRollbackConfiguration.alarms.map((a: { alarmName: string }) => a.alarmName).sort()).toEqual(alarms.map((a) => a.outputs.name).sort());
+    });
+
+    it("shifts a canary, then the rest, and linear steps, as configured", () => {
+        const canary = planJson(["--stack", "dev", "--config", "rollout=canary", "--config", "rolloutStepPercent=20", "--config", "rolloutBakeMinutes=5", "--config", "alarmLatencyP99Ms=250"]).doc;
+        expect(deploymentConfig(canary).blueGreenUpdatePolicy.trafficRoutingConfiguration).toEqual({ type: "CANARY", waitIntervalInSeconds: 300, canarySize: { type: "CAPACITY_PERCENT", value: 20 } });
+        expect(ofType(canary, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.inputs.metricName === "ModelLatency")?.inputs).toMatchObject({ extendedStatistic: "p99", threshold: 250_000 });
+        const linear = planJson(["--stack", "dev", "--config", "rollout=linear"]).doc;
+        expect(deploymentConfig(linear).blueGreenUpdatePolicy.trafficRoutingConfiguration).toEqual({ type: "LINEAR", waitIntervalInSeconds: 600, linearStepSize: { type: "CAPACITY_PERCENT", value: 10 } });
     });
 });

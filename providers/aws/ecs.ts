@@ -151,6 +151,43 @@ export class EcsService extends ServiceComponent {
             { ...child, dependsOn: [task.policy, execution.policy] },
         );
         const cluster = new Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, child);
+        const dimensions = { LoadBalancer: this.loadBalancer.arnSuffix, TargetGroup: targets.arnSuffix };
+        const errors = new MetricAlarm(
+            `${name}-5xx`,
+            {
+                alarmDescription: `Model service ${args.model.name}: targets answer with 5xx`,
+                namespace: "AWS/ApplicationELB",
+                metricName: "HTTPCode_Target_5XX_Count",
+                dimensions,
+                statistic: "Sum",
+                period: 60,
+                evaluationPeriods: 5,
+                datapointsToAlarm: 3,
+                threshold: 5,
+                comparisonOperator: "GreaterThanThreshold",
+                treatMissingData: "notBreaching",
+            },
+            child,
+        );
+        const latency = new MetricAlarm(
+            `${name}-latency-p99`,
+            {
+                alarmDescription: `Model service ${args.model.name}: p99 target response time above ${args.alarms.latencyP99Ms} ms`,
+                namespace: "AWS/ApplicationELB",
+                metricName: "TargetResponseTime",
+                dimensions,
+                extendedStatistic: "p99",
+                period: 60,
+                evaluationPeriods: 5,
+                datapointsToAlarm: 3,
+                // TargetResponseTime is reported in seconds.
+                threshold: args.alarms.latencyP99Ms / 1000,
+                comparisonOperator: "GreaterThanThreshold",
+                treatMissingData: "notBreaching",
+            },
+            child,
+        );
+
         this.service = new Service(
             `${name}-service`,
             {
@@ -159,6 +196,8 @@ export class EcsService extends ServiceComponent {
                 launchType: "FARGATE",
                 desiredCount: args.scaling.minReplicas,
                 deploymentCircuitBreaker: { enable: true, rollback: true },
+                // A deployment that trips the 5xx or latency alarm is rolled back, not only one that fails to start.
+                alarms: { alarmNames: [errors.name, latency.name], enable: true, rollback: true },
                 deploymentMinimumHealthyPercent: 100,
                 deploymentMaximumPercent: 200,
                 healthCheckGracePeriodSeconds: 60,
@@ -200,42 +239,6 @@ export class EcsService extends ServiceComponent {
             predefinedMetricType: "ALBRequestCountPerTarget",
             resourceLabel: pulumi.interpolate`${this.loadBalancer.arnSuffix}/${targets.arnSuffix}`,
         });
-
-        const dimensions = { LoadBalancer: this.loadBalancer.arnSuffix, TargetGroup: targets.arnSuffix };
-        const errors = new MetricAlarm(
-            `${name}-5xx`,
-            {
-                alarmDescription: `Model service ${args.model.name}: targets answer with 5xx`,
-                namespace: "AWS/ApplicationELB",
-                metricName: "HTTPCode_Target_5XX_Count",
-                dimensions,
-                statistic: "Sum",
-                period: 60,
-                evaluationPeriods: 5,
-                datapointsToAlarm: 3,
-                threshold: 5,
-                comparisonOperator: "GreaterThanThreshold",
-                treatMissingData: "notBreaching",
-            },
-            child,
-        );
-        const latency = new MetricAlarm(
-            `${name}-latency-p99`,
-            {
-                alarmDescription: `Model service ${args.model.name}: p99 target response time above 1 s`,
-                namespace: "AWS/ApplicationELB",
-                metricName: "TargetResponseTime",
-                dimensions,
-                extendedStatistic: "p99",
-                period: 60,
-                evaluationPeriods: 5,
-                datapointsToAlarm: 3,
-                threshold: 1,
-                comparisonOperator: "GreaterThanThreshold",
-                treatMissingData: "notBreaching",
-            },
-            child,
-        );
 
         const scheme = https ? "https" : "http";
         const endpointUrl = pulumi.interpolate`${scheme}://${this.loadBalancer.dnsName}${predictRoute}`;

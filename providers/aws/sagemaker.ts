@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Policy as ScalingPolicy } from "@pulumi/aws/appautoscaling/policy";
 import { Target as ScalingTarget } from "@pulumi/aws/appautoscaling/target";
 import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
+import { MetricAlarm, type MetricAlarmArgs } from "@pulumi/aws/cloudwatch/metricAlarm";
 import { Policy as IamPolicy } from "@pulumi/aws/iam/policy";
 import { Endpoint } from "@pulumi/aws/sagemaker/endpoint";
 import { EndpointConfiguration } from "@pulumi/aws/sagemaker/endpointConfiguration";
@@ -89,7 +90,31 @@ export class SageMakerService extends ServiceComponent {
             },
             child,
         );
-        this.endpoint = new Endpoint(`${name}-endpoint`, { name: endpointName, endpointConfigName: config.name }, { ...child, dependsOn: [logGroup] });
+        const alarms = createEndpointAlarms(name, args, endpointName, child);
+        const bakeSeconds = args.rollout.bakeMinutes * 60;
+        const step = { type: "CAPACITY_PERCENT", value: args.rollout.stepPercent };
+        this.endpoint = new Endpoint(
+            `${name}-endpoint`,
+            {
+                name: endpointName,
+                endpointConfigName: config.name,
+                // Blue/green on every update: the new fleet takes traffic as the rollout says, watched by the
+                // alarms through each bake period, and SageMaker rolls back to the old fleet if one fires.
+                deploymentConfig: {
+                    blueGreenUpdatePolicy: {
+                        trafficRoutingConfiguration: {
+                            type: { allAtOnce: "ALL_AT_ONCE", canary: "CANARY", linear: "LINEAR" }[args.rollout.strategy],
+                            waitIntervalInSeconds: bakeSeconds,
+                            ...(args.rollout.strategy === "canary" ? { canarySize: step } : {}),
+                            ...(args.rollout.strategy === "linear" ? { linearStepSize: step } : {}),
+                        },
+                        terminationWaitInSeconds: bakeSeconds,
+                    },
+                    autoRollbackConfiguration: { alarms: alarms.map((alarm) => ({ alarmName: alarm.name })) },
+                },
+            },
+            { ...child, dependsOn: [logGroup] },
+        );
 
         const target = new ScalingTarget(
             `${name}-scaling-target`,
@@ -160,6 +185,33 @@ export class SageMakerService extends ServiceComponent {
             },
         });
     }
+}
+
+/** The alarms that matter for a SageMaker variant: server errors, model errors, p99 latency. */
+function createEndpointAlarms(name: string, args: ResolvedServiceArgs, endpointName: string, opts: pulumi.CustomResourceOptions): MetricAlarm[] {
+    const dimensions = { EndpointName: endpointName, VariantName: VARIANT };
+    const alarm = (suffix: string, description: string, metric: Partial<MetricAlarmArgs>) =>
+        new MetricAlarm(
+            `${name}-${suffix}`,
+            {
+                alarmDescription: `Model service ${args.model.name}: ${description}`,
+                namespace: "AWS/SageMaker",
+                dimensions,
+                period: 60,
+                evaluationPeriods: 5,
+                datapointsToAlarm: 3,
+                comparisonOperator: "GreaterThanThreshold",
+                treatMissingData: "notBreaching",
+                ...metric,
+            },
+            opts,
+        );
+    return [
+        alarm("5xx", "the variant answers with 5xx", { metricName: "Invocation5XXErrors", statistic: "Sum", threshold: 5 }),
+        alarm("model-errors", "the model container fails invocations", { metricName: "InvocationModelErrors", statistic: "Sum", threshold: 5 }),
+        // ModelLatency is reported in microseconds.
+        alarm("latency-p99", `p99 model latency above ${args.alarms.latencyP99Ms} ms`, { metricName: "ModelLatency", extendedStatistic: "p99", threshold: args.alarms.latencyP99Ms * 1000 }),
+    ];
 }
 
 export const createSageMakerService: ImplementationFactory = (name, args, opts) => new SageMakerService(name, args, opts);

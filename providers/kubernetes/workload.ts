@@ -81,7 +81,12 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
             spec: {
                 replicas: args.scaling.minReplicas,
                 selector: { matchLabels: { app: APP } },
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+                // allAtOnce surges a full new set; canary and linear add stepPercent of the pods at a time,
+                // each ready and watched for the bake period (minReadySeconds) before the next; no pod
+                // leaves before its replacement is ready.
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: args.rollout.strategy === "allAtOnce" ? "100%" : `${args.rollout.stepPercent}%`, maxUnavailable: 0 } },
+                minReadySeconds: args.rollout.strategy === "allAtOnce" ? 0 : args.rollout.bakeMinutes * 60,
+                progressDeadlineSeconds: 600 + args.rollout.bakeMinutes * 60 * 10,
                 template: {
                     metadata: { labels: { ...labels, ...inputs.podLabels } },
                     spec: {
