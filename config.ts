@@ -94,6 +94,9 @@ export const CONFIG_SCHEMA = z.object({
     rolloutStepPercent: integer(10),
     rolloutBakeMinutes: integer(10),
     alarmLatencyP99Ms: integer(1000),
+    monthlyBudgetUsd: integer(0),
+    budgetEmails: list(),
+    gcpBillingAccount: text(""),
 });
 export type StackConfig = z.output<typeof CONFIG_SCHEMA>;
 export type ConfigKey = keyof StackConfig;
@@ -139,6 +142,9 @@ const FIELD_KEYS: Readonly<Record<string, ConfigKey>> = {
     "rollout.stepPercent": "rolloutStepPercent",
     "rollout.bakeMinutes": "rolloutBakeMinutes",
     "alarms.latencyP99Ms": "alarmLatencyP99Ms",
+    "budget.monthlyUsd": "monthlyBudgetUsd",
+    "budget.emails": "budgetEmails",
+    "budget.gcpBillingAccount": "gcpBillingAccount",
     "aws.vpcId": "awsVpcId",
     "aws.privateSubnetIds": "awsPrivateSubnetIds",
     "aws.publicSubnetIds": "awsPublicSubnetIds",
@@ -235,6 +241,7 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         logRetentionDays: config.logRetentionDays,
         rollout: { strategy: config.rollout, stepPercent: config.rolloutStepPercent, bakeMinutes: config.rolloutBakeMinutes },
         alarms: { latencyP99Ms: config.alarmLatencyP99Ms },
+        budget: config.monthlyBudgetUsd > 0 ? { monthlyUsd: config.monthlyBudgetUsd, emails: config.budgetEmails, gcpBillingAccount: config.gcpBillingAccount || undefined } : undefined,
         projectDir: raw.projectDir,
         gcp: { project: raw.values["gcp:project"] },
         azure: { privateCluster: config.azurePrivateCluster },

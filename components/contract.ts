@@ -80,6 +80,15 @@ export interface ModelServiceArgs {
         /** Minutes each step is watched by the alarms before the next. @default 10 */
         readonly bakeMinutes?: number;
     };
+    /** A monthly cost budget with alerts at 50, 80 and 100 percent. @default - no budget */
+    readonly budget?: {
+        /** US dollars a month. */
+        readonly monthlyUsd: number;
+        /** Who gets the alerts. */
+        readonly emails: readonly string[];
+        /** gcp: the billing account the budget belongs to (billingAccounts/XXXXXX-XXXXXX-XXXXXX or the id). */
+        readonly gcpBillingAccount?: string;
+    };
     /** Alarm thresholds; the alarms trigger rollbacks where the runtime can roll back. */
     readonly alarms?: {
         /** p99 latency above this, in milliseconds, alarms. @default 1000 */
@@ -137,6 +146,7 @@ export interface ResolvedServiceArgs {
     readonly logRetentionDays: number;
     readonly rollout: { readonly strategy: RolloutStrategy; readonly stepPercent: number; readonly bakeMinutes: number };
     readonly alarms: { readonly latencyP99Ms: number };
+    readonly budget?: ModelServiceArgs["budget"];
     readonly projectDir: string;
     readonly aws: AwsServiceArgs;
     readonly gcp: GcpServiceArgs;

@@ -215,6 +215,14 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     if (!Number.isInteger(rollout.bakeMinutes) || rollout.bakeMinutes < 0 || rollout.bakeMinutes > 60) {
         problem("rollout.bakeMinutes", rollout.bakeMinutes, "must be whole minutes from 0 to 60", "set how long each step is watched before the next, e.g. 10");
     }
+    if (args.budget) {
+        if (!Number.isInteger(args.budget.monthlyUsd) || args.budget.monthlyUsd < 1) problem("budget.monthlyUsd", args.budget.monthlyUsd, "must be a positive whole number of US dollars", "set the monthly amount, or 0 for no budget");
+        if (args.budget.emails.length === 0) problem("budget.emails", [], "is empty: nobody would hear of the budget", "list the addresses that get the alerts");
+        args.budget.emails.filter((e) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e)).forEach((e) => problem("budget.emails", e, "is not an email address", "write it as name@example.com"));
+        if (cloud === "gcp" && !/^(billingAccounts\/)?[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/.test(args.budget.gcpBillingAccount ?? "")) {
+            problem("budget.gcpBillingAccount", args.budget.gcpBillingAccount, "is not a billing account id, which a budget on gcp needs", "set it to XXXXXX-XXXXXX-XXXXXX (gcloud billing accounts list)");
+        }
+    }
     const latencyP99Ms = args.alarms?.latencyP99Ms ?? 1000;
     if (!Number.isInteger(latencyP99Ms) || latencyP99Ms < 1) problem("alarms.latencyP99Ms", latencyP99Ms, "must be a positive whole number of milliseconds", "set the p99 latency that should alarm, e.g. 1000");
     if (cloud === "gcp" && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.gcp?.project ?? "")) {
@@ -244,6 +252,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
             logRetentionDays,
             rollout: rollout as ResolvedServiceArgs["rollout"],
             alarms: { latencyP99Ms },
+            budget: args.budget,
             projectDir,
             aws: args.aws ?? {},
             gcp: args.gcp ?? {},

@@ -112,6 +112,10 @@ export const AWS_OUTPUTS: Record<string, OutputsOf> = {
         const alarmName = inputs.name ?? autoname(name, seed);
         return { id: alarmName, state: { name: alarmName, arn: arn("cloudwatch", region, `alarm:${alarmName}`) } };
     },
+    "aws:budgets/budget:Budget": ({ name, inputs, seed }) => {
+        const budgetName = inputs.name ?? autoname(name, seed);
+        return { id: `${MOCK_AWS_ACCOUNT}:${budgetName}`, state: { name: budgetName, arn: `arn:aws:budgets::${MOCK_AWS_ACCOUNT}:budget/${budgetName}` } };
+    },
     "docker:index/image:Image": ({ inputs, seed }) => {
         const imageName = String(inputs.imageName);
         const repo = imageName.replace(/:[^/:]+$/, "");

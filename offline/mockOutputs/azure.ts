@@ -46,6 +46,10 @@ export const AZURE_OUTPUTS: Record<string, OutputsOf> = {
     })),
     "azure-native:machinelearningservices:OnlineDeployment": arm("deploymentName", (n, i) => `Microsoft.MachineLearningServices/workspaces/${i.workspaceName}/onlineEndpoints/${i.endpointName}/deployments/${n}`),
     "azure-native:resources:Deployment": arm("deploymentName", (n) => `Microsoft.Resources/deployments/${n}`),
+    "azure-native:consumption:Budget": ({ name, inputs, seed }) => {
+        const budgetName = String(inputs.budgetName ?? autoname(name, seed));
+        return { id: `${inputs.scope}/providers/Microsoft.Consumption/budgets/${budgetName}`, state: { name: budgetName } };
+    },
     "azure-native:authorization:RoleAssignment": ({ inputs, seed }) => {
         const name = guid(`ra/${seed}`);
         return { id: `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${name}`, state: { name } };

@@ -43,6 +43,14 @@ export const GCP_OUTPUTS: Record<string, OutputsOf> = {
             masterAuth: { clusterCaCertificate: Buffer.from("offline mock CA certificate").toString("base64") },
         },
     }),
+    "gcp:monitoring/notificationChannel:NotificationChannel": ({ project, seed }) => {
+        const id = `projects/${project}/notificationChannels/${parseInt(suffix(seed, 12), 16)}`;
+        return { id, state: { name: id } };
+    },
+    "gcp:billing/budget:Budget": ({ inputs, seed }) => {
+        const id = `billingAccounts/${inputs.billingAccount}/budgets/${suffix(seed, 32)}`;
+        return { id, state: { name: id } };
+    },
     "pulumi-nodejs:dynamic:Resource": ({ inputs, region, project, seed }) => {
         const modelId = String(parseInt(suffix(seed, 12), 16));
         const deployedModelId = String(parseInt(suffix(`d${seed}`, 12), 16));

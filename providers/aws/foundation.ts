@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { createArtifactStore } from "./artifactStore";
+import { createAwsBudget } from "./budget";
 import { createAwsProvider } from "./awsProvider";
 import { createServingImage } from "./registry";
 import { createSecretStore } from "./secretStore";
@@ -12,7 +13,8 @@ export function createAwsFoundation(name: string, args: ResolvedServiceArgs, par
     const artifact = createArtifactStore(name, args, child);
     const image = createServingImage(name, args, child);
     const secrets = createSecretStore(name, args, child);
-    return { provider, child, artifact, image, secrets };
+    const budget = createAwsBudget(name, args, child);
+    return { provider, child, artifact, image, secrets, budget };
 }
 
 /** The children every AWS runtime exposes in `raw`. */
@@ -21,6 +23,7 @@ export function awsFoundationChildren(f: ReturnType<typeof createAwsFoundation>)
         provider: f.provider,
         bucket: f.artifact.bucket,
         repository: f.image.repository,
+        budget: f.budget,
         ...Object.fromEntries(Object.entries(f.secrets).map(([k, s]) => [`secret:${k}`, s])),
     };
 }

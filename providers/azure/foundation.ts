@@ -11,6 +11,7 @@ import { Blob } from "@pulumi/azure-native/storage/blob";
 import { BlobContainer } from "@pulumi/azure-native/storage/blobContainer";
 import { StorageAccount } from "@pulumi/azure-native/storage/storageAccount";
 import type { ResolvedServiceArgs } from "../../components/contract";
+import { createAzureBudget } from "./budget";
 import { localArtifactFiles, resourceName, standardTags, uploadName } from "../../components/naming";
 
 /** Built-in Azure role definitions the serving identities get, and nothing broader. */
@@ -105,7 +106,8 @@ export function createFoundation(name: string, args: ResolvedServiceArgs, opts: 
         secrets[key] = new Secret(`${name}-secret-${key}`, { resourceGroupName, vaultName: vault.name, secretName: key.replace(/[^A-Za-z0-9-]/g, "-"), properties: { value: pulumi.secret(value) }, tags }, opts);
     }
     const logs = new LogAnalytics(`${name}-logs`, { resourceGroupName, location: args.region, sku: { name: "PerGB2018" }, retentionInDays: Math.max(30, Math.min(730, args.logRetentionDays)), tags }, stateful);
-    return { client, group, resourceGroupName, storage, container, artifactUri, uploads, registry, vault, secrets, logs, tags };
+    const budget = createAzureBudget(name, args, group.id, opts);
+    return { client, group, resourceGroupName, storage, container, artifactUri, uploads, registry, vault, secrets, logs, tags, budget };
 }
 
 export type Foundation = ReturnType<typeof createFoundation>;
@@ -145,6 +147,7 @@ export function foundationChildren(f: Foundation): Record<string, pulumi.Resourc
         registry: f.registry,
         vault: f.vault,
         logAnalytics: f.logs,
+        ...(f.budget ? { budget: f.budget } : {}),
         ...Object.fromEntries(Object.entries(f.secrets).map(([k, s]) => [`secret:${k}`, s])),
     };
 }

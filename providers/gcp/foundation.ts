@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { createGcsArtifactStore } from "./artifactStore";
+import { createGcpBudget } from "./budget";
 import { createGcpProvider, enableApis } from "./gcpProvider";
 import { createGcpServingImage } from "./registry";
 import { createGcpSecretStore } from "./secretStore";
@@ -15,7 +16,8 @@ export function createGcpFoundation(name: string, args: ResolvedServiceArgs, api
     const image = createGcpServingImage(name, args, child);
     const identity = createServingAccount(name, args, artifact, image, child);
     const secrets = createGcpSecretStore(name, args, identity.member, child);
-    return { provider, apis: enabled, child, project: args.gcp.project!, artifact, image, identity, secrets };
+    const budget = createGcpBudget(name, args, child);
+    return { provider, apis: enabled, child, project: args.gcp.project!, artifact, image, identity, secrets, budget };
 }
 
 /** The children every Google Cloud runtime exposes in `raw`. */
@@ -25,6 +27,7 @@ export function gcpFoundationChildren(f: ReturnType<typeof createGcpFoundation>)
         serviceAccount: f.identity.account,
         bucket: f.artifact.bucket,
         repository: f.image.created,
+        budget: f.budget,
         ...Object.fromEntries(Object.entries(f.secrets).map(([k, s]) => [`secret:${k}`, s.secret])),
     };
 }
