@@ -155,8 +155,8 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     const minReplicas = args.scaling?.minReplicas ?? 1;
     const maxReplicas = args.scaling?.maxReplicas ?? Math.max(2, minReplicas);
     const targetRequestsPerMinute = args.scaling?.targetRequestsPerMinute ?? 600;
-    // Managed endpoints keep at least one instance; the container runtimes can scale to zero tasks.
-    const floor = runtime === "sagemaker" || runtime === "vertex" ? 1 : 0;
+    // Only ECS scales a service to zero tasks; the endpoints and the HorizontalPodAutoscaler keep one.
+    const floor = runtime === "ecs" ? 0 : 1;
     if (!Number.isInteger(minReplicas) || minReplicas < floor) {
         problem("scaling.minReplicas", minReplicas, `must be a whole number of at least ${floor} on ${runtime}`, `set it to ${floor} or more`);
     }
@@ -227,6 +227,9 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     if (!Number.isInteger(latencyP99Ms) || latencyP99Ms < 1) problem("alarms.latencyP99Ms", latencyP99Ms, "must be a positive whole number of milliseconds", "set the p99 latency that should alarm, e.g. 1000");
     if (cloud === "gcp" && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.gcp?.project ?? "")) {
         problem("gcp.project", args.gcp?.project, "is not a Google Cloud project id", "set it to your project id, e.g. my-ml-project");
+    }
+    if (gpu !== "none" && (runtime === "gke" || runtime === "aks")) {
+        problem("compute.gpu", gpu, `cannot be honoured by ${runtime} yet: the shared workload requests no GPUs`, "set gpu to none, or use sagemaker, vertex or azureml");
     }
     const gpuSupport = GPU_CLOUDS[gpu as Gpu];
     if (gpu !== "none" && gpuSupport && !gpuSupport.includes(cloud)) {

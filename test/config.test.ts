@@ -179,6 +179,13 @@ describe("parseStackConfig", () => {
         expect(problemsOf({ [`${P}:rolloutStepPercent`]: "80" })[0]).toMatchObject({ key: "rolloutStepPercent" });
     });
 
+    it("refuses what the Kubernetes runtimes cannot honour: a GPU, zero replicas", () => {
+        const gke = { [`${P}:cloud`]: "gcp", [`${P}:runtime`]: "gke", "gcp:region": "us-central1", "gcp:project": "my-ml-project", [`${P}:image`]: "us-docker.pkg.dev/p/r/s:1" };
+        expect(problemsOf({ ...gke, [`${P}:gpu`]: "t4" })[0]).toMatchObject({ key: "gpu", message: "cannot be honoured by gke yet: the shared workload requests no GPUs" });
+        expect(problemsOf({ ...gke, [`${P}:minReplicas`]: "0" })[0]).toMatchObject({ key: "minReplicas", message: "must be a whole number of at least 1 on gke" });
+        expect(parseStackConfig(raw({ [`${P}:runtime`]: "ecs", [`${P}:minReplicas`]: "0" })).problems).toEqual([]);
+    });
+
     it("lets ecs run an image from any registry, where SageMaker needs ECR", () => {
         expect(parseStackConfig(raw({ [`${P}:runtime`]: "ecs", [`${P}:image`]: "ghcr.io/acme/server:1.0" })).problems).toEqual([]);
     });

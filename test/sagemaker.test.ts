@@ -185,6 +185,8 @@ describe("SageMaker on the prod stack", () => {
         const protectedTypes = doc.resources.filter((r) => r.options.protect).map((r) => r.type).sort();
         expect(protectedTypes).toEqual(["aws:cloudwatch/logGroup:LogGroup", "aws:ecr/repository:Repository", "aws:s3/bucket:Bucket"]);
         expect(one(doc, "aws:s3/bucket:Bucket").inputs.forceDestroy).toBe(false);
+        // Kept even if the stack is destroyed with protection lifted: the model artifacts outlive the service.
+        expect(one(doc, "aws:s3/bucket:Bucket").options.retainOnDelete).toBe(true);
     });
 
     it("sizes for production: two instances at least, medium instances, a year of logs", () => {

@@ -40,8 +40,8 @@ export function createArtifactStore(name: string, args: ResolvedServiceArgs, opt
         };
     }
 
-    const stateful = { ...opts, protect: args.protect };
-    const bucket = new Bucket(`${name}-artifacts`, { forceDestroy: !args.protect }, stateful);
+    // In prod the bucket is protected, and kept even if the stack is destroyed with protection lifted.
+    const bucket = new Bucket(`${name}-artifacts`, { forceDestroy: !args.protect }, { ...opts, protect: args.protect, retainOnDelete: args.protect });
     const access = new BucketPublicAccessBlock(
         `${name}-artifacts-public-access`,
         { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },

@@ -59,7 +59,7 @@ export function createFoundation(name: string, args: ResolvedServiceArgs, opts: 
             allowCrossTenantReplication: false,
             tags,
         },
-        stateful,
+        { ...stateful, retainOnDelete: args.protect },
     );
     const container = new BlobContainer(`${name}-models`, { resourceGroupName, accountName: storage.name, containerName: MODEL_CONTAINER, publicAccess: "None" }, stateful);
     const artifact = args.model.artifact;

@@ -34,7 +34,7 @@ export function createGcsArtifactStore(name: string, args: ResolvedServiceArgs, 
             versioning: { enabled: true },
             forceDestroy: !args.protect,
         },
-        { ...opts, protect: args.protect },
+        { ...opts, protect: args.protect, retainOnDelete: args.protect },
     );
     const local = localArtifactFiles(args, artifact);
     const prefix = `models/${local.prefix}`;
