@@ -93,6 +93,8 @@ export interface ModelServiceArgs {
     readonly alarms?: {
         /** p99 latency above this, in milliseconds, alarms. @default 1000 */
         readonly latencyP99Ms?: number;
+        /** Who is told when an alarm fires. @default - nobody; the alarms still roll back */
+        readonly emails?: readonly string[];
     };
     /** Root folder for local artifact and build-context paths. @default - the working directory */
     readonly projectDir?: string;
@@ -145,7 +147,7 @@ export interface ResolvedServiceArgs {
     readonly protect: boolean;
     readonly logRetentionDays: number;
     readonly rollout: { readonly strategy: RolloutStrategy; readonly stepPercent: number; readonly bakeMinutes: number };
-    readonly alarms: { readonly latencyP99Ms: number };
+    readonly alarms: { readonly latencyP99Ms: number; readonly emails: readonly string[] };
     readonly budget?: ModelServiceArgs["budget"];
     readonly projectDir: string;
     readonly aws: AwsServiceArgs;

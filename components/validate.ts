@@ -223,6 +223,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
             problem("budget.gcpBillingAccount", args.budget.gcpBillingAccount, "is not a billing account id, which a budget on gcp needs", "set it to XXXXXX-XXXXXX-XXXXXX (gcloud billing accounts list)");
         }
     }
+    (args.alarms?.emails ?? []).filter((e) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e)).forEach((e) => problem("alarms.emails", e, "is not an email address", "write it as name@example.com"));
     const latencyP99Ms = args.alarms?.latencyP99Ms ?? 1000;
     if (!Number.isInteger(latencyP99Ms) || latencyP99Ms < 1) problem("alarms.latencyP99Ms", latencyP99Ms, "must be a positive whole number of milliseconds", "set the p99 latency that should alarm, e.g. 1000");
     if (cloud === "gcp" && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.gcp?.project ?? "")) {
@@ -254,7 +255,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
             protect: args.protect ?? false,
             logRetentionDays,
             rollout: rollout as ResolvedServiceArgs["rollout"],
-            alarms: { latencyP99Ms },
+            alarms: { latencyP99Ms, emails: args.alarms?.emails ?? [] },
             budget: args.budget,
             projectDir,
             aws: args.aws ?? {},

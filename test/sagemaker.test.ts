@@ -285,6 +285,22 @@ describe("SageMaker rollouts", () => {
         expect(config.autoRollbackConfiguration.alarms.map((a: { alarmName: string }) => a.alarmName).sort()).toEqual(alarms.map((a) => a.outputs.name).sort());
     });
 
+    it("tells the alarm recipients through an encrypted SNS topic, when there are any", () => {
+        const { doc } = planJson(["--stack", "dev", "--config", 'alarmEmails=["oncall@example.com"]']);
+        const topic = one(doc, "aws:sns/topic:Topic");
+        expect(topic.inputs.kmsMasterKeyId).toBe("alias/aws/sns");
+        expect(one(doc, "aws:sns/topicSubscription:TopicSubscription").inputs).toMatchObject({ topic: topic.outputs.arn, protocol: "email", endpoint: "oncall@example.com" });
+        for (const alarm of ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm")) expect(alarm.inputs.alarmActions).toEqual([topic.outputs.arn]);
+        expect(ofType(planJson(["--stack", "dev"]).doc, "aws:sns/topic:Topic")).toEqual([]);
+    });
+
+    it("refuses an alarm recipient that is not an email address, before anything is planned", () => {
+        const { code, doc } = planJson(["--stack", "dev", "--config", 'alarmEmails=["oncall"]']);
+        expect(code).toBe(2);
+        expect(doc.errors.join("\n")).toMatch(/model-service:alarmEmails.*"oncall".*name@example\.com/);
+        expect(doc.resources).toEqual([]);
+    });
+
     it("shifts a canary, then the rest, and linear steps, as configured", () => {
         const canary = planJson(["--stack", "dev", "--config", "rollout=canary", "--config", "rolloutStepPercent=20", "--config", "rolloutBakeMinutes=5", "--config", "alarmLatencyP99Ms=250"]).doc;
         expect(deploymentConfig(canary).blueGreenUpdatePolicy.trafficRoutingConfiguration).toEqual({ type: "CANARY", waitIntervalInSeconds: 300, canarySize: { type: "CAPACITY_PERCENT", value: 20 } });

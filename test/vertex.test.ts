@@ -56,6 +56,25 @@ describe("Vertex AI on the dev stack (the cloud's default runtime)", () => {
     });
 });
 
+describe("Vertex AI alerts", () => {
+    it("watches the endpoint's errors, p99 latency and serving replicas, mailing the alarm recipients", () => {
+        const { doc } = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", `image=${IMAGE}`, "--config", 'alarmEmails=["oncall@example.com"]', "--config", "alarmLatencyP99Ms=300"]);
+        const endpointId = one(doc, "gcp:vertex/aiEndpoint:AiEndpoint").outputs.name;
+        const channel = one(doc, "gcp:monitoring/notificationChannel:NotificationChannel");
+        const policies = doc.resources.filter((r) => r.type === "gcp:monitoring/alertPolicy:AlertPolicy").map((r) => r.inputs as any);
+        expect(policies.map((p) => p.conditions[0].conditionThreshold.filter.match(/metric\.type = "([^"]+)"/)[1]).sort()).toEqual([
+            "aiplatform.googleapis.com/prediction/online/error_count",
+            "aiplatform.googleapis.com/prediction/online/prediction_latencies",
+            "aiplatform.googleapis.com/prediction/online/replicas",
+        ]);
+        for (const p of policies) {
+            expect(p.conditions[0].conditionThreshold.filter).toContain(`resource.labels.endpoint_id = "${endpointId}"`);
+            expect(p.notificationChannels).toEqual([channel.id]);
+        }
+        expect(policies.find((p) => p.conditions[0].conditionThreshold.aggregations[0].perSeriesAligner === "ALIGN_PERCENTILE_99").conditions[0].conditionThreshold.thresholdValue).toBe(300);
+    });
+});
+
 describe("Vertex AI public, on a GPU, with a secret", () => {
     let doc: PlanDocument;
     const secretValue = "offline-vertex-secret-value-12";

@@ -112,6 +112,12 @@ export const AWS_OUTPUTS: Record<string, OutputsOf> = {
         const alarmName = inputs.name ?? autoname(name, seed);
         return { id: alarmName, state: { name: alarmName, arn: arn("cloudwatch", region, `alarm:${alarmName}`) } };
     },
+    "aws:sns/topic:Topic": ({ name, inputs, region, seed }) => {
+        const topicName = inputs.name ?? autoname(name, seed);
+        const topicArn = arn("sns", region, topicName);
+        return { id: topicArn, state: { name: topicName, arn: topicArn } };
+    },
+    "aws:sns/topicSubscription:TopicSubscription": ({ inputs, seed }) => ({ id: `${inputs.topic}:${suffix(seed, 36)}`, state: { arn: `${inputs.topic}:${suffix(seed, 36)}` } }),
     "aws:budgets/budget:Budget": ({ name, inputs, seed }) => {
         const budgetName = inputs.name ?? autoname(name, seed);
         return { id: `${MOCK_AWS_ACCOUNT}:${budgetName}`, state: { name: budgetName, arn: `arn:aws:budgets::${MOCK_AWS_ACCOUNT}:budget/${budgetName}` } };

@@ -47,6 +47,10 @@ export const GCP_OUTPUTS: Record<string, OutputsOf> = {
         const id = `projects/${project}/notificationChannels/${parseInt(suffix(seed, 12), 16)}`;
         return { id, state: { name: id } };
     },
+    "gcp:monitoring/alertPolicy:AlertPolicy": ({ project, seed }) => {
+        const id = `projects/${project}/alertPolicies/${parseInt(suffix(seed, 12), 16)}`;
+        return { id, state: { name: id } };
+    },
     "gcp:billing/budget:Budget": ({ inputs, seed }) => {
         const id = `billingAccounts/${inputs.billingAccount}/budgets/${suffix(seed, 32)}`;
         return { id, state: { name: id } };

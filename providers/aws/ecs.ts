@@ -16,6 +16,7 @@ import type { ImplementationFactory, ResolvedServiceArgs } from "../../component
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { SIZES } from "../../components/sizes";
+import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { createNetwork } from "./network";
 import { secretValueVariable } from "./secretStore";
@@ -152,6 +153,7 @@ export class EcsService extends ServiceComponent {
         );
         const cluster = new Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, child);
         const dimensions = { LoadBalancer: this.loadBalancer.arnSuffix, TargetGroup: targets.arnSuffix };
+        const notify = alarmActions(createAlarmTopic(name, args, child));
         const errors = new MetricAlarm(
             `${name}-5xx`,
             {
@@ -166,6 +168,7 @@ export class EcsService extends ServiceComponent {
                 threshold: 5,
                 comparisonOperator: "GreaterThanThreshold",
                 treatMissingData: "notBreaching",
+                ...notify,
             },
             child,
         );
@@ -184,6 +187,7 @@ export class EcsService extends ServiceComponent {
                 threshold: args.alarms.latencyP99Ms / 1000,
                 comparisonOperator: "GreaterThanThreshold",
                 treatMissingData: "notBreaching",
+                ...notify,
             },
             child,
         );

@@ -11,6 +11,8 @@ import type { ImplementationFactory, ResolvedServiceArgs } from "../../component
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { defaultInstanceType } from "../../components/sizes";
+import type { Topic } from "@pulumi/aws/sns/topic";
+import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { secretArnVariable } from "./secretStore";
 import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
@@ -90,7 +92,7 @@ export class SageMakerService extends ServiceComponent {
             },
             child,
         );
-        const alarms = createEndpointAlarms(name, args, endpointName, child);
+        const alarms = createEndpointAlarms(name, args, endpointName, createAlarmTopic(name, args, child), child);
         const bakeSeconds = args.rollout.bakeMinutes * 60;
         const step = { type: "CAPACITY_PERCENT", value: args.rollout.stepPercent };
         this.endpoint = new Endpoint(
@@ -188,7 +190,7 @@ export class SageMakerService extends ServiceComponent {
 }
 
 /** The alarms that matter for a SageMaker variant: server errors, model errors, p99 latency. */
-function createEndpointAlarms(name: string, args: ResolvedServiceArgs, endpointName: string, opts: pulumi.CustomResourceOptions): MetricAlarm[] {
+function createEndpointAlarms(name: string, args: ResolvedServiceArgs, endpointName: string, topic: Topic | undefined, opts: pulumi.CustomResourceOptions): MetricAlarm[] {
     const dimensions = { EndpointName: endpointName, VariantName: VARIANT };
     const alarm = (suffix: string, description: string, metric: Partial<MetricAlarmArgs>) =>
         new MetricAlarm(
@@ -202,6 +204,7 @@ function createEndpointAlarms(name: string, args: ResolvedServiceArgs, endpointN
                 datapointsToAlarm: 3,
                 comparisonOperator: "GreaterThanThreshold",
                 treatMissingData: "notBreaching",
+                ...alarmActions(topic),
                 ...metric,
             },
             opts,

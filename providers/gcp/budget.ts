@@ -1,17 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Budget } from "@pulumi/gcp/billing/budget";
-import { NotificationChannel } from "@pulumi/gcp/monitoring/notificationChannel";
 import { getProjectOutput } from "@pulumi/gcp/organizations/getProject";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { BUDGET_PERCENTS } from "../../components/budget";
+import { emailChannels } from "./alerts";
 
 /** A monthly budget on the project, alerting the configured addresses through Cloud Monitoring channels. */
 export function createGcpBudget(name: string, args: ResolvedServiceArgs, opts: pulumi.CustomResourceOptions): Budget | undefined {
     if (!args.budget) return undefined;
     const project = getProjectOutput({ projectId: args.gcp.project }, { parent: opts.parent, provider: opts.provider });
-    const channels = args.budget.emails.map(
-        (email, i) => new NotificationChannel(`${name}-budget-email-${i}`, { type: "email", displayName: `Budget alerts: ${email}`, labels: { email_address: email }, project: args.gcp.project }, opts),
-    );
+    const channels = emailChannels(name, args, "budget", args.budget.emails, opts);
     return new Budget(
         `${name}-budget`,
         {

@@ -4,6 +4,7 @@ import type { ImplementationFactory, ResolvedServiceArgs } from "../../component
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { VERTEX_GPU, defaultInstanceType } from "../../components/sizes";
+import { createVertexAlerts } from "./alerts";
 import { createGcpFoundation, gcpFoundationChildren } from "./foundation";
 import { VertexModelDeployment } from "./vertexDeployment";
 
@@ -65,6 +66,7 @@ export class VertexService extends ServiceComponent {
             { parent: this, dependsOn: [...identity.grants, ...artifact.uploads, ...Object.values(secrets).map((s) => s.access)] },
         );
 
+        const alerts = createVertexAlerts(name, args, this.endpoint.name, child);
         const base = `https://${args.region}-aiplatform.googleapis.com/v1`;
         const endpointUrl = pulumi.interpolate`${base}/${this.endpoint.id}:predict`;
         const invoke = pulumi.all([endpointUrl, this.endpoint.id]).apply(([url, endpointName]) => ({
@@ -80,7 +82,7 @@ export class VertexService extends ServiceComponent {
             invoke,
             artifactUri: artifact.uri,
             imageUri: image.uri,
-            children: { ...gcpFoundationChildren(f), endpoint: this.endpoint, deployment: this.deployment },
+            children: { ...gcpFoundationChildren(f), endpoint: this.endpoint, deployment: this.deployment, ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])) },
         });
     }
 }
