@@ -32,7 +32,7 @@ export const RUNTIMES: Readonly<Record<Runtime, RuntimeEntry>> = {
         managed: false,
         load: async () => (await import("../providers/aws/ecs")).createEcsService,
         takesInstanceType: false,
-        rollouts: ["allAtOnce"],
+        rollouts: ALL_ROLLOUTS,
     },
     vertex: {
         cloud: "gcp",

@@ -212,6 +212,9 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     if (!Number.isInteger(rollout.stepPercent) || rollout.stepPercent < 1 || rollout.stepPercent > 50) {
         problem("rollout.stepPercent", rollout.stepPercent, "must be a whole percent from 1 to 50", "set the share of capacity the first (canary) or each (linear) step takes, e.g. 10");
     }
+    if (runtime === "ecs" && rollout.strategy === "linear" && rollout.stepPercent < 3) {
+        problem("rollout.stepPercent", rollout.stepPercent, "is below the 3 percent ECS linear deployments shift at least", "set rolloutStepPercent to 3 or more, or use rollout canary");
+    }
     if (!Number.isInteger(rollout.bakeMinutes) || rollout.bakeMinutes < 0 || rollout.bakeMinutes > 60) {
         problem("rollout.bakeMinutes", rollout.bakeMinutes, "must be whole minutes from 0 to 60", "set how long each step is watched before the next, e.g. 10");
     }

@@ -210,3 +210,72 @@ describe("ECS in your own VPC", () => {
         expect(byName(doc, INGRESS, "iris-ecs-lb-in-80-0").inputs.cidrIpv4).toBe("10.1.0.0/16");
     });
 });
+
+describe("ECS canary and linear rollouts (ECS native traffic shifting)", () => {
+    let doc: PlanDocument;
+    beforeAll(() => {
+        doc = planJson(["--stack", "prod", "--config", "runtime=ecs", "--config", "rollout=canary", "--config", "rolloutStepPercent=20", "--config", "rolloutBakeMinutes=15"]).doc;
+    });
+
+    it("plans cleanly", () => {
+        expect(doc.errors).toEqual([]);
+        expect(doc.violations).toEqual([]);
+    });
+
+    it("shifts a canary share of the traffic, bakes, then the rest, and still rolls back on alarms and failed starts", () => {
+        const service = one(doc, "aws:ecs/service:Service");
+        expect(service.inputs.deploymentConfiguration).toEqual({ strategy: "CANARY", bakeTimeInMinutes: "15", canaryConfiguration: { canaryPercent: 20, canaryBakeTimeInMinutes: "15" } });
+        expect(service.inputs).toMatchObject({ deploymentCircuitBreaker: { enable: true, rollback: true }, alarms: { enable: true, rollback: true } });
+        expect(service.options.ignoreChanges).toEqual(["desiredCount", "loadBalancers"]);
+    });
+
+    it("gives ECS an alternate target group, a production rule to reweigh and a role to do it with", () => {
+        const service = one(doc, "aws:ecs/service:Service");
+        const [primary, alternate] = ["iris-ecs-targets", "iris-ecs-targets-alt"].map((n) => byName(doc, "aws:lb/targetGroup:TargetGroup", n)) as [RecordedResource, RecordedResource];
+        const rule = one(doc, "aws:lb/listenerRule:ListenerRule");
+        const role = byName(doc, "aws:iam/role:Role", "iris-ecs-traffic-role");
+        expect((service.inputs.loadBalancers as any[])[0]).toMatchObject({
+            targetGroupArn: primary.outputs.arn,
+            advancedConfiguration: { alternateTargetGroupArn: alternate.outputs.arn, productionListenerRule: rule.outputs.arn, roleArn: role.outputs.arn },
+        });
+        expect(rule.inputs).toMatchObject({ listenerArn: one(doc, "aws:lb/listener:Listener").outputs.arn, conditions: [{ pathPattern: { values: ["/*"] } }] });
+        expect((rule.inputs.actions as any[])[0].forward.targetGroups).toEqual([
+            { arn: primary.outputs.arn, weight: 100 },
+            { arn: alternate.outputs.arn, weight: 0 },
+        ]);
+        expect(rule.options.ignoreChanges).toEqual(["actions"]);
+        expect(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0].Principal).toEqual({ Service: "ecs.amazonaws.com" });
+        expect(one(doc, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs).toEqual({ role: role.outputs.name, policyArn: "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers" });
+        expect((one(doc, "aws:lb/listener:Listener").inputs.defaultActions as any[])[0]).toMatchObject({ type: "fixed-response", fixedResponse: { statusCode: "404" } });
+    });
+
+    it("watches and scales on the whole load balancer, since the serving target group swaps with each deployment", () => {
+        const lb = one(doc, "aws:lb/loadBalancer:LoadBalancer");
+        for (const alarm of ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm")) expect(alarm.inputs.dimensions).toEqual({ LoadBalancer: lb.outputs.arnSuffix });
+        const requests = byName(doc, "aws:appautoscaling/policy:Policy", "iris-ecs-scale-on-requests").inputs.targetTrackingScalingPolicyConfiguration as any;
+        expect(requests.predefinedMetricSpecification).toBeUndefined();
+        expect(requests.customizedMetricSpecification.metrics.map((m: any) => m.expression ?? `${m.metricStat.metric.namespace}/${m.metricStat.metric.metricName}`)).toEqual([
+            "AWS/ApplicationELB/RequestCount",
+            "ECS/ContainerInsights/RunningTaskCount",
+            "requests / tasks",
+        ]);
+        expect(requests.customizedMetricSpecification.metrics[0].metricStat.metric.dimensions).toEqual([{ name: "LoadBalancer", value: lb.outputs.arnSuffix }]);
+    });
+
+    it("steps linearly on the HTTPS listener when a certificate is set", () => {
+        const linear = planJson([
+            "--stack", "dev", "--config", "runtime=ecs", "--config", "rollout=linear", "--config", "rolloutStepPercent=25", "--config", "rolloutBakeMinutes=5",
+            "--config", "awsCertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012",
+        ]).doc;
+        expect(one(linear, "aws:ecs/service:Service").inputs.deploymentConfiguration).toEqual({ strategy: "LINEAR", bakeTimeInMinutes: "5", linearConfiguration: { stepPercent: 25, stepBakeTimeInMinutes: "5" } });
+        const https = ofType(linear, "aws:lb/listener:Listener").find((l) => l.inputs.port === 443)!;
+        expect(one(linear, "aws:lb/listenerRule:ListenerRule").inputs.listenerArn).toBe(https.outputs.arn);
+    });
+
+    it("refuses a linear step ECS cannot take, naming the key and the fix", () => {
+        const { code, doc: refused } = planJson(["--stack", "dev", "--config", "runtime=ecs", "--config", "rollout=linear", "--config", "rolloutStepPercent=2"]);
+        expect(code).toBe(2);
+        expect(refused.errors.join("\n")).toMatch(/model-service:rolloutStepPercent.*2.*3 or more/);
+        expect(refused.resources).toEqual([]);
+    });
+});

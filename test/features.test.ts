@@ -37,7 +37,13 @@ const PROOF: Record<Feature, { config: string[]; proves: (doc: PlanDocument, run
     },
     "private network": { config: [], proves: (doc) => (doc.outputs.invoke as { reachability: string }).reachability === "private-network" },
     auth: { config: [], proves: (doc) => (doc.outputs.invoke as { auth: string }).auth !== "none" },
-    canary: { config: ["--config", "rollout=canary"], proves: (doc) => doc.errors.length === 0 },
+    canary: {
+        config: ["--config", "rollout=canary"],
+        proves: (doc) =>
+            inputsOf(doc, "aws:sagemaker/endpoint:Endpoint")?.deploymentConfig?.blueGreenUpdatePolicy?.trafficRoutingConfiguration?.type === "CANARY" ||
+            inputsOf(doc, "aws:ecs/service:Service")?.deploymentConfiguration?.strategy === "CANARY" ||
+            (inputsOf(doc, "kubernetes:apps/v1:Deployment")?.spec?.minReadySeconds > 0 && inputsOf(doc, "kubernetes:apps/v1:Deployment")?.spec?.strategy?.rollingUpdate?.maxSurge === "10%"),
+    },
     rollback: {
         config: [],
         proves: (doc) =>

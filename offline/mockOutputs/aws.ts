@@ -20,6 +20,7 @@ export const AWS_OUTPUTS: Record<string, OutputsOf> = {
         return { id: roleName, state: { name: roleName, arn: `arn:aws:iam::${MOCK_AWS_ACCOUNT}:role/${roleName}`, uniqueId: `AROA${suffix(seed, 17).toUpperCase()}` } };
     },
     "aws:iam/rolePolicy:RolePolicy": ({ name, inputs, seed }) => ({ id: `${inputs.role}:${inputs.name ?? autoname(name, seed)}`, state: {} }),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ({ inputs, seed }) => ({ id: `${inputs.role}-${suffix(seed, 20)}`, state: {} }),
     "aws:iam/policy:Policy": ({ name, inputs, seed }) => {
         const policyName = inputs.name ?? autoname(name, seed);
         const policyArn = `arn:aws:iam::${MOCK_AWS_ACCOUNT}:policy/${policyName}`;
@@ -93,6 +94,10 @@ export const AWS_OUTPUTS: Record<string, OutputsOf> = {
     "aws:lb/listener:Listener": ({ region, seed }) => {
         const listenerArn = arn("elasticloadbalancing", region, `listener/app/${suffix(seed, 16)}`);
         return { id: listenerArn, state: { arn: listenerArn } };
+    },
+    "aws:lb/listenerRule:ListenerRule": ({ inputs, seed }) => {
+        const ruleArn = `${String(inputs.listenerArn).replace(":listener/", ":listener-rule/")}/${suffix(seed, 16)}`;
+        return { id: ruleArn, state: { arn: ruleArn } };
     },
     "aws:ecs/cluster:Cluster": ({ name, inputs, region, seed }) => {
         const clusterName = inputs.name ?? autoname(name, seed);

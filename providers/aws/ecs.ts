@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Policy as ScalingPolicy } from "@pulumi/aws/appautoscaling/policy";
 import { Target as ScalingTarget } from "@pulumi/aws/appautoscaling/target";
+import type { appautoscaling } from "@pulumi/aws/types/input";
 import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
 import { MetricAlarm } from "@pulumi/aws/cloudwatch/metricAlarm";
 import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
 import { Cluster } from "@pulumi/aws/ecs/cluster";
 import { Service } from "@pulumi/aws/ecs/service";
 import { TaskDefinition } from "@pulumi/aws/ecs/taskDefinition";
-import { Listener } from "@pulumi/aws/lb/listener";
+import { Listener, type ListenerArgs } from "@pulumi/aws/lb/listener";
 import { LoadBalancer } from "@pulumi/aws/lb/loadBalancer";
 import { TargetGroup } from "@pulumi/aws/lb/targetGroup";
 import { SecurityGroupEgressRule } from "@pulumi/aws/vpc/securityGroupEgressRule";
@@ -18,6 +19,7 @@ import { resourceName } from "../../components/naming";
 import { SIZES } from "../../components/sizes";
 import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
+import { createTrafficShifting, deploymentConfiguration, shiftsTraffic } from "./ecsRollout";
 import { createNetwork } from "./network";
 import { secretValueVariable } from "./secretStore";
 import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
@@ -84,27 +86,34 @@ export class EcsService extends ServiceComponent {
             },
             { ...child, dependsOn: network.ready },
         );
-        const targets = new TargetGroup(
-            `${name}-targets`,
-            {
-                vpcId: network.vpcId,
-                targetType: "ip",
-                port,
-                protocol: "HTTP",
-                deregistrationDelay: 30,
-                healthCheck: { path: healthRoute, port: "traffic-port", matcher: "200", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
-            },
-            child,
-        );
-        const listeners: Listener[] = [];
-        if (https) {
-            listeners.push(
-                new Listener(`${name}-https`, { loadBalancerArn: this.loadBalancer.arn, port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn: args.aws.certificateArn, defaultActions: [{ type: "forward", targetGroupArn: targets.arn }] }, child),
-                new Listener(`${name}-http-redirect`, { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] }, child),
+        const targetGroup = (suffix: string) =>
+            new TargetGroup(
+                `${name}-${suffix}`,
+                {
+                    vpcId: network.vpcId,
+                    targetType: "ip",
+                    port,
+                    protocol: "HTTP",
+                    deregistrationDelay: 30,
+                    healthCheck: { path: healthRoute, port: "traffic-port", matcher: "200", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
+                },
+                child,
             );
-        } else {
-            listeners.push(new Listener(`${name}-http`, { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "forward", targetGroupArn: targets.arn }] }, child));
-        }
+        const targets = targetGroup("targets");
+        const alternate = shiftsTraffic(args) ? targetGroup("targets-alt") : undefined;
+        // With ECS shifting traffic, the production rule forwards everything; the listener's default answers nothing.
+        const serve: ListenerArgs["defaultActions"] = alternate
+            ? [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", messageBody: "Not found", statusCode: "404" } }]
+            : [{ type: "forward", targetGroupArn: targets.arn }];
+        // The listener that serves: HTTPS when a certificate is configured (plain HTTP then only redirects), else HTTP.
+        const serving = https
+            ? new Listener(`${name}-https`, { loadBalancerArn: this.loadBalancer.arn, port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY, certificateArn: args.aws.certificateArn, defaultActions: serve }, child)
+            : new Listener(`${name}-http`, { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: serve }, child);
+        const listeners = https
+            ? [serving, new Listener(`${name}-http-redirect`, { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] }, child)]
+            : [serving];
+
+        const shifting = alternate ? createTrafficShifting(name, serving.arn, targets, alternate, child) : undefined;
 
         const size = SIZES[args.compute.size];
         const environment = {
@@ -152,7 +161,8 @@ export class EcsService extends ServiceComponent {
             { ...child, dependsOn: [task.policy, execution.policy] },
         );
         const cluster = new Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, child);
-        const dimensions = { LoadBalancer: this.loadBalancer.arnSuffix, TargetGroup: targets.arnSuffix };
+        // The load balancer serves this service only: its metrics cover the old and the new tasks during a canary.
+        const dimensions = { LoadBalancer: this.loadBalancer.arnSuffix };
         const notify = alarmActions(createAlarmTopic(name, args, child));
         const errors = new MetricAlarm(
             `${name}-5xx`,
@@ -200,19 +210,28 @@ export class EcsService extends ServiceComponent {
                 launchType: "FARGATE",
                 desiredCount: args.scaling.minReplicas,
                 deploymentCircuitBreaker: { enable: true, rollback: true },
+                deploymentConfiguration: deploymentConfiguration(args),
                 // A deployment that trips the 5xx or latency alarm is rolled back, not only one that fails to start.
                 alarms: { alarmNames: [errors.name, latency.name], enable: true, rollback: true },
                 deploymentMinimumHealthyPercent: 100,
                 deploymentMaximumPercent: 200,
                 healthCheckGracePeriodSeconds: 60,
                 networkConfiguration: { subnets: network.privateSubnetIds, securityGroups: [taskSg.id], assignPublicIp: false },
-                loadBalancers: [{ targetGroupArn: targets.arn, containerName: CONTAINER, containerPort: port }],
+                loadBalancers: [
+                    {
+                        targetGroupArn: targets.arn,
+                        containerName: CONTAINER,
+                        containerPort: port,
+                        advancedConfiguration: shifting && { alternateTargetGroupArn: shifting.alternate.arn, productionListenerRule: shifting.productionRule.arn, roleArn: shifting.role.arn },
+                    },
+                ],
                 propagateTags: "SERVICE",
                 enableEcsManagedTags: true,
                 waitForSteadyState: true,
             },
-            // Autoscaling owns the running count after the first deployment.
-            { ...child, dependsOn: [...listeners, ...rules, ...network.ready], ignoreChanges: ["desiredCount"] },
+            // Autoscaling owns the running count after the first deployment; with traffic shifting, ECS swaps
+            // which target group is the primary one after each deployment.
+            { ...child, dependsOn: [...listeners, ...rules, ...network.ready, ...(shifting?.ready ?? [])], ignoreChanges: shifting ? ["desiredCount", "loadBalancers"] : ["desiredCount"] },
         );
 
         const scaling = new ScalingTarget(
@@ -226,7 +245,8 @@ export class EcsService extends ServiceComponent {
             },
             child,
         );
-        const track = (suffix: string, targetValue: number, predefinedMetricSpecification: { predefinedMetricType: string; resourceLabel?: pulumi.Input<string> }) =>
+        type Tracking = Pick<appautoscaling.PolicyTargetTrackingScalingPolicyConfiguration, "predefinedMetricSpecification" | "customizedMetricSpecification">;
+        const track = (suffix: string, targetValue: number, metric: Tracking) =>
             new ScalingPolicy(
                 `${name}-scale-on-${suffix}`,
                 {
@@ -234,15 +254,19 @@ export class EcsService extends ServiceComponent {
                     serviceNamespace: scaling.serviceNamespace,
                     resourceId: scaling.resourceId,
                     scalableDimension: scaling.scalableDimension,
-                    targetTrackingScalingPolicyConfiguration: { targetValue, predefinedMetricSpecification, scaleInCooldown: 300, scaleOutCooldown: 60 },
+                    targetTrackingScalingPolicyConfiguration: { targetValue, ...metric, scaleInCooldown: 300, scaleOutCooldown: 60 },
                 },
                 child,
             );
-        const cpuPolicy = track("cpu", 60, { predefinedMetricType: "ECSServiceAverageCPUUtilization" });
-        const requestPolicy = track("requests", args.scaling.targetRequestsPerMinute, {
-            predefinedMetricType: "ALBRequestCountPerTarget",
-            resourceLabel: pulumi.interpolate`${this.loadBalancer.arnSuffix}/${targets.arnSuffix}`,
-        });
+        const cpuPolicy = track("cpu", 60, { predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" } });
+        const requestPolicy = track(
+            "requests",
+            args.scaling.targetRequestsPerMinute,
+            shifting
+                ? // The primary target group changes with every deployment: count the load balancer's requests per running task.
+                  { customizedMetricSpecification: requestsPerTask(this.loadBalancer.arnSuffix, cluster.name, this.service.name) }
+                : { predefinedMetricSpecification: { predefinedMetricType: "ALBRequestCountPerTarget", resourceLabel: pulumi.interpolate`${this.loadBalancer.arnSuffix}/${targets.arnSuffix}` } },
+        );
 
         const scheme = https ? "https" : "http";
         const endpointUrl = pulumi.interpolate`${scheme}://${this.loadBalancer.dnsName}${predictRoute}`;
@@ -277,6 +301,24 @@ export class EcsService extends ServiceComponent {
             },
         });
     }
+}
+
+/** Requests per minute per running task, from the load balancer's count and Container Insights' task count. */
+function requestsPerTask(loadBalancer: pulumi.Input<string>, clusterName: pulumi.Input<string>, serviceName: pulumi.Input<string>): appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationCustomizedMetricSpecification {
+    return {
+        metrics: [
+            { id: "requests", metricStat: { metric: { namespace: "AWS/ApplicationELB", metricName: "RequestCount", dimensions: [{ name: "LoadBalancer", value: loadBalancer }] }, stat: "Sum" }, returnData: false },
+            {
+                id: "tasks",
+                metricStat: {
+                    metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions: [{ name: "ClusterName", value: clusterName }, { name: "ServiceName", value: serviceName }] },
+                    stat: "Average",
+                },
+                returnData: false,
+            },
+            { id: "perTask", expression: "requests / tasks", label: "Requests per task per minute", returnData: true },
+        ],
+    };
 }
 
 export const createEcsService: ImplementationFactory = (name, args, opts) => new EcsService(name, args, opts);
