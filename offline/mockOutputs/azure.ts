@@ -60,6 +60,8 @@ export const AZURE_OUTPUTS: Record<string, OutputsOf> = {
         identityProfile: { kubeletidentity: { objectId: guid(`kubelet/${seed}`), clientId: guid(`kubelet-client/${seed}`) } },
         identity: identity(seed),
     })),
+    "azure-native:monitor:ActionGroup": arm("actionGroupName", (n) => `Microsoft.Insights/actionGroups/${n}`),
+    "azure-native:monitor:MetricAlert": arm("ruleName", (n) => `Microsoft.Insights/metricAlerts/${n}`),
     "azure-native:managedidentity:UserAssignedIdentity": arm("resourceName", (n) => `Microsoft.ManagedIdentity/userAssignedIdentities/${n}`, (_n, _i, seed) => ({ principalId: guid(`uami/${seed}`), clientId: guid(`uami-client/${seed}`), tenantId: MOCK_AZURE_TENANT })),
     "azure-native:managedidentity:FederatedIdentityCredential": arm("federatedIdentityCredentialResourceName", (n, i) => `Microsoft.ManagedIdentity/userAssignedIdentities/${i.resourceName}/federatedIdentityCredentials/${n}`),
 };

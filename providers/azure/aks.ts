@@ -8,6 +8,7 @@ import type { ImplementationFactory, ResolvedServiceArgs } from "../../component
 import { resourceName } from "../../components/naming";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
+import { createActionGroup, createAksPlatformAlerts } from "./alerts";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
 import { createAzureServingImage } from "./registryImage";
 
@@ -118,12 +119,16 @@ export class AksService extends ServiceComponent {
             { parent: this, provider: k8s, dependsOn: [pull, federation, ...grants, ...f.uploads] },
         );
 
+        const actionGroup = createActionGroup(name, args, resourceGroupName, tags, child);
+        // Created once the Deployment is available, so a first rollout does not page anyone.
+        const alerts = createAksPlatformAlerts(name, args, { resourceGroupName, tags, actionGroup }, this.cluster.id, workload.namespace.metadata.name, { ...child, dependsOn: [workload.deployment] });
+
         this.publish({
             endpointUrl: workload.url,
             invoke: workloadInvoke(workload.url, args, "Internal load balancer: reachable only from the cluster's virtual network; the service does not authenticate callers. kubectl access needs kubelogin."),
             artifactUri: f.artifactUri,
             imageUri: image.uri,
-            children: { ...foundationChildren(f), ...workloadChildren(workload), cluster: this.cluster, workloadIdentity: identity, kubernetesProvider: k8s },
+            children: { ...foundationChildren(f), ...workloadChildren(workload), cluster: this.cluster, workloadIdentity: identity, kubernetesProvider: k8s, ...(actionGroup ? { actionGroup } : {}), ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])) },
         });
     }
 }
