@@ -185,6 +185,72 @@ describe("AKS on the prod stack, with secrets", () => {
     });
 });
 
+describe("Azure alerts", () => {
+    const ALERT = "azure-native:monitor:MetricAlert";
+    const criterion = (r: { inputs: Record<string, unknown> }) => (r.inputs as any).criteria.allOf[0];
+    const withEmails = (runtime: string) =>
+        planJson(["--stack", "dev", "--config", "cloud=azure", "--config", `runtime=${runtime}`, "--config", `image=${IMAGE}`, "--config", 'alarmEmails=["oncall@example.com","ml@example.com"]', "--config", "alarmLatencyP99Ms=300"]).doc;
+
+    it("Azure ML: 5xx answers and p99 latency on the endpoint, instances of the deployment, all to the alarm action group", () => {
+        const doc = withEmails("azureml");
+        expect(mandatory(doc)).toEqual([]);
+        const group = one(doc, "azure-native:monitor:ActionGroup");
+        expect(group.inputs).toMatchObject({
+            enabled: true,
+            groupShortName: "iris",
+            emailReceivers: [
+                { name: "email-0", emailAddress: "oncall@example.com" },
+                { name: "email-1", emailAddress: "ml@example.com" },
+            ],
+        });
+        expect(String(group.inputs.groupShortName).length).toBeLessThanOrEqual(12);
+        const endpoint = one(doc, "azure-native:machinelearningservices:OnlineEndpoint");
+        const deployment = one(doc, "azure-native:machinelearningservices:OnlineDeployment");
+        const alerts = ofType(doc, ALERT);
+        expect(alerts.map((a) => criterion(a).metricName).sort()).toEqual(["DeploymentCapacity", "RequestLatency_P99", "RequestsPerMinute"]);
+        for (const a of alerts) {
+            expect(a.inputs).toMatchObject({ enabled: true, location: "global", evaluationFrequency: "PT1M", windowSize: "PT5M", actions: [{ actionGroupId: group.id }] });
+            expect(a.inputs.scopes).toEqual([criterion(a).metricName === "DeploymentCapacity" ? deployment.id : endpoint.id]);
+        }
+        const metric = (name: string) => criterion(alerts.find((a) => criterion(a).metricName === name)!);
+        expect(metric("RequestsPerMinute")).toMatchObject({ dimensions: [{ name: "statusCodeClass", operator: "Include", values: ["5xx"] }], operator: "GreaterThan" });
+        expect(metric("RequestLatency_P99")).toMatchObject({ operator: "GreaterThan", threshold: 300 });
+        expect(metric("DeploymentCapacity")).toMatchObject({ metricNamespace: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments", operator: "LessThan", threshold: 1 });
+    });
+
+    it("AKS: no ready pod in the service's namespace, on the cluster's platform metrics, after the first rollout", () => {
+        const doc = withEmails("aks");
+        expect(mandatory(doc)).toEqual([]);
+        const group = one(doc, "azure-native:monitor:ActionGroup");
+        const cluster = one(doc, "azure-native:containerservice:ManagedCluster");
+        const deployment = one(doc, "kubernetes:apps/v1:Deployment");
+        const alert = one(doc, ALERT);
+        expect(alert.inputs).toMatchObject({ scopes: [cluster.id], actions: [{ actionGroupId: group.id }] });
+        expect(criterion(alert)).toMatchObject({
+            metricNamespace: "Microsoft.ContainerService/managedClusters",
+            metricName: "kube_pod_status_ready",
+            dimensions: [
+                { name: "namespace", operator: "Include", values: [(deployment.inputs as any).metadata.namespace] },
+                { name: "condition", operator: "Include", values: ["true"] },
+            ],
+            operator: "LessThanOrEqual",
+            threshold: 0,
+        });
+        expect(alert.options.dependsOn).toContain(deployment.urn);
+    });
+
+    it("creates no action group when nobody is to be told, and the alerts still exist", () => {
+        for (const runtime of ["azureml", "aks"]) {
+            const { doc } = planJson(["--stack", "prod", "--config", "cloud=azure", "--config", `runtime=${runtime}`, "--config", `image=${IMAGE}`]);
+            expect(mandatory(doc)).toEqual([]);
+            expect(ofType(doc, "azure-native:monitor:ActionGroup")).toEqual([]);
+            expect(ofType(doc, ALERT).length, runtime).toBeGreaterThan(0);
+            for (const a of ofType(doc, ALERT)) expect(a.inputs.actions).toEqual([]);
+            if (runtime === "azureml") expect(ofType(doc, ALERT).map(criterion).find((c) => c.metricName === "RequestLatency_P99").threshold).toBe(1000);
+        }
+    });
+});
+
 describe("Azure image build", () => {
     it("builds into the stack's registry with an exchanged Entra ID token, the deployer holding AcrPush", () => {
         const { doc } = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "image=", "--config", "imageBuildContext=test/fixtures/server"]);
