@@ -239,6 +239,41 @@ describe("Azure alerts", () => {
         expect(alert.options.dependsOn).toContain(deployment.urn);
     });
 
+    it("AKS: the server's 5xx rate and p99 latency through managed Prometheus, scraped in the service's namespace, to the alarm action group", () => {
+        const doc = withEmails("aks");
+        const group = one(doc, "azure-native:monitor:ActionGroup");
+        const cluster = one(doc, "azure-native:containerservice:ManagedCluster");
+        expect((cluster.inputs as any).azureMonitorProfile).toEqual({ metrics: { enabled: true } });
+        const deployment = one(doc, "kubernetes:apps/v1:Deployment").inputs as any;
+        const namespace = deployment.metadata.namespace;
+        expect((one(doc, "kubernetes:azmonitoring.coreos.com/v1:PodMonitor").inputs as any)).toMatchObject({
+            metadata: { namespace },
+            spec: { selector: { matchLabels: deployment.spec.selector.matchLabels }, podMetricsEndpoints: [{ port: deployment.spec.template.spec.containers[0].ports[0].name, path: "/metrics" }] },
+        });
+        expect((one(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as any).spec.ingress[1]).toEqual({
+            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+            ports: [{ protocol: "TCP", port: 8080 }],
+        });
+
+        const workspace = one(doc, "azure-native:monitor:AzureMonitorWorkspace");
+        const dce = one(doc, "azure-native:monitor:DataCollectionEndpoint");
+        const dcr = one(doc, "azure-native:monitor:DataCollectionRule").inputs as any;
+        expect(dcr).toMatchObject({ dataCollectionEndpointId: dce.id, destinations: { monitoringAccounts: [{ accountResourceId: workspace.id }] }, dataFlows: [{ streams: ["Microsoft-PrometheusMetrics"] }] });
+        const associations = ofType(doc, "azure-native:monitor:DataCollectionRuleAssociation").map((a) => a.inputs as any);
+        for (const a of associations) expect(a.resourceUri).toBe(cluster.id);
+        expect(associations.map((a) => a.dataCollectionRuleId ?? a.dataCollectionEndpointId).sort()).toEqual([dce.id, one(doc, "azure-native:monitor:DataCollectionRule").id].sort());
+
+        const ruleGroup = one(doc, "azure-native:alertsmanagement:PrometheusRuleGroup").inputs as any;
+        expect(ruleGroup).toMatchObject({ scopes: [workspace.id, cluster.id], clusterName: cluster.outputs.name, enabled: true });
+        expect(ruleGroup.rules.map((r: any) => r.alert)).toEqual(["ModelServerErrors", "ModelServerLatencyP99"]);
+        for (const r of ruleGroup.rules) {
+            expect(r.expression).toContain(`namespace="${namespace}"`);
+            expect(r.actions).toEqual([{ actionGroupId: group.id }]);
+        }
+        expect(ruleGroup.rules[0].expression).toContain('model_server_requests_total{namespace="iris",status=~"5.."}');
+        expect(ruleGroup.rules[1].expression).toMatch(/^histogram_quantile\(0\.99, .*route="\/invocations".*\* 1000 > 300$/);
+    });
+
     it("creates no action group when nobody is to be told, and the alerts still exist", () => {
         for (const runtime of ["azureml", "aks"]) {
             const { doc } = planJson(["--stack", "prod", "--config", "cloud=azure", "--config", `runtime=${runtime}`, "--config", `image=${IMAGE}`]);
@@ -246,6 +281,7 @@ describe("Azure alerts", () => {
             expect(ofType(doc, "azure-native:monitor:ActionGroup")).toEqual([]);
             expect(ofType(doc, ALERT).length, runtime).toBeGreaterThan(0);
             for (const a of ofType(doc, ALERT)) expect(a.inputs.actions).toEqual([]);
+            for (const g of ofType(doc, "azure-native:alertsmanagement:PrometheusRuleGroup")) for (const r of (g.inputs as any).rules) expect(r.actions).toEqual([]);
             if (runtime === "azureml") expect(ofType(doc, ALERT).map(criterion).find((c) => c.metricName === "RequestLatency_P99").threshold).toBe(1000);
         }
     });

@@ -172,7 +172,7 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
         opts,
     );
     const host = service.status.loadBalancer.ingress.apply((ingress) => ingress?.[0]?.ip ?? ingress?.[0]?.hostname ?? "pending");
-    return { namespace, serviceAccount, deployment, service, autoscaler, disruptionBudget, networkPolicy, secretClass, podSelector: { app: APP }, url: pulumi.interpolate`http://${host}${predictRoute}` };
+    return { namespace, serviceAccount, deployment, service, autoscaler, disruptionBudget, networkPolicy, secretClass, podSelector: { app: APP }, portName: "http", url: pulumi.interpolate`http://${host}${predictRoute}` };
 }
 
 export type Workload = ReturnType<typeof createWorkload>;
