@@ -185,6 +185,108 @@ describe("AKS on the prod stack, with secrets", () => {
     });
 });
 
+describe("Azure alerts", () => {
+    const ALERT = "azure-native:monitor:MetricAlert";
+    const criterion = (r: { inputs: Record<string, unknown> }) => (r.inputs as any).criteria.allOf[0];
+    const withEmails = (runtime: string) =>
+        planJson(["--stack", "dev", "--config", "cloud=azure", "--config", `runtime=${runtime}`, "--config", `image=${IMAGE}`, "--config", 'alarmEmails=["oncall@example.com","ml@example.com"]', "--config", "alarmLatencyP99Ms=300"]).doc;
+
+    it("Azure ML: 5xx answers and p99 latency on the endpoint, instances of the deployment, all to the alarm action group", () => {
+        const doc = withEmails("azureml");
+        expect(mandatory(doc)).toEqual([]);
+        const group = one(doc, "azure-native:monitor:ActionGroup");
+        expect(group.inputs).toMatchObject({
+            enabled: true,
+            groupShortName: "iris",
+            emailReceivers: [
+                { name: "email-0", emailAddress: "oncall@example.com" },
+                { name: "email-1", emailAddress: "ml@example.com" },
+            ],
+        });
+        expect(String(group.inputs.groupShortName).length).toBeLessThanOrEqual(12);
+        const endpoint = one(doc, "azure-native:machinelearningservices:OnlineEndpoint");
+        const deployment = one(doc, "azure-native:machinelearningservices:OnlineDeployment");
+        const alerts = ofType(doc, ALERT);
+        expect(alerts.map((a) => criterion(a).metricName).sort()).toEqual(["DeploymentCapacity", "RequestLatency_P99", "RequestsPerMinute"]);
+        for (const a of alerts) {
+            expect(a.inputs).toMatchObject({ enabled: true, location: "global", evaluationFrequency: "PT1M", windowSize: "PT5M", actions: [{ actionGroupId: group.id }] });
+            expect(a.inputs.scopes).toEqual([criterion(a).metricName === "DeploymentCapacity" ? deployment.id : endpoint.id]);
+        }
+        const metric = (name: string) => criterion(alerts.find((a) => criterion(a).metricName === name)!);
+        expect(metric("RequestsPerMinute")).toMatchObject({ dimensions: [{ name: "statusCodeClass", operator: "Include", values: ["5xx"] }], operator: "GreaterThan" });
+        expect(metric("RequestLatency_P99")).toMatchObject({ operator: "GreaterThan", threshold: 300 });
+        expect(metric("DeploymentCapacity")).toMatchObject({ metricNamespace: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments", operator: "LessThan", threshold: 1 });
+    });
+
+    it("AKS: no ready pod in the service's namespace, on the cluster's platform metrics, after the first rollout", () => {
+        const doc = withEmails("aks");
+        expect(mandatory(doc)).toEqual([]);
+        const group = one(doc, "azure-native:monitor:ActionGroup");
+        const cluster = one(doc, "azure-native:containerservice:ManagedCluster");
+        const deployment = one(doc, "kubernetes:apps/v1:Deployment");
+        const alert = one(doc, ALERT);
+        expect(alert.inputs).toMatchObject({ scopes: [cluster.id], actions: [{ actionGroupId: group.id }] });
+        expect(criterion(alert)).toMatchObject({
+            metricNamespace: "Microsoft.ContainerService/managedClusters",
+            metricName: "kube_pod_status_ready",
+            dimensions: [
+                { name: "namespace", operator: "Include", values: [(deployment.inputs as any).metadata.namespace] },
+                { name: "condition", operator: "Include", values: ["true"] },
+            ],
+            operator: "LessThanOrEqual",
+            threshold: 0,
+        });
+        expect(alert.options.dependsOn).toContain(deployment.urn);
+    });
+
+    it("AKS: the server's 5xx rate and p99 latency through managed Prometheus, scraped in the service's namespace, to the alarm action group", () => {
+        const doc = withEmails("aks");
+        const group = one(doc, "azure-native:monitor:ActionGroup");
+        const cluster = one(doc, "azure-native:containerservice:ManagedCluster");
+        expect((cluster.inputs as any).azureMonitorProfile).toEqual({ metrics: { enabled: true } });
+        const deployment = one(doc, "kubernetes:apps/v1:Deployment").inputs as any;
+        const namespace = deployment.metadata.namespace;
+        expect((one(doc, "kubernetes:azmonitoring.coreos.com/v1:PodMonitor").inputs as any)).toMatchObject({
+            metadata: { namespace },
+            spec: { selector: { matchLabels: deployment.spec.selector.matchLabels }, podMetricsEndpoints: [{ port: deployment.spec.template.spec.containers[0].ports[0].name, path: "/metrics" }] },
+        });
+        expect((one(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as any).spec.ingress[1]).toEqual({
+            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+            ports: [{ protocol: "TCP", port: 8080 }],
+        });
+
+        const workspace = one(doc, "azure-native:monitor:AzureMonitorWorkspace");
+        const dce = one(doc, "azure-native:monitor:DataCollectionEndpoint");
+        const dcr = one(doc, "azure-native:monitor:DataCollectionRule").inputs as any;
+        expect(dcr).toMatchObject({ dataCollectionEndpointId: dce.id, destinations: { monitoringAccounts: [{ accountResourceId: workspace.id }] }, dataFlows: [{ streams: ["Microsoft-PrometheusMetrics"] }] });
+        const associations = ofType(doc, "azure-native:monitor:DataCollectionRuleAssociation").map((a) => a.inputs as any);
+        for (const a of associations) expect(a.resourceUri).toBe(cluster.id);
+        expect(associations.map((a) => a.dataCollectionRuleId ?? a.dataCollectionEndpointId).sort()).toEqual([dce.id, one(doc, "azure-native:monitor:DataCollectionRule").id].sort());
+
+        const ruleGroup = one(doc, "azure-native:alertsmanagement:PrometheusRuleGroup").inputs as any;
+        expect(ruleGroup).toMatchObject({ scopes: [workspace.id, cluster.id], clusterName: cluster.outputs.name, enabled: true });
+        expect(ruleGroup.rules.map((r: any) => r.alert)).toEqual(["ModelServerErrors", "ModelServerLatencyP99"]);
+        for (const r of ruleGroup.rules) {
+            expect(r.expression).toContain(`namespace="${namespace}"`);
+            expect(r.actions).toEqual([{ actionGroupId: group.id }]);
+        }
+        expect(ruleGroup.rules[0].expression).toContain('model_server_requests_total{namespace="iris",status=~"5.."}');
+        expect(ruleGroup.rules[1].expression).toMatch(/^histogram_quantile\(0\.99, .*route="\/invocations".*\* 1000 > 300$/);
+    });
+
+    it("creates no action group when nobody is to be told, and the alerts still exist", () => {
+        for (const runtime of ["azureml", "aks"]) {
+            const { doc } = planJson(["--stack", "prod", "--config", "cloud=azure", "--config", `runtime=${runtime}`, "--config", `image=${IMAGE}`]);
+            expect(mandatory(doc)).toEqual([]);
+            expect(ofType(doc, "azure-native:monitor:ActionGroup")).toEqual([]);
+            expect(ofType(doc, ALERT).length, runtime).toBeGreaterThan(0);
+            for (const a of ofType(doc, ALERT)) expect(a.inputs.actions).toEqual([]);
+            for (const g of ofType(doc, "azure-native:alertsmanagement:PrometheusRuleGroup")) for (const r of (g.inputs as any).rules) expect(r.actions).toEqual([]);
+            if (runtime === "azureml") expect(ofType(doc, ALERT).map(criterion).find((c) => c.metricName === "RequestLatency_P99").threshold).toBe(1000);
+        }
+    });
+});
+
 describe("Azure image build", () => {
     it("builds into the stack's registry with an exchanged Entra ID token, the deployer holding AcrPush", () => {
         const { doc } = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "image=", "--config", "imageBuildContext=test/fixtures/server"]);

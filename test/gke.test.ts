@@ -75,7 +75,11 @@ describe("GKE Autopilot on the dev stack", () => {
         expect(service.spec).toMatchObject({ type: "LoadBalancer", ports: [{ port: 80, targetPort: 8080, protocol: "TCP", name: "http" }] });
         expect((one(doc, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs as any).spec).toMatchObject({ minReplicas: 1, maxReplicas: 2 });
         expect((one(doc, "kubernetes:policy/v1:PodDisruptionBudget").inputs as any).spec).toMatchObject({ maxUnavailable: 1 });
-        expect((one(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as any).spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: "10.128.0.0/9" } }], ports: [{ protocol: "TCP", port: 8080 }] }]);
+        expect((one(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as any).spec.ingress).toEqual([
+            { from: [{ ipBlock: { cidr: "10.128.0.0/9" } }], ports: [{ protocol: "TCP", port: 8080 }] },
+            // Managed Service for Prometheus collectors scrape /metrics on the same port.
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gmp-system" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+        ]);
         expect(doc.outputs.invoke).toMatchObject({ reachability: "private-network" });
         expect(doc.outputs.endpointUrl).toBe("http://10.128.0.50/invocations");
     });
@@ -84,6 +88,50 @@ describe("GKE Autopilot on the dev stack", () => {
         const k8s = one(doc, "pulumi:providers:kubernetes");
         expect(JSON.parse(String(k8s.inputs.kubeconfig)).users[0].user.exec.command).toBe("gke-gcloud-auth-plugin");
         for (const r of doc.resources.filter((r) => r.type.startsWith("kubernetes:"))) expect(r.options.provider?.startsWith(`${k8s.urn}::`), r.name).toBe(true);
+    });
+});
+
+describe("GKE alerts", () => {
+    const alertPolicies = (doc: PlanDocument) => ofType(doc, "gcp:monitoring/alertPolicy:AlertPolicy");
+    const query = (r: { inputs: Record<string, unknown> }) => (r.inputs as any).conditions[0].conditionPrometheusQueryLanguage.query as string;
+
+    it("scrapes the server's metrics and alerts on 5xx, p99 latency and available replicas of this service only, mailing the alarm recipients", () => {
+        const { doc, code } = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", `image=${IMAGE}`, "--config", 'alarmEmails=["oncall@example.com"]', "--config", "alarmLatencyP99Ms=300"]);
+        expect(code).toBe(0);
+        const cluster = one(doc, "gcp:container/cluster:Cluster");
+        expect(cluster.inputs.monitoringConfig).toEqual({ managedPrometheus: { enabled: true } });
+        const deployment = one(doc, "kubernetes:apps/v1:Deployment");
+        const namespace = (deployment.inputs as any).metadata.namespace;
+        const monitoring = one(doc, "kubernetes:monitoring.googleapis.com/v1:PodMonitoring");
+        expect(monitoring.inputs).toMatchObject({ metadata: { namespace }, spec: { selector: { matchLabels: (deployment.inputs as any).spec.selector.matchLabels }, endpoints: [{ port: 8080, path: "/metrics" }] } });
+
+        const channel = one(doc, "gcp:monitoring/notificationChannel:NotificationChannel");
+        expect(channel.inputs).toMatchObject({ type: "email", labels: { email_address: "oncall@example.com" } });
+        const policies = alertPolicies(doc);
+        expect(policies.map((p) => query(p).match(/\b(model_server_\w+|kube_\w+)\{/)![1]).sort()).toEqual([
+            "kube_deployment_status_replicas_available",
+            "model_server_request_duration_seconds_bucket",
+            "model_server_requests_total",
+        ]);
+        for (const p of policies) {
+            expect(query(p)).toContain(`cluster="${cluster.outputs.name}",namespace="${namespace}"`);
+            expect(p.inputs.notificationChannels).toEqual([channel.id]);
+            expect(p.inputs.project).toBe("my-ml-project-dev");
+            // After the first rollout is available and the scrape exists: no page for a deployment in progress.
+            expect(p.options.dependsOn).toEqual(expect.arrayContaining([deployment.urn, monitoring.urn]));
+        }
+        const byMetric = (metric: string) => query(policies.find((p) => query(p).includes(metric))!);
+        expect(byMetric("model_server_requests_total")).toContain('status=~"5.."');
+        expect(byMetric("model_server_request_duration_seconds_bucket")).toMatch(/^histogram_quantile\(0\.99, .*route="\/invocations".*\* 1000 > 300$/);
+        expect(byMetric("kube_deployment_status_replicas_available")).toContain(`deployment="${(deployment.inputs as any).metadata.name}"`);
+    });
+
+    it("creates no notification channel when nobody is to be told, and follows the default latency threshold", () => {
+        const { doc } = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", `image=${IMAGE}`]);
+        expect(ofType(doc, "gcp:monitoring/notificationChannel:NotificationChannel")).toEqual([]);
+        expect(alertPolicies(doc)).toHaveLength(3);
+        for (const p of alertPolicies(doc)) expect(p.inputs.notificationChannels).toEqual([]);
+        expect(alertPolicies(doc).map(query).find((q) => q.startsWith("histogram_quantile"))).toMatch(/> 1000$/);
     });
 });
 

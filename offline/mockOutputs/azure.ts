@@ -60,6 +60,16 @@ export const AZURE_OUTPUTS: Record<string, OutputsOf> = {
         identityProfile: { kubeletidentity: { objectId: guid(`kubelet/${seed}`), clientId: guid(`kubelet-client/${seed}`) } },
         identity: identity(seed),
     })),
+    "azure-native:monitor:ActionGroup": arm("actionGroupName", (n) => `Microsoft.Insights/actionGroups/${n}`),
+    "azure-native:monitor:MetricAlert": arm("ruleName", (n) => `Microsoft.Insights/metricAlerts/${n}`),
+    "azure-native:monitor:AzureMonitorWorkspace": arm("azureMonitorWorkspaceName", (n) => `Microsoft.Monitor/accounts/${n}`),
+    "azure-native:monitor:DataCollectionEndpoint": arm("dataCollectionEndpointName", (n) => `Microsoft.Insights/dataCollectionEndpoints/${n}`),
+    "azure-native:monitor:DataCollectionRule": arm("dataCollectionRuleName", (n) => `Microsoft.Insights/dataCollectionRules/${n}`),
+    "azure-native:monitor:DataCollectionRuleAssociation": ({ name, inputs, seed }) => {
+        const association = String(inputs.associationName ?? autoname(name, seed));
+        return { id: `${inputs.resourceUri}/providers/Microsoft.Insights/dataCollectionRuleAssociations/${association}`, state: { name: association } };
+    },
+    "azure-native:alertsmanagement:PrometheusRuleGroup": arm("ruleGroupName", (n) => `Microsoft.AlertsManagement/prometheusRuleGroups/${n}`),
     "azure-native:managedidentity:UserAssignedIdentity": arm("resourceName", (n) => `Microsoft.ManagedIdentity/userAssignedIdentities/${n}`, (_n, _i, seed) => ({ principalId: guid(`uami/${seed}`), clientId: guid(`uami-client/${seed}`), tenantId: MOCK_AZURE_TENANT })),
     "azure-native:managedidentity:FederatedIdentityCredential": arm("federatedIdentityCredentialResourceName", (n, i) => `Microsoft.ManagedIdentity/userAssignedIdentities/${i.resourceName}/federatedIdentityCredentials/${n}`),
 };

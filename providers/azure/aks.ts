@@ -8,6 +8,8 @@ import type { ImplementationFactory, ResolvedServiceArgs } from "../../component
 import { resourceName } from "../../components/naming";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
+import { createActionGroup, createAksPlatformAlerts } from "./alerts";
+import { createAksManagedPrometheus } from "./managedPrometheus";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
 import { createAzureServingImage } from "./registryImage";
 
@@ -47,6 +49,8 @@ export class AksService extends ServiceComponent {
                 enableRBAC: true,
                 autoUpgradeProfile: { upgradeChannel: "stable" },
                 networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", networkPolicy: "cilium", networkDataplane: "cilium" },
+                // The managed Prometheus add-on (ama-metrics) scrapes the model server for the error and latency alerts.
+                azureMonitorProfile: { metrics: { enabled: true } },
                 addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true" } } },
                 agentPoolProfiles: [
                     {
@@ -102,6 +106,8 @@ export class AksService extends ServiceComponent {
                 podLabels: { "azure.workload.identity/use": "true" },
                 internalLoadBalancerAnnotations: { "service.beta.kubernetes.io/azure-load-balancer-internal": "true" },
                 privateClientCidrs: [CLUSTER_NETWORK_RANGE],
+                // The managed Prometheus add-on's collectors run in kube-system.
+                metricsScraperNamespaces: ["kube-system"],
                 environment: { AZURE_CLIENT_ID: identity.clientId },
                 secretStore: {
                     provider: "azure",
@@ -118,12 +124,26 @@ export class AksService extends ServiceComponent {
             { parent: this, provider: k8s, dependsOn: [pull, federation, ...grants, ...f.uploads] },
         );
 
+        const actionGroup = createActionGroup(name, args, resourceGroupName, tags, child);
+        // Created once the Deployment is available, so a first rollout does not page anyone.
+        const target = { resourceGroupName, tags, actionGroup };
+        const alerts = createAksPlatformAlerts(name, args, target, this.cluster.id, workload.namespace.metadata.name, { ...child, dependsOn: [workload.deployment] });
+        const prometheus = createAksManagedPrometheus(
+            name,
+            args,
+            target,
+            this.cluster,
+            { namespace: workload.namespace.metadata.name, podSelector: workload.podSelector, portName: workload.portName },
+            { ...child, dependsOn: [workload.deployment] },
+            { parent: this, provider: k8s },
+        );
+
         this.publish({
             endpointUrl: workload.url,
             invoke: workloadInvoke(workload.url, args, "Internal load balancer: reachable only from the cluster's virtual network; the service does not authenticate callers. kubectl access needs kubelogin."),
             artifactUri: f.artifactUri,
             imageUri: image.uri,
-            children: { ...foundationChildren(f), ...workloadChildren(workload), cluster: this.cluster, workloadIdentity: identity, kubernetesProvider: k8s },
+            children: { ...foundationChildren(f), ...workloadChildren(workload), cluster: this.cluster, workloadIdentity: identity, kubernetesProvider: k8s, ...(actionGroup ? { actionGroup } : {}), ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])), prometheusWorkspace: prometheus.workspace, prometheusAlerts: prometheus.rules },
         });
     }
 }

@@ -12,6 +12,7 @@ import type { ImplementationFactory, ResolvedServiceArgs } from "../../component
 import { resourceName } from "../../components/naming";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { defaultInstanceType } from "../../components/sizes";
+import { createActionGroup, createAzureMlAlerts } from "./alerts";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
 import { createAzureServingImage } from "./registryImage";
 
@@ -165,6 +166,9 @@ export class AzureMlService extends ServiceComponent {
             { ...child, dependsOn: [this.deployment] },
         );
 
+        const actionGroup = createActionGroup(name, args, resourceGroupName, tags, child);
+        const alerts = createAzureMlAlerts(name, args, { resourceGroupName, tags, actionGroup }, this.endpoint.id, this.deployment.id, { ...child, dependsOn: [traffic] });
+
         const scoringUri = this.endpoint.properties.apply((p) => p.scoringUri ?? "");
         this.publish({
             endpointUrl: scoringUri,
@@ -187,6 +191,8 @@ export class AzureMlService extends ServiceComponent {
                 endpoint: this.endpoint,
                 deployment: this.deployment,
                 traffic,
+                ...(actionGroup ? { actionGroup } : {}),
+                ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])),
             },
         });
     }

@@ -44,3 +44,61 @@ export function createVertexAlerts(name: string, args: ResolvedServiceArgs, endp
         policy("no-replicas", "no replica serving", "aiplatform.googleapis.com/prediction/online/replicas", "ALIGN_MEAN", "COMPARISON_LT", 1),
     ];
 }
+
+/** Where a GKE workload's Prometheus series live: the labels Managed Service for Prometheus puts on them. */
+export interface GkeAlertScope {
+    readonly cluster: pulumi.Input<string>;
+    readonly namespace: pulumi.Input<string>;
+    readonly deployment: pulumi.Input<string>;
+}
+
+/**
+ * Cloud Monitoring PromQL alerts for the workload on GKE: no available replica of the Deployment (GKE's
+ * kube state metrics, on by default on Autopilot), and the model server's own 5xx rate and p99 latency
+ * on the predict route (its /metrics, scraped by Managed Service for Prometheus through a PodMonitoring).
+ * The internal passthrough load balancer in front of the pods reports neither.
+ */
+export function createGkeAlerts(name: string, args: ResolvedServiceArgs, scope: GkeAlertScope, opts: pulumi.CustomResourceOptions): AlertPolicy[] {
+    const channels = emailChannels(name, args, "alarms", args.alarms.emails, opts).map((c) => c.id);
+    const where = pulumi.interpolate`cluster="${scope.cluster}",namespace="${scope.namespace}"`;
+    const policy = (suffix: string, displayName: string, query: pulumi.Input<string>, duration: string) =>
+        new AlertPolicy(
+            `${name}-${suffix}`,
+            {
+                project: args.gcp.project,
+                displayName: `${args.model.name}: ${displayName}`,
+                combiner: "OR",
+                notificationChannels: channels,
+                conditions: [
+                    {
+                        displayName,
+                        conditionPrometheusQueryLanguage: {
+                            query,
+                            duration,
+                            evaluationInterval: "60s",
+                            // The server's series exist only once it has been scraped; the policy is created before.
+                            disableMetricValidation: true,
+                        },
+                    },
+                ],
+            },
+            opts,
+        );
+    const predict = pulumi.interpolate`${where},route="${args.serving.predictRoute}"`;
+    return [
+        policy("errors", "server errors", pulumi.interpolate`sum(rate(model_server_requests_total{${where},status=~"5.."}[5m])) * 60 > 5`, "180s"),
+        policy(
+            "latency-p99",
+            `p99 latency above ${args.alarms.latencyP99Ms} ms`,
+            pulumi.interpolate`histogram_quantile(0.99, sum by (le) (rate(model_server_request_duration_seconds_bucket{${predict}}[5m]))) * 1000 > ${args.alarms.latencyP99Ms}`,
+            "180s",
+        ),
+        // `or vector(0)`: a Deployment that vanished, or series that stopped, alarms too.
+        policy(
+            "no-replicas",
+            "no replica available",
+            pulumi.interpolate`(sum(kube_deployment_status_replicas_available{${where},deployment="${scope.deployment}"}) or vector(0)) < 1`,
+            "300s",
+        ),
+    ];
+}

@@ -6,9 +6,11 @@ import type { ImplementationFactory, ResolvedServiceArgs } from "../../component
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
+import { createGkeAlerts } from "./alerts";
 import { createGcpFoundation, gcpFoundationChildren } from "./foundation";
+import { createPodMonitoring } from "./podMonitoring";
 
-const APIS = ["container.googleapis.com", "compute.googleapis.com", "artifactregistry.googleapis.com", "secretmanager.googleapis.com", "iam.googleapis.com", "storage.googleapis.com"];
+const APIS = ["container.googleapis.com", "compute.googleapis.com", "monitoring.googleapis.com", "artifactregistry.googleapis.com", "secretmanager.googleapis.com", "iam.googleapis.com", "storage.googleapis.com"];
 /** The default VPC's auto-mode subnets, where internal load balancer clients live. */
 const DEFAULT_NETWORK_RANGE = "10.128.0.0/9";
 
@@ -50,6 +52,8 @@ export class GkeService extends ServiceComponent {
                 workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
                 // Mounts Secret Manager secrets into pods through the Secrets Store CSI driver.
                 secretManagerConfig: { enabled: true },
+                // Managed Service for Prometheus collects the server's metrics and GKE's kube state metrics the alerts read.
+                monitoringConfig: { managedPrometheus: { enabled: true } },
                 deletionProtection: args.protect,
             },
             { ...child, protect: args.protect },
@@ -72,6 +76,8 @@ export class GkeService extends ServiceComponent {
                 serviceAccountAnnotations: { "iam.gke.io/gcp-service-account": identity.account.email },
                 internalLoadBalancerAnnotations: { "networking.gke.io/load-balancer-type": "Internal" },
                 privateClientCidrs: [DEFAULT_NETWORK_RANGE],
+                // Managed Service for Prometheus collectors run in gmp-system.
+                metricsScraperNamespaces: ["gmp-system"],
                 secretStore: {
                     provider: "gke",
                     parameters: {
@@ -84,6 +90,14 @@ export class GkeService extends ServiceComponent {
             },
             { parent: this, provider: k8s, dependsOn: [workloadIdentity, ...identity.grants, ...artifact.uploads] },
         );
+        const podMonitoring = createPodMonitoring(name, workload.namespace.metadata.name, workload.podSelector, args.serving.port, { parent: this, provider: k8s });
+        // Created once the Deployment is available, so a first rollout does not page anyone.
+        const alerts = createGkeAlerts(
+            name,
+            args,
+            { cluster: this.cluster.name, namespace: workload.namespace.metadata.name, deployment: workload.deployment.metadata.name },
+            { ...child, dependsOn: [...apis, workload.deployment, podMonitoring] },
+        );
 
         const invoke = workloadInvoke(workload.url, args, "Internal load balancer: reachable only from the VPC; the service does not authenticate callers. kubectl access needs gke-gcloud-auth-plugin.");
         this.publish({
@@ -91,7 +105,7 @@ export class GkeService extends ServiceComponent {
             invoke,
             artifactUri: artifact.uri,
             imageUri: image.uri,
-            children: { ...gcpFoundationChildren(f), ...workloadChildren(workload), kubernetesProvider: k8s, cluster: this.cluster },
+            children: { ...gcpFoundationChildren(f), ...workloadChildren(workload), kubernetesProvider: k8s, cluster: this.cluster, podMonitoring, ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])) },
         });
     }
 }

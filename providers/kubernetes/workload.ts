@@ -33,6 +33,8 @@ export interface WorkloadInputs {
     };
     /** Extra container environment (cloud-specific model-store settings). */
     readonly environment?: Record<string, pulumi.Input<string>>;
+    /** Namespaces whose pods scrape the server's /metrics (the cloud's managed Prometheus collectors). */
+    readonly metricsScraperNamespaces?: readonly string[];
 }
 
 const SECRETS_PATH = "/var/run/secrets/model-service";
@@ -42,7 +44,7 @@ const APP = "model-server";
  * The model server on any Kubernetes: namespace, workload-identity service account, a hardened
  * Deployment with probes on the serving contract, a LoadBalancer Service (internal unless public),
  * a HorizontalPodAutoscaler, a PodDisruptionBudget and a NetworkPolicy that admits only clients
- * of the load balancer, on the container port only. Shared unchanged by gke and aks.
+ * of the load balancer (and the cloud's metrics collectors), on the container port only. Shared unchanged by gke and aks.
  */
 export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: WorkloadInputs, opts: pulumi.CustomResourceOptions) {
     const { port, healthRoute, predictRoute } = args.serving;
@@ -158,13 +160,19 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
             spec: {
                 podSelector: { matchLabels: { app: APP } },
                 policyTypes: ["Ingress"],
-                ingress: [{ from: clients.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port }] }],
+                ingress: [
+                    { from: clients.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port }] },
+                    ...(inputs.metricsScraperNamespaces ?? []).map((scraper) => ({
+                        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": scraper } } }],
+                        ports: [{ protocol: "TCP", port }],
+                    })),
+                ],
             },
         },
         opts,
     );
     const host = service.status.loadBalancer.ingress.apply((ingress) => ingress?.[0]?.ip ?? ingress?.[0]?.hostname ?? "pending");
-    return { namespace, serviceAccount, deployment, service, autoscaler, disruptionBudget, networkPolicy, secretClass, url: pulumi.interpolate`http://${host}${predictRoute}` };
+    return { namespace, serviceAccount, deployment, service, autoscaler, disruptionBudget, networkPolicy, secretClass, podSelector: { app: APP }, portName: "http", url: pulumi.interpolate`http://${host}${predictRoute}` };
 }
 
 export type Workload = ReturnType<typeof createWorkload>;

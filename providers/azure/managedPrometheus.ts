@@ -1,0 +1,111 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PrometheusRuleGroup } from "@pulumi/azure-native/alertsmanagement/prometheusRuleGroup";
+import { AzureMonitorWorkspace } from "@pulumi/azure-native/monitor/azureMonitorWorkspace";
+import { DataCollectionEndpoint } from "@pulumi/azure-native/monitor/dataCollectionEndpoint";
+import { DataCollectionRule } from "@pulumi/azure-native/monitor/dataCollectionRule";
+import { DataCollectionRuleAssociation } from "@pulumi/azure-native/monitor/dataCollectionRuleAssociation";
+import type { ManagedCluster } from "@pulumi/azure-native/containerservice/managedCluster";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
+import type { ResolvedServiceArgs } from "../../components/contract";
+import type { AzureAlertTarget } from "./alerts";
+
+/** The workload as the scrape and the rules see it. */
+export interface ScrapedWorkload {
+    readonly namespace: pulumi.Input<string>;
+    readonly podSelector: Record<string, string>;
+    /** The container port's name: a PodMonitor names its port. */
+    readonly portName: string;
+}
+
+/**
+ * Azure Monitor managed Prometheus for an AKS cluster (whose azureMonitorProfile turns the metrics
+ * add-on on): a workspace, the data collection endpoint and rule the add-on sends through, their
+ * association with the cluster, a PodMonitor scraping the model server's /metrics, and alert rules on
+ * its 5xx rate and p99 latency on the predict route. The internal L4 load balancer reports neither.
+ */
+export function createAksManagedPrometheus(
+    name: string,
+    args: ResolvedServiceArgs,
+    target: AzureAlertTarget,
+    cluster: ManagedCluster,
+    workload: ScrapedWorkload,
+    opts: pulumi.CustomResourceOptions,
+    kubernetesOpts: pulumi.CustomResourceOptions,
+) {
+    const { resourceGroupName, tags } = target;
+    const location = args.region;
+    const workspace = new AzureMonitorWorkspace(`${name}-prometheus`, { resourceGroupName, location, tags }, opts);
+    const endpoint = new DataCollectionEndpoint(`${name}-prometheus-dce`, { resourceGroupName, location, kind: "Linux", tags }, opts);
+    const rule = new DataCollectionRule(
+        `${name}-prometheus-dcr`,
+        {
+            resourceGroupName,
+            location,
+            kind: "Linux",
+            dataCollectionEndpointId: endpoint.id,
+            dataSources: { prometheusForwarder: [{ name: "PrometheusDataSource", streams: ["Microsoft-PrometheusMetrics"], labelIncludeFilter: {} }] },
+            destinations: { monitoringAccounts: [{ name: "MonitoringAccount1", accountResourceId: workspace.id }] },
+            dataFlows: [{ streams: ["Microsoft-PrometheusMetrics"], destinations: ["MonitoringAccount1"] }],
+            tags,
+        },
+        opts,
+    );
+    const ruleAssociation = new DataCollectionRuleAssociation(
+        `${name}-prometheus-dcra`,
+        { resourceUri: cluster.id, associationName: pulumi.interpolate`MSProm-${location}-${cluster.name}`, dataCollectionRuleId: rule.id },
+        opts,
+    );
+    // The add-on reads its configuration through the endpoint; Azure requires this association name.
+    const endpointAssociation = new DataCollectionRuleAssociation(
+        `${name}-prometheus-dcea`,
+        { resourceUri: cluster.id, associationName: "configurationAccessEndpoint", dataCollectionEndpointId: endpoint.id },
+        opts,
+    );
+    const podMonitor = new CustomResource(
+        `${name}-pod-monitor`,
+        {
+            apiVersion: "azmonitoring.coreos.com/v1",
+            kind: "PodMonitor",
+            metadata: { namespace: workload.namespace, name: "model-server" },
+            spec: { selector: { matchLabels: workload.podSelector }, podMetricsEndpoints: [{ port: workload.portName, path: "/metrics", interval: "30s" }] },
+        },
+        kubernetesOpts,
+    );
+    const where = pulumi.interpolate`namespace="${workload.namespace}"`;
+    const actions = target.actionGroup ? [{ actionGroupId: target.actionGroup.id }] : [];
+    const rules = new PrometheusRuleGroup(
+        `${name}-prometheus-alerts`,
+        {
+            resourceGroupName,
+            location,
+            description: `${args.model.name}: model server errors and latency`,
+            scopes: [workspace.id, cluster.id],
+            clusterName: cluster.name,
+            enabled: true,
+            interval: "PT1M",
+            rules: [
+                {
+                    alert: "ModelServerErrors",
+                    expression: pulumi.interpolate`sum(rate(model_server_requests_total{${where},status=~"5.."}[5m])) * 60 > 5`,
+                    for: "PT3M",
+                    severity: 1,
+                    annotations: { description: `${args.model.name}: more than 5 server errors a minute` },
+                    actions,
+                    resolveConfiguration: { autoResolved: true, timeToResolve: "PT10M" },
+                },
+                {
+                    alert: "ModelServerLatencyP99",
+                    expression: pulumi.interpolate`histogram_quantile(0.99, sum by (le) (rate(model_server_request_duration_seconds_bucket{${where},route="${args.serving.predictRoute}"}[5m]))) * 1000 > ${args.alarms.latencyP99Ms}`,
+                    for: "PT3M",
+                    severity: 2,
+                    annotations: { description: `${args.model.name}: p99 latency above ${args.alarms.latencyP99Ms} ms` },
+                    actions,
+                    resolveConfiguration: { autoResolved: true, timeToResolve: "PT10M" },
+                },
+            ],
+            tags,
+        },
+        { ...opts, dependsOn: [ruleAssociation, endpointAssociation, podMonitor] },
+    );
+    return { workspace, endpoint, rule, ruleAssociation, endpointAssociation, podMonitor, rules };
+}

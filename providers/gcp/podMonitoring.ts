@@ -1,0 +1,19 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
+
+/**
+ * A PodMonitoring (Managed Service for Prometheus, on by default on GKE Autopilot) that scrapes the
+ * model server's /metrics every 30 s, so its series become `prometheus.googleapis.com/<metric>/<kind>`.
+ */
+export function createPodMonitoring(name: string, namespace: pulumi.Input<string>, podLabels: Record<string, string>, port: number, opts: pulumi.CustomResourceOptions): CustomResource {
+    return new CustomResource(
+        `${name}-pod-monitoring`,
+        {
+            apiVersion: "monitoring.googleapis.com/v1",
+            kind: "PodMonitoring",
+            metadata: { namespace, name: "model-server" },
+            spec: { selector: { matchLabels: podLabels }, endpoints: [{ port, path: "/metrics", interval: "30s" }] },
+        },
+        opts,
+    );
+}
