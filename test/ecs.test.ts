@@ -91,7 +91,7 @@ describe("ECS on the dev stack (runtime switched in config only)", () => {
             deploymentMaximumPercent: 200,
         });
         expect(service.options.ignoreChanges).toEqual(["desiredCount"]);
-        const alarmNames = ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.outputs.name);
+        const alarmNames = ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/ApplicationELB").map((a) => a.outputs.name);
         expect((service.inputs.alarms as any).enable).toBe(true);
         expect((service.inputs.alarms as any).rollback).toBe(true);
         expect([...(service.inputs.alarms as any).alarmNames].sort()).toEqual([...alarmNames].sort());
@@ -110,6 +110,22 @@ describe("ECS on the dev stack (runtime switched in config only)", () => {
         const lb = one(doc, "aws:lb/loadBalancer:LoadBalancer");
         const tg = one(doc, "aws:lb/targetGroup:TargetGroup");
         expect(policies[1].predefinedMetricSpecification.resourceLabel).toBe(`${lb.outputs.arnSuffix}/${tg.outputs.arnSuffix}`);
+        expect(ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.metricName).sort()).toEqual(["HTTPCode_Target_5XX_Count", "RunningTaskCount", "TargetResponseTime"]);
+        const service = one(doc, "aws:ecs/service:Service");
+        expect(byName(doc, "aws:cloudwatch/metricAlarm:MetricAlarm", "iris-ecs-no-tasks").inputs).toMatchObject({
+            namespace: "ECS/ContainerInsights",
+            dimensions: { ClusterName: one(doc, "aws:ecs/cluster:Cluster").outputs.name, ServiceName: service.outputs.name },
+            comparisonOperator: "LessThanThreshold",
+            threshold: 1,
+            treatMissingData: "breaching",
+        });
+    });
+});
+
+describe("ECS scaled to zero", () => {
+    it("runs no task when idle and does not alarm on it", () => {
+        const { doc } = planJson(["--stack", "dev", "--config", "runtime=ecs", "--config", "minReplicas=0"]);
+        expect(one(doc, "aws:ecs/service:Service").inputs.desiredCount).toBe(0);
         expect(ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.metricName).sort()).toEqual(["HTTPCode_Target_5XX_Count", "TargetResponseTime"]);
     });
 });
@@ -251,7 +267,9 @@ describe("ECS canary and linear rollouts (ECS native traffic shifting)", () => {
 
     it("watches and scales on the whole load balancer, since the serving target group swaps with each deployment", () => {
         const lb = one(doc, "aws:lb/loadBalancer:LoadBalancer");
-        for (const alarm of ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm")) expect(alarm.inputs.dimensions).toEqual({ LoadBalancer: lb.outputs.arnSuffix });
+        const lbAlarms = ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/ApplicationELB");
+        expect(lbAlarms).toHaveLength(2);
+        for (const alarm of lbAlarms) expect(alarm.inputs.dimensions).toEqual({ LoadBalancer: lb.outputs.arnSuffix });
         const requests = byName(doc, "aws:appautoscaling/policy:Policy", "iris-ecs-scale-on-requests").inputs.targetTrackingScalingPolicyConfiguration as any;
         expect(requests.predefinedMetricSpecification).toBeUndefined();
         expect(requests.customizedMetricSpecification.metrics.map((m: any) => m.expression ?? `${m.metricStat.metric.namespace}/${m.metricStat.metric.metricName}`)).toEqual([

@@ -50,7 +50,11 @@ const PROOF: Record<Feature, { config: string[]; proves: (doc: PlanDocument, run
             (inputsOf(doc, "aws:sagemaker/endpoint:Endpoint")?.deploymentConfig?.autoRollbackConfiguration?.alarms?.length ?? 0) > 0 ||
             (inputsOf(doc, "aws:ecs/service:Service")?.deploymentCircuitBreaker?.rollback === true && inputsOf(doc, "aws:ecs/service:Service")?.alarms?.rollback === true),
     },
-    alarms: { config: [], proves: (doc) => has(doc, "aws:cloudwatch/metricAlarm:MetricAlarm") || has(doc, "gcp:monitoring/alertPolicy:AlertPolicy") },
+    alarms: {
+        config: [],
+        proves: (doc) =>
+            ["aws:cloudwatch/metricAlarm:MetricAlarm", "gcp:monitoring/alertPolicy:AlertPolicy", "azure-native:monitor:MetricAlert", "azure-native:alertsmanagement:PrometheusRuleGroup"].some((t) => has(doc, t)),
+    },
     secrets: {
         config: SECRET,
         proves: (doc) =>

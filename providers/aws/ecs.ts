@@ -234,6 +234,28 @@ export class EcsService extends ServiceComponent {
             { ...child, dependsOn: [...listeners, ...rules, ...network.ready, ...(shifting?.ready ?? [])], ignoreChanges: shifting ? ["desiredCount", "loadBalancers"] : ["desiredCount"] },
         );
 
+        // Watched, not a rollback trigger: a deployment never drops the running count. Scaled to zero, none is expected.
+        const noTasks =
+            args.scaling.minReplicas > 0
+                ? new MetricAlarm(
+                      `${name}-no-tasks`,
+                      {
+                          alarmDescription: `Model service ${args.model.name}: no task running`,
+                          namespace: "ECS/ContainerInsights",
+                          metricName: "RunningTaskCount",
+                          dimensions: { ClusterName: cluster.name, ServiceName: this.service.name },
+                          statistic: "Maximum",
+                          period: 60,
+                          evaluationPeriods: 3,
+                          threshold: 1,
+                          comparisonOperator: "LessThanThreshold",
+                          treatMissingData: "breaching",
+                          ...notify,
+                      },
+                      child,
+                  )
+                : undefined;
+
         const scaling = new ScalingTarget(
             `${name}-scaling-target`,
             {
@@ -298,6 +320,7 @@ export class EcsService extends ServiceComponent {
                 requestScalingPolicy: requestPolicy,
                 errorAlarm: errors,
                 latencyAlarm: latency,
+                ...(noTasks ? { noTasksAlarm: noTasks } : {}),
             },
         });
     }
