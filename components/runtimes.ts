@@ -53,7 +53,7 @@ export const RUNTIMES: Readonly<Record<Runtime, RuntimeEntry>> = {
         managed: true,
         load: async () => (await import("../providers/azure/azureml")).createAzureMlService,
         takesInstanceType: true,
-        rollouts: ["allAtOnce"],
+        rollouts: ALL_ROLLOUTS,
     },
     aks: {
         cloud: "azure",

@@ -97,17 +97,75 @@ describe("Azure ML managed online endpoint", () => {
         );
     });
 
-    it("sets traffic only after the deployment exists", () => {
-        const traffic = one(doc, "azure-native:resources:Deployment");
+    it("moves traffic with the traffic shifter only after the deployment exists, all at once by default", () => {
+        const traffic = one(doc, "pulumi-nodejs:dynamic/azure:TrafficShift");
         const deployment = one(doc, "azure-native:machinelearningservices:OnlineDeployment");
+        const endpoint = one(doc, "azure-native:machinelearningservices:OnlineEndpoint");
         expect(traffic.options.dependsOn).toContain(deployment.urn);
-        const template = (traffic.inputs as any).properties.template;
-        expect(template.resources[0]).toMatchObject({
-            type: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
-            name: `${one(doc, "azure-native:machinelearningservices:Workspace").outputs.name}/iris-dev`,
-            properties: { authMode: "Key", publicNetworkAccess: "Disabled", traffic: { primary: 100 } },
+        expect(traffic.inputs).toMatchObject({ endpointId: endpoint.id, deploymentName: deployment.outputs.name, strategy: "allAtOnce", stepPercent: 10, bakeSeconds: 600, latencyP99Ms: 1000 });
+        expect(traffic.outputs.traffic).toEqual({ [String(deployment.outputs.name)]: 100 });
+        expect(endpoint.inputs.properties).not.toHaveProperty("traffic");
+        expect(ofType(doc, "azure-native:resources:Deployment")).toEqual([]);
+    });
+});
+
+describe("Azure ML rollouts", () => {
+    const IMAGE_2 = "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:20250101";
+    const plan = (...config: string[]) => planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "runtime=azureml", "--config", `image=${IMAGE}`, ...config.flatMap((c) => ["--config", c])]).doc;
+    const deploymentOf = (d: PlanDocument) => one(d, "azure-native:machinelearningservices:OnlineDeployment");
+    let canary: PlanDocument;
+    beforeAll(() => {
+        canary = plan("rollout=canary", "rolloutStepPercent=20", "rolloutBakeMinutes=3", "alarmLatencyP99Ms=750");
+    });
+
+    it("plans a canary with no error or mandatory violation", () => {
+        expect(canary.errors).toEqual([]);
+        expect(mandatory(canary)).toEqual([]);
+    });
+
+    it("names the deployment, and its environment version, after the release", () => {
+        const deployment = deploymentOf(canary);
+        const name = String(deployment.inputs.deploymentName);
+        expect(name).toMatch(/^v1-[0-9a-f]{8}$/);
+        expect(deployment.name).toBe(`iris-azureml-deployment-${name}`);
+        const environment = one(canary, "azure-native:machinelearningservices:EnvironmentVersion");
+        expect(environment.inputs.version).toBe(name);
+        expect(environment.name).toBe(`iris-azureml-environment-${name}`);
+        expect((deployment.inputs as any).properties.environmentId).toBe(environment.id);
+    });
+
+    it("makes a new image, model version or instance type a new deployment beside the old, and scaling not", () => {
+        const name = (d: PlanDocument) => String(deploymentOf(d).inputs.deploymentName);
+        const base = name(canary);
+        const image = name(plan("rollout=canary", `image=${IMAGE_2}`));
+        const version = name(plan("rollout=canary", "modelVersion=2"));
+        const instance = name(plan("rollout=canary", "instanceType=Standard_DS3_v2"));
+        const scaled = name(plan("rollout=canary", "maxReplicas=5"));
+        expect(new Set([base, image, version, instance]).size).toBe(4);
+        expect(version).toMatch(/^v2-[0-9a-f]{8}$/);
+        expect(scaled).toBe(base);
+        // Same settings, same name: the name is a function of the release, not of the run.
+        expect(name(plan("rollout=canary", "rolloutStepPercent=20"))).toBe(base);
+    });
+
+    it("hands the shifter the rollout settings, the new deployment and the endpoint", () => {
+        const traffic = one(canary, "pulumi-nodejs:dynamic/azure:TrafficShift");
+        const deployment = deploymentOf(canary);
+        expect(traffic.inputs).toMatchObject({
+            endpointId: one(canary, "azure-native:machinelearningservices:OnlineEndpoint").id,
+            deploymentName: deployment.inputs.deploymentName,
+            strategy: "canary",
+            stepPercent: 20,
+            bakeSeconds: 180,
+            latencyP99Ms: 750,
         });
-        expect(one(doc, "azure-native:machinelearningservices:OnlineEndpoint").inputs.properties).not.toHaveProperty("traffic");
+        expect(traffic.options.dependsOn).toContain(deployment.urn);
+        expect(traffic.propertyDependencies.deploymentName).toContain(deployment.urn);
+        expect(String(traffic.inputs.__provider)).toMatch(/^<serialized dynamic provider, \d+ characters>$/);
+    });
+
+    it("passes linear through as well", () => {
+        expect(one(plan("rollout=linear", "rolloutStepPercent=25"), "pulumi-nodejs:dynamic/azure:TrafficShift").inputs).toMatchObject({ strategy: "linear", stepPercent: 25 });
     });
 });
 

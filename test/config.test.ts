@@ -173,8 +173,8 @@ describe("parseStackConfig", () => {
     });
 
     it("refuses a rollout the runtime cannot honour, naming the runtimes that can", () => {
-        const p = problemsOf({ [`${P}:cloud`]: "azure", [`${P}:runtime`]: "azureml", [`${P}:rollout`]: "canary" }).find((x) => x.key === "rollout");
-        expect(p).toMatchObject({ key: "rollout", value: '"canary"', message: "cannot be honoured by azureml yet", fix: "use allAtOnce on azureml, or a runtime that can: sagemaker, ecs, gke, aks" });
+        const p = problemsOf({ [`${P}:cloud`]: "gcp", [`${P}:runtime`]: "vertex", [`${P}:rollout`]: "canary" }).find((x) => x.key === "rollout");
+        expect(p).toMatchObject({ key: "rollout", value: '"canary"', message: "cannot be honoured by vertex yet", fix: "use allAtOnce on vertex, or a runtime that can: sagemaker, ecs, gke, azureml, aks" });
         expect(problemsOf({ [`${P}:rollout`]: "blue-green" })[0]).toMatchObject({ key: "rollout", message: "is not a rollout strategy" });
         expect(problemsOf({ [`${P}:rolloutStepPercent`]: "80" })[0]).toMatchObject({ key: "rolloutStepPercent" });
     });

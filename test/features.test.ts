@@ -42,13 +42,19 @@ const PROOF: Record<Feature, { config: string[]; proves: (doc: PlanDocument, run
         proves: (doc) =>
             inputsOf(doc, "aws:sagemaker/endpoint:Endpoint")?.deploymentConfig?.blueGreenUpdatePolicy?.trafficRoutingConfiguration?.type === "CANARY" ||
             inputsOf(doc, "aws:ecs/service:Service")?.deploymentConfiguration?.strategy === "CANARY" ||
-            (inputsOf(doc, "kubernetes:apps/v1:Deployment")?.spec?.minReadySeconds > 0 && inputsOf(doc, "kubernetes:apps/v1:Deployment")?.spec?.strategy?.rollingUpdate?.maxSurge === "10%"),
+            (inputsOf(doc, "kubernetes:apps/v1:Deployment")?.spec?.minReadySeconds > 0 && inputsOf(doc, "kubernetes:apps/v1:Deployment")?.spec?.strategy?.rollingUpdate?.maxSurge === "10%") ||
+            (inputsOf(doc, "pulumi-nodejs:dynamic/azure:TrafficShift")?.strategy === "canary" && inputsOf(doc, "pulumi-nodejs:dynamic/azure:TrafficShift")?.stepPercent === 10),
     },
     rollback: {
         config: [],
         proves: (doc) =>
             (inputsOf(doc, "aws:sagemaker/endpoint:Endpoint")?.deploymentConfig?.autoRollbackConfiguration?.alarms?.length ?? 0) > 0 ||
-            (inputsOf(doc, "aws:ecs/service:Service")?.deploymentCircuitBreaker?.rollback === true && inputsOf(doc, "aws:ecs/service:Service")?.alarms?.rollback === true),
+            (inputsOf(doc, "aws:ecs/service:Service")?.deploymentCircuitBreaker?.rollback === true && inputsOf(doc, "aws:ecs/service:Service")?.alarms?.rollback === true) ||
+            // azureml: each release is its own deployment, and the shifter watches the new one for a bake and can move traffic back.
+            ofType(doc, "pulumi-nodejs:dynamic/azure:TrafficShift").some((shift) => {
+                const deployment = ofType(doc, "azure-native:machinelearningservices:OnlineDeployment")[0];
+                return (shift.inputs as any).bakeSeconds > 0 && (shift.inputs as any).latencyP99Ms > 0 && !!deployment && shift.options.dependsOn.includes(deployment.urn) && /^v.+-[0-9a-f]{8}$/.test(String(deployment.inputs.deploymentName));
+            }),
     },
     alarms: {
         config: [],

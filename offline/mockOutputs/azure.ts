@@ -71,5 +71,7 @@ export const AZURE_OUTPUTS: Record<string, OutputsOf> = {
     },
     "azure-native:alertsmanagement:PrometheusRuleGroup": arm("ruleGroupName", (n) => `Microsoft.AlertsManagement/prometheusRuleGroups/${n}`),
     "azure-native:managedidentity:UserAssignedIdentity": arm("resourceName", (n) => `Microsoft.ManagedIdentity/userAssignedIdentities/${n}`, (_n, _i, seed) => ({ principalId: guid(`uami/${seed}`), clientId: guid(`uami-client/${seed}`), tenantId: MOCK_AZURE_TENANT })),
+    // The azureml traffic shifter (a dynamic resource): after a rollout, the new deployment serves everything.
+    "pulumi-nodejs:dynamic/azure:TrafficShift": ({ inputs }) => ({ id: `${inputs.endpointId}/traffic`, state: { traffic: { [String(inputs.deploymentName)]: 100 } } }),
     "azure-native:managedidentity:FederatedIdentityCredential": arm("federatedIdentityCredentialResourceName", (n, i) => `Microsoft.ManagedIdentity/userAssignedIdentities/${i.resourceName}/federatedIdentityCredentials/${n}`),
 };

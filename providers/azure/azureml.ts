@@ -7,7 +7,6 @@ import { ModelVersion } from "@pulumi/azure-native/machinelearningservices/model
 import { OnlineDeployment } from "@pulumi/azure-native/machinelearningservices/onlineDeployment";
 import { OnlineEndpoint } from "@pulumi/azure-native/machinelearningservices/onlineEndpoint";
 import { Workspace } from "@pulumi/azure-native/machinelearningservices/workspace";
-import { Deployment as ArmDeployment } from "@pulumi/azure-native/resources/deployment";
 import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { resourceName } from "../../components/naming";
 import { ServiceComponent } from "../../components/serviceComponent";
@@ -15,18 +14,19 @@ import { defaultInstanceType } from "../../components/sizes";
 import { createActionGroup, createAzureMlAlerts } from "./alerts";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
 import { createAzureServingImage } from "./registryImage";
-
-const ML_API_VERSION = "2024-10-01";
+import { azureMlRelease } from "./release";
+import { TrafficShift } from "./trafficShift";
 
 /**
  * ModelService on an Azure ML managed online endpoint: a workspace with its dependencies, the model
  * and the image registered, a key-authenticated endpoint (public network access off unless asked),
- * a managed deployment with probes and target-utilization scaling, and the endpoint's traffic set to
- * the deployment once it exists.
+ * a managed deployment per release with probes and target-utilization scaling, and the endpoint's
+ * traffic moved onto the new release as the rollout says, watched, and moved back if it misbehaves.
  */
 export class AzureMlService extends ServiceComponent {
     readonly endpoint: OnlineEndpoint;
     readonly deployment: OnlineDeployment;
+    readonly traffic: TrafficShift;
 
     constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("model-service:azure:AzureMlService", name, {}, opts);
@@ -65,12 +65,19 @@ export class AzureMlService extends ServiceComponent {
         );
         const environmentContainer = new EnvironmentContainer(`${name}-environment`, { ...ml, name: `${args.model.name}-server`, properties: { description: "Serving image" } }, child);
         const route = (routePath: string) => ({ path: routePath, port });
+        const instanceType = args.compute.instanceType ?? defaultInstanceType("azureml", args.compute.size, args.compute.gpu)!;
+        // Each release is its own environment version and deployment, named after it: the old release
+        // keeps serving beside the new one, and Pulumi deletes it only at the end of a successful update
+        // (a replaced resource would be left pending delete by a failed rollout, and deleted first by the
+        // next update, though it serves again).
+        const release = azureMlRelease(args, instanceType);
         const environmentVersion = new EnvironmentVersion(
-            `${name}-environment-version`,
+            `${name}-environment-${release.deploymentName}`,
             {
                 ...ml,
                 name: environmentContainer.name,
-                version: args.model.version,
+                // Environment versions are immutable: a new image needs a new version.
+                version: release.deploymentName,
                 properties: {
                     image: image.uri,
                     osType: "Linux",
@@ -101,13 +108,12 @@ export class AzureMlService extends ServiceComponent {
             ...(Object.keys(f.secrets).length > 0 ? [grant(`${name}-endpoint-reads-secrets`, f, "keyVaultSecretsUser", principalId, f.vault.id, child)] : []),
         ];
         const probe = (initialDelay: string) => ({ initialDelay, period: "PT10S", timeout: "PT5S", failureThreshold: 6, successThreshold: 1 });
-        const deploymentName = "primary";
         this.deployment = new OnlineDeployment(
-            `${name}-deployment`,
+            `${name}-deployment-${release.deploymentName}`,
             {
                 ...ml,
                 endpointName: this.endpoint.name,
-                deploymentName,
+                deploymentName: release.deploymentName,
                 location: args.region,
                 kind: "Managed",
                 sku: { name: "Default", capacity: args.scaling.minReplicas },
@@ -115,7 +121,7 @@ export class AzureMlService extends ServiceComponent {
                     endpointComputeType: "Managed",
                     model: modelVersion.id,
                     environmentId: environmentVersion.id,
-                    instanceType: args.compute.instanceType ?? defaultInstanceType("azureml", args.compute.size, args.compute.gpu)!,
+                    instanceType,
                     environmentVariables: {
                         ...args.environment,
                         MODEL_NAME: args.model.name,
@@ -138,36 +144,23 @@ export class AzureMlService extends ServiceComponent {
             { ...child, dependsOn: grants },
         );
 
-        // Phase two: an incremental ARM deployment sets the endpoint's traffic to the now-existing deployment.
-        const traffic = new ArmDeployment(
+        // Traffic moves once the new deployment is ready: all at once, as a canary or in linear steps,
+        // each step watched through the endpoint's metrics and rolled back to the old release on a breach.
+        this.traffic = new TrafficShift(
             `${name}-traffic`,
             {
-                resourceGroupName,
-                properties: {
-                    mode: "Incremental",
-                    template: pulumi.all([workspaceName, this.endpoint.name, this.deployment.name]).apply(([ws, ep, dep]) => ({
-                        $schema: "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-                        contentVersion: "1.0.0.0",
-                        resources: [
-                            {
-                                type: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
-                                apiVersion: ML_API_VERSION,
-                                name: `${ws}/${ep}`,
-                                location: args.region,
-                                kind: "Managed",
-                                identity: { type: "SystemAssigned" },
-                                properties: { authMode: "Key", publicNetworkAccess: args.network.public ? "Enabled" : "Disabled", traffic: { [dep]: 100 } },
-                                tags,
-                            },
-                        ],
-                    })),
-                },
+                endpointId: this.endpoint.id,
+                deploymentName: this.deployment.name,
+                strategy: args.rollout.strategy,
+                stepPercent: args.rollout.stepPercent,
+                bakeSeconds: args.rollout.bakeMinutes * 60,
+                latencyP99Ms: args.alarms.latencyP99Ms,
             },
             { ...child, dependsOn: [this.deployment] },
         );
 
         const actionGroup = createActionGroup(name, args, resourceGroupName, tags, child);
-        const alerts = createAzureMlAlerts(name, args, { resourceGroupName, tags, actionGroup }, this.endpoint.id, this.deployment.id, { ...child, dependsOn: [traffic] });
+        const alerts = createAzureMlAlerts(name, args, { resourceGroupName, tags, actionGroup }, this.endpoint.id, this.deployment.id, { ...child, dependsOn: [this.traffic] });
 
         const scoringUri = this.endpoint.properties.apply((p) => p.scoringUri ?? "");
         this.publish({
@@ -190,7 +183,7 @@ export class AzureMlService extends ServiceComponent {
                 environmentVersion,
                 endpoint: this.endpoint,
                 deployment: this.deployment,
-                traffic,
+                traffic: this.traffic,
                 ...(actionGroup ? { actionGroup } : {}),
                 ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])),
             },
