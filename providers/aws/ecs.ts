@@ -19,6 +19,7 @@ import { SIZES } from "../../components/sizes";
 import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { createNetwork } from "./network";
+import { checkEcsRollout } from "./rolloutCheck";
 import { secretValueVariable } from "./secretStore";
 import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
@@ -214,6 +215,8 @@ export class EcsService extends ServiceComponent {
             // Autoscaling owns the running count after the first deployment.
             { ...child, dependsOn: [...listeners, ...rules, ...network.ready], ignoreChanges: ["desiredCount"] },
         );
+        // A rolled-back deployment is a steady state too: fail the update unless the requested task definition serves.
+        const rolloutCheck = checkEcsRollout(name, args, { service: this.service, cluster: cluster.arn, taskDefinitionArn: taskDefinition.arn, alarms: [errors, latency] }, this);
 
         const scaling = new ScalingTarget(
             `${name}-scaling-target`,
@@ -269,6 +272,7 @@ export class EcsService extends ServiceComponent {
                 cluster,
                 taskDefinition,
                 service: this.service,
+                rolloutCheck,
                 scalingTarget: scaling,
                 cpuScalingPolicy: cpuPolicy,
                 requestScalingPolicy: requestPolicy,
