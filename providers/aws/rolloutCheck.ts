@@ -238,6 +238,11 @@ function errorText(err: unknown): string {
     return String(err);
 }
 
+/** A message to embed mid-sentence: without its own closing full stop. */
+function clause(text: string): string {
+    return text.trim().replace(/\.+$/, "");
+}
+
 /** Worth another read: throttling, a server fault, no answer at all. The SDK has already retried these. */
 function isTransient(err: any): boolean {
     if (!err || typeof err !== "object") return false;
@@ -265,7 +270,7 @@ function readFailure(p: CommonProps, call: string, permission: string, err: any)
         ? `This check calls ${call} with your own AWS credentials during pulumi up (the SDK's default chain: environment, AWS_PROFILE, SSO, instance role, as the aws provider does). ` +
           `Fix: sign in (e.g. aws sso login, or export AWS_PROFILE), and allow ${permission} to the deployer.`
         : "Fix: check the region and that the resource still exists (pulumi refresh), then run pulumi up again.";
-    return new Error(`${label(p)}: could not verify the rollout, ${call} in ${p.region} failed: ${errorText(err)}. ${fix}`);
+    return new Error(`${label(p)}: could not verify the rollout, ${call} in ${p.region} failed: ${clause(errorText(err))}. ${fix}`);
 }
 
 /**
@@ -331,7 +336,7 @@ async function verifyEndpoint(p: SageMakerCheckProps, s: Settings): Promise<Reco
         );
         const status = String(endpoint.EndpointStatus);
         const serving = String(endpoint.EndpointConfigName ?? "");
-        const reason = endpoint.FailureReason ? `: ${endpoint.FailureReason}` : "";
+        const reason = endpoint.FailureReason ? `: ${clause(endpoint.FailureReason)}` : "";
         if (status === "InService" && serving === requested) {
             s.log(`${where}: InService on config ${requested}, as requested`);
             return { ...p, servingEndpointConfigName: serving };
@@ -390,7 +395,7 @@ function ecsReasons(service: EcsServiceState, requested: string): string {
     const primary = primaryOf(service);
     const reasons = [failed?.rolloutStateReason, primary?.taskDefinition !== requested ? primary?.rolloutStateReason : undefined];
     const events = (service.events ?? []).map((e) => e.message ?? "").filter((m) => /roll|circuit breaker|alarm|fail/i.test(m));
-    return [...new Set([...reasons, ...events.slice(0, 2)].filter((r): r is string => Boolean(r)))].join("; ");
+    return [...new Set([...reasons, ...events.slice(0, 2)].filter((r): r is string => Boolean(r)).map(clause))].join("; ");
 }
 
 async function verifyService(p: EcsCheckProps, s: Settings): Promise<Record<string, unknown>> {
