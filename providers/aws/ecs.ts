@@ -21,6 +21,7 @@ import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { createTrafficShifting, deploymentConfiguration, shiftsTraffic } from "./ecsRollout";
 import { createNetwork } from "./network";
+import { checkEcsRollout } from "./rolloutCheck";
 import { secretValueVariable } from "./secretStore";
 import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
@@ -233,6 +234,8 @@ export class EcsService extends ServiceComponent {
             // which target group is the primary one after each deployment.
             { ...child, dependsOn: [...listeners, ...rules, ...network.ready, ...(shifting?.ready ?? [])], ignoreChanges: shifting ? ["desiredCount", "loadBalancers"] : ["desiredCount"] },
         );
+        // A rolled-back deployment is a steady state too: fail the update unless the requested task definition serves.
+        const rolloutCheck = checkEcsRollout(name, args, { service: this.service, cluster: cluster.arn, taskDefinitionArn: taskDefinition.arn, alarms: [errors, latency] }, this);
 
         // Watched, not a rollback trigger: a deployment never drops the running count. Scaled to zero, none is expected.
         const noTasks =
@@ -315,6 +318,7 @@ export class EcsService extends ServiceComponent {
                 cluster,
                 taskDefinition,
                 service: this.service,
+                rolloutCheck,
                 scalingTarget: scaling,
                 cpuScalingPolicy: cpuPolicy,
                 requestScalingPolicy: requestPolicy,

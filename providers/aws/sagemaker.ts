@@ -14,6 +14,7 @@ import { defaultInstanceType } from "../../components/sizes";
 import type { Topic } from "@pulumi/aws/sns/topic";
 import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
+import { checkSageMakerRollout } from "./rolloutCheck";
 import { secretArnVariable } from "./secretStore";
 import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
@@ -117,6 +118,8 @@ export class SageMakerService extends ServiceComponent {
             },
             { ...child, dependsOn: [logGroup] },
         );
+        // The endpoint is InService again after an automatic rollback: fail the update unless the requested config serves.
+        const rolloutCheck = checkSageMakerRollout(name, args, { endpoint: this.endpoint, endpointConfigName: config.name, alarms }, this);
 
         const target = new ScalingTarget(
             `${name}-scaling-target`,
@@ -181,6 +184,7 @@ export class SageMakerService extends ServiceComponent {
                 model: this.model,
                 endpointConfiguration: config,
                 endpoint: this.endpoint,
+                rolloutCheck,
                 scalingTarget: target,
                 scalingPolicy: scaling,
                 invokerPolicy: this.invokerPolicy,

@@ -1,0 +1,440 @@
+import * as http from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import * as vm from "node:vm";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+    EcsRolloutCheck,
+    SageMakerRolloutCheck,
+    createEcsRolloutCheckProvider,
+    createSageMakerRolloutCheckProvider,
+    ecsRolloutCheckProvider,
+    rolloutTimeoutSeconds,
+    sageMakerRolloutCheckProvider,
+} from "../providers/aws/rolloutCheck";
+
+// A fake of the two AWS JSON APIs the rollout checks read (awsJson1_1: POST / with X-Amz-Target), on loopback.
+// The real SDK clients talk to it over HTTP: signing, serialization, error parsing and retries are the SDK's own.
+
+const REGION = "eu-west-1";
+const SAGEMAKER = "SageMaker.DescribeEndpoint";
+const ECS = "AmazonEC2ContainerServiceV20141113.DescribeServices";
+const ENDPOINT = "iris-prod";
+const OLD_CONFIG = "iris-sagemaker-config-0a1b2c3";
+const NEW_CONFIG = "iris-sagemaker-config-4d5e6f7";
+const CLUSTER = `arn:aws:ecs:${REGION}:123456789012:cluster/iris-ecs-cluster-1234567`;
+const SERVICE = "iris-ecs-service-89abcde";
+const OLD_TASK = `arn:aws:ecs:${REGION}:123456789012:task-definition/iris-prod:7`;
+const NEW_TASK = `arn:aws:ecs:${REGION}:123456789012:task-definition/iris-prod:8`;
+const ALARMS = ["iris-5xx-1111111", "iris-latency-p99-2222222"];
+
+interface FakeResponse {
+    status?: number;
+    body?: unknown;
+}
+
+interface Recorded {
+    target: string;
+    headers: http.IncomingHttpHeaders;
+    body: any;
+}
+
+function awsError(status: number, type: string, message: string): FakeResponse {
+    return { status, body: { __type: type, message } };
+}
+
+class FakeAws {
+    readonly requests: Recorded[] = [];
+    port = 0;
+    /** Answers given in order per target; when none is left, the target's steady answer. */
+    private readonly scripted = new Map<string, FakeResponse[]>();
+    private readonly steady = new Map<string, FakeResponse>();
+    private readonly server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => this.handle(req, res, Buffer.concat(chunks).toString("utf8")));
+    });
+
+    async start(): Promise<void> {
+        await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+        this.port = (this.server.address() as AddressInfo).port;
+    }
+
+    async stop(): Promise<void> {
+        this.server.closeAllConnections();
+        await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    }
+
+    get url(): string {
+        return `http://127.0.0.1:${this.port}`;
+    }
+
+    reset(): void {
+        this.requests.length = 0;
+        this.scripted.clear();
+        this.steady.clear();
+    }
+
+    script(target: string, ...responses: FakeResponse[]): void {
+        this.scripted.set(target, [...(this.scripted.get(target) ?? []), ...responses]);
+    }
+
+    settle(target: string, response: FakeResponse): void {
+        this.steady.set(target, response);
+    }
+
+    private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
+        const target = String(req.headers["x-amz-target"] ?? "");
+        this.requests.push({ target, headers: req.headers, body: raw ? JSON.parse(raw) : undefined });
+        const r =
+            req.method !== "POST" || req.url !== "/" || req.headers["content-type"] !== "application/x-amz-json-1.1"
+                ? awsError(400, "SerializationException", `unexpected ${req.method} ${req.url} ${req.headers["content-type"]}`)
+                : (this.scripted.get(target)?.shift() ?? this.steady.get(target) ?? awsError(400, "UnknownOperationException", `no answer for ${target}`));
+        res.writeHead(r.status ?? 200, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": "00000000-0000-4000-8000-000000000000" });
+        res.end(r.body === undefined ? "{}" : JSON.stringify(r.body));
+    }
+}
+
+const fake = new FakeAws();
+let logged: string[] = [];
+const deps = () => ({ endpoint: fake.url, credentials: { accessKeyId: "AKIDTESTFAKE", secretAccessKey: "test-secret-not-real" }, backoffMs: 5, log: (line: string) => logged.push(line) });
+// Built once the fake listens: the endpoint carries its port.
+let sagemaker: pulumi.dynamic.ResourceProvider;
+let ecs: pulumi.dynamic.ResourceProvider;
+
+function endpoint(status: string, config: string, extra: Record<string, unknown> = {}): FakeResponse {
+    return {
+        body: {
+            EndpointName: ENDPOINT,
+            EndpointArn: `arn:aws:sagemaker:${REGION}:123456789012:endpoint/${ENDPOINT}`,
+            EndpointConfigName: config,
+            EndpointStatus: status,
+            CreationTime: 1_700_000_000,
+            LastModifiedTime: 1_700_000_600,
+            ...extra,
+        },
+    };
+}
+
+const updating = (extra: Record<string, unknown> = {}) => endpoint("Updating", OLD_CONFIG, { PendingDeploymentSummary: { EndpointConfigName: NEW_CONFIG, StartTime: 1_700_000_300 }, ...extra });
+
+function sageMakerInputs(overrides: Record<string, unknown> = {}): Record<string, any> {
+    return { region: REGION, endpointName: ENDPOINT, endpointConfigName: NEW_CONFIG, modelName: "iris", modelVersion: "8", alarmNames: ALARMS, timeoutSeconds: 30, ...overrides };
+}
+
+interface FakeDeployment {
+    status: "PRIMARY" | "ACTIVE" | "INACTIVE";
+    taskDefinition: string;
+    rolloutState?: "IN_PROGRESS" | "COMPLETED" | "FAILED";
+    rolloutStateReason?: string;
+    runningCount?: number;
+    desiredCount?: number;
+}
+
+function service(deployments: FakeDeployment[], events: string[] = [], status = "ACTIVE"): FakeResponse {
+    const primary = deployments.find((d) => d.status === "PRIMARY");
+    return {
+        body: {
+            services: [
+                {
+                    serviceArn: `arn:aws:ecs:${REGION}:123456789012:service/iris-ecs-cluster-1234567/${SERVICE}`,
+                    serviceName: SERVICE,
+                    clusterArn: CLUSTER,
+                    status,
+                    taskDefinition: primary?.taskDefinition,
+                    desiredCount: 2,
+                    runningCount: 2,
+                    deployments: deployments.map((d, i) => ({ id: `ecs-svc/${1000 + i}`, desiredCount: 2, runningCount: 2, createdAt: 1_700_000_000 + i, ...d })),
+                    events: events.map((message, i) => ({ id: `e${i}`, createdAt: 1_700_000_900 - i, message })),
+                },
+            ],
+            failures: [],
+        },
+    };
+}
+
+function ecsInputs(overrides: Record<string, unknown> = {}): Record<string, any> {
+    return { region: REGION, cluster: CLUSTER, serviceName: SERVICE, taskDefinitionArn: NEW_TASK, modelName: "iris", modelVersion: "8", alarmNames: ALARMS, timeoutSeconds: 30, ...overrides };
+}
+
+beforeAll(async () => {
+    await fake.start();
+    sagemaker = createSageMakerRolloutCheckProvider(deps());
+    ecs = createEcsRolloutCheckProvider(deps());
+});
+
+afterAll(async () => {
+    await fake.stop();
+});
+
+beforeEach(() => {
+    fake.reset();
+    logged = [];
+});
+
+describe("SageMaker rollout check", { timeout: 20_000 }, () => {
+    it("waits out Updating, then passes when the endpoint is InService on the requested config", async () => {
+        fake.script(SAGEMAKER, updating(), updating());
+        fake.settle(SAGEMAKER, endpoint("InService", NEW_CONFIG));
+        const result = await sagemaker.create(sageMakerInputs());
+        expect(result.id).toBe(ENDPOINT);
+        expect(result.outs).toEqual({ ...sageMakerInputs(), servingEndpointConfigName: NEW_CONFIG });
+        expect(fake.requests.map((r) => r.target)).toEqual([SAGEMAKER, SAGEMAKER, SAGEMAKER]);
+        expect(fake.requests[0]!.body).toEqual({ EndpointName: ENDPOINT });
+        // Signed by the SDK for this region and service, with the credentials it was given.
+        expect(fake.requests[0]!.headers.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=AKIDTESTFAKE/\\d{8}/${REGION}/sagemaker/aws4_request`));
+        // One progress line per state, not per read.
+        expect(logged).toEqual([
+            `SageMaker endpoint ${ENDPOINT}: Updating, deploying config ${NEW_CONFIG}; waiting for it to settle on config ${NEW_CONFIG}`,
+            `SageMaker endpoint ${ENDPOINT}: InService on config ${NEW_CONFIG}, as requested`,
+        ]);
+    });
+
+    it("fails when SageMaker rolled the endpoint back to the old config, naming both configs, the reason and the alarms", async () => {
+        fake.script(SAGEMAKER, updating(), endpoint("RollingBack", OLD_CONFIG));
+        fake.settle(SAGEMAKER, endpoint("InService", OLD_CONFIG, { FailureReason: "Auto-rollback triggered by alarm iris-5xx-1111111" }));
+        const update = sagemaker.update!(ENDPOINT, { ...sageMakerInputs({ endpointConfigName: OLD_CONFIG }), servingEndpointConfigName: OLD_CONFIG }, sageMakerInputs());
+        await expect(update).rejects.toThrow(
+            `model service iris (version 8): SageMaker rolled the endpoint ${ENDPOINT} back to config ${OLD_CONFIG} (requested ${NEW_CONFIG}): Auto-rollback triggered by alarm iris-5xx-1111111. ` +
+                `SageMaker rolls back when one of the alarms "iris-5xx-1111111", "iris-latency-p99-2222222" fires; see which fired with: aws cloudwatch describe-alarm-history --region ${REGION} --history-item-type StateUpdate --alarm-name NAME. ` +
+                "The old model still serves. Fix the model or image (or the alarm thresholds), then run pulumi up again.",
+        );
+        expect(fake.requests).toHaveLength(3);
+        expect(logged).toContain(`SageMaker endpoint ${ENDPOINT}: RollingBack; waiting for it to settle on config ${NEW_CONFIG}`);
+    });
+
+    it("fails when the rollback itself failed, and when the endpoint failed", async () => {
+        fake.settle(SAGEMAKER, endpoint("UpdateRollbackFailed", OLD_CONFIG, { FailureReason: "Unable to provision instances" }));
+        await expect(sagemaker.create(sageMakerInputs())).rejects.toThrow(
+            new RegExp(`the update of SageMaker endpoint ${ENDPOINT} to config ${NEW_CONFIG} failed and so did the rollback to config ${OLD_CONFIG}: Unable to provision instances\\..*may serve neither version fully`),
+        );
+        fake.settle(SAGEMAKER, endpoint("Failed", NEW_CONFIG, { FailureReason: "The primary container did not pass the ping health check." }));
+        await expect(sagemaker.create(sageMakerInputs())).rejects.toThrow(
+            `model service iris (version 8): SageMaker endpoint ${ENDPOINT} is Failed on config ${NEW_CONFIG} (requested ${NEW_CONFIG}): The primary container did not pass the ping health check.`,
+        );
+    });
+
+    it("gives up at the deadline with what it last saw and how to look", async () => {
+        fake.settle(SAGEMAKER, updating());
+        const started = Date.now();
+        await expect(sagemaker.create(sageMakerInputs({ timeoutSeconds: 0.2 }))).rejects.toThrow(
+            `model service iris (version 8): the SageMaker endpoint ${ENDPOINT} was still Updating after 0.2s, so whether config ${NEW_CONFIG} serves is unknown. ` +
+                `Check it with: aws sagemaker describe-endpoint --region ${REGION} --endpoint-name ${ENDPOINT}; once it settles, run pulumi up again.`,
+        );
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(fake.requests.length).toBeGreaterThan(3);
+    });
+
+    it("reads again when throttled", async () => {
+        fake.script(SAGEMAKER, awsError(400, "ThrottlingException", "Rate exceeded"), awsError(400, "ThrottlingException", "Rate exceeded"));
+        fake.settle(SAGEMAKER, endpoint("InService", NEW_CONFIG));
+        const result = await sagemaker.create(sageMakerInputs());
+        expect(result.outs.servingEndpointConfigName).toBe(NEW_CONFIG);
+        expect(fake.requests).toHaveLength(3);
+    });
+
+    it("fails at once, naming the credentials it used and the permission, when access is denied", async () => {
+        fake.settle(SAGEMAKER, awsError(400, "AccessDeniedException", "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sagemaker:DescribeEndpoint"));
+        await expect(sagemaker.create(sageMakerInputs())).rejects.toThrow(
+            /^model service iris \(version 8\): could not verify the rollout, sagemaker:DescribeEndpoint in eu-west-1 failed: AccessDeniedException: User: .* is not authorized.*your own AWS credentials during pulumi up.*allow sagemaker:DescribeEndpoint to the deployer\.$/,
+        );
+        expect(fake.requests).toHaveLength(1);
+    });
+
+    it("fails at once when the endpoint does not exist", async () => {
+        fake.settle(SAGEMAKER, awsError(400, "ValidationException", `Could not find endpoint "${ENDPOINT}".`));
+        await expect(sagemaker.create(sageMakerInputs())).rejects.toThrow(/ValidationException: Could not find endpoint "iris-prod"\. Fix: check the region and that the resource still exists \(pulumi refresh\)/);
+        expect(fake.requests).toHaveLength(1);
+    });
+
+    it("checks again on every version change, and only then", async () => {
+        const olds = { ...sageMakerInputs(), servingEndpointConfigName: NEW_CONFIG, __provider: "old source" };
+        expect(await sagemaker.diff!(ENDPOINT, olds, { ...sageMakerInputs(), __provider: "new source" })).toEqual({ changes: false });
+        expect(await sagemaker.diff!(ENDPOINT, olds, sageMakerInputs({ endpointConfigName: "iris-sagemaker-config-9999999" }))).toEqual({ changes: true });
+        expect(await sagemaker.diff!(ENDPOINT, olds, sageMakerInputs({ modelVersion: "9" }))).toEqual({ changes: true });
+    });
+});
+
+describe("ECS rollout check", { timeout: 20_000 }, () => {
+    it("waits while the primary deployment is IN_PROGRESS, then passes when it COMPLETED on the requested task definition", async () => {
+        const rolling: FakeDeployment[] = [
+            { status: "PRIMARY", taskDefinition: NEW_TASK, rolloutState: "IN_PROGRESS", rolloutStateReason: "ECS deployment ecs-svc/1001 in progress.", runningCount: 1 },
+            { status: "ACTIVE", taskDefinition: OLD_TASK, rolloutState: "COMPLETED" },
+        ];
+        fake.script(ECS, service(rolling), service(rolling));
+        fake.settle(ECS, service([{ status: "PRIMARY", taskDefinition: NEW_TASK, rolloutState: "COMPLETED", rolloutStateReason: "ECS deployment ecs-svc/1001 completed." }]));
+        const result = await ecs.create(ecsInputs());
+        expect(result.id).toBe(`${CLUSTER}/${SERVICE}`);
+        expect(result.outs).toEqual({ ...ecsInputs(), servingTaskDefinitionArn: NEW_TASK });
+        expect(fake.requests.map((r) => r.target)).toEqual([ECS, ECS, ECS]);
+        expect(fake.requests[0]!.body).toEqual({ cluster: CLUSTER, services: [SERVICE] });
+        expect(fake.requests[0]!.headers.authorization).toMatch(new RegExp(`Credential=AKIDTESTFAKE/\\d{8}/${REGION}/ecs/aws4_request`));
+        expect(logged).toEqual([
+            `ECS service ${SERVICE}: deploying task definition iris-prod:8 (IN_PROGRESS, 1/2 running); waiting for iris-prod:8`,
+            `ECS service ${SERVICE}: task definition iris-prod:8 rolled out, as requested`,
+        ]);
+    });
+
+    it("fails when the requested deployment FAILED and was not rolled back", async () => {
+        fake.settle(
+            ECS,
+            service([{ status: "PRIMARY", taskDefinition: NEW_TASK, rolloutState: "FAILED", rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.", runningCount: 0 }]),
+        );
+        await expect(ecs.create(ecsInputs())).rejects.toThrow(
+            `model service iris (version 8): the ECS deployment of task definition iris-prod:8 to service ${SERVICE} failed: ECS deployment circuit breaker: tasks failed to start, and ECS did not roll it back. 0 of 2 tasks run.`,
+        );
+    });
+
+    it("fails when ECS rolled the service back to the old task definition, with the reason and the alarms", async () => {
+        fake.script(
+            ECS,
+            service([
+                { status: "PRIMARY", taskDefinition: NEW_TASK, rolloutState: "IN_PROGRESS" },
+                { status: "ACTIVE", taskDefinition: OLD_TASK, rolloutState: "COMPLETED" },
+            ]),
+            // The rollback is a new PRIMARY deployment of the old task definition.
+            service([
+                { status: "PRIMARY", taskDefinition: OLD_TASK, rolloutState: "IN_PROGRESS", rolloutStateReason: "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1000." },
+                { status: "ACTIVE", taskDefinition: NEW_TASK, rolloutState: "FAILED", rolloutStateReason: "Service deployment rolled back because of alarm iris-5xx-1111111." },
+            ]),
+        );
+        fake.settle(
+            ECS,
+            service(
+                [{ status: "PRIMARY", taskDefinition: OLD_TASK, rolloutState: "COMPLETED", rolloutStateReason: "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1000." }],
+                [`(service ${SERVICE}) has reached a steady state.`, `(service ${SERVICE}) rolling back to deployment ecs-svc/1000.`, `(service ${SERVICE}) deployment ecs-svc/1001 deployment failed: alarm detected.`],
+            ),
+        );
+        const error = await ecs.create(ecsInputs()).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(error?.message).toBe(
+            `model service iris (version 8): ECS rolled the service ${SERVICE} back to task definition iris-prod:7 (requested iris-prod:8): ` +
+                `ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1000; (service ${SERVICE}) rolling back to deployment ecs-svc/1000; (service ${SERVICE}) deployment ecs-svc/1001 deployment failed: alarm detected. ` +
+                `ECS rolls back when its deployment circuit breaker trips (tasks that fail to start or to pass health checks) or one of the alarms "iris-5xx-1111111", "iris-latency-p99-2222222" fires. ` +
+                "The old version still serves. Fix the model or image (or the alarm thresholds), then run pulumi up again.",
+        );
+        expect(fake.requests).toHaveLength(3);
+    });
+
+    it("names the failed deployment's own reason when ECS still lists it", async () => {
+        fake.settle(
+            ECS,
+            service([
+                { status: "PRIMARY", taskDefinition: OLD_TASK, rolloutState: "COMPLETED" },
+                { status: "ACTIVE", taskDefinition: NEW_TASK, rolloutState: "FAILED", rolloutStateReason: "Service deployment rolled back because of alarm iris-5xx-1111111.", runningCount: 0, desiredCount: 0 },
+            ]),
+        );
+        await expect(ecs.create(ecsInputs())).rejects.toThrow(/back to task definition iris-prod:7 \(requested iris-prod:8\): Service deployment rolled back because of alarm iris-5xx-1111111\. ECS rolls back/);
+    });
+
+    it("waits for older deployments to drain where ECS reports no rollout state", async () => {
+        fake.script(ECS, service([{ status: "PRIMARY", taskDefinition: NEW_TASK }, { status: "ACTIVE", taskDefinition: OLD_TASK }]));
+        fake.settle(ECS, service([{ status: "PRIMARY", taskDefinition: NEW_TASK }]));
+        expect((await ecs.create(ecsInputs())).outs.servingTaskDefinitionArn).toBe(NEW_TASK);
+        expect(fake.requests).toHaveLength(2);
+    });
+
+    it("fails when the service is missing or draining", async () => {
+        fake.settle(ECS, { body: { services: [], failures: [{ arn: `arn:aws:ecs:${REGION}:123456789012:service/${SERVICE}`, reason: "MISSING" }] } });
+        await expect(ecs.create(ecsInputs())).rejects.toThrow(`ECS service ${SERVICE} is not found in cluster ${CLUSTER} (MISSING), so the requested task definition iris-prod:8 does not serve.`);
+        fake.settle(ECS, service([{ status: "PRIMARY", taskDefinition: NEW_TASK, rolloutState: "COMPLETED" }], [], "DRAINING"));
+        await expect(ecs.create(ecsInputs())).rejects.toThrow(`ECS service ${SERVICE} is DRAINING in cluster`);
+    });
+
+    it("gives up at the deadline", async () => {
+        fake.settle(ECS, service([{ status: "PRIMARY", taskDefinition: NEW_TASK, rolloutState: "IN_PROGRESS" }, { status: "ACTIVE", taskDefinition: OLD_TASK }]));
+        await expect(ecs.create(ecsInputs({ timeoutSeconds: 0.2 }))).rejects.toThrow(
+            `model service iris (version 8): the ECS service ${SERVICE} was still deploying task definition iris-prod:8 (IN_PROGRESS) after 0.2s, so whether iris-prod:8 serves is unknown. ` +
+                `Check it with: aws ecs describe-services --region ${REGION} --cluster ${CLUSTER} --services ${SERVICE}; once it settles, run pulumi up again.`,
+        );
+    });
+
+    it("reads again when throttled", async () => {
+        fake.script(ECS, awsError(400, "ThrottlingException", "Rate exceeded"));
+        fake.settle(ECS, service([{ status: "PRIMARY", taskDefinition: NEW_TASK, rolloutState: "COMPLETED" }]));
+        expect((await ecs.create(ecsInputs())).outs.servingTaskDefinitionArn).toBe(NEW_TASK);
+        expect(fake.requests).toHaveLength(2);
+    });
+
+    it("checks again when the requested task definition changes", async () => {
+        const olds = { ...ecsInputs(), servingTaskDefinitionArn: NEW_TASK };
+        expect(await ecs.diff!("id", olds, ecsInputs())).toEqual({ changes: false });
+        expect(await ecs.diff!("id", olds, ecsInputs({ taskDefinitionArn: OLD_TASK.replace(":7", ":9") }))).toEqual({ changes: true });
+    });
+});
+
+describe("deadline", () => {
+    it("allows a bake per traffic step, one more for the final wait, and half an hour to provision", () => {
+        expect(rolloutTimeoutSeconds({ strategy: "allAtOnce", stepPercent: 10, bakeMinutes: 10 })).toBe(1800 + 2 * 600);
+        expect(rolloutTimeoutSeconds({ strategy: "canary", stepPercent: 10, bakeMinutes: 5 })).toBe(1800 + 3 * 300);
+        expect(rolloutTimeoutSeconds({ strategy: "linear", stepPercent: 30, bakeMinutes: 10 })).toBe(1800 + 5 * 600);
+    });
+});
+
+describe("closure serialization", { timeout: 30_000 }, () => {
+    /** Loads serialized provider text the way Pulumi's dynamic provider host does (a CommonJS module). */
+    function load(text: string): pulumi.dynamic.ResourceProvider {
+        const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${text}\n})`) as (...args: unknown[]) => void;
+        const mod = { exports: {} as { handler: () => pulumi.dynamic.ResourceProvider } };
+        const root = path.resolve(__dirname, "..");
+        wrapper(mod.exports, createRequire(path.join(root, "package.json")), mod, path.join(root, "provider.js"), root);
+        return mod.exports.handler();
+    }
+
+    it("serializes both default providers as dynamic.Resource does, with require() calls instead of copies of the SDK", async () => {
+        for (const [provider, sdk] of [
+            [sageMakerRolloutCheckProvider, "@aws-sdk/client-sagemaker"],
+            [ecsRolloutCheckProvider, "@aws-sdk/client-ecs"],
+        ] as const) {
+            const captured = provider;
+            const serialized = await pulumi.runtime.serializeFunction(() => captured, { allowSecrets: true });
+            expect(serialized.containsSecrets).toBe(false);
+            expect(serialized.text).toContain(`require("${sdk}")`);
+            expect(serialized.text).not.toMatch(/class \w*Client|@smithy|SignatureV4|resolveRegionConfig/);
+            expect(serialized.text.length).toBeLessThan(30_000);
+            const loaded = load(serialized.text);
+            expect(Object.keys(loaded).sort()).toEqual(["check", "create", "diff", "update"]);
+        }
+    });
+
+    it("runs both checks from their serialized form", async () => {
+        const serializedSageMaker = await pulumi.runtime.serializeFunction(() => sagemaker, { allowSecrets: true });
+        fake.script(SAGEMAKER, updating());
+        fake.settle(SAGEMAKER, endpoint("InService", OLD_CONFIG));
+        await expect(load(serializedSageMaker.text).create(sageMakerInputs())).rejects.toThrow(`back to config ${OLD_CONFIG} (requested ${NEW_CONFIG})`);
+
+        const serializedEcs = await pulumi.runtime.serializeFunction(() => ecs, { allowSecrets: true });
+        fake.settle(ECS, service([{ status: "PRIMARY", taskDefinition: NEW_TASK, rolloutState: "COMPLETED" }]));
+        expect((await load(serializedEcs.text).create(ecsInputs())).outs.servingTaskDefinitionArn).toBe(NEW_TASK);
+    });
+});
+
+describe("registration", () => {
+    it("registers each check as its own dynamic type, with the serialized provider and the serving version as output", async () => {
+        const registered: { type: string; inputs: Record<string, any> }[] = [];
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    registered.push({ type: args.type, inputs: args.inputs });
+                    const serving = args.inputs.endpointConfigName ? { servingEndpointConfigName: args.inputs.endpointConfigName } : { servingTaskDefinitionArn: args.inputs.taskDefinitionArn };
+                    return { id: `${args.name}-id`, state: { ...args.inputs, ...serving } };
+                },
+                call: (args) => args.inputs,
+            },
+            "project",
+            "stack",
+            false,
+        );
+        const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply((v) => resolve(v)));
+        const sm = new SageMakerRolloutCheck("sm", sageMakerInputs() as any);
+        const ec = new EcsRolloutCheck("ec", ecsInputs() as any);
+        expect(await value(sm.servingEndpointConfigName)).toBe(NEW_CONFIG);
+        expect(await value(ec.servingTaskDefinitionArn)).toBe(NEW_TASK);
+        expect(registered.map((r) => r.type)).toEqual(["pulumi-nodejs:dynamic/aws:SageMakerRolloutCheck", "pulumi-nodejs:dynamic/aws:EcsRolloutCheck"]);
+        for (const r of registered) expect(typeof r.inputs.__provider).toBe("string");
+    });
+});
