@@ -39,7 +39,7 @@ export const RUNTIMES: Readonly<Record<Runtime, RuntimeEntry>> = {
         managed: true,
         load: async () => (await import("../providers/gcp/vertex")).createVertexService,
         takesInstanceType: true,
-        rollouts: ["allAtOnce"],
+        rollouts: ALL_ROLLOUTS,
     },
     gke: {
         cloud: "gcp",

@@ -174,7 +174,8 @@ describe("parseStackConfig", () => {
 
     it("refuses a rollout the runtime cannot honour, naming the runtimes that can", () => {
         const [p] = problemsOf({ [`${P}:runtime`]: "ecs", [`${P}:rollout`]: "canary" });
-        expect(p).toMatchObject({ key: "rollout", value: '"canary"', message: "cannot be honoured by ecs yet", fix: "use allAtOnce on ecs, or a runtime that can: sagemaker, gke, aks" });
+        expect(p).toMatchObject({ key: "rollout", value: '"canary"', message: "cannot be honoured by ecs yet", fix: "use allAtOnce on ecs, or a runtime that can: sagemaker, vertex, gke, aks" });
+        expect(problemsOf({ [`${P}:cloud`]: "azure", [`${P}:rollout`]: "linear" }).find((q) => q.key === "rollout")).toMatchObject({ key: "rollout", message: "cannot be honoured by azureml yet", fix: "use allAtOnce on azureml, or a runtime that can: sagemaker, vertex, gke, aks" });
         expect(problemsOf({ [`${P}:rollout`]: "blue-green" })[0]).toMatchObject({ key: "rollout", message: "is not a rollout strategy" });
         expect(problemsOf({ [`${P}:rolloutStepPercent`]: "80" })[0]).toMatchObject({ key: "rolloutStepPercent" });
     });
