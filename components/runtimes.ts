@@ -1,4 +1,4 @@
-import type { Cloud, ImplementationFactory, RolloutStrategy, Runtime } from "./contract";
+import type { Cloud, ImplementationFactory, Runtime } from "./contract";
 
 export interface RuntimeEntry {
     readonly cloud: Cloud;
@@ -12,11 +12,7 @@ export interface RuntimeEntry {
     readonly fixedContract?: { readonly port: number; readonly healthRoute: string; readonly predictRoute: string };
     /** Whether the runtime sizes replicas by instance type (else by the portable size alone). */
     readonly takesInstanceType: boolean;
-    /** Rollout strategies the runtime maps onto its own mechanism. */
-    readonly rollouts: readonly RolloutStrategy[];
 }
-
-const ALL_ROLLOUTS: readonly RolloutStrategy[] = ["allAtOnce", "canary", "linear"];
 
 export const RUNTIMES: Readonly<Record<Runtime, RuntimeEntry>> = {
     sagemaker: {
@@ -25,42 +21,36 @@ export const RUNTIMES: Readonly<Record<Runtime, RuntimeEntry>> = {
         load: async () => (await import("../providers/aws/sagemaker")).createSageMakerService,
         fixedContract: { port: 8080, healthRoute: "/ping", predictRoute: "/invocations" },
         takesInstanceType: true,
-        rollouts: ALL_ROLLOUTS,
     },
     ecs: {
         cloud: "aws",
         managed: false,
         load: async () => (await import("../providers/aws/ecs")).createEcsService,
         takesInstanceType: false,
-        rollouts: ALL_ROLLOUTS,
     },
     vertex: {
         cloud: "gcp",
         managed: true,
         load: async () => (await import("../providers/gcp/vertex")).createVertexService,
         takesInstanceType: true,
-        rollouts: ["allAtOnce"],
     },
     gke: {
         cloud: "gcp",
         managed: false,
         load: async () => (await import("../providers/gcp/gke")).createGkeService,
         takesInstanceType: false,
-        rollouts: ALL_ROLLOUTS,
     },
     azureml: {
         cloud: "azure",
         managed: true,
         load: async () => (await import("../providers/azure/azureml")).createAzureMlService,
         takesInstanceType: true,
-        rollouts: ALL_ROLLOUTS,
     },
     aks: {
         cloud: "azure",
         managed: false,
         load: async () => (await import("../providers/azure/aks")).createAksService,
         takesInstanceType: false,
-        rollouts: ALL_ROLLOUTS,
     },
 };
 

@@ -205,9 +205,6 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     const rollout = { strategy: args.rollout?.strategy ?? "allAtOnce", stepPercent: args.rollout?.stepPercent ?? 10, bakeMinutes: args.rollout?.bakeMinutes ?? 10 };
     if (!["allAtOnce", "canary", "linear"].includes(rollout.strategy)) {
         problem("rollout.strategy", rollout.strategy, "is not a rollout strategy", "use allAtOnce, canary or linear");
-    } else if (!entry.rollouts.includes(rollout.strategy)) {
-        const able = (Object.keys(RUNTIMES) as Runtime[]).filter((r) => RUNTIMES[r].rollouts.includes(rollout.strategy));
-        problem("rollout.strategy", rollout.strategy, `cannot be honoured by ${runtime} yet`, `use allAtOnce on ${runtime}, or a runtime that can: ${able.join(", ")}`);
     }
     if (!Number.isInteger(rollout.stepPercent) || rollout.stepPercent < 1 || rollout.stepPercent > 50) {
         problem("rollout.stepPercent", rollout.stepPercent, "must be a whole percent from 1 to 50", "set the share of capacity the first (canary) or each (linear) step takes, e.g. 10");

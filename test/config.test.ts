@@ -172,9 +172,13 @@ describe("parseStackConfig", () => {
         expect(problemsOf({ ...ecs, [`${P}:awsEgress`]: "internet" })[0]).toMatchObject({ key: "awsEgress" });
     });
 
-    it("refuses a rollout the runtime cannot honour, naming the runtimes that can", () => {
-        const p = problemsOf({ [`${P}:cloud`]: "gcp", [`${P}:runtime`]: "vertex", [`${P}:rollout`]: "canary" }).find((x) => x.key === "rollout");
-        expect(p).toMatchObject({ key: "rollout", value: '"canary"', message: "cannot be honoured by vertex yet", fix: "use allAtOnce on vertex, or a runtime that can: sagemaker, ecs, gke, azureml, aks" });
+    it("takes every rollout strategy on every runtime, and refuses an unknown one or a step out of range", () => {
+        const clouds = { sagemaker: "aws", ecs: "aws", vertex: "gcp", gke: "gcp", azureml: "azure", aks: "azure" };
+        for (const [runtime, cloud] of Object.entries(clouds)) {
+            for (const strategy of ["allAtOnce", "canary", "linear"]) {
+                expect(parseStackConfig(raw({ [`${P}:cloud`]: cloud, [`${P}:runtime`]: runtime, [`${P}:rollout`]: strategy })).problems.filter((q) => q.key.startsWith("rollout"))).toEqual([]);
+            }
+        }
         expect(problemsOf({ [`${P}:rollout`]: "blue-green" })[0]).toMatchObject({ key: "rollout", message: "is not a rollout strategy" });
         expect(problemsOf({ [`${P}:rolloutStepPercent`]: "80" })[0]).toMatchObject({ key: "rolloutStepPercent" });
     });

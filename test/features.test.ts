@@ -14,6 +14,7 @@ function plan(runtime: Runtime, extra: string[] = []) {
     return planJson(["--stack", "dev", "--config", `cloud=${CLOUD[runtime]}`, "--config", `runtime=${runtime}`, ...extra]);
 }
 
+const VERTEX = "pulumi-nodejs:dynamic:Resource";
 const has = (doc: PlanDocument, type: string) => ofType(doc, type).length > 0;
 const inputsOf = (doc: PlanDocument, type: string) => ofType(doc, type)[0]?.inputs as any;
 
@@ -43,11 +44,14 @@ const PROOF: Record<Feature, { config: string[]; proves: (doc: PlanDocument, run
             inputsOf(doc, "aws:sagemaker/endpoint:Endpoint")?.deploymentConfig?.blueGreenUpdatePolicy?.trafficRoutingConfiguration?.type === "CANARY" ||
             inputsOf(doc, "aws:ecs/service:Service")?.deploymentConfiguration?.strategy === "CANARY" ||
             (inputsOf(doc, "kubernetes:apps/v1:Deployment")?.spec?.minReadySeconds > 0 && inputsOf(doc, "kubernetes:apps/v1:Deployment")?.spec?.strategy?.rollingUpdate?.maxSurge === "10%") ||
-            (inputsOf(doc, "pulumi-nodejs:dynamic/azure:TrafficShift")?.strategy === "canary" && inputsOf(doc, "pulumi-nodejs:dynamic/azure:TrafficShift")?.stepPercent === 10),
+            (inputsOf(doc, "pulumi-nodejs:dynamic/azure:TrafficShift")?.strategy === "canary" && inputsOf(doc, "pulumi-nodejs:dynamic/azure:TrafficShift")?.stepPercent === 10) ||
+            (inputsOf(doc, VERTEX)?.rolloutStrategy === "canary" && inputsOf(doc, VERTEX)?.rolloutStepPercent === 10),
     },
     rollback: {
-        config: [],
+        config: ["--config", "rollout=canary"],
         proves: (doc) =>
+            // vertex: the provider bakes the new deployed model against Cloud Monitoring and moves traffic back.
+            (inputsOf(doc, VERTEX)?.rolloutStrategy === "canary" && inputsOf(doc, VERTEX)?.rollbackErrorThreshold > 0 && inputsOf(doc, VERTEX)?.rollbackLatencyP99Ms === 1000) ||
             (inputsOf(doc, "aws:sagemaker/endpoint:Endpoint")?.deploymentConfig?.autoRollbackConfiguration?.alarms?.length ?? 0) > 0 ||
             (inputsOf(doc, "aws:ecs/service:Service")?.deploymentCircuitBreaker?.rollback === true && inputsOf(doc, "aws:ecs/service:Service")?.alarms?.rollback === true) ||
             // azureml: each release is its own deployment, and the shifter watches the new one for a bake and can move traffic back.

@@ -99,6 +99,31 @@ describe("Vertex AI public, on a GPU, with a secret", () => {
     });
 });
 
+describe("Vertex AI rollouts", () => {
+    it("passes a canary's step, bake and the alarms' thresholds to the deployment, which rolls out beside the old model", () => {
+        const { doc, code } = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", `image=${IMAGE}`, "--config", "rollout=canary", "--config", "rolloutStepPercent=20", "--config", "rolloutBakeMinutes=5", "--config", "alarmLatencyP99Ms=400"]);
+        expect(doc.errors).toEqual([]);
+        expect(code).toBe(0);
+        expect(one(doc, DYNAMIC).inputs).toMatchObject({ rolloutStrategy: "canary", rolloutStepPercent: 20, rolloutBakeMinutes: 5, rollbackErrorThreshold: 5, rollbackLatencyP99Ms: 400 });
+        // The bake reads Cloud Monitoring, so its API is enabled beside Vertex AI's.
+        expect(doc.resources.filter((r) => r.type === "gcp:projects/service:Service").map((r) => r.inputs.service)).toEqual(expect.arrayContaining(["aiplatform.googleapis.com", "monitoring.googleapis.com"]));
+    });
+
+    it("takes linear, and keeps allAtOnce (a replacement) as the default", () => {
+        const linear = planJson(["--stack", "prod", "--config", "cloud=gcp", "--config", `image=${IMAGE}`, "--config", "rollout=linear", "--config", "rolloutStepPercent=25"]).doc;
+        expect(linear.errors).toEqual([]);
+        expect(one(linear, DYNAMIC).inputs).toMatchObject({ rolloutStrategy: "linear", rolloutStepPercent: 25, rolloutBakeMinutes: 10 });
+        const plain = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", `image=${IMAGE}`]).doc;
+        expect(one(plain, DYNAMIC).inputs).toMatchObject({ rolloutStrategy: "allAtOnce", rollbackLatencyP99Ms: 1000 });
+    });
+
+    it("still refuses a step the rollout cannot take, naming the key", () => {
+        const { doc } = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", `image=${IMAGE}`, "--config", "rollout=linear", "--config", "rolloutStepPercent=75"]);
+        expect(doc.errors.join("\n")).toContain("rolloutStepPercent");
+        expect(doc.resources.filter((r) => r.type === DYNAMIC)).toEqual([]);
+    });
+});
+
 describe("Vertex AI validation", () => {
     it("keeps one replica at least and refuses a GPU Google Cloud does not offer", () => {
         const zero = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", `image=${IMAGE}`, "--config", "minReplicas=0"]);

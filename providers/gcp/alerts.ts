@@ -3,6 +3,9 @@ import { AlertPolicy } from "@pulumi/gcp/monitoring/alertPolicy";
 import { NotificationChannel } from "@pulumi/gcp/monitoring/notificationChannel";
 import type { ResolvedServiceArgs } from "../../components/contract";
 
+/** Prediction errors above which the errors alert fires (per minute) and a rollout's bake rolls back (per bake). */
+export const VERTEX_ERROR_THRESHOLD = 5;
+
 /** Email channels for the configured addresses; a GCP alert without channels still shows in the console. */
 export function emailChannels(name: string, args: ResolvedServiceArgs, purpose: string, emails: readonly string[], opts: pulumi.CustomResourceOptions): NotificationChannel[] {
     return emails.map((email, i) => new NotificationChannel(`${name}-${purpose}-email-${i}`, { type: "email", displayName: `${purpose}: ${email}`, labels: { email_address: email }, project: args.gcp.project }, opts));
@@ -39,7 +42,7 @@ export function createVertexAlerts(name: string, args: ResolvedServiceArgs, endp
             opts,
         );
     return [
-        policy("errors", "prediction errors", "aiplatform.googleapis.com/prediction/online/error_count", "ALIGN_SUM", "COMPARISON_GT", 5),
+        policy("errors", "prediction errors", "aiplatform.googleapis.com/prediction/online/error_count", "ALIGN_SUM", "COMPARISON_GT", VERTEX_ERROR_THRESHOLD),
         policy("latency-p99", `p99 latency above ${args.alarms.latencyP99Ms} ms`, "aiplatform.googleapis.com/prediction/online/prediction_latencies", "ALIGN_PERCENTILE_99", "COMPARISON_GT", args.alarms.latencyP99Ms),
         policy("no-replicas", "no replica serving", "aiplatform.googleapis.com/prediction/online/replicas", "ALIGN_MEAN", "COMPARISON_LT", 1),
     ];

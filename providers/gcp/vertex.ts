@@ -4,16 +4,18 @@ import type { ImplementationFactory, ResolvedServiceArgs } from "../../component
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { VERTEX_GPU, defaultInstanceType } from "../../components/sizes";
-import { createVertexAlerts } from "./alerts";
+import { VERTEX_ERROR_THRESHOLD, createVertexAlerts } from "./alerts";
 import { createGcpFoundation, gcpFoundationChildren } from "./foundation";
 import { VertexModelDeployment } from "./vertexDeployment";
 
-const APIS = ["aiplatform.googleapis.com", "artifactregistry.googleapis.com", "secretmanager.googleapis.com", "iam.googleapis.com", "storage.googleapis.com"];
+// Cloud Monitoring carries the alerts and the rollout's bake checks.
+const APIS = ["aiplatform.googleapis.com", "artifactregistry.googleapis.com", "secretmanager.googleapis.com", "iam.googleapis.com", "storage.googleapis.com", "monitoring.googleapis.com"];
 
 /**
  * ModelService on Vertex AI: an endpoint (Private Service Connect, allow-listed to the project, unless
  * public) and the model uploaded and deployed to it with dedicated, autoscaled resources by a dynamic
- * provider, since the gcp provider cannot deploy models.
+ * provider, since the gcp provider cannot deploy models. With a canary or linear rollout, a new model
+ * is deployed beside the old one and baked against the alarms' thresholds, rolling back on a breach.
  */
 export class VertexService extends ServiceComponent {
     readonly endpoint: AiEndpoint;
@@ -62,6 +64,11 @@ export class VertexService extends ServiceComponent {
                 targetCpuUtilization: 60,
                 serviceAccount: identity.account.email,
                 trafficPercent: 100,
+                rolloutStrategy: args.rollout.strategy,
+                rolloutStepPercent: args.rollout.stepPercent,
+                rolloutBakeMinutes: args.rollout.bakeMinutes,
+                rollbackErrorThreshold: VERTEX_ERROR_THRESHOLD,
+                rollbackLatencyP99Ms: args.alarms.latencyP99Ms,
             },
             { parent: this, dependsOn: [...identity.grants, ...artifact.uploads, ...Object.values(secrets).map((s) => s.access)] },
         );

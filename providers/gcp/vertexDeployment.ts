@@ -7,7 +7,14 @@ import * as pulumi from "@pulumi/pulumi";
 // The provider object is serialized into the stack state together with everything its methods
 // capture. So the methods only reach plain functions and constants of this module and globals
 // (fetch, setTimeout, AbortSignal, JSON...): no imported module, no class, no `this`, and
-// google-auth-library is required lazily, inside the function that needs it.
+// google-auth-library is required lazily, inside the function that needs it. That is also why the
+// rollout code lives in this file: a helper imported from a sibling module would be captured as a module.
+//
+// Rollouts: with rolloutStrategy allAtOnce a new model is a replacement (create the new deployment, then
+// delete the old). With canary or linear it is an in-place update: the new model is deployed beside the
+// old one, takes a growing share of the old one's traffic, and each step is baked while Cloud Monitoring
+// is read for the new deployed model's errors and p99 latency; a bad bake or a failed step rolls back to
+// the old deployed model and fails the update, so Pulumi keeps the old state.
 
 export interface VertexModelDeploymentInputs {
     project: pulumi.Input<string>;
@@ -39,6 +46,18 @@ export interface VertexModelDeploymentInputs {
     apiEndpoint?: pulumi.Input<string>;
     /** Deadline for each long-running operation. Default 1800. */
     operationTimeoutSeconds?: pulumi.Input<number>;
+    /** How a new model reaches traffic: allAtOnce (replace the deployment), canary or linear (beside the old one, baked). Default allAtOnce. */
+    rolloutStrategy?: pulumi.Input<"allAtOnce" | "canary" | "linear">;
+    /** canary: the new model's share of the old one's traffic while baked; linear: the increase per step. Default 10. */
+    rolloutStepPercent?: pulumi.Input<number>;
+    /** Minutes each canary or linear step is watched before the next; 0 skips the watch. Default 10. */
+    rolloutBakeMinutes?: pulumi.Input<number>;
+    /** More prediction errors than this from the new deployed model during one bake roll the update back. Default 5. */
+    rollbackErrorThreshold?: pulumi.Input<number>;
+    /** A p99 prediction latency (ms) of the new deployed model above this during a bake rolls the update back. Default: latency is not checked. */
+    rollbackLatencyP99Ms?: pulumi.Input<number>;
+    /** Cloud Monitoring API base URL. Default https://monitoring.googleapis.com */
+    monitoringApiEndpoint?: pulumi.Input<string>;
 }
 
 export interface VertexProviderDeps {
@@ -46,6 +65,10 @@ export interface VertexProviderDeps {
     getAccessToken?: () => Promise<string>;
     /** Backoff base in ms for retries and operation polling (tests pass a small number). Default 1000. */
     backoffMs?: number;
+    /** Length of a bake minute in ms, and the interval of progress lines during long waits (tests pass a small number). Default 60000. */
+    minuteMs?: number;
+    /** Where progress lines go. Default console.log, which the Pulumi CLI shows for a dynamic provider. */
+    log?: (line: string) => void;
 }
 
 /** The inputs as the provider receives them: resolved, plain values. */
@@ -70,6 +93,12 @@ interface DeploymentProps {
     trafficPercent?: number;
     apiEndpoint?: string;
     operationTimeoutSeconds?: number;
+    rolloutStrategy?: "allAtOnce" | "canary" | "linear";
+    rolloutStepPercent?: number;
+    rolloutBakeMinutes?: number;
+    rollbackErrorThreshold?: number;
+    rollbackLatencyP99Ms?: number;
+    monitoringApiEndpoint?: string;
 }
 
 /** The resource's outputs: the inputs plus what Vertex AI assigned. */
@@ -80,11 +109,38 @@ interface DeploymentState extends DeploymentProps {
 
 interface ApiContext {
     api: string;
+    monitoringApi: string;
     project: string;
     region: string;
     token: () => Promise<string>;
     backoffMs: number;
     timeoutMs: number;
+    minuteMs: number;
+    log: (line: string) => void;
+}
+
+/** What the provider gets from its creator: plain values and functions only. */
+interface ProviderTools {
+    token: () => Promise<string>;
+    backoffMs: number;
+    minuteMs: number;
+    log: (line: string) => void;
+}
+
+/** A Cloud Monitoring time series, as much of it as the bake check reads. */
+interface TimeSeries {
+    points?: { value?: { int64Value?: string | number; doubleValue?: number } }[];
+}
+
+/** Where a canary or linear rollout stands when it must roll back. */
+interface RollbackPlan {
+    strategy: string;
+    /** The endpoint's split before the rollout began. */
+    original: Record<string, number>;
+    oldId: string;
+    oldModel: string;
+    newModel: string;
+    failure: string;
 }
 
 interface Operation {
@@ -111,16 +167,28 @@ interface VertexEndpoint {
 }
 
 const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
+const VERTEX = "Vertex AI";
+const MONITORING = "Cloud Monitoring";
 const CPU_METRIC = "aiplatform.googleapis.com/prediction/online/cpu/utilization";
+const ERROR_METRIC = "aiplatform.googleapis.com/prediction/online/error_count";
+const LATENCY_METRIC = "aiplatform.googleapis.com/prediction/online/prediction_latencies";
+const DEFAULT_MONITORING_API = "https://monitoring.googleapis.com";
 /** The engine's placeholder for a value not known until apply (runtime.unknownValue). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const DEFAULT_TARGET_CPU = 60;
 const DEFAULT_TRAFFIC = 100;
 const DEFAULT_OPERATION_TIMEOUT_SECONDS = 1800;
+const DEFAULT_ROLLOUT = "allAtOnce";
+const DEFAULT_STEP_PERCENT = 10;
+const DEFAULT_BAKE_MINUTES = 10;
+const DEFAULT_ROLLBACK_ERRORS = 5;
+const DEFAULT_MINUTE_MS = 60_000;
 const MAX_ATTEMPTS = 6;
 const REQUEST_TIMEOUT_MS = 60_000;
 const RETRYABLE_STATUSES = [429, 500, 502, 503, 504];
-/** Inputs baked into the uploaded model or the deployment: a change uploads and deploys anew. */
+/** Where the deployment lives: a change always replaces it. */
+const PLACEMENT_FIELDS = ["project", "region", "endpointName"];
+/** Inputs baked into the uploaded model or the deployment: a change uploads and deploys anew (a replacement, or a canary/linear rollout in place). */
 const REPLACE_FIELDS = [
     "project",
     "region",
@@ -141,7 +209,16 @@ const REPLACE_FIELDS = [
 const SCALING_FIELDS = ["minReplicas", "maxReplicas", "targetCpuUtilization"];
 const TRAFFIC_FIELDS = ["trafficPercent"];
 /** Inputs that only steer this provider (no API call needed when they change). */
-const PROVIDER_FIELDS = ["apiEndpoint", "operationTimeoutSeconds"];
+const PROVIDER_FIELDS = [
+    "apiEndpoint",
+    "operationTimeoutSeconds",
+    "rolloutStrategy",
+    "rolloutStepPercent",
+    "rolloutBakeMinutes",
+    "rollbackErrorThreshold",
+    "rollbackLatencyP99Ms",
+    "monitoringApiEndpoint",
+];
 const RPC_CODES = [
     "OK",
     "CANCELLED",
@@ -163,10 +240,12 @@ const RPC_CODES = [
 ];
 
 export function createVertexDeploymentProvider(deps?: VertexProviderDeps): pulumi.dynamic.ResourceProvider {
-    // Only plain values are captured: the caller's token function (if any) and a number.
+    // Only plain values are captured: the caller's functions (if any) and numbers.
     const getAccessToken = deps?.getAccessToken;
     const backoffMs = deps?.backoffMs ?? 1000;
-    const context = (p: Partial<DeploymentProps>): ApiContext => apiContext(p, getAccessToken ?? adcTokenSource(), backoffMs);
+    const minuteMs = deps?.minuteMs ?? DEFAULT_MINUTE_MS;
+    const log = deps?.log ?? consoleLog;
+    const context = (p: Partial<DeploymentProps>): ApiContext => apiContext(p, { token: getAccessToken ?? adcTokenSource(), backoffMs, minuteMs, log });
     return {
         async check(_olds: any, news: any) {
             return { inputs: news, failures: checkProps(news) };
@@ -195,7 +274,8 @@ export const vertexDeploymentProvider: pulumi.dynamic.ResourceProvider = createV
 
 /**
  * A model uploaded to Vertex AI and deployed to an existing endpoint. Its id is
- * `{endpointName}/deployedModels/{deployedModelId}`.
+ * `{endpointName}/deployedModels/{deployedModelId}` as first created; a canary or linear rollout
+ * keeps the id (an update cannot change it), so `deployedModelId` and `modelName` name what serves.
  */
 export class VertexModelDeployment extends pulumi.dynamic.Resource {
     declare readonly modelName: pulumi.Output<string>;
@@ -235,11 +315,16 @@ function adcTokenSource(): () => Promise<string> {
     };
 }
 
-function apiContext(p: Partial<DeploymentProps>, token: () => Promise<string>, backoffMs: number): ApiContext {
+function consoleLog(line: string): void {
+    console.log(line);
+}
+
+function apiContext(p: Partial<DeploymentProps>, tools: ProviderTools): ApiContext {
     const region = String(p.region ?? regionOf(p.endpointName) ?? "");
     const api = String(p.apiEndpoint || `https://${region}-aiplatform.googleapis.com`).replace(/\/+$/, "");
+    const monitoringApi = String(p.monitoringApiEndpoint || DEFAULT_MONITORING_API).replace(/\/+$/, "");
     const seconds = Number(p.operationTimeoutSeconds ?? DEFAULT_OPERATION_TIMEOUT_SECONDS);
-    return { api, project: String(p.project ?? projectOf(p.endpointName) ?? ""), region, token, backoffMs, timeoutMs: seconds * 1000 };
+    return { ...tools, api, monitoringApi, project: String(p.project ?? projectOf(p.endpointName) ?? ""), region, timeoutMs: seconds * 1000 };
 }
 
 function projectOf(name: string | undefined): string | undefined {
@@ -315,6 +400,14 @@ function checkProps(p: any): { property: string; reason: string }[] {
     if (known("minReplicas") && known("maxReplicas") && p.maxReplicas < p.minReplicas) fail("maxReplicas", `(${p.maxReplicas}) is less than minReplicas (${p.minReplicas})`);
     if (p.acceleratorCount !== undefined && !p.acceleratorType) fail("acceleratorCount", "is set without acceleratorType");
     if (known("operationTimeoutSeconds") && !(typeof p.operationTimeoutSeconds === "number" && p.operationTimeoutSeconds > 0)) fail("operationTimeoutSeconds", "must be a positive number");
+    if (known("rolloutStrategy") && !["allAtOnce", "canary", "linear"].includes(p.rolloutStrategy)) fail("rolloutStrategy", `"${p.rolloutStrategy}" is not allAtOnce, canary or linear`);
+    integer("rolloutStepPercent", 1, 99, false);
+    integer("rolloutBakeMinutes", 0, 1440, false);
+    integer("rollbackErrorThreshold", 0, 1_000_000_000, false);
+    integer("rollbackLatencyP99Ms", 1, 3_600_000, false);
+    for (const key of ["apiEndpoint", "monitoringApiEndpoint"]) {
+        if (known(key) && p[key] !== "" && !(typeof p[key] === "string" && /^https?:\/\//.test(p[key]))) fail(key, "must be an http(s) URL");
+    }
     if (p.env === undefined || p.env === null) fail("env", "is required (use [] for none)");
     else if (!isUnknown(p.env) && (!Array.isArray(p.env) || p.env.some((e: any) => !e || typeof e.name !== "string" || e.name === "" || typeof e.value !== "string"))) {
         fail("env", "must be a list of {name, value} strings");
@@ -340,6 +433,16 @@ function comparable(p: any, key: string): string {
             return JSON.stringify(String(p.apiEndpoint || `https://${p.region}-aiplatform.googleapis.com`).replace(/\/+$/, ""));
         case "operationTimeoutSeconds":
             return JSON.stringify(p.operationTimeoutSeconds ?? DEFAULT_OPERATION_TIMEOUT_SECONDS);
+        case "rolloutStrategy":
+            return JSON.stringify(p.rolloutStrategy ?? DEFAULT_ROLLOUT);
+        case "rolloutStepPercent":
+            return JSON.stringify(p.rolloutStepPercent ?? DEFAULT_STEP_PERCENT);
+        case "rolloutBakeMinutes":
+            return JSON.stringify(p.rolloutBakeMinutes ?? DEFAULT_BAKE_MINUTES);
+        case "rollbackErrorThreshold":
+            return JSON.stringify(p.rollbackErrorThreshold ?? DEFAULT_ROLLBACK_ERRORS);
+        case "monitoringApiEndpoint":
+            return JSON.stringify(String(p.monitoringApiEndpoint || DEFAULT_MONITORING_API).replace(/\/+$/, ""));
         default:
             return JSON.stringify(p[key] ?? null);
     }
@@ -349,11 +452,17 @@ function changedFields(olds: any, news: any, keys: string[]): string[] {
     return keys.filter((key) => comparable(olds, key) !== comparable(news, key));
 }
 
+/** canary and linear roll a new model out inside an update, beside the old one; allAtOnce replaces the deployment. */
+function rollsOutInPlace(p: any): boolean {
+    return p?.rolloutStrategy === "canary" || p?.rolloutStrategy === "linear";
+}
+
 function diffProps(olds: any, news: any): pulumi.dynamic.DiffResult {
-    const replaces = changedFields(olds, news, REPLACE_FIELDS);
+    const modelChanges = changedFields(olds, news, REPLACE_FIELDS);
+    const replaces = rollsOutInPlace(news) ? changedFields(olds, news, PLACEMENT_FIELDS) : modelChanges;
     const updates = changedFields(olds, news, [...SCALING_FIELDS, ...TRAFFIC_FIELDS, ...PROVIDER_FIELDS]);
     // A replacement uploads and deploys the new model before the old deployment is removed.
-    return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false };
+    return { changes: modelChanges.length + updates.length > 0, replaces, deleteBeforeReplace: false };
 }
 
 // --- HTTP --------------------------------------------------------------------------------------
@@ -371,7 +480,11 @@ function backoffDelay(base: number, attempt: number): number {
     return base * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
 }
 
-function hintFor(status: number, apiStatus: string, message: string): string {
+function hintFor(service: string, status: number, apiStatus: string, message: string): string {
+    if (service === MONITORING) {
+        if (status === 403) return " Fix: grant roles/monitoring.viewer to the deploying identity and enable the API: gcloud services enable monitoring.googleapis.com.";
+        if (status === 404) return " Fix: check the project id.";
+    }
     if (status === 401) return " Fix: the access token was rejected; refresh the credentials (gcloud auth application-default login) or check GOOGLE_APPLICATION_CREDENTIALS.";
     if (status === 403) {
         if (/iam\.serviceAccounts\.actAs/i.test(message)) {
@@ -387,7 +500,7 @@ function hintFor(status: number, apiStatus: string, message: string): string {
     return "";
 }
 
-async function apiError(op: string, res: Response): Promise<Error> {
+async function apiError(service: string, op: string, res: Response): Promise<Error> {
     const text = await res.text().catch(() => "");
     let apiStatus = "";
     let message = text.slice(0, 500);
@@ -404,13 +517,13 @@ async function apiError(op: string, res: Response): Promise<Error> {
     }
     const status = apiStatus ? `${res.status} ${apiStatus}` : `${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
     const sentence = /[.!?]$/.test(message.trim()) ? message.trim() : `${message.trim()}.`;
-    const err = new Error(`Vertex AI ${op} failed: ${status}: ${sentence}${hintFor(res.status, apiStatus, message)}`);
+    const err = new Error(`${service} ${op} failed: ${status}: ${sentence}${hintFor(service, res.status, apiStatus, message)}`);
     return Object.assign(err, { status: res.status });
 }
 
 /**
- * One REST call with retries on 429/5xx and network errors. Statuses listed in `tolerate` are
- * returned instead of thrown (e.g. 404 where "already gone" is fine).
+ * One Vertex AI REST call with retries on 429/5xx and network errors. Statuses listed in `tolerate`
+ * are returned instead of thrown (e.g. 404 where "already gone" is fine).
  */
 async function request(
     ctx: ApiContext,
@@ -420,7 +533,19 @@ async function request(
     body?: unknown,
     tolerate: number[] = [],
 ): Promise<{ status: number; data: any }> {
-    const url = `${ctx.api}/v1/${path.replace(/^\/+/, "")}`;
+    return send(ctx, VERTEX, op, method, `${ctx.api}/v1/${path.replace(/^\/+/, "")}`, body, tolerate);
+}
+
+/** A REST call to a Google API with retries on 429/5xx and network errors; `service` names it in errors. */
+async function send(
+    ctx: ApiContext,
+    service: string,
+    op: string,
+    method: string,
+    url: string,
+    body?: unknown,
+    tolerate: number[] = [],
+): Promise<{ status: number; data: any }> {
     let lastProblem = "";
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const token = await ctx.token();
@@ -449,28 +574,34 @@ async function request(
                 try {
                     data = JSON.parse(text);
                 } catch {
-                    throw new Error(`Vertex AI ${op} returned a response that is not JSON (status ${res.status}): ${text.slice(0, 200)}`);
+                    throw new Error(`${service} ${op} returned a response that is not JSON (status ${res.status}): ${text.slice(0, 200)}`);
                 }
             }
             return { status: res.status, data };
         }
-        if (!RETRYABLE_STATUSES.includes(res.status)) throw await apiError(op, res);
-        const error = await apiError(op, res);
-        lastProblem = error.message.replace(`Vertex AI ${op} failed: `, "");
+        if (!RETRYABLE_STATUSES.includes(res.status)) throw await apiError(service, op, res);
+        const error = await apiError(service, op, res);
+        lastProblem = error.message.replace(`${service} ${op} failed: `, "");
         if (attempt < MAX_ATTEMPTS) {
             const hinted = retryAfterMs(res.headers.get("retry-after"));
             await sleep(hinted !== undefined ? Math.min(hinted, 120_000) : backoffDelay(ctx.backoffMs, attempt));
         }
     }
-    throw new Error(`Vertex AI ${op} failed after ${MAX_ATTEMPTS} attempts; last: ${lastProblem}`);
+    throw new Error(`${service} ${op} failed after ${MAX_ATTEMPTS} attempts; last: ${lastProblem}`);
 }
 
 /** Polls a long-running operation until done, within the context's deadline; returns its response. */
 async function waitForOperation(ctx: ApiContext, op: string, operation: Operation): Promise<any> {
-    const deadline = Date.now() + ctx.timeoutMs;
+    const started = Date.now();
+    const deadline = started + ctx.timeoutMs;
+    let nextReport = started + ctx.minuteMs;
     let current = operation;
     let interval = ctx.backoffMs;
     while (!current.done) {
+        if (Date.now() >= nextReport) {
+            ctx.log(`Vertex AI ${op}: still waiting for operation ${current.name} (${Math.round((Date.now() - started) / 1000)}s so far)`);
+            nextReport += ctx.minuteMs;
+        }
         const remaining = deadline - Date.now();
         if (remaining <= 0) {
             const id = current.name.split("/").pop();
@@ -574,9 +705,8 @@ async function deleteModel(ctx: ApiContext, modelName: string): Promise<void> {
     await callAndWait(ctx, "models.delete", "DELETE", modelName, undefined, [404]);
 }
 
-// --- CRUD --------------------------------------------------------------------------------------
-
-async function createDeployment(ctx: ApiContext, p: DeploymentProps): Promise<pulumi.dynamic.CreateResult> {
+/** Uploads the model (artifact and serving container) and returns its resource name. */
+async function uploadModel(ctx: ApiContext, p: DeploymentProps): Promise<string> {
     const uploaded = await callAndWait(ctx, "models.upload", "POST", `projects/${p.project}/locations/${p.region}/models:upload`, {
         model: {
             displayName: p.displayName,
@@ -592,23 +722,281 @@ async function createDeployment(ctx: ApiContext, p: DeploymentProps): Promise<pu
     });
     const modelName = typeof uploaded?.model === "string" ? uploaded.model : "";
     if (!modelName) throw new Error(`Vertex AI models.upload finished without a model name: ${JSON.stringify(uploaded).slice(0, 200)}`);
+    return modelName;
+}
 
+/** Deploys an uploaded model to the endpoint with the given split ("0" is this model) and returns its deployed model id. */
+async function deployModel(ctx: ApiContext, p: DeploymentProps, modelName: string, trafficSplit: Record<string, number>): Promise<string> {
+    const deployed = await callAndWait(ctx, "endpoints.deployModel", "POST", `${p.endpointName}:deployModel`, {
+        deployedModel: {
+            model: modelName,
+            displayName: p.displayName,
+            serviceAccount: p.serviceAccount,
+            dedicatedResources: dedicatedResources(p),
+        },
+        trafficSplit,
+    });
+    const deployedModelId = String(deployed?.deployedModel?.id ?? "");
+    if (!deployedModelId) throw new Error(`Vertex AI endpoints.deployModel finished without a deployed model id: ${JSON.stringify(deployed).slice(0, 200)}`);
+    return deployedModelId;
+}
+
+/** A model's name without its version suffix (deployed models may name `.../models/ID@1`). */
+function unversioned(modelName: string | undefined): string {
+    return (modelName ?? "").replace(/@[^/]*$/, "");
+}
+
+function lastSegment(name: string): string {
+    return name.split("/").pop() ?? name;
+}
+
+function deleteModelCommand(ctx: ApiContext, modelName: string): string {
+    return `gcloud ai models delete ${lastSegment(modelName)} --region=${ctx.region} --project=${ctx.project}`;
+}
+
+function undeployCommand(ctx: ApiContext, endpointName: string, deployedModelId: string): string {
+    return `gcloud ai endpoints undeploy-model ${lastSegment(endpointName)} --deployed-model-id=${deployedModelId} --region=${ctx.region} --project=${ctx.project}`;
+}
+
+function trafficCommand(ctx: ApiContext, endpointName: string, split: Record<string, number>): string {
+    const pairs = Object.entries(split).map(([id, percent]) => `${id}=${percent}`).join(",");
+    return `gcloud ai endpoints update ${lastSegment(endpointName)} --traffic-split=${pairs} --region=${ctx.region} --project=${ctx.project}`;
+}
+
+// --- rollouts ----------------------------------------------------------------------------------
+
+/** The new model's percent of the old deployed model's traffic at each baked step; all of it follows the last. */
+function rolloutSteps(p: DeploymentProps): number[] {
+    const step = p.rolloutStepPercent ?? DEFAULT_STEP_PERCENT;
+    if (p.rolloutStrategy !== "linear") return [step];
+    const steps: number[] = [];
+    for (let percent = step; percent < 100; percent += step) steps.push(percent);
+    return steps;
+}
+
+/** The split without zero shares (a model not named gets no traffic). */
+function positiveShares(split: Record<string, number>): Record<string, number> {
+    return Object.fromEntries(Object.entries(split).filter(([, v]) => Number(v) > 0).map(([k, v]) => [k, Number(v)]));
+}
+
+/** The original split with `percent` of the old deployed model's share moved to `newKey`; other models keep theirs. */
+function stepSplit(original: Record<string, number>, oldId: string, newKey: string, percent: number): Record<string, number> {
+    const oldShare = Number(original[oldId] ?? 0);
+    const moved = Math.min(oldShare, Math.max(1, Math.round((oldShare * percent) / 100)));
+    return positiveShares({ ...original, [oldId]: oldShare - moved, [newKey]: moved });
+}
+
+/** The split once the old deployed model is out: `newKey` at the deployment's traffic percent, the others scaled. */
+function finalSplit(original: Record<string, number>, oldId: string, newKey: string, percent: number): Record<string, number> {
+    return splitWith(Object.fromEntries(Object.entries(original).filter(([id]) => id !== oldId)), newKey, percent);
+}
+
+function describeSplit(split: Record<string, number>, names: Record<string, string>): string {
+    return Object.entries(split)
+        .map(([id, percent]) => `${names[id] ?? `deployed model ${id}`} ${percent}%`)
+        .join(", ");
+}
+
+/**
+ * A canary or linear rollout of a new model over the old deployed model, inside one update: upload,
+ * deploy beside the old one with the first step's share, bake, step up, then all the traffic; the old
+ * deployed model and model go last. Any failure before all traffic has moved rolls back and throws.
+ */
+async function rollOut(ctx: ApiContext, olds: DeploymentState, news: DeploymentProps): Promise<pulumi.dynamic.UpdateResult> {
+    const strategy = news.rolloutStrategy ?? DEFAULT_ROLLOUT;
+    const oldId = olds.deployedModelId;
+    const endpoint = await getEndpoint(ctx, news.endpointName);
+    if (!endpoint?.deployedModels?.some((d) => String(d.id) === oldId)) {
+        throw new Error(`Vertex AI ${strategy} rollout: deployed model ${oldId} is no longer on ${news.endpointName}; no change was made. Fix: run pulumi refresh, then pulumi up.`);
+    }
+    const original = positiveShares(endpoint.trafficSplit ?? {});
+    // With no traffic on the old deployed model there is nothing to compare against: the new one goes straight in.
+    const steps = Number(original[oldId] ?? 0) > 0 ? rolloutSteps(news) : [];
+    const finalPercent = news.trafficPercent ?? DEFAULT_TRAFFIC;
+    ctx.log(
+        `Vertex AI ${strategy} rollout of ${news.displayName} beside deployed model ${oldId}: ` +
+            (steps.length > 0 ? `${steps.join("%, ")}% of its traffic, ${news.rolloutBakeMinutes ?? DEFAULT_BAKE_MINUTES} min each, then all of it` : "no traffic to shift, deploying straight in"),
+    );
+    let newModel: string;
+    try {
+        newModel = await uploadModel(ctx, news);
+    } catch (err) {
+        throw new Error(`${errorMessage(err)} Nothing was deployed: deployed model ${oldId} (${olds.modelName}) still serves.`);
+    }
+    let newId = "";
+    let phase = "deploying the new model";
+    let failure: string | undefined;
+    try {
+        newId = await deployModel(ctx, news, newModel, steps.length > 0 ? stepSplit(original, oldId, "0", steps[0]!) : finalSplit(original, oldId, "0", finalPercent));
+        for (const [i, percent] of steps.entries()) {
+            const split = stepSplit(original, oldId, newId, percent);
+            if (i > 0) {
+                phase = `moving ${percent}% of the traffic to the new deployed model ${newId}`;
+                await setTraffic(ctx, news.endpointName, split);
+            }
+            ctx.log(`Vertex AI ${strategy} rollout: traffic is ${describeSplit(split, { [oldId]: `old ${oldId}`, [newId]: `new ${newId}` })}`);
+            phase = `checking the health of the new deployed model ${newId}`;
+            failure = await bake(ctx, news, newId, percent);
+            if (failure) break;
+        }
+        if (!failure && steps.length > 0) {
+            phase = `moving all of the traffic to the new deployed model ${newId}`;
+            await setTraffic(ctx, news.endpointName, finalSplit(original, oldId, newId, finalPercent));
+        }
+    } catch (err) {
+        failure = `${phase} failed: ${errorMessage(err)}`;
+    }
+    if (failure) throw new Error(await rollBack(ctx, news, { strategy, original, oldId, oldModel: olds.modelName, newModel, failure }));
+    ctx.log(`Vertex AI ${strategy} rollout: the new deployed model ${newId} serves; removing deployed model ${oldId} and model ${olds.modelName}`);
+    await retire(ctx, news.endpointName, oldId, olds.modelName);
+    return { outs: definedOnly({ ...news, modelName: newModel, deployedModelId: newId }) };
+}
+
+/**
+ * Watches the new deployed model for the bake time, reading its health from Cloud Monitoring each
+ * minute over the bake so far. Returns why it is unhealthy, or undefined when it baked cleanly.
+ */
+async function bake(ctx: ApiContext, p: DeploymentProps, newId: string, percent: number): Promise<string | undefined> {
+    const minutes = p.rolloutBakeMinutes ?? DEFAULT_BAKE_MINUTES;
+    if (minutes <= 0) return undefined;
+    const started = Date.now();
+    const errorLimit = p.rollbackErrorThreshold ?? DEFAULT_ROLLBACK_ERRORS;
+    const latencyLimit = p.rollbackLatencyP99Ms;
+    ctx.log(
+        `Vertex AI rollout: baking ${percent}% for ${minutes} min; rolling back above ${errorLimit} prediction errors` +
+            (latencyLimit ? ` or a p99 latency above ${latencyLimit} ms` : ""),
+    );
+    for (let minute = 1; minute <= minutes; minute++) {
+        await sleep(started + minute * ctx.minuteMs - Date.now());
+        const health = await observeHealth(ctx, p, newId, started, Date.now());
+        const during = `in ${minute} of ${minutes} bake minute(s) at ${percent}% of the traffic`;
+        if (health.errors > errorLimit) {
+            return `the new deployed model ${newId} had ${health.errors} prediction errors ${during} (threshold: ${errorLimit})`;
+        }
+        if (latencyLimit && health.p99Ms !== undefined && health.p99Ms > latencyLimit) {
+            return `the new deployed model ${newId} had a p99 latency of ${Math.round(health.p99Ms)} ms ${during} (threshold: ${latencyLimit} ms)`;
+        }
+        ctx.log(
+            `Vertex AI rollout: minute ${minute}/${minutes} at ${percent}%: ${health.errors} prediction errors` +
+                (health.p99Ms !== undefined ? `, p99 latency ${Math.round(health.p99Ms)} ms` : ""),
+        );
+    }
+    return undefined;
+}
+
+/** The new deployed model's prediction errors (sum) and p99 latency (worst series) between two instants. */
+async function observeHealth(ctx: ApiContext, p: DeploymentProps, deployedModelId: string, startMs: number, endMs: number): Promise<{ errors: number; p99Ms?: number }> {
+    const scope =
+        `resource.type = "aiplatform.googleapis.com/Endpoint" AND resource.labels.endpoint_id = "${lastSegment(p.endpointName)}" ` +
+        `AND metric.labels.deployed_model_id = "${deployedModelId}"`;
+    const values = (series: TimeSeries[]) => series.flatMap((t) => (t.points ?? []).map((point) => Number(point.value?.int64Value ?? point.value?.doubleValue ?? 0)));
+    const errors = values(await listTimeSeries(ctx, p.project, `metric.type = "${ERROR_METRIC}" AND ${scope}`, "ALIGN_SUM", startMs, endMs)).reduce((a, b) => a + b, 0);
+    if (!p.rollbackLatencyP99Ms) return { errors };
+    // One series per latency type (model, overhead, total): the worst is the total.
+    const latencies = values(await listTimeSeries(ctx, p.project, `metric.type = "${LATENCY_METRIC}" AND ${scope}`, "ALIGN_PERCENTILE_99", startMs, endMs));
+    return { errors, p99Ms: latencies.length > 0 ? Math.max(...latencies) : undefined };
+}
+
+/** Cloud Monitoring projects.timeSeries.list over [startMs, endMs], aligned over the whole window, all pages. */
+async function listTimeSeries(ctx: ApiContext, project: string, filter: string, aligner: string, startMs: number, endMs: number): Promise<TimeSeries[]> {
+    // The API takes alignment periods of 60 s at least; one period covers the whole window.
+    const periodSeconds = Math.max(60, Math.ceil((endMs - startMs) / 1000));
+    const series: TimeSeries[] = [];
+    let pageToken = "";
+    do {
+        const query = new URLSearchParams({
+            filter,
+            "interval.startTime": new Date(startMs).toISOString(),
+            "interval.endTime": new Date(endMs).toISOString(),
+            "aggregation.alignmentPeriod": `${periodSeconds}s`,
+            "aggregation.perSeriesAligner": aligner,
+        });
+        if (pageToken) query.set("pageToken", pageToken);
+        const { data } = await send(ctx, MONITORING, "timeSeries.list", "GET", `${ctx.monitoringApi}/v3/projects/${project}/timeSeries?${query.toString()}`);
+        series.push(...((data?.timeSeries ?? []) as TimeSeries[]));
+        pageToken = String(data?.nextPageToken ?? "");
+    } while (pageToken);
+    return series;
+}
+
+/**
+ * Puts the endpoint back as it was before the rollout: the original split, the new model's deployed
+ * models undeployed, the new model deleted. Returns the message the failed update throws: what failed,
+ * what serves now, and any step left to do by hand.
+ */
+async function rollBack(ctx: ApiContext, p: DeploymentProps, plan: RollbackPlan): Promise<string> {
+    ctx.log(`Vertex AI ${plan.strategy} rollout: rolling back: ${plan.failure}`);
+    const left: string[] = [];
+    const undeployed: string[] = [];
+    let trafficRestored = true;
+    let mine: string[] = [];
+    try {
+        const endpoint = await getEndpoint(ctx, p.endpointName);
+        mine = (endpoint?.deployedModels ?? []).filter((d) => unversioned(d.model) === plan.newModel).map((d) => String(d.id));
+    } catch (err) {
+        trafficRestored = false;
+        left.push(`reading the endpoint failed (${errorMessage(err)}): run ${trafficCommand(ctx, p.endpointName, plan.original)} and undeploy any deployed model of ${plan.newModel}`);
+    }
+    if (mine.length > 0) {
+        try {
+            await setTraffic(ctx, p.endpointName, plan.original);
+        } catch (err) {
+            // undeployModel below sets the same split: the traffic gets a second chance there.
+            trafficRestored = false;
+            ctx.log(`Vertex AI rollback: moving the traffic back failed (${errorMessage(err)}); undeploying with the original split instead`);
+        }
+    }
+    for (const id of mine) {
+        try {
+            await callAndWait(ctx, "endpoints.undeployModel", "POST", `${p.endpointName}:undeployModel`, { deployedModelId: id, trafficSplit: plan.original }, [404]);
+            undeployed.push(id);
+        } catch (err) {
+            left.push(`undeploying the new deployed model ${id} failed (${errorMessage(err)}): run ${trafficCommand(ctx, p.endpointName, plan.original)}, then ${undeployCommand(ctx, p.endpointName, id)}`);
+        }
+    }
+    if (mine.length > 0 && undeployed.length === mine.length) trafficRestored = true;
+    if (left.length === 0) {
+        try {
+            await deleteModel(ctx, plan.newModel);
+        } catch (err) {
+            left.push(`deleting the new model failed (${errorMessage(err)}): run ${deleteModelCommand(ctx, plan.newModel)}`);
+        }
+    } else {
+        left.push(`then delete the new model: ${deleteModelCommand(ctx, plan.newModel)}`);
+    }
+    const share = plan.original[plan.oldId] ?? 0;
+    const serves = trafficRestored
+        ? `The old model ${plan.oldModel} (deployed model ${plan.oldId}) still serves, with ${share}% of the endpoint's traffic as before`
+        : `The old model ${plan.oldModel} (deployed model ${plan.oldId}) is still deployed, but the traffic may not be back on it`;
+    const cleanup =
+        left.length === 0
+            ? `${undeployed.length > 0 ? `the new deployed model ${undeployed.join(", ")} was undeployed and ` : ""}the new model ${plan.newModel} was deleted.`
+            : `left to do by hand: ${left.join("; ")}.`;
+    return `Vertex AI ${plan.strategy} rollout of ${p.displayName} rolled back: ${plan.failure}. ${serves}; ${cleanup} Fix the model, image or settings and run pulumi up again.`;
+}
+
+/** Removes the old deployed model and model after a rollout; a failure is reported, not thrown (the new model serves). */
+async function retire(ctx: ApiContext, endpointName: string, oldId: string, oldModel: string): Promise<void> {
+    try {
+        await deleteDeployment(ctx, { endpointName, deployedModelId: oldId, modelName: oldModel });
+    } catch (err) {
+        ctx.log(
+            `Warning: Vertex AI rollout succeeded, but removing the old deployment failed (${errorMessage(err)}); it still costs its replicas. ` +
+                `Remove it with: ${undeployCommand(ctx, endpointName, oldId)}, then ${deleteModelCommand(ctx, oldModel)}`,
+        );
+    }
+}
+
+// --- CRUD --------------------------------------------------------------------------------------
+
+async function createDeployment(ctx: ApiContext, p: DeploymentProps): Promise<pulumi.dynamic.CreateResult> {
+    const modelName = await uploadModel(ctx, p);
     let deployedModelId: string;
     try {
         const percent = p.trafficPercent ?? DEFAULT_TRAFFIC;
         // "0" stands for the model being deployed; the others keep the rest of the traffic.
         const trafficSplit = percent >= 100 ? { "0": 100 } : splitWith((await getEndpoint(ctx, p.endpointName))?.trafficSplit ?? {}, "0", percent);
-        const deployed = await callAndWait(ctx, "endpoints.deployModel", "POST", `${p.endpointName}:deployModel`, {
-            deployedModel: {
-                model: modelName,
-                displayName: p.displayName,
-                serviceAccount: p.serviceAccount,
-                dedicatedResources: dedicatedResources(p),
-            },
-            trafficSplit,
-        });
-        deployedModelId = String(deployed?.deployedModel?.id ?? "");
-        if (!deployedModelId) throw new Error(`Vertex AI endpoints.deployModel finished without a deployed model id: ${JSON.stringify(deployed).slice(0, 200)}`);
+        deployedModelId = await deployModel(ctx, p, modelName, trafficSplit);
     } catch (err) {
         // Leave nothing half-created: the uploaded model goes when its deployment fails.
         let cleanup: string;
@@ -616,9 +1004,7 @@ async function createDeployment(ctx: ApiContext, p: DeploymentProps): Promise<pu
             await deleteModel(ctx, modelName);
             cleanup = `The uploaded model ${modelName} was deleted.`;
         } catch (cleanupErr) {
-            cleanup =
-                `Deleting the uploaded model ${modelName} also failed (${errorMessage(cleanupErr)}); ` +
-                `delete it with: gcloud ai models delete ${modelName.split("/").pop()} --region=${ctx.region} --project=${ctx.project}.`;
+            cleanup = `Deleting the uploaded model ${modelName} also failed (${errorMessage(cleanupErr)}); delete it with: ${deleteModelCommand(ctx, modelName)}.`;
         }
         throw new Error(`${errorMessage(err)} ${cleanup}`);
     }
@@ -629,10 +1015,11 @@ async function createDeployment(ctx: ApiContext, p: DeploymentProps): Promise<pu
 }
 
 async function updateDeployment(ctx: ApiContext, olds: DeploymentState, news: DeploymentProps): Promise<pulumi.dynamic.UpdateResult> {
-    const replaced = changedFields(olds, news, REPLACE_FIELDS);
+    const replaced = changedFields(olds, news, rollsOutInPlace(news) ? PLACEMENT_FIELDS : REPLACE_FIELDS);
     if (replaced.length > 0) {
         throw new Error(`Vertex AI deployment: ${replaced.join(", ")} can only change by replacing the deployment (the diff reports that); no change was made.`);
     }
+    if (changedFields(olds, news, REPLACE_FIELDS).length > 0) return rollOut(ctx, olds, news);
     const { modelName, deployedModelId } = olds;
     const scalingChanged = changedFields(olds, news, SCALING_FIELDS).length > 0;
     const trafficChanged = changedFields(olds, news, TRAFFIC_FIELDS).length > 0;
@@ -688,7 +1075,7 @@ async function readDeployment(ctx: ApiContext, id: string, s: Partial<Deployment
         ...s,
         project: s.project ?? projectOf(s.endpointName),
         region: s.region ?? regionOf(s.endpointName),
-        modelName: s.modelName ?? deployed.model?.replace(/@[^/]*$/, ""),
+        modelName: s.modelName ?? (unversioned(deployed.model) || undefined),
         minReplicas: resources.minReplicaCount !== undefined ? Number(resources.minReplicaCount) : s.minReplicas,
         maxReplicas: resources.maxReplicaCount !== undefined ? Number(resources.maxReplicaCount) : s.maxReplicas,
         targetCpuUtilization: cpu?.target !== undefined ? Number(cpu.target) : s.targetCpuUtilization,
