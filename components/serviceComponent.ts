@@ -8,6 +8,8 @@ export interface PublishedService {
     readonly artifactUri: pulumi.Output<string>;
     readonly imageUri: pulumi.Output<string>;
     readonly children: Readonly<Record<string, pulumi.Resource | undefined>>;
+    /** The version found serving after an update, where the runtime checks it (a failed check fails the update). */
+    readonly servingVersion?: pulumi.Output<string>;
 }
 
 /** The base of every runtime's component: the contract's outputs, set once by publish(). */
@@ -25,6 +27,12 @@ export abstract class ServiceComponent extends pulumi.ComponentResource implemen
         this.artifactUri = service.artifactUri;
         this.imageUri = service.imageUri;
         this.children = Object.fromEntries(Object.entries(service.children).filter((entry): entry is [string, pulumi.Resource] => entry[1] !== undefined));
-        this.registerOutputs({ endpointUrl: this.endpointUrl, invoke: this.invoke, artifactUri: this.artifactUri, imageUri: this.imageUri });
+        this.registerOutputs({
+            endpointUrl: this.endpointUrl,
+            invoke: this.invoke,
+            artifactUri: this.artifactUri,
+            imageUri: this.imageUri,
+            ...(service.servingVersion ? { servingVersion: service.servingVersion } : {}),
+        });
     }
 }

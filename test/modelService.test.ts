@@ -38,6 +38,8 @@ describe("ModelService", () => {
             },
             "model-service",
             "unit",
+            // A preview: in an update the AWS rollout check would read the endpoint with real credentials.
+            true,
         );
         ({ ModelService } = await import("../components/modelService"));
     });

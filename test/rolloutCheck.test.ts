@@ -1,19 +1,10 @@
 import * as http from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import * as path from "node:path";
-import * as vm from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-    EcsRolloutCheck,
-    SageMakerRolloutCheck,
-    createEcsRolloutCheckProvider,
-    createSageMakerRolloutCheckProvider,
-    ecsRolloutCheckProvider,
-    rolloutTimeoutSeconds,
-    sageMakerRolloutCheckProvider,
-} from "../providers/aws/rolloutCheck";
+import { Service } from "@pulumi/aws/ecs/service";
+import { Endpoint } from "@pulumi/aws/sagemaker/endpoint";
+import { checkEcsRollout, checkSageMakerRollout, rolloutTimeoutSeconds, verifyEcsRollout, verifySageMakerRollout } from "../providers/aws/rolloutCheck";
 
 // A fake of the two AWS JSON APIs the rollout checks read (awsJson1_1: POST / with X-Amz-Target), on loopback.
 // The real SDK clients talk to it over HTTP: signing, serialization, error parsing and retries are the SDK's own.
@@ -100,9 +91,9 @@ class FakeAws {
 const fake = new FakeAws();
 let logged: string[] = [];
 const deps = () => ({ endpoint: fake.url, credentials: { accessKeyId: "AKIDTESTFAKE", secretAccessKey: "test-secret-not-real" }, backoffMs: 5, log: (line: string) => logged.push(line) });
-// Built once the fake listens: the endpoint carries its port.
-let sagemaker: pulumi.dynamic.ResourceProvider;
-let ecs: pulumi.dynamic.ResourceProvider;
+// The checks as the tests call them: what serves, or a rejection saying why not.
+const sagemaker = { create: async (p: any) => ({ outs: await verifySageMakerRollout(p, deps()) }) };
+const ecs = { create: async (p: any) => ({ outs: await verifyEcsRollout(p, deps()) }) };
 
 function endpoint(status: string, config: string, extra: Record<string, unknown> = {}): FakeResponse {
     return {
@@ -161,8 +152,6 @@ function ecsInputs(overrides: Record<string, unknown> = {}): Record<string, any>
 
 beforeAll(async () => {
     await fake.start();
-    sagemaker = createSageMakerRolloutCheckProvider(deps());
-    ecs = createEcsRolloutCheckProvider(deps());
 });
 
 afterAll(async () => {
@@ -179,7 +168,6 @@ describe("SageMaker rollout check", { timeout: 20_000 }, () => {
         fake.script(SAGEMAKER, updating(), updating());
         fake.settle(SAGEMAKER, endpoint("InService", NEW_CONFIG));
         const result = await sagemaker.create(sageMakerInputs());
-        expect(result.id).toBe(ENDPOINT);
         expect(result.outs).toEqual({ ...sageMakerInputs(), servingEndpointConfigName: NEW_CONFIG });
         expect(fake.requests.map((r) => r.target)).toEqual([SAGEMAKER, SAGEMAKER, SAGEMAKER]);
         expect(fake.requests[0]!.body).toEqual({ EndpointName: ENDPOINT });
@@ -195,7 +183,7 @@ describe("SageMaker rollout check", { timeout: 20_000 }, () => {
     it("fails when SageMaker rolled the endpoint back to the old config, naming both configs, the reason and the alarms", async () => {
         fake.script(SAGEMAKER, updating(), endpoint("RollingBack", OLD_CONFIG));
         fake.settle(SAGEMAKER, endpoint("InService", OLD_CONFIG, { FailureReason: "Auto-rollback triggered by alarm iris-5xx-1111111" }));
-        const update = sagemaker.update!(ENDPOINT, { ...sageMakerInputs({ endpointConfigName: OLD_CONFIG }), servingEndpointConfigName: OLD_CONFIG }, sageMakerInputs());
+        const update = sagemaker.create(sageMakerInputs());
         await expect(update).rejects.toThrow(
             `model service iris (version 8): SageMaker rolled the endpoint ${ENDPOINT} back to config ${OLD_CONFIG} (requested ${NEW_CONFIG}): Auto-rollback triggered by alarm iris-5xx-1111111. ` +
                 `SageMaker rolls back when one of the alarms "iris-5xx-1111111", "iris-latency-p99-2222222" fires; see which fired with: aws cloudwatch describe-alarm-history --region ${REGION} --history-item-type StateUpdate --alarm-name NAME. ` +
@@ -249,12 +237,6 @@ describe("SageMaker rollout check", { timeout: 20_000 }, () => {
         expect(fake.requests).toHaveLength(1);
     });
 
-    it("checks again on every version change, and only then", async () => {
-        const olds = { ...sageMakerInputs(), servingEndpointConfigName: NEW_CONFIG, __provider: "old source" };
-        expect(await sagemaker.diff!(ENDPOINT, olds, { ...sageMakerInputs(), __provider: "new source" })).toEqual({ changes: false });
-        expect(await sagemaker.diff!(ENDPOINT, olds, sageMakerInputs({ endpointConfigName: "iris-sagemaker-config-9999999" }))).toEqual({ changes: true });
-        expect(await sagemaker.diff!(ENDPOINT, olds, sageMakerInputs({ modelVersion: "9" }))).toEqual({ changes: true });
-    });
 });
 
 describe("ECS rollout check", { timeout: 20_000 }, () => {
@@ -266,7 +248,6 @@ describe("ECS rollout check", { timeout: 20_000 }, () => {
         fake.script(ECS, service(rolling), service(rolling));
         fake.settle(ECS, service([{ status: "PRIMARY", taskDefinition: NEW_TASK, rolloutState: "COMPLETED", rolloutStateReason: "ECS deployment ecs-svc/1001 completed." }]));
         const result = await ecs.create(ecsInputs());
-        expect(result.id).toBe(`${CLUSTER}/${SERVICE}`);
         expect(result.outs).toEqual({ ...ecsInputs(), servingTaskDefinitionArn: NEW_TASK });
         expect(fake.requests.map((r) => r.target)).toEqual([ECS, ECS, ECS]);
         expect(fake.requests[0]!.body).toEqual({ cluster: CLUSTER, services: [SERVICE] });
@@ -360,11 +341,6 @@ describe("ECS rollout check", { timeout: 20_000 }, () => {
         expect(fake.requests).toHaveLength(2);
     });
 
-    it("checks again when the requested task definition changes", async () => {
-        const olds = { ...ecsInputs(), servingTaskDefinitionArn: NEW_TASK };
-        expect(await ecs.diff!("id", olds, ecsInputs())).toEqual({ changes: false });
-        expect(await ecs.diff!("id", olds, ecsInputs({ taskDefinitionArn: OLD_TASK.replace(":7", ":9") }))).toEqual({ changes: true });
-    });
 });
 
 describe("deadline", () => {
@@ -375,66 +351,48 @@ describe("deadline", () => {
     });
 });
 
-describe("closure serialization", { timeout: 30_000 }, () => {
-    /** Loads serialized provider text the way Pulumi's dynamic provider host does (a CommonJS module). */
-    function load(text: string): pulumi.dynamic.ResourceProvider {
-        const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${text}\n})`) as (...args: unknown[]) => void;
-        const mod = { exports: {} as { handler: () => pulumi.dynamic.ResourceProvider } };
-        const root = path.resolve(__dirname, "..");
-        wrapper(mod.exports, createRequire(path.join(root, "package.json")), mod, path.join(root, "provider.js"), root);
-        return mod.exports.handler();
-    }
+describe("in the program, after the update", { timeout: 20_000 }, () => {
+    const ARGS = { region: REGION, model: { name: "iris", version: "8" }, rollout: { strategy: "allAtOnce", stepPercent: 10, bakeMinutes: 0 } } as any;
 
-    it("serializes both default providers as dynamic.Resource does, with require() calls instead of copies of the SDK", async () => {
-        for (const [provider, sdk] of [
-            [sageMakerRolloutCheckProvider, "@aws-sdk/client-sagemaker"],
-            [ecsRolloutCheckProvider, "@aws-sdk/client-ecs"],
-        ] as const) {
-            const captured = provider;
-            const serialized = await pulumi.runtime.serializeFunction(() => captured, { allowSecrets: true });
-            expect(serialized.containsSecrets).toBe(false);
-            expect(serialized.text).toContain(`require("${sdk}")`);
-            expect(serialized.text).not.toMatch(/class \w*Client|@smithy|SignatureV4|resolveRegionConfig/);
-            expect(serialized.text.length).toBeLessThan(30_000);
-            const loaded = load(serialized.text);
-            expect(Object.keys(loaded).sort()).toEqual(["check", "create", "diff", "update"]);
-        }
-    });
-
-    it("runs both checks from their serialized form", async () => {
-        const serializedSageMaker = await pulumi.runtime.serializeFunction(() => sagemaker, { allowSecrets: true });
-        fake.script(SAGEMAKER, updating());
-        fake.settle(SAGEMAKER, endpoint("InService", OLD_CONFIG));
-        await expect(load(serializedSageMaker.text).create(sageMakerInputs())).rejects.toThrow(`back to config ${OLD_CONFIG} (requested ${NEW_CONFIG})`);
-
-        const serializedEcs = await pulumi.runtime.serializeFunction(() => ecs, { allowSecrets: true });
-        fake.settle(ECS, service([{ status: "PRIMARY", taskDefinition: NEW_TASK, rolloutState: "COMPLETED" }]));
-        expect((await load(serializedEcs.text).create(ecsInputs())).outs.servingTaskDefinitionArn).toBe(NEW_TASK);
-    });
-});
-
-describe("registration", () => {
-    it("registers each check as its own dynamic type, with the serialized provider and the serving version as output", async () => {
-        const registered: { type: string; inputs: Record<string, any> }[] = [];
+    async function underMocks(preview: boolean) {
         await pulumi.runtime.setMocks(
-            {
-                newResource: (args) => {
-                    registered.push({ type: args.type, inputs: args.inputs });
-                    const serving = args.inputs.endpointConfigName ? { servingEndpointConfigName: args.inputs.endpointConfigName } : { servingTaskDefinitionArn: args.inputs.taskDefinitionArn };
-                    return { id: `${args.name}-id`, state: { ...args.inputs, ...serving } };
-                },
-                call: (args) => args.inputs,
-            },
+            { newResource: (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, name: args.inputs.name ?? args.name, arn: `arn:${args.name}` } }), call: (args) => args.inputs },
             "project",
             "stack",
-            false,
+            preview,
         );
-        const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply((v) => resolve(v)));
-        const sm = new SageMakerRolloutCheck("sm", sageMakerInputs() as any);
-        const ec = new EcsRolloutCheck("ec", ecsInputs() as any);
-        expect(await value(sm.servingEndpointConfigName)).toBe(NEW_CONFIG);
-        expect(await value(ec.servingTaskDefinitionArn)).toBe(NEW_TASK);
-        expect(registered.map((r) => r.type)).toEqual(["pulumi-nodejs:dynamic/aws:SageMakerRolloutCheck", "pulumi-nodejs:dynamic/aws:EcsRolloutCheck"]);
-        for (const r of registered) expect(typeof r.inputs.__provider).toBe("string");
+    }
+    /** An Output's value, or its rejection (the Output's other promises settle with it, and are handled here). */
+    const settled = (o: pulumi.Output<string>) => {
+        const internal = o as unknown as { promise(): Promise<string>; isKnown: Promise<boolean>; isSecret: Promise<boolean>; allResources?: () => Promise<unknown> };
+        for (const p of [internal.isKnown, internal.isSecret, internal.allResources?.()]) p?.catch(() => undefined);
+        return internal.promise();
+    };
+
+    it("reads nothing in a preview and answers with the requested version", async () => {
+        await underMocks(true);
+        const endpoint = new Endpoint("e", { name: ENDPOINT, endpointConfigName: NEW_CONFIG });
+        expect(await settled(checkSageMakerRollout(ARGS, { endpoint, endpointConfigName: NEW_CONFIG, alarms: [] }, deps()))).toBe(NEW_CONFIG);
+        expect(fake.requests).toHaveLength(0);
+    });
+
+    it("fails the update with the check's message when SageMaker rolled back, once the endpoint is updated", async () => {
+        await underMocks(false);
+        fake.settle(SAGEMAKER, endpoint("InService", OLD_CONFIG));
+        const endpointResource = new Endpoint("e", { name: ENDPOINT, endpointConfigName: NEW_CONFIG });
+        const error = await settled(checkSageMakerRollout(ARGS, { endpoint: endpointResource, endpointConfigName: NEW_CONFIG, alarms: [] }, deps())).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(pulumi.RunError);
+        expect((error as Error).message).toContain(`back to config ${OLD_CONFIG} (requested ${NEW_CONFIG})`);
+        expect(fake.requests).toHaveLength(1);
+    });
+
+    it("answers with the serving task definition when ECS rolled out what was asked", async () => {
+        await underMocks(false);
+        fake.settle(ECS, service([{ status: "PRIMARY", taskDefinition: NEW_TASK, rolloutState: "COMPLETED" }]));
+        const svc = new Service("s", { name: SERVICE, taskDefinition: NEW_TASK });
+        expect(await settled(checkEcsRollout(ARGS, { service: svc, cluster: CLUSTER, taskDefinitionArn: NEW_TASK, alarms: [] }, deps()))).toBe(NEW_TASK);
     });
 });

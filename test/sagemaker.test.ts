@@ -50,7 +50,6 @@ describe("SageMaker on the dev stack", () => {
             "aws:appautoscaling/target:Target": 1,
             "aws:appautoscaling/policy:Policy": 1,
             "aws:cloudwatch/metricAlarm:MetricAlarm": 3,
-            "pulumi-nodejs:dynamic/aws:SageMakerRolloutCheck": 1,
         });
         const service = one(doc, "model-service:index:ModelService");
         const impl = one(doc, "model-service:aws:SageMakerService");
@@ -312,30 +311,10 @@ describe("SageMaker rollouts", () => {
 });
 
 describe("SageMaker rollout check (after an update, the truth)", () => {
-    const CHECK = "pulumi-nodejs:dynamic/aws:SageMakerRolloutCheck";
-
-    it("runs after the endpoint, asking for the endpoint configuration this plan creates, naming the rollback alarms", () => {
+    it("checks the endpoint configuration this plan creates, and reads nothing in a plan", () => {
         const { doc } = planJson(["--stack", "dev"]);
-        const check = one(doc, CHECK);
-        const endpoint = one(doc, "aws:sagemaker/endpoint:Endpoint");
         const config = one(doc, "aws:sagemaker/endpointConfiguration:EndpointConfiguration");
-        const alarms = ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm");
-        expect(check.name).toBe("iris-sagemaker-rollout-check");
-        expect(check.parent).toBe(one(doc, "model-service:aws:SageMakerService").urn);
-        expect(check.inputs).toMatchObject({ region: "us-east-1", endpointName: "iris-dev", endpointConfigName: config.outputs.name, modelName: "iris", modelVersion: "1", timeoutSeconds: 1800 + 2 * 600 });
-        expect(endpoint.inputs.endpointConfigName).toBe(check.inputs.endpointConfigName);
-        // The requested version comes from the configuration itself, not read back from the endpoint (which reports what serves).
-        expect(check.propertyDependencies.endpointConfigName).toEqual([config.urn]);
-        expect([...(check.inputs.alarmNames as string[])].sort()).toEqual(alarms.map((a) => a.outputs.name).sort());
-        expect(check.options.dependsOn).toContain(endpoint.urn);
-        // Not the aws package's resource: it reads with the deployer's credentials, not through the aws provider.
-        expect(check.options.provider).toBeUndefined();
-        expect(check.inputs.__provider).toMatch(/^<serialized dynamic provider, \d+ characters>$/);
-        expect(check.outputs.servingEndpointConfigName).toBe(config.outputs.name);
-    });
-
-    it("waits longer for slower rollouts", () => {
-        const { doc } = planJson(["--stack", "dev", "--config", "rollout=linear", "--config", "rolloutStepPercent=25", "--config", "rolloutBakeMinutes=5"]);
-        expect(one(doc, CHECK).inputs.timeoutSeconds).toBe(1800 + 5 * 300);
+        expect(one(doc, "model-service:aws:SageMakerService").outputs.servingVersion).toBe(config.outputs.name);
+        expect(doc.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic"))).toEqual([]);
     });
 });

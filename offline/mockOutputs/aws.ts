@@ -113,9 +113,6 @@ export const AWS_OUTPUTS: Record<string, OutputsOf> = {
         const serviceArn = arn("ecs", region, `service/${serviceName}`);
         return { id: serviceArn, state: { name: serviceName, arn: serviceArn } };
     },
-    // The rollout checks (providers/aws/rolloutCheck.ts) as after a rollout that reached the requested version.
-    "pulumi-nodejs:dynamic/aws:SageMakerRolloutCheck": ({ inputs }) => ({ id: String(inputs.endpointName), state: { servingEndpointConfigName: inputs.endpointConfigName } }),
-    "pulumi-nodejs:dynamic/aws:EcsRolloutCheck": ({ inputs }) => ({ id: `${inputs.cluster}/${inputs.serviceName}`, state: { servingTaskDefinitionArn: inputs.taskDefinitionArn } }),
     "aws:cloudwatch/metricAlarm:MetricAlarm": ({ name, inputs, region, seed }) => {
         const alarmName = inputs.name ?? autoname(name, seed);
         return { id: alarmName, state: { name: alarmName, arn: arn("cloudwatch", region, `alarm:${alarmName}`) } };

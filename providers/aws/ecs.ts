@@ -235,7 +235,7 @@ export class EcsService extends ServiceComponent {
             { ...child, dependsOn: [...listeners, ...rules, ...network.ready, ...(shifting?.ready ?? [])], ignoreChanges: shifting ? ["desiredCount", "loadBalancers"] : ["desiredCount"] },
         );
         // A rolled-back deployment is a steady state too: fail the update unless the requested task definition serves.
-        const rolloutCheck = checkEcsRollout(name, args, { service: this.service, cluster: cluster.arn, taskDefinitionArn: taskDefinition.arn, alarms: [errors, latency] }, this);
+        const servingVersion = checkEcsRollout(args, { service: this.service, cluster: cluster.arn, taskDefinitionArn: taskDefinition.arn, alarms: [errors, latency] });
 
         // Watched, not a rollback trigger: a deployment never drops the running count. Scaled to zero, none is expected.
         const noTasks =
@@ -308,6 +308,7 @@ export class EcsService extends ServiceComponent {
             invoke,
             artifactUri: artifact.uri,
             imageUri: image.uri,
+            servingVersion,
             children: {
                 ...awsFoundationChildren(f),
                 logGroup,
@@ -318,7 +319,6 @@ export class EcsService extends ServiceComponent {
                 cluster,
                 taskDefinition,
                 service: this.service,
-                rolloutCheck,
                 scalingTarget: scaling,
                 cpuScalingPolicy: cpuPolicy,
                 requestScalingPolicy: requestPolicy,

@@ -8,14 +8,13 @@ import type { ResolvedServiceArgs } from "../../components/contract";
 
 // After an update, the truth. SageMaker (blue/green with auto-rollback alarms) and ECS (circuit breaker and
 // alarm rollback) can roll an update back on their own; the aws provider then reports success, because the
-// endpoint is InService again, the service stable again, on the OLD version. These dynamic resources run after
-// the endpoint or service, with the requested version as an input (so they run again on every version change),
-// read what actually serves with the deployer's own AWS credentials, and fail `pulumi up` when it is not the
-// requested version.
+// endpoint is InService again, the service stable again, on the OLD version. So once the endpoint or service
+// has been updated, the program reads what actually serves with the deployer's own AWS credentials and fails
+// `pulumi up` when it is not the requested version.
 //
-// The provider objects are serialized into the stack state together with everything their methods capture.
-// So the methods only reach plain functions and constants of this module and globals: no imported module, no
-// class, no `this`, and the AWS SDK clients are required lazily, inside the functions that call them.
+// It runs in the program (an apply on the updated resource's outputs), not as a dynamic resource: Pulumi
+// serializes a dynamic provider's closure on every run, preview included, which cost 0.3 s per plan, more
+// than the rest of the stack's overhead. In a preview nothing is read.
 
 export interface RolloutCheckDeps {
     /** API endpoint (tests: a loopback fake). Default: the SDK's regional endpoint. */
@@ -24,11 +23,11 @@ export interface RolloutCheckDeps {
     credentials?: { accessKeyId: string; secretAccessKey: string };
     /** First wait between two reads in ms; each wait is 1.5x the last, up to 6x this. Default 10000. */
     backoffMs?: number;
-    /** Where progress lines go. Default console.log (the engine shows a dynamic provider's output). */
+    /** Where progress lines go. Default: the engine's log (pulumi.log.info). */
     log?: (line: string) => void;
 }
 
-interface CommonProps {
+export interface CommonProps {
     region: string;
     modelName: string;
     modelVersion: string;
@@ -38,13 +37,13 @@ interface CommonProps {
     timeoutSeconds: number;
 }
 
-interface SageMakerCheckProps extends CommonProps {
+export interface SageMakerCheckProps extends CommonProps {
     endpointName: string;
     /** The endpoint configuration this update asked for. */
     endpointConfigName: string;
 }
 
-interface EcsCheckProps extends CommonProps {
+export interface EcsCheckProps extends CommonProps {
     cluster: string;
     serviceName: string;
     /** The task definition (full ARN with revision) this update asked for. */
@@ -58,8 +57,6 @@ interface Settings {
     log: (line: string) => void;
 }
 
-const SAGEMAKER_FIELDS = ["region", "endpointName", "endpointConfigName", "modelName", "modelVersion", "alarmNames", "timeoutSeconds"];
-const ECS_FIELDS = ["region", "cluster", "serviceName", "taskDefinitionArn", "modelName", "modelVersion", "alarmNames", "timeoutSeconds"];
 /** Endpoint states that end by themselves; the check waits them out. */
 const SAGEMAKER_TRANSITIONAL = ["Creating", "Updating", "SystemUpdating", "RollingBack"];
 const THROTTLING = ["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "ProvisionedThroughputExceededException"];
@@ -67,88 +64,31 @@ const NETWORK = ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"
 const CREDENTIALS = ["CredentialsProviderError", "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredTokenException", "InvalidSignatureException", "AccessDeniedException", "AccessDenied"];
 /** The SDK's own retries per read (throttling, 5xx, network), before the check's wait loop retries again. */
 const SDK_MAX_ATTEMPTS = 5;
-/** The engine's placeholder for a value not known until apply (runtime.unknownValue). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-export function createSageMakerRolloutCheckProvider(deps?: RolloutCheckDeps): pulumi.dynamic.ResourceProvider {
-    // Only plain values are captured: the caller's overrides, if any.
-    const settings: Settings = { endpoint: deps?.endpoint, credentials: deps?.credentials, backoffMs: deps?.backoffMs ?? 10_000, log: deps?.log ?? defaultLog };
-    return {
-        async check(_olds: any, news: any) {
-            return { inputs: news, failures: requiredStrings(news, ["region", "endpointName", "endpointConfigName", "modelName"]) };
-        },
-        async diff(_id: string, olds: any, news: any) {
-            return { changes: changed(olds, news, SAGEMAKER_FIELDS) };
-        },
-        async create(inputs: any) {
-            return { id: String(inputs.endpointName), outs: await verifyEndpoint(inputs, settings) };
-        },
-        async update(_id: string, _olds: any, news: any) {
-            return { outs: await verifyEndpoint(news, settings) };
-        },
-    };
+function settingsOf(deps?: RolloutCheckDeps): Settings {
+    return { endpoint: deps?.endpoint, credentials: deps?.credentials, backoffMs: deps?.backoffMs ?? 10_000, log: deps?.log ?? defaultLog };
 }
 
-export function createEcsRolloutCheckProvider(deps?: RolloutCheckDeps): pulumi.dynamic.ResourceProvider {
-    const settings: Settings = { endpoint: deps?.endpoint, credentials: deps?.credentials, backoffMs: deps?.backoffMs ?? 10_000, log: deps?.log ?? defaultLog };
-    return {
-        async check(_olds: any, news: any) {
-            return { inputs: news, failures: requiredStrings(news, ["region", "cluster", "serviceName", "taskDefinitionArn", "modelName"]) };
-        },
-        async diff(_id: string, olds: any, news: any) {
-            return { changes: changed(olds, news, ECS_FIELDS) };
-        },
-        async create(inputs: any) {
-            return { id: `${inputs.cluster}/${inputs.serviceName}`, outs: await verifyService(inputs, settings) };
-        },
-        async update(_id: string, _olds: any, news: any) {
-            return { outs: await verifyService(news, settings) };
-        },
-    };
+/** Reads the endpoint until it settles; resolves with what serves when it is the requested config, else rejects saying why. */
+export async function verifySageMakerRollout(props: SageMakerCheckProps, deps?: RolloutCheckDeps): Promise<{ servingEndpointConfigName: string }> {
+    return (await verifyEndpoint(props, settingsOf(deps))) as { servingEndpointConfigName: string };
 }
 
-export const sageMakerRolloutCheckProvider = createSageMakerRolloutCheckProvider();
-export const ecsRolloutCheckProvider = createEcsRolloutCheckProvider();
-
-interface CommonArgs {
-    region: pulumi.Input<string>;
-    modelName: pulumi.Input<string>;
-    modelVersion: pulumi.Input<string>;
-    alarmNames: pulumi.Input<pulumi.Input<string>[]>;
-    timeoutSeconds: pulumi.Input<number>;
+/** Reads the service until its rollout ends; resolves with what serves when it is the requested task definition, else rejects. */
+export async function verifyEcsRollout(props: EcsCheckProps, deps?: RolloutCheckDeps): Promise<{ servingTaskDefinitionArn: string }> {
+    return (await verifyService(props, settingsOf(deps))) as { servingTaskDefinitionArn: string };
 }
 
-export interface SageMakerRolloutCheckArgs extends CommonArgs {
-    endpointName: pulumi.Input<string>;
-    /** The requested configuration: the EndpointConfiguration's own name, never the endpoint's output (which reads back what serves). */
-    endpointConfigName: pulumi.Input<string>;
-}
-
-export interface EcsRolloutCheckArgs extends CommonArgs {
-    cluster: pulumi.Input<string>;
-    serviceName: pulumi.Input<string>;
-    /** The requested task definition: the TaskDefinition's own ARN, never the service's output. */
-    taskDefinitionArn: pulumi.Input<string>;
-}
-
-/** Fails the update when the SageMaker endpoint does not end InService on the requested endpoint configuration. */
-export class SageMakerRolloutCheck extends pulumi.dynamic.Resource {
-    /** The endpoint configuration found serving: the requested one, or the update failed. */
-    declare readonly servingEndpointConfigName: pulumi.Output<string>;
-
-    constructor(name: string, args: SageMakerRolloutCheckArgs, opts?: pulumi.CustomResourceOptions) {
-        super(sageMakerRolloutCheckProvider, name, { ...args, servingEndpointConfigName: undefined }, opts, "aws", "SageMakerRolloutCheck");
-    }
-}
-
-/** Fails the update when the ECS service's primary deployment is not the requested task definition, rolled out. */
-export class EcsRolloutCheck extends pulumi.dynamic.Resource {
-    /** The task definition found serving: the requested one, or the update failed. */
-    declare readonly servingTaskDefinitionArn: pulumi.Output<string>;
-
-    constructor(name: string, args: EcsRolloutCheckArgs, opts?: pulumi.CustomResourceOptions) {
-        super(ecsRolloutCheckProvider, name, { ...args, servingTaskDefinitionArn: undefined }, opts, "aws", "EcsRolloutCheck");
-    }
+/** Runs a check once its inputs are known in a real update; a failure fails `pulumi up` with the check's message alone. */
+function afterUpdate<T>(inputs: pulumi.Input<T>, requested: (t: T) => string, verify: (t: T) => Promise<string>): pulumi.Output<string> {
+    return pulumi.output(inputs).apply(async (t) => {
+        if (pulumi.runtime.isDryRun()) return requested(t as T);
+        try {
+            return await verify(t as T);
+        } catch (err) {
+            throw new pulumi.RunError(err instanceof Error ? err.message : String(err));
+        }
+    });
 }
 
 /**
@@ -160,73 +100,52 @@ export function rolloutTimeoutSeconds(rollout: ResolvedServiceArgs["rollout"]): 
     return 1800 + (steps + 1) * rollout.bakeMinutes * 60;
 }
 
-/** The check of a SageMaker update: after the endpoint, with the requested endpoint configuration as input. */
+/**
+ * The check of a SageMaker update: once the endpoint is updated, the endpoint configuration that serves.
+ * `endpointConfigName` is the EndpointConfiguration's own name, never the endpoint's output (which reads back what serves).
+ */
 export function checkSageMakerRollout(
-    name: string,
     args: ResolvedServiceArgs,
     target: { endpoint: Endpoint; endpointConfigName: pulumi.Input<string>; alarms: MetricAlarm[] },
-    parent: pulumi.Resource,
-): SageMakerRolloutCheck {
-    return new SageMakerRolloutCheck(
-        `${name}-rollout-check`,
-        {
-            region: args.region,
-            endpointName: target.endpoint.name,
-            endpointConfigName: target.endpointConfigName,
-            modelName: args.model.name,
-            modelVersion: args.model.version,
-            alarmNames: target.alarms.map((a) => a.name),
-            timeoutSeconds: rolloutTimeoutSeconds(args.rollout),
-        },
-        // No aws provider: this resource is not the aws package's; it reads with the deployer's credentials.
-        { parent, dependsOn: [target.endpoint] },
+    deps?: RolloutCheckDeps,
+): pulumi.Output<string> {
+    // The endpoint's own config output resolves only once its update is done.
+    const inputs = pulumi.all([target.endpoint.name, target.endpointConfigName, pulumi.all(target.alarms.map((a) => a.name)), target.endpoint.endpointConfigName]);
+    return afterUpdate(
+        inputs,
+        ([, endpointConfigName]) => endpointConfigName,
+        async ([endpointName, endpointConfigName, alarmNames]) =>
+            (await verifySageMakerRollout({ ...common(args), endpointName, endpointConfigName, alarmNames }, deps)).servingEndpointConfigName,
     );
 }
 
-/** The check of an ECS update: after the service, with the requested task definition as input. */
+/**
+ * The check of an ECS update: once the service is updated, the task definition that serves.
+ * `taskDefinitionArn` is the TaskDefinition's own ARN, never the service's output.
+ */
 export function checkEcsRollout(
-    name: string,
     args: ResolvedServiceArgs,
     target: { service: Service; cluster: pulumi.Input<string>; taskDefinitionArn: pulumi.Input<string>; alarms: MetricAlarm[] },
-    parent: pulumi.Resource,
-): EcsRolloutCheck {
-    return new EcsRolloutCheck(
-        `${name}-rollout-check`,
-        {
-            region: args.region,
-            cluster: target.cluster,
-            serviceName: target.service.name,
-            taskDefinitionArn: target.taskDefinitionArn,
-            modelName: args.model.name,
-            modelVersion: args.model.version,
-            alarmNames: target.alarms.map((a) => a.name),
-            timeoutSeconds: rolloutTimeoutSeconds(args.rollout),
-        },
-        { parent, dependsOn: [target.service] },
+    deps?: RolloutCheckDeps,
+): pulumi.Output<string> {
+    // The service's own task definition output resolves only once its update is done.
+    const inputs = pulumi.all([target.cluster, target.service.name, target.taskDefinitionArn, pulumi.all(target.alarms.map((a) => a.name)), target.service.taskDefinition]);
+    return afterUpdate(
+        inputs,
+        ([, , taskDefinitionArn]) => taskDefinitionArn,
+        async ([cluster, serviceName, taskDefinitionArn, alarmNames]) =>
+            (await verifyEcsRollout({ ...common(args), cluster, serviceName, taskDefinitionArn, alarmNames }, deps)).servingTaskDefinitionArn,
     );
+}
+
+function common(args: ResolvedServiceArgs): CommonProps {
+    return { region: args.region, modelName: args.model.name, modelVersion: args.model.version, alarmNames: [], timeoutSeconds: rolloutTimeoutSeconds(args.rollout) };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Everything below runs inside the dynamic providers and is serialized with them: plain functions only.
 
 function defaultLog(line: string): void {
-    console.log(line);
-}
-
-function isUnknown(value: unknown): boolean {
-    if (value === UNKNOWN) return true;
-    if (Array.isArray(value)) return value.some(isUnknown);
-    return false;
-}
-
-function requiredStrings(p: any, keys: string[]): { property: string; reason: string }[] {
-    return keys
-        .filter((key) => !isUnknown(p[key]) && (typeof p[key] !== "string" || p[key] === ""))
-        .map((property) => ({ property, reason: "is required (a non-empty string)" }));
-}
-
-function changed(olds: any, news: any, keys: string[]): boolean {
-    return keys.some((key) => JSON.stringify(olds?.[key] ?? null) !== JSON.stringify(news?.[key] ?? null));
+    void pulumi.log.info(line);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -313,7 +232,7 @@ async function waitWhile<T>(
 // --- SageMaker ---------------------------------------------------------------------------------
 
 async function verifyEndpoint(p: SageMakerCheckProps, s: Settings): Promise<Record<string, unknown>> {
-    // Required here, not at module top, so the serialized provider holds a require() call instead of a copy of the SDK.
+    // Required here, not at module top, so a plan or preview never loads the SDK.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { SageMakerClient, DescribeEndpointCommand } = require("@aws-sdk/client-sagemaker") as typeof import("@aws-sdk/client-sagemaker");
     const config: SageMakerClientConfig = clientConfig(p.region, s);

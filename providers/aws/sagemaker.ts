@@ -119,7 +119,7 @@ export class SageMakerService extends ServiceComponent {
             { ...child, dependsOn: [logGroup] },
         );
         // The endpoint is InService again after an automatic rollback: fail the update unless the requested config serves.
-        const rolloutCheck = checkSageMakerRollout(name, args, { endpoint: this.endpoint, endpointConfigName: config.name, alarms }, this);
+        const servingVersion = checkSageMakerRollout(args, { endpoint: this.endpoint, endpointConfigName: config.name, alarms });
 
         const target = new ScalingTarget(
             `${name}-scaling-target`,
@@ -177,6 +177,7 @@ export class SageMakerService extends ServiceComponent {
             invoke,
             artifactUri: artifact.uri,
             imageUri: image.uri,
+            servingVersion,
             children: {
                 ...awsFoundationChildren(f),
                 logGroup,
@@ -184,7 +185,6 @@ export class SageMakerService extends ServiceComponent {
                 model: this.model,
                 endpointConfiguration: config,
                 endpoint: this.endpoint,
-                rolloutCheck,
                 scalingTarget: target,
                 scalingPolicy: scaling,
                 invokerPolicy: this.invokerPolicy,
