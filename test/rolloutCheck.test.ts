@@ -1,10 +1,10 @@
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Service } from "@pulumi/aws/ecs/service";
 import { Endpoint } from "@pulumi/aws/sagemaker/endpoint";
 import { checkEcsRollout, checkSageMakerRollout, rolloutTimeoutSeconds, verifyEcsRollout, verifySageMakerRollout } from "../providers/aws/rolloutCheck";
+import { LoopbackServer } from "./helpers/loopbackServer";
 
 // A fake of the two AWS JSON APIs the rollout checks read (awsJson1_1: POST / with X-Amz-Target), on loopback.
 // The real SDK clients talk to it over HTTP: signing, serialization, error parsing and retries are the SDK's own.
@@ -36,32 +36,11 @@ function awsError(status: number, type: string, message: string): FakeResponse {
     return { status, body: { __type: type, message } };
 }
 
-class FakeAws {
+class FakeAws extends LoopbackServer {
     readonly requests: Recorded[] = [];
-    port = 0;
     /** Answers given in order per target; when none is left, the target's steady answer. */
     private readonly scripted = new Map<string, FakeResponse[]>();
     private readonly steady = new Map<string, FakeResponse>();
-    private readonly server = http.createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on("data", (c: Buffer) => chunks.push(c));
-        req.on("end", () => this.handle(req, res, Buffer.concat(chunks).toString("utf8")));
-    });
-
-    async start(): Promise<void> {
-        await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-        this.port = (this.server.address() as AddressInfo).port;
-    }
-
-    async stop(): Promise<void> {
-        this.server.closeAllConnections();
-        await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    }
-
-    get url(): string {
-        return `http://127.0.0.1:${this.port}`;
-    }
-
     reset(): void {
         this.requests.length = 0;
         this.scripted.clear();
@@ -76,7 +55,7 @@ class FakeAws {
         this.steady.set(target, response);
     }
 
-    private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
+    protected handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
         const target = String(req.headers["x-amz-target"] ?? "");
         this.requests.push({ target, headers: req.headers, body: raw ? JSON.parse(raw) : undefined });
         const r =

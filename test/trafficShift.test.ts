@@ -1,11 +1,11 @@
 import * as http from "node:http";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as vm from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TrafficShift, createTrafficShiftProvider, trafficShiftProvider } from "../providers/azure/trafficShift";
+import { LoopbackServer } from "./helpers/loopbackServer";
 
 // A fake Azure Resource Manager on loopback: one Azure ML online endpoint (GET, PUT with an
 // Azure-AsyncOperation or Location long-running operation) and Azure Monitor metrics per deployment,
@@ -41,7 +41,7 @@ function armError(status: number, code: string, message: string): FakeResponse {
     return { status, body: { error: { code, message } } };
 }
 
-class FakeArm {
+class FakeArm extends LoopbackServer {
     readonly requests: Recorded[] = [];
     readonly deployments = new Set<string>();
     traffic: Record<string, number> = {};
@@ -52,31 +52,10 @@ class FakeArm {
     pollsToComplete = 2;
     /** Answer PUTs with a Location header (202) instead of Azure-AsyncOperation. */
     useLocation = false;
-    port = 0;
     private injected: { method: string; pattern: RegExp; responses: FakeResponse[] }[] = [];
     private failNextOperations: ({ code: string; message: string } | undefined)[] = [];
     private readonly operations = new Map<string, FakeOperation>();
     private seq = 0;
-    private readonly server = http.createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on("data", (c: Buffer) => chunks.push(c));
-        req.on("end", () => this.handle(req, res, Buffer.concat(chunks).toString("utf8")));
-    });
-
-    async start(): Promise<void> {
-        await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-        this.port = (this.server.address() as AddressInfo).port;
-    }
-
-    async stop(): Promise<void> {
-        this.server.closeAllConnections();
-        await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    }
-
-    get url(): string {
-        return `http://127.0.0.1:${this.port}`;
-    }
-
     reset(): void {
         this.requests.length = 0;
         this.deployments.clear();
@@ -152,7 +131,7 @@ class FakeArm {
         };
     }
 
-    private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
+    protected handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
         const url = new URL(req.url ?? "/", "http://127.0.0.1");
         const method = req.method ?? "GET";
         const body = raw ? JSON.parse(raw) : undefined;

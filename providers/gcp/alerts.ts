@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AlertPolicy } from "@pulumi/gcp/monitoring/alertPolicy";
 import { NotificationChannel } from "@pulumi/gcp/monitoring/notificationChannel";
+import type { monitoring } from "@pulumi/gcp/types/input";
 import type { ResolvedServiceArgs } from "../../components/contract";
 
 /** Prediction errors above which the errors alert fires (per minute) and a rollout's bake rolls back (per bake). */
@@ -16,31 +17,18 @@ export function emailChannels(name: string, args: ResolvedServiceArgs, purpose: 
  * and no replica serving.
  */
 export function createVertexAlerts(name: string, args: ResolvedServiceArgs, endpointId: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): AlertPolicy[] {
-    const channels = emailChannels(name, args, "alarms", args.alarms.emails, opts).map((c) => c.id);
+    const alert = alerter(name, args, opts);
     const scope = pulumi.interpolate`resource.type = "aiplatform.googleapis.com/Endpoint" AND resource.labels.endpoint_id = "${endpointId}"`;
     const policy = (suffix: string, displayName: string, metric: string, aligner: string, comparison: string, thresholdValue: number) =>
-        new AlertPolicy(
-            `${name}-${suffix}`,
-            {
-                project: args.gcp.project,
-                displayName: `${args.model.name}: ${displayName}`,
-                combiner: "OR",
-                notificationChannels: channels,
-                conditions: [
-                    {
-                        displayName,
-                        conditionThreshold: {
-                            filter: pulumi.interpolate`metric.type = "${metric}" AND ${scope}`,
-                            aggregations: [{ alignmentPeriod: "60s", perSeriesAligner: aligner }],
-                            comparison,
-                            thresholdValue,
-                            duration: "180s",
-                        },
-                    },
-                ],
+        alert(suffix, displayName, {
+            conditionThreshold: {
+                filter: pulumi.interpolate`metric.type = "${metric}" AND ${scope}`,
+                aggregations: [{ alignmentPeriod: "60s", perSeriesAligner: aligner }],
+                comparison,
+                thresholdValue,
+                duration: "180s",
             },
-            opts,
-        );
+        });
     return [
         policy("errors", "prediction errors", "aiplatform.googleapis.com/prediction/online/error_count", "ALIGN_SUM", "COMPARISON_GT", VERTEX_ERROR_THRESHOLD),
         policy("latency-p99", `p99 latency above ${args.alarms.latencyP99Ms} ms`, "aiplatform.googleapis.com/prediction/online/prediction_latencies", "ALIGN_PERCENTILE_99", "COMPARISON_GT", args.alarms.latencyP99Ms),
@@ -62,31 +50,18 @@ export interface GkeAlertScope {
  * The internal passthrough load balancer in front of the pods reports neither.
  */
 export function createGkeAlerts(name: string, args: ResolvedServiceArgs, scope: GkeAlertScope, opts: pulumi.CustomResourceOptions): AlertPolicy[] {
-    const channels = emailChannels(name, args, "alarms", args.alarms.emails, opts).map((c) => c.id);
+    const alert = alerter(name, args, opts);
     const where = pulumi.interpolate`cluster="${scope.cluster}",namespace="${scope.namespace}"`;
     const policy = (suffix: string, displayName: string, query: pulumi.Input<string>, duration: string) =>
-        new AlertPolicy(
-            `${name}-${suffix}`,
-            {
-                project: args.gcp.project,
-                displayName: `${args.model.name}: ${displayName}`,
-                combiner: "OR",
-                notificationChannels: channels,
-                conditions: [
-                    {
-                        displayName,
-                        conditionPrometheusQueryLanguage: {
-                            query,
-                            duration,
-                            evaluationInterval: "60s",
-                            // The server's series exist only once it has been scraped; the policy is created before.
-                            disableMetricValidation: true,
-                        },
-                    },
-                ],
+        alert(suffix, displayName, {
+            conditionPrometheusQueryLanguage: {
+                query,
+                duration,
+                evaluationInterval: "60s",
+                // The server's series exist only once it has been scraped; the policy is created before.
+                disableMetricValidation: true,
             },
-            opts,
-        );
+        });
     const predict = pulumi.interpolate`${where},route="${args.serving.predictRoute}"`;
     return [
         policy("errors", "server errors", pulumi.interpolate`sum(rate(model_server_requests_total{${where},status=~"5.."}[5m])) * 60 > 5`, "180s"),
@@ -104,4 +79,15 @@ export function createGkeAlerts(name: string, args: ResolvedServiceArgs, scope: 
             "300s",
         ),
     ];
+}
+
+/** One alert policy of this service per condition, to the alarm recipients' email channels. */
+function alerter(name: string, args: ResolvedServiceArgs, opts: pulumi.CustomResourceOptions) {
+    const channels = emailChannels(name, args, "alarms", args.alarms.emails, opts).map((c) => c.id);
+    return (suffix: string, displayName: string, condition: Omit<monitoring.AlertPolicyCondition, "displayName">) =>
+        new AlertPolicy(
+            `${name}-${suffix}`,
+            { project: args.gcp.project, displayName: `${args.model.name}: ${displayName}`, combiner: "OR", notificationChannels: channels, conditions: [{ displayName, ...condition }] },
+            opts,
+        );
 }

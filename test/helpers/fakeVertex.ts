@@ -1,5 +1,5 @@
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { LoopbackServer } from "./loopbackServer";
 
 // A fake Vertex AI REST API (v1) on loopback: in-memory models, endpoints and long-running
 // operations, with failures injected per test, and Cloud Monitoring's projects.timeSeries.list (v3)
@@ -69,7 +69,7 @@ export function apiError(code: number, status: string, message: string): FakeRes
     return { status: code, body: { error: { code, status, message } } };
 }
 
-export class FakeVertex {
+export class FakeVertex extends LoopbackServer {
     readonly requests: Recorded[] = [];
     readonly models = new Map<string, any>();
     readonly endpoints = new Map<string, FakeEndpoint>();
@@ -80,30 +80,9 @@ export class FakeVertex {
     readonly splits: Record<string, number>[] = [];
     /** What Cloud Monitoring holds; by default no data at all. */
     metricSource: MetricSource = () => undefined;
-    port = 0;
     private injected: { method: string; pattern: RegExp; responses: FakeResponse[] }[] = [];
     private outcomes: { kind: OperationKind; outcome: OperationOutcome }[] = [];
     private seq = 0;
-    private readonly server = http.createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on("data", (c: Buffer) => chunks.push(c));
-        req.on("end", () => this.handle(req, res, Buffer.concat(chunks).toString("utf8")));
-    });
-
-    async start(): Promise<void> {
-        await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-        this.port = (this.server.address() as AddressInfo).port;
-    }
-
-    async stop(): Promise<void> {
-        this.server.closeAllConnections();
-        await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    }
-
-    get url(): string {
-        return `http://127.0.0.1:${this.port}`;
-    }
-
     reset(): void {
         this.requests.length = 0;
         this.splits.length = 0;
@@ -170,7 +149,7 @@ export class FakeVertex {
         return { body: { name, metadata: { "@type": `type.googleapis.com/fake.${kind}` } } };
     }
 
-    private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
+    protected handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
         const url = new URL(req.url ?? "/", "http://127.0.0.1");
         const route = decodeURIComponent(url.pathname).replace(/^\/v1\//, "").replace(/^\/v3\//, "v3/");
         const method = req.method ?? "GET";
