@@ -1,10 +1,10 @@
 import * as http from "node:http";
 import * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Service } from "@pulumi/aws/ecs/service";
 import { Endpoint } from "@pulumi/aws/sagemaker/endpoint";
 import { checkEcsRollout, checkSageMakerRollout, rolloutTimeoutSeconds, verifyEcsRollout, verifySageMakerRollout } from "../providers/aws/rolloutCheck";
-import { LoopbackServer } from "./helpers/loopbackServer";
+import { LoopbackServer, serveDuringTests } from "./helpers/loopbackServer";
 
 // A fake of the two AWS JSON APIs the rollout checks read (awsJson1_1: POST / with X-Amz-Target), on loopback.
 // The real SDK clients talk to it over HTTP: signing, serialization, error parsing and retries are the SDK's own.
@@ -129,16 +129,7 @@ function ecsInputs(overrides: Record<string, unknown> = {}): Record<string, any>
     return { region: REGION, cluster: CLUSTER, serviceName: SERVICE, taskDefinitionArn: NEW_TASK, modelName: "iris", modelVersion: "8", alarmNames: ALARMS, timeoutSeconds: 30, ...overrides };
 }
 
-beforeAll(async () => {
-    await fake.start();
-});
-
-afterAll(async () => {
-    await fake.stop();
-});
-
-beforeEach(() => {
-    fake.reset();
+serveDuringTests(fake, () => {
     logged = [];
 });
 

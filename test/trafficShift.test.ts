@@ -3,9 +3,9 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as vm from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TrafficShift, createTrafficShiftProvider, trafficShiftProvider } from "../providers/azure/trafficShift";
-import { LoopbackServer } from "./helpers/loopbackServer";
+import { LoopbackServer, serveDuringTests } from "./helpers/loopbackServer";
 
 // A fake Azure Resource Manager on loopback: one Azure ML online endpoint (GET, PUT with an
 // Azure-AsyncOperation or Location long-running operation) and Azure Monitor metrics per deployment,
@@ -225,17 +225,7 @@ function stateOnV1(overrides: Record<string, unknown> = {}): Record<string, any>
     return { ...inputs({ deploymentName: "v1-aaaaaaaa", ...overrides }), traffic: { "v1-aaaaaaaa": 100 } };
 }
 
-beforeAll(async () => {
-    await fake.start();
-});
-
-afterAll(async () => {
-    await fake.stop();
-});
-
-beforeEach(() => {
-    fake.reset();
-});
+serveDuringTests(fake);
 
 describe("first create", { timeout: 10_000 }, () => {
     it("gives a new endpoint's only deployment all the traffic, without a bake or metrics", async () => {

@@ -2,9 +2,10 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as vm from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { VertexModelDeployment, createVertexDeploymentProvider, vertexDeploymentProvider } from "../providers/gcp/vertexDeployment";
 import { CPU_METRIC, ENDPOINT, FakeVertex, PROJECT, REGION, TOKEN, apiError } from "./helpers/fakeVertex";
+import { serveDuringTests } from "./helpers/loopbackServer";
 
 const fake = new FakeVertex();
 const provider = createVertexDeploymentProvider({ getAccessToken: async () => TOKEN, backoffMs: 5 });
@@ -41,17 +42,7 @@ async function created(overrides: Record<string, unknown> = {}): Promise<{ id: s
 
 const diff = (olds: Record<string, unknown>, news: Record<string, unknown>) => provider.diff!("id", olds, news);
 
-beforeAll(async () => {
-    await fake.start();
-});
-
-afterAll(async () => {
-    await fake.stop();
-});
-
-beforeEach(() => {
-    fake.reset();
-});
+serveDuringTests(fake);
 
 describe("create", { timeout: 10_000 }, () => {
     it("uploads the model, polls the operation, deploys it with all traffic, and returns the ids", async () => {

@@ -2,9 +2,10 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as vm from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createVertexDeploymentProvider } from "../providers/gcp/vertexDeployment";
 import { ENDPOINT, ERROR_METRIC, FakeVertex, LATENCY_METRIC, PROJECT, REGION, TOKEN, apiError } from "./helpers/fakeVertex";
+import { serveDuringTests } from "./helpers/loopbackServer";
 
 // Canary and linear rollouts of the Vertex AI dynamic provider against the loopback fake: the new
 // model beside the old one, the traffic splits it goes through, the Cloud Monitoring bake checks,
@@ -59,16 +60,7 @@ const endpoint = () => fake.endpoints.get(ENDPOINT)!;
 const deployedIds = () => endpoint().deployedModels.map((d) => d.id);
 const newModelName = (oldModel: string) => [...fake.models.keys()].find((m) => m !== oldModel && !m.includes("/other-"));
 
-beforeAll(async () => {
-    await fake.start();
-});
-
-afterAll(async () => {
-    await fake.stop();
-});
-
-beforeEach(() => {
-    fake.reset();
+serveDuringTests(fake, () => {
     logs.length = 0;
 });
 

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -25,4 +26,14 @@ export abstract class LoopbackServer {
     get url(): string {
         return `http://127.0.0.1:${this.port}`;
     }
+}
+
+/** Serves `fake` for the test file's lifetime, reset before each test (then `alsoBeforeEach`). */
+export function serveDuringTests(fake: LoopbackServer & { reset(): void }, alsoBeforeEach?: () => void): void {
+    beforeAll(() => fake.start());
+    afterAll(() => fake.stop());
+    beforeEach(() => {
+        fake.reset();
+        alsoBeforeEach?.();
+    });
 }
