@@ -90,6 +90,7 @@ export const CONFIG_SCHEMA = z.object({
     awsEgress: z.enum(["nat", "endpoints"], { error: "is not an egress mode" }).default("nat"),
     awsNatGateways: integer(1),
     azurePrivateCluster: boolean(false),
+    azureDeployerPrincipalType: z.enum(["User", "ServicePrincipal"], { error: "is not a principal type" }).default("User"),
     rollout: z.enum(["allAtOnce", "canary", "linear"], { error: "is not a rollout strategy" }).default("allAtOnce"),
     rolloutStepPercent: integer(10),
     rolloutBakeMinutes: integer(10),
@@ -113,6 +114,7 @@ const FIXES: Partial<Record<ConfigKey, string>> = {
     environment: "pulumi config set --path 'environment[0]' LOG_LEVEL=info",
     awsEgress: "pulumi config set awsEgress <nat|endpoints>",
     rollout: "pulumi config set rollout <allAtOnce|canary|linear>",
+    azureDeployerPrincipalType: "pulumi config set azureDeployerPrincipalType <User|ServicePrincipal>: User when you run pulumi after az login, ServicePrincipal in CI",
 };
 
 /** Where each ModelServiceArgs field comes from in stack config. */
@@ -140,6 +142,7 @@ const FIELD_KEYS: Readonly<Record<string, ConfigKey>> = {
     secrets: "secrets",
     logRetentionDays: "logRetentionDays",
     "rollout.strategy": "rollout",
+    "azure.deployerPrincipalType": "azureDeployerPrincipalType",
     "rollout.stepPercent": "rolloutStepPercent",
     "rollout.bakeMinutes": "rolloutBakeMinutes",
     "alarms.latencyP99Ms": "alarmLatencyP99Ms",
@@ -246,7 +249,7 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         budget: config.monthlyBudgetUsd > 0 ? { monthlyUsd: config.monthlyBudgetUsd, emails: config.budgetEmails, gcpBillingAccount: config.gcpBillingAccount || undefined } : undefined,
         projectDir: raw.projectDir,
         gcp: { project: raw.values["gcp:project"] },
-        azure: { privateCluster: config.azurePrivateCluster },
+        azure: { privateCluster: config.azurePrivateCluster, deployerPrincipalType: config.azureDeployerPrincipalType },
         aws: {
             vpcId: config.awsVpcId || undefined,
             privateSubnetIds: config.awsPrivateSubnetIds,

@@ -109,6 +109,8 @@ export interface ModelServiceArgs {
 export interface AzureServiceArgs {
     /** aks: a private API server, reachable only from the cluster's network. @default false */
     readonly privateCluster?: boolean;
+    /** aks: the kind of principal running pulumi, granted read access to the metrics the rollout guard reads. @default "User" */
+    readonly deployerPrincipalType?: "User" | "ServicePrincipal";
 }
 
 export interface GcpServiceArgs {

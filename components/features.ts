@@ -8,9 +8,9 @@ export const FEATURE_TABLE: Readonly<Record<Runtime, Readonly<Record<Feature, bo
     sagemaker: { autoscaling: true, "scale to zero": false, GPU: true, "private network": true, auth: true, canary: true, rollback: true, alarms: true, secrets: true },
     ecs: { autoscaling: true, "scale to zero": true, GPU: false, "private network": true, auth: false, canary: true, rollback: true, alarms: true, secrets: true },
     vertex: { autoscaling: true, "scale to zero": false, GPU: true, "private network": true, auth: true, canary: true, rollback: true, alarms: true, secrets: true },
-    gke: { autoscaling: true, "scale to zero": false, GPU: false, "private network": true, auth: false, canary: true, rollback: false, alarms: true, secrets: true },
+    gke: { autoscaling: true, "scale to zero": false, GPU: false, "private network": true, auth: false, canary: true, rollback: true, alarms: true, secrets: true },
     azureml: { autoscaling: true, "scale to zero": false, GPU: true, "private network": true, auth: true, canary: true, rollback: true, alarms: true, secrets: true },
-    aks: { autoscaling: true, "scale to zero": false, GPU: false, "private network": true, auth: false, canary: true, rollback: false, alarms: true, secrets: true },
+    aks: { autoscaling: true, "scale to zero": false, GPU: false, "private network": true, auth: false, canary: true, rollback: true, alarms: true, secrets: true },
 };
 
 /** The README's feature table, rendered from FEATURE_TABLE. */

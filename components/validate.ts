@@ -212,6 +212,10 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     if (runtime === "ecs" && rollout.strategy === "linear" && rollout.stepPercent < 3) {
         problem("rollout.stepPercent", rollout.stepPercent, "is below the 3 percent ECS linear deployments shift at least", "set rolloutStepPercent to 3 or more, or use rollout canary");
     }
+    const principalType = args.azure?.deployerPrincipalType;
+    if (principalType !== undefined && !["User", "ServicePrincipal"].includes(principalType)) {
+        problem("azure.deployerPrincipalType", principalType, "is not a principal type", "use User (pulumi runs after az login) or ServicePrincipal (pulumi runs in CI)");
+    }
     if (!Number.isInteger(rollout.bakeMinutes) || rollout.bakeMinutes < 0 || rollout.bakeMinutes > 60) {
         problem("rollout.bakeMinutes", rollout.bakeMinutes, "must be whole minutes from 0 to 60", "set how long each step is watched before the next, e.g. 10");
     }

@@ -3,11 +3,11 @@ import { AWS_OUTPUTS } from "./mockOutputs/aws";
 import { AZURE_OUTPUTS, MOCK_AZURE_SUBSCRIPTION, MOCK_AZURE_TENANT } from "./mockOutputs/azure";
 import { MOCK_AWS_ACCOUNT, MOCK_GCP_PROJECT_NUMBER, type OutputsOf } from "./mockOutputs/common";
 import { GCP_OUTPUTS } from "./mockOutputs/gcp";
-import { kubernetesOutputs } from "./mockOutputs/kubernetes";
+import { KUBERNETES_GUARD_OUTPUTS, kubernetesOutputs } from "./mockOutputs/kubernetes";
 
 export { MOCK_AWS_ACCOUNT };
 
-const OUTPUTS: Record<string, OutputsOf> = { ...AWS_OUTPUTS, ...GCP_OUTPUTS, ...AZURE_OUTPUTS };
+const OUTPUTS: Record<string, OutputsOf> = { ...AWS_OUTPUTS, ...GCP_OUTPUTS, ...AZURE_OUTPUTS, ...KUBERNETES_GUARD_OUTPUTS };
 
 /**
  * Mocks that answer like the providers would: realistic ids and outputs per resource type, and the

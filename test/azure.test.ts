@@ -243,6 +243,49 @@ describe("AKS on the prod stack, with secrets", () => {
     });
 });
 
+describe("AKS rollouts", () => {
+    it("hands the rollout to the guard: the API server and CA from the cluster's kubeconfig, Entra ID tokens, the workspace's Prometheus endpoint", () => {
+        const doc = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "runtime=aks", "--config", `image=${IMAGE}`, "--config", "rollout=linear", "--config", "rolloutStepPercent=25", "--config", "rolloutBakeMinutes=4", "--config", "alarmLatencyP99Ms=700"]).doc;
+        expect(mandatory(doc)).toEqual([]);
+        const guard = one(doc, "pulumi-nodejs:dynamic/kubernetes:RolloutGuard");
+        const deployment = one(doc, "kubernetes:apps/v1:Deployment");
+        const workspace = one(doc, "azure-native:monitor:AzureMonitorWorkspace");
+        const cluster = one(doc, "azure-native:containerservice:ManagedCluster");
+        const g = guard.inputs as any;
+        const d = deployment.inputs as any;
+        expect(g).toMatchObject({
+            apiServer: `https://${cluster.outputs.name}.hcp.offline.azmk8s.io:443`,
+            caCertificate: Buffer.from("offline mock CA").toString("base64"),
+            credential: "azure",
+            prometheusUrl: (workspace.outputs as any).metrics.prometheusQueryEndpoint,
+            metricsScope: `namespace="${d.metadata.namespace}"`,
+            namespace: d.metadata.namespace,
+            deployment: d.metadata.name,
+            modelVersion: "1",
+            predictRoute: "/invocations",
+            bakeSeconds: 240,
+            latencyP99Ms: 700,
+        });
+        expect(g.image).toBe(d.spec.template.spec.containers[0].image);
+        expect(g.templateFingerprint).toMatch(/^[0-9a-f]{64}$/);
+        // 4 steps of 25%, each up to 10 minutes to start plus the 4-minute hold.
+        expect(g.rolloutTimeoutSeconds).toBe(4 * (600 + 240));
+        expect(d.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+        // The deployer may read the workspace's metrics before the guard reads them.
+        const reader = byName(doc, "azure-native:authorization:RoleAssignment", "iris-aks-deployer-reads-metrics");
+        expect(reader.inputs).toMatchObject({ scope: workspace.id, roleDefinitionId: expect.stringMatching(/\/b0d8363b-8ddd-447d-831f-62ca05bff136$/) });
+        // Azure refuses a grant whose principal type is not the principal's: User unless config says CI.
+        expect((reader.inputs as any).principalType).toBe("User");
+        const ci = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "runtime=aks", "--config", `image=${IMAGE}`, "--config", "azureDeployerPrincipalType=ServicePrincipal"]).doc;
+        expect(byName(ci, "azure-native:authorization:RoleAssignment", "iris-aks-deployer-reads-metrics").inputs).toMatchObject({ principalType: "ServicePrincipal" });
+        const wrong = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "runtime=aks", "--config", `image=${IMAGE}`, "--config", "azureDeployerPrincipalType=robot"]);
+        expect(wrong.code).toBe(2);
+        expect(wrong.doc.errors.join("\n")).toContain('azureDeployerPrincipalType = "robot": is not a principal type. Fix: pulumi config set azureDeployerPrincipalType <User|ServicePrincipal>');
+        expect(guard.options.dependsOn).toEqual(expect.arrayContaining([deployment.urn, reader.urn]));
+        expect(String(doc.outputs.servingVersion ?? (one(doc, "model-service:azure:AksService").outputs as any).servingVersion)).toBe("model version 1 (Deployment revision 1)");
+    });
+});
+
 describe("Azure alerts", () => {
     const ALERT = "azure-native:monitor:MetricAlert";
     const criterion = (r: { inputs: Record<string, unknown> }) => (r.inputs as any).criteria.allOf[0];
@@ -294,7 +337,8 @@ describe("Azure alerts", () => {
             operator: "LessThanOrEqual",
             threshold: 0,
         });
-        expect(alert.options.dependsOn).toContain(deployment.urn);
+        // Once the guard let the first rollout through: no page for a deployment in progress.
+        expect(alert.options.dependsOn).toContain(one(doc, "pulumi-nodejs:dynamic/kubernetes:RolloutGuard").urn);
     });
 
     it("AKS: the server's 5xx rate and p99 latency through managed Prometheus, scraped in the service's namespace, to the alarm action group", () => {

@@ -55,6 +55,12 @@ const PROOF: Record<Feature, { config: string[]; proves: (doc: PlanDocument, run
             (inputsOf(doc, "aws:sagemaker/endpoint:Endpoint")?.deploymentConfig?.autoRollbackConfiguration?.alarms?.length ?? 0) > 0 ||
             (inputsOf(doc, "aws:ecs/service:Service")?.deploymentCircuitBreaker?.rollback === true && inputsOf(doc, "aws:ecs/service:Service")?.alarms?.rollback === true) ||
             // azureml: each release is its own deployment, and the shifter watches the new one for a bake and can move traffic back.
+            // gke, aks: the guard follows the rollout the kubernetes provider no longer waits for, bakes the new pods and can undo it.
+            ofType(doc, "pulumi-nodejs:dynamic/kubernetes:RolloutGuard").some((guard) => {
+                const deployment = ofType(doc, "kubernetes:apps/v1:Deployment")[0];
+                const g = guard.inputs as any;
+                return g.bakeSeconds > 0 && g.latencyP99Ms > 0 && /pod|namespace/.test(g.metricsScope) && !!deployment && guard.options.dependsOn.includes(deployment.urn) && (deployment.inputs as any).metadata.annotations?.["pulumi.com/skipAwait"] === "true";
+            }) ||
             ofType(doc, "pulumi-nodejs:dynamic/azure:TrafficShift").some((shift) => {
                 const deployment = ofType(doc, "azure-native:machinelearningservices:OnlineDeployment")[0];
                 return (shift.inputs as any).bakeSeconds > 0 && (shift.inputs as any).latencyP99Ms > 0 && !!deployment && shift.options.dependsOn.includes(deployment.urn) && /^v.+-[0-9a-f]{8}$/.test(String(deployment.inputs.deploymentName));

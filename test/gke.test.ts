@@ -103,7 +103,7 @@ describe("GKE alerts", () => {
         const deployment = one(doc, "kubernetes:apps/v1:Deployment");
         const namespace = (deployment.inputs as any).metadata.namespace;
         const monitoring = one(doc, "kubernetes:monitoring.googleapis.com/v1:PodMonitoring");
-        expect(monitoring.inputs).toMatchObject({ metadata: { namespace }, spec: { selector: { matchLabels: (deployment.inputs as any).spec.selector.matchLabels }, endpoints: [{ port: 8080, path: "/metrics" }] } });
+        expect(monitoring.inputs).toMatchObject({ metadata: { namespace }, spec: { selector: { matchLabels: (deployment.inputs as any).spec.selector.matchLabels }, endpoints: [{ port: 8080, path: "/metrics" }], targetLabels: { metadata: ["pod", "container"] } } });
 
         const channel = one(doc, "gcp:monitoring/notificationChannel:NotificationChannel");
         expect(channel.inputs).toMatchObject({ type: "email", labels: { email_address: "oncall@example.com" } });
@@ -118,7 +118,7 @@ describe("GKE alerts", () => {
             expect(p.inputs.notificationChannels).toEqual([channel.id]);
             expect(p.inputs.project).toBe("my-ml-project-dev");
             // After the first rollout is available and the scrape exists: no page for a deployment in progress.
-            expect(p.options.dependsOn).toEqual(expect.arrayContaining([deployment.urn, monitoring.urn]));
+            expect(p.options.dependsOn).toEqual(expect.arrayContaining([one(doc, "pulumi-nodejs:dynamic/kubernetes:RolloutGuard").urn, monitoring.urn]));
         }
         const byMetric = (metric: string) => query(policies.find((p) => query(p).includes(metric))!);
         expect(byMetric("model_server_requests_total")).toContain('status=~"5.."');
@@ -186,6 +186,34 @@ describe("GKE rollouts", () => {
         expect((one(canary, "kubernetes:apps/v1:Deployment").inputs as any).spec).toMatchObject({ strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "20%", maxUnavailable: 0 } }, minReadySeconds: 180 });
         const all = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke"]).doc;
         expect((one(all, "kubernetes:apps/v1:Deployment").inputs as any).spec).toMatchObject({ strategy: { rollingUpdate: { maxSurge: "100%", maxUnavailable: 0 } }, minReadySeconds: 0 });
+    });
+});
+
+describe("GKE rollout guard", () => {
+    it("follows, bakes and can undo the rollout with the deployer's Google token, the cluster's CA and Managed Service for Prometheus", () => {
+        const doc = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", "rollout=canary", "--config", "rolloutBakeMinutes=3", "--config", "alarmLatencyP99Ms=400"]).doc;
+        const guard = one(doc, "pulumi-nodejs:dynamic/kubernetes:RolloutGuard");
+        const deployment = one(doc, "kubernetes:apps/v1:Deployment");
+        const cluster = one(doc, "gcp:container/cluster:Cluster");
+        const d = deployment.inputs as any;
+        expect(guard.inputs).toMatchObject({
+            apiServer: `https://${(cluster.outputs as any).endpoint}`,
+            caCertificate: (cluster.outputs as any).masterAuth.clusterCaCertificate,
+            credential: "google",
+            prometheusUrl: "https://monitoring.googleapis.com/v1/projects/my-ml-project-dev/location/global/prometheus",
+            metricsScope: `cluster="${cluster.outputs.name}",namespace="${d.metadata.namespace}"`,
+            deployment: d.metadata.name,
+            bakeSeconds: 180,
+            latencyP99Ms: 400,
+            // 10 steps of 10%, each up to 10 minutes to start plus the 3-minute hold.
+            rolloutTimeoutSeconds: 10 * (600 + 180),
+        });
+        expect(guard.options.dependsOn).toContain(deployment.urn);
+        expect(d.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+        // A new model version is a new pod template, so a new fingerprint: a rollout to watch.
+        const v2 = one(planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", "rollout=canary", "--config", "rolloutBakeMinutes=3", "--config", "alarmLatencyP99Ms=400", "--config", "modelVersion=2"]).doc, "pulumi-nodejs:dynamic/kubernetes:RolloutGuard").inputs as any;
+        expect(v2.modelVersion).toBe("2");
+        expect(v2.templateFingerprint).not.toBe((guard.inputs as any).templateFingerprint);
     });
 });
 

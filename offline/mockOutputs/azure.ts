@@ -62,7 +62,9 @@ export const AZURE_OUTPUTS: Record<string, OutputsOf> = {
     })),
     "azure-native:monitor:ActionGroup": arm("actionGroupName", (n) => `Microsoft.Insights/actionGroups/${n}`),
     "azure-native:monitor:MetricAlert": arm("ruleName", (n) => `Microsoft.Insights/metricAlerts/${n}`),
-    "azure-native:monitor:AzureMonitorWorkspace": arm("azureMonitorWorkspaceName", (n) => `Microsoft.Monitor/accounts/${n}`),
+    "azure-native:monitor:AzureMonitorWorkspace": arm("azureMonitorWorkspaceName", (n) => `Microsoft.Monitor/accounts/${n}`, (n, _i, _seed, location) => ({
+        metrics: { prometheusQueryEndpoint: `https://${n}-offline.${location}.prometheus.monitor.azure.com`, internalId: `mac_${n}` },
+    })),
     "azure-native:monitor:DataCollectionEndpoint": arm("dataCollectionEndpointName", (n) => `Microsoft.Insights/dataCollectionEndpoints/${n}`),
     "azure-native:monitor:DataCollectionRule": arm("dataCollectionRuleName", (n) => `Microsoft.Insights/dataCollectionRules/${n}`),
     "azure-native:monitor:DataCollectionRuleAssociation": ({ name, inputs, seed }) => {

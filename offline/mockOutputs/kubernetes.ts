@@ -7,3 +7,8 @@ export const kubernetesOutputs: OutputsOf = ({ name, inputs, seed }) => {
     const isLoadBalancer = inputs.kind === "Service" && inputs.spec?.type === "LoadBalancer";
     return { id, state: { metadata, ...(isLoadBalancer ? { status: { loadBalancer: { ingress: [{ ip: "10.128.0.50" }] } } } : {}) } };
 };
+
+/** The rollout guard (a dynamic resource): after a rollout, the requested model version serves. */
+export const KUBERNETES_GUARD_OUTPUTS: Record<string, OutputsOf> = {
+    "pulumi-nodejs:dynamic/kubernetes:RolloutGuard": ({ inputs }) => ({ id: `${inputs.namespace}/${inputs.deployment}`, state: { servingRevision: "1", servingModelVersion: inputs.modelVersion } }),
+};

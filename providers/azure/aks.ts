@@ -9,7 +9,8 @@ import { resourceName } from "../../components/naming";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
 import { createActionGroup, createAksPlatformAlerts } from "./alerts";
-import { createAksManagedPrometheus } from "./managedPrometheus";
+import { parse as parseYaml } from "yaml";
+import { createAksManagedPrometheus, createPrometheusWorkspace } from "./managedPrometheus";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
 import { createAzureServingImage } from "./registryImage";
 
@@ -95,6 +96,11 @@ export class AksService extends ServiceComponent {
             Buffer.from(c.kubeconfigs[0]?.value ?? "", "base64").toString("utf8"),
         );
         const k8s = new KubernetesProvider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig) }, { parent: this });
+        const apiServer = kubeconfig.apply((text) => kubeconfigCluster(text).server);
+        const caCertificate = kubeconfig.apply((text) => kubeconfigCluster(text).caCertificate);
+        // The rollout guard reads the pods' metrics from the workspace as whoever runs pulumi.
+        const workspace = createPrometheusWorkspace(name, args, { resourceGroupName, tags }, child);
+        const deployerReadsMetrics = grant(`${name}-deployer-reads-metrics`, f, "monitoringDataReader", f.client.objectId, workspace.id, child, args.azure.deployerPrincipalType ?? "User");
         const secretKeys = Object.keys(f.secrets);
         const workload = createWorkload(
             name,
@@ -108,6 +114,15 @@ export class AksService extends ServiceComponent {
                 privateClientCidrs: [CLUSTER_NETWORK_RANGE],
                 // The managed Prometheus add-on's collectors run in kube-system.
                 metricsScraperNamespaces: ["kube-system"],
+                // Entra ID tokens for the AKS server application and the workspace's query endpoint.
+                rolloutGuard: {
+                    apiServer,
+                    caCertificate,
+                    credential: "azure",
+                    prometheusUrl: workspace.metrics.apply((m) => m.prometheusQueryEndpoint),
+                    metricsScope: `namespace="${namespace}"`,
+                    dependsOn: [deployerReadsMetrics],
+                },
                 environment: { AZURE_CLIENT_ID: identity.clientId },
                 secretStore: {
                     provider: "azure",
@@ -127,25 +142,33 @@ export class AksService extends ServiceComponent {
         const actionGroup = createActionGroup(name, args, resourceGroupName, tags, child);
         // Created once the Deployment is available, so a first rollout does not page anyone.
         const target = { resourceGroupName, tags, actionGroup };
-        const alerts = createAksPlatformAlerts(name, args, target, this.cluster.id, workload.namespace.metadata.name, { ...child, dependsOn: [workload.deployment] });
+        const alerts = createAksPlatformAlerts(name, args, target, this.cluster.id, workload.namespace.metadata.name, { ...child, dependsOn: [workload.rolloutGuard] });
         const prometheus = createAksManagedPrometheus(
             name,
             args,
             target,
+            workspace,
             this.cluster,
             { namespace: workload.namespace.metadata.name, podSelector: workload.podSelector, portName: workload.portName },
-            { ...child, dependsOn: [workload.deployment] },
+            { ...child, dependsOn: [workload.rolloutGuard] },
             { parent: this, provider: k8s },
         );
 
         this.publish({
             endpointUrl: workload.url,
+            servingVersion: workload.servingVersion,
             invoke: workloadInvoke(workload.url, args, "Internal load balancer: reachable only from the cluster's virtual network; the service does not authenticate callers. kubectl access needs kubelogin."),
             artifactUri: f.artifactUri,
             imageUri: image.uri,
-            children: { ...foundationChildren(f), ...workloadChildren(workload), cluster: this.cluster, workloadIdentity: identity, kubernetesProvider: k8s, ...(actionGroup ? { actionGroup } : {}), ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])), prometheusWorkspace: prometheus.workspace, prometheusAlerts: prometheus.rules },
+            children: { ...foundationChildren(f), ...workloadChildren(workload), cluster: this.cluster, workloadIdentity: identity, kubernetesProvider: k8s, ...(actionGroup ? { actionGroup } : {}), ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])), prometheusWorkspace: workspace, deployerReadsMetrics, prometheusAlerts: prometheus.rules },
         });
     }
+}
+
+/** The API server and its CA from a kubeconfig (listManagedClusterUserCredentials writes one cluster). */
+function kubeconfigCluster(text: string): { server: string; caCertificate: string } {
+    const cluster = (parseYaml(text) as { clusters?: { cluster?: { server?: string; "certificate-authority-data"?: string } }[] } | null)?.clusters?.[0]?.cluster;
+    return { server: cluster?.server ?? "", caCertificate: cluster?.["certificate-authority-data"] ?? "" };
 }
 
 export const createAksService: ImplementationFactory = (name, args, opts) => new AksService(name, args, opts);

@@ -20,6 +20,7 @@ export const ROLES = {
     acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
     acrPush: "8311e382-0749-4cb8-b61a-e2d4e0cb3fb6",
     keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
+    monitoringDataReader: "b0d8363b-8ddd-447d-831f-62ca05bff136",
 } as const;
 
 const MODEL_CONTAINER = "models";

@@ -18,8 +18,15 @@ export interface ScrapedWorkload {
 }
 
 /**
+ * The Azure Monitor workspace the model server's metrics go to (the rollout guard reads it too).
+ */
+export function createPrometheusWorkspace(name: string, args: ResolvedServiceArgs, target: Pick<AzureAlertTarget, "resourceGroupName" | "tags">, opts: pulumi.CustomResourceOptions): AzureMonitorWorkspace {
+    return new AzureMonitorWorkspace(`${name}-prometheus`, { resourceGroupName: target.resourceGroupName, location: args.region, tags: target.tags }, opts);
+}
+
+/**
  * Azure Monitor managed Prometheus for an AKS cluster (whose azureMonitorProfile turns the metrics
- * add-on on): a workspace, the data collection endpoint and rule the add-on sends through, their
+ * add-on on): into the workspace, the data collection endpoint and rule the add-on sends through, their
  * association with the cluster, a PodMonitor scraping the model server's /metrics, and alert rules on
  * its 5xx rate and p99 latency on the predict route. The internal L4 load balancer reports neither.
  */
@@ -27,6 +34,7 @@ export function createAksManagedPrometheus(
     name: string,
     args: ResolvedServiceArgs,
     target: AzureAlertTarget,
+    workspace: AzureMonitorWorkspace,
     cluster: ManagedCluster,
     workload: ScrapedWorkload,
     opts: pulumi.CustomResourceOptions,
@@ -34,7 +42,6 @@ export function createAksManagedPrometheus(
 ) {
     const { resourceGroupName, tags } = target;
     const location = args.region;
-    const workspace = new AzureMonitorWorkspace(`${name}-prometheus`, { resourceGroupName, location, tags }, opts);
     const endpoint = new DataCollectionEndpoint(`${name}-prometheus-dce`, { resourceGroupName, location, kind: "Linux", tags }, opts);
     const rule = new DataCollectionRule(
         `${name}-prometheus-dcr`,
@@ -107,5 +114,5 @@ export function createAksManagedPrometheus(
         },
         { ...opts, dependsOn: [ruleAssociation, endpointAssociation, podMonitor] },
     );
-    return { workspace, endpoint, rule, ruleAssociation, endpointAssociation, podMonitor, rules };
+    return { endpoint, rule, ruleAssociation, endpointAssociation, podMonitor, rules };
 }

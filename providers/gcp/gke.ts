@@ -78,6 +78,16 @@ export class GkeService extends ServiceComponent {
                 privateClientCidrs: [DEFAULT_NETWORK_RANGE],
                 // Managed Service for Prometheus collectors run in gmp-system.
                 metricsScraperNamespaces: ["gmp-system"],
+                // The guard talks to the API server with the deployer's Google token (as gke-gcloud-auth-plugin
+                // does) and reads the pods' metrics from Managed Service for Prometheus's query API.
+                rolloutGuard: {
+                    apiServer: pulumi.interpolate`https://${this.cluster.endpoint}`,
+                    caCertificate: this.cluster.masterAuth.clusterCaCertificate,
+                    credential: "google",
+                    prometheusUrl: `https://monitoring.googleapis.com/v1/projects/${project}/location/global/prometheus`,
+                    metricsScope: pulumi.interpolate`cluster="${this.cluster.name}",namespace="${namespace}"`,
+                    dependsOn: apis,
+                },
                 secretStore: {
                     provider: "gke",
                     parameters: {
@@ -96,12 +106,13 @@ export class GkeService extends ServiceComponent {
             name,
             args,
             { cluster: this.cluster.name, namespace: workload.namespace.metadata.name, deployment: workload.deployment.metadata.name },
-            { ...child, dependsOn: [...apis, workload.deployment, podMonitoring] },
+            { ...child, dependsOn: [...apis, workload.rolloutGuard, podMonitoring] },
         );
 
         const invoke = workloadInvoke(workload.url, args, "Internal load balancer: reachable only from the VPC; the service does not authenticate callers. kubectl access needs gke-gcloud-auth-plugin.");
         this.publish({
             endpointUrl: workload.url,
+            servingVersion: workload.servingVersion,
             invoke,
             artifactUri: artifact.uri,
             imageUri: image.uri,

@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import { Deployment } from "@pulumi/kubernetes/apps/v1/deployment";
@@ -9,6 +10,7 @@ import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy";
 import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1/podDisruptionBudget";
 import type { InvokeInfo, ResolvedServiceArgs } from "../../components/contract";
 import { SIZES } from "../../components/sizes";
+import { type ClusterCredential, RolloutGuard } from "./rolloutGuard";
 
 /** What the cloud hands the shared workload: identity, secrets, load balancer flavour, image and model. */
 export interface WorkloadInputs {
@@ -35,6 +37,19 @@ export interface WorkloadInputs {
     readonly environment?: Record<string, pulumi.Input<string>>;
     /** Namespaces whose pods scrape the server's /metrics (the cloud's managed Prometheus collectors). */
     readonly metricsScraperNamespaces?: readonly string[];
+    /** How the rollout guard reaches the cluster and the managed Prometheus holding the server's metrics. */
+    readonly rolloutGuard: {
+        readonly apiServer: pulumi.Input<string>;
+        /** base64 PEM, as a kubeconfig's certificate-authority-data. */
+        readonly caCertificate: pulumi.Input<string>;
+        readonly credential: ClusterCredential;
+        /** Base URL of the Prometheus HTTP API. */
+        readonly prometheusUrl: pulumi.Input<string>;
+        /** PromQL label matchers selecting the workload's series. */
+        readonly metricsScope: pulumi.Input<string>;
+        /** Resources the guard's metric reads need first (the deployer's read access). */
+        readonly dependsOn?: pulumi.Resource[];
+    };
 }
 
 const SECRETS_PATH = "/var/run/secrets/model-service";
@@ -79,13 +94,14 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
     const deployment = new Deployment(
         `${name}-deployment`,
         {
-            metadata: { namespace: ns, name: APP, labels },
+            // The rollout guard below waits for the rollout (and undoes it), not the kubernetes provider.
+            metadata: { namespace: ns, name: APP, labels, annotations: { "pulumi.com/skipAwait": "true" } },
             spec: {
                 replicas: args.scaling.minReplicas,
                 selector: { matchLabels: { app: APP } },
                 // allAtOnce surges a full new set; canary and linear add stepPercent of the pods at a time,
-                // each ready and watched for the bake period (minReadySeconds) before the next; no pod
-                // leaves before its replacement is ready.
+                // each ready and held for the bake period (minReadySeconds) while the guard reads its
+                // metrics, before the next; no pod leaves before its replacement is ready.
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: args.rollout.strategy === "allAtOnce" ? "100%" : `${args.rollout.stepPercent}%`, maxUnavailable: 0 } },
                 minReadySeconds: args.rollout.strategy === "allAtOnce" ? 0 : args.rollout.bakeMinutes * 60,
                 progressDeadlineSeconds: 600 + args.rollout.bakeMinutes * 60 * 10,
@@ -122,6 +138,27 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
         },
         // The autoscaler owns the replica count after the first rollout.
         { ...opts, dependsOn: secretClass ? [secretClass] : [], ignoreChanges: ["spec.replicas"] },
+    );
+    const guard = new RolloutGuard(
+        `${name}-rollout`,
+        {
+            apiServer: inputs.rolloutGuard.apiServer,
+            caCertificate: inputs.rolloutGuard.caCertificate,
+            credential: inputs.rolloutGuard.credential,
+            namespace: ns,
+            deployment: deployment.metadata.name,
+            image: inputs.image,
+            modelVersion: args.model.version,
+            templateFingerprint: deployment.spec.template.apply((t) => crypto.createHash("sha256").update(JSON.stringify(t)).digest("hex")),
+            prometheusUrl: inputs.rolloutGuard.prometheusUrl,
+            metricsScope: inputs.rolloutGuard.metricsScope,
+            predictRoute,
+            bakeSeconds: args.rollout.bakeMinutes * 60,
+            latencyP99Ms: args.alarms.latencyP99Ms,
+            // Every surge step may take a pod's start-up plus its hold (minReadySeconds).
+            rolloutTimeoutSeconds: Math.min(86_400, rolloutSteps(args) * (600 + (args.rollout.strategy === "allAtOnce" ? 0 : args.rollout.bakeMinutes * 60))),
+        },
+        { parent: opts.parent, dependsOn: [deployment, ...(inputs.rolloutGuard.dependsOn ?? [])] },
     );
     const service = new Service(
         `${name}-service`,
@@ -172,14 +209,21 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
         opts,
     );
     const host = service.status.loadBalancer.ingress.apply((ingress) => ingress?.[0]?.ip ?? ingress?.[0]?.hostname ?? "pending");
-    return { namespace, serviceAccount, deployment, service, autoscaler, disruptionBudget, networkPolicy, secretClass, podSelector: { app: APP }, portName: "http", url: pulumi.interpolate`http://${host}${predictRoute}` };
+    // What serves once the guard let the update through: the model version and the Deployment revision.
+    const servingVersion = pulumi.interpolate`model version ${guard.servingModelVersion} (Deployment revision ${guard.servingRevision})`;
+    return { namespace, serviceAccount, deployment, rolloutGuard: guard, servingVersion, service, autoscaler, disruptionBudget, networkPolicy, secretClass, podSelector: { app: APP }, portName: "http", url: pulumi.interpolate`http://${host}${predictRoute}` };
+}
+
+/** How many surges a rollout takes: one for allAtOnce, else one per stepPercent of the pods. */
+function rolloutSteps(args: ResolvedServiceArgs): number {
+    return args.rollout.strategy === "allAtOnce" ? 1 : Math.ceil(100 / args.rollout.stepPercent);
 }
 
 export type Workload = ReturnType<typeof createWorkload>;
 
 /** The workload's children for `raw`. */
 export function workloadChildren(w: Workload): Record<string, pulumi.Resource> {
-    return { deployment: w.deployment, service: w.service, autoscaler: w.autoscaler, disruptionBudget: w.disruptionBudget, networkPolicy: w.networkPolicy };
+    return { deployment: w.deployment, rolloutGuard: w.rolloutGuard, service: w.service, autoscaler: w.autoscaler, disruptionBudget: w.disruptionBudget, networkPolicy: w.networkPolicy };
 }
 
 /** How to call the workload: no authentication at the service, reachability from the network settings. */

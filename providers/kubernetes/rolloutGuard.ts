@@ -1,0 +1,514 @@
+import * as pulumi from "@pulumi/pulumi";
+
+// The rollout of the model server's Deployment, watched and rolled back like the managed runtimes'
+// rollouts. Kubernetes rolls pods by surge and readiness but knows nothing of error rates or latency,
+// and a rollout past its progress deadline just stops half way. So this dynamic resource owns the wait
+// the kubernetes provider would do (the Deployment carries pulumi.com/skipAwait): it follows the
+// rollout, reads the new pods' 5xx rate and p99 latency from the cluster's managed Prometheus (GKE:
+// Managed Service for Prometheus; AKS: the Azure Monitor workspace) while they come up and for the bake
+// time after, and on a breach or a stalled rollout does what `kubectl rollout undo` does: puts the
+// previous ReplicaSet's pod template back, waits for it, and fails the update saying why.
+//
+// The provider object is serialized into the stack state with everything its methods capture, so
+// they only reach plain functions and constants of this module and globals; node:https,
+// google-auth-library and @azure/identity are required lazily, inside the functions that need them.
+
+export type ClusterCredential = "google" | "azure";
+
+export interface RolloutGuardInputs {
+    /** The API server's URL, https://host[:port]. */
+    apiServer: pulumi.Input<string>;
+    /** The cluster CA, base64 PEM (a kubeconfig's certificate-authority-data). */
+    caCertificate: pulumi.Input<string>;
+    /** Whose tokens the API server and the Prometheus API take: Google (GKE) or Microsoft Entra ID (AKS with Azure RBAC). */
+    credential: pulumi.Input<ClusterCredential>;
+    namespace: pulumi.Input<string>;
+    deployment: pulumi.Input<string>;
+    /** The image the update asks for: the rollout is done when the Deployment's pods run it. */
+    image: pulumi.Input<string>;
+    /** The model version the update asks for (the pod template's model-version label). */
+    modelVersion: pulumi.Input<string>;
+    /** Changes whenever the pod template does: a change is a rollout to watch. */
+    templateFingerprint: pulumi.Input<string>;
+    /** Base URL of a Prometheus HTTP API holding the model server's metrics (…/api/v1/query is appended). */
+    prometheusUrl: pulumi.Input<string>;
+    /** PromQL label matchers selecting this workload's series, e.g. cluster="c",namespace="n". */
+    metricsScope: pulumi.Input<string>;
+    predictRoute: pulumi.Input<string>;
+    /** How long the new pods are watched after the rollout finished. 0 watches only during the rollout. */
+    bakeSeconds: pulumi.Input<number>;
+    /** A check with the new pods' p99 latency above this is a bad check. */
+    latencyP99Ms: pulumi.Input<number>;
+    /** A check with more 5xx answers a minute than this from the new pods is a bad check. Default 5. */
+    max5xxPerMinute?: pulumi.Input<number>;
+    /** Seconds between metric checks. Default 60. */
+    checkIntervalSeconds?: pulumi.Input<number>;
+    /** Seconds the rollout (and a rollback) may take before it counts as stalled. Default 1800. */
+    rolloutTimeoutSeconds?: pulumi.Input<number>;
+}
+
+export interface RolloutGuardDeps {
+    /** Returns a bearer token for the API server or the Prometheus API. Default: the credential input's library. */
+    getAccessToken?: (audience: "kubernetes" | "prometheus") => Promise<string>;
+    /** Backoff base in ms for retries, and the longest pause between rollout status reads (tests pass a small number). Default 1000. */
+    backoffMs?: number;
+    /** Where progress lines go. Default console.log, which the Pulumi CLI shows for a dynamic provider. */
+    log?: (line: string) => void;
+}
+
+/** The inputs as the provider receives them: resolved, plain values. */
+interface GuardProps {
+    apiServer: string;
+    caCertificate: string;
+    credential: ClusterCredential;
+    namespace: string;
+    deployment: string;
+    image: string;
+    modelVersion: string;
+    templateFingerprint: string;
+    prometheusUrl: string;
+    metricsScope: string;
+    predictRoute: string;
+    bakeSeconds: number;
+    latencyP99Ms: number;
+    max5xxPerMinute?: number;
+    checkIntervalSeconds?: number;
+    rolloutTimeoutSeconds?: number;
+}
+
+interface GuardContext {
+    token: (audience: "kubernetes" | "prometheus") => Promise<string>;
+    backoffMs: number;
+    log: (line: string) => void;
+}
+
+interface KubeObject {
+    metadata?: { name?: string; uid?: string; generation?: number; annotations?: Record<string, string>; labels?: Record<string, string>; ownerReferences?: { uid?: string }[] };
+    spec?: any;
+    status?: any;
+}
+
+/** One metric check of the new pods: undefined where no series exists yet (no traffic). */
+interface Check {
+    errorsPerMinute?: number;
+    latencyP99Ms?: number;
+    unreadable?: string;
+}
+
+const REVISION = "deployment.kubernetes.io/revision";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const AKS_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
+const AZURE_PROMETHEUS_SCOPE = "https://prometheus.monitor.azure.com/.default";
+const GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
+const DEFAULT_MAX_5XX_PER_MINUTE = 5;
+const DEFAULT_CHECK_INTERVAL_SECONDS = 60;
+const DEFAULT_ROLLOUT_TIMEOUT_SECONDS = 1800;
+/** Like the alarms: bad when 3 of the last 5 checks breach (a majority while fewer exist). */
+const EVALUATED_CHECKS = 5;
+const BAD_CHECKS_TO_ROLL_BACK = 3;
+const MAX_ATTEMPTS = 5;
+const REQUEST_TIMEOUT_MS = 30_000;
+const STATUS_POLL_MS = 10_000;
+const PROGRESS_EVERY_MS = 60_000;
+const RETRYABLE_STATUSES = [429, 500, 502, 503, 504];
+const WATCHED_FIELDS = ["apiServer", "namespace", "deployment", "image", "modelVersion", "templateFingerprint"];
+
+export function createRolloutGuardProvider(deps?: RolloutGuardDeps): pulumi.dynamic.ResourceProvider {
+    // Only plain values are captured: the caller's functions (if any) and a number.
+    const getAccessToken = deps?.getAccessToken;
+    const backoffMs = deps?.backoffMs ?? 1000;
+    const log = deps?.log ?? consoleLog;
+    const context = (p: GuardProps): GuardContext => ({ token: getAccessToken ?? tokenSource(p.credential), backoffMs, log });
+    return {
+        async check(_olds: any, news: any) {
+            return { inputs: news, failures: checkProps(news) };
+        },
+        async diff(_id: string, olds: any, news: any) {
+            const keys = [...WATCHED_FIELDS, "caCertificate", "credential", "prometheusUrl", "metricsScope", "predictRoute", "bakeSeconds", "latencyP99Ms", "max5xxPerMinute", "checkIntervalSeconds", "rolloutTimeoutSeconds"];
+            const changed = keys.filter((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
+            return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+        },
+        async create(inputs: any) {
+            // A first rollout has nothing to go back to: it is followed to the end, not baked.
+            const serving = await guardRollout(context(inputs), inputs, false);
+            return { id: `${inputs.namespace}/${inputs.deployment}`, outs: { ...inputs, ...serving } };
+        },
+        async read(id: string, props?: any) {
+            return { id, props: props ?? {} };
+        },
+        async update(_id: string, olds: any, news: any) {
+            const rollout = WATCHED_FIELDS.some((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
+            // A change of thresholds or timings alone moves no pod.
+            if (!rollout) return { outs: { ...news, servingRevision: olds.servingRevision, servingModelVersion: olds.servingModelVersion } };
+            return { outs: { ...news, ...(await guardRollout(context(news), news, true, olds.servingRevision)) } };
+        },
+        async delete() {
+            // Nothing of its own: the Deployment goes with its own resource.
+        },
+    };
+}
+
+export const rolloutGuardProvider: pulumi.dynamic.ResourceProvider = createRolloutGuardProvider();
+
+/**
+ * The Deployment's rollout, followed, baked against the new pods' metrics and rolled back on a breach.
+ * Its id is `{namespace}/{deployment}`; `servingRevision` is the Deployment revision that serves.
+ */
+export class RolloutGuard extends pulumi.dynamic.Resource {
+    declare readonly servingRevision: pulumi.Output<string>;
+    declare readonly servingModelVersion: pulumi.Output<string>;
+
+    constructor(name: string, args: RolloutGuardInputs, opts?: pulumi.CustomResourceOptions) {
+        // Its own type token, so plans, policies and mocks tell it from other dynamic resources.
+        super(rolloutGuardProvider, name, { ...args, servingRevision: undefined, servingModelVersion: undefined }, opts, "kubernetes", "RolloutGuard");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Everything below runs inside the dynamic provider and is serialized with it: plain functions only.
+
+function consoleLog(line: string): void {
+    console.log(line);
+}
+
+function errorMessage(err: unknown): string {
+    return err instanceof Error ? err.message : String(err);
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+function isUnknown(value: unknown): boolean {
+    return value === UNKNOWN;
+}
+
+/** Tokens from the cloud's own library, loaded on first use and kept while valid. */
+function tokenSource(credential: ClusterCredential): (audience: "kubernetes" | "prometheus") => Promise<string> {
+    let google: { getAccessToken(): Promise<string | null | undefined> } | undefined;
+    let azure: { getToken(scope: string): Promise<{ token: string; expiresOnTimestamp: number } | null> } | undefined;
+    const cached: Record<string, { token: string; expiresOnTimestamp: number }> = {};
+    return async (audience) => {
+        try {
+            if (credential === "google") {
+                if (!google) {
+                    // eslint-disable-next-line @typescript-eslint/no-require-imports
+                    const { GoogleAuth } = require("google-auth-library") as typeof import("google-auth-library");
+                    google = new GoogleAuth({ scopes: [GOOGLE_SCOPE] });
+                }
+                const token = await google.getAccessToken();
+                if (!token) throw new Error("no access token was returned");
+                return token;
+            }
+            const scope = audience === "kubernetes" ? AKS_SCOPE : AZURE_PROMETHEUS_SCOPE;
+            const kept = cached[scope];
+            if (kept && kept.expiresOnTimestamp - Date.now() > 300_000) return kept.token;
+            if (!azure) {
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
+                azure = new DefaultAzureCredential();
+            }
+            const token = await azure.getToken(scope);
+            if (!token?.token) throw new Error("no access token was returned");
+            cached[scope] = token;
+            return token.token;
+        } catch (err) {
+            const fix =
+                credential === "google"
+                    ? "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS, or run where a service account is attached"
+                    : "run `az login`, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or a federated token), or run where a managed identity is attached";
+            throw new Error(`Kubernetes rollout guard: could not get ${credential === "google" ? "Google Cloud" : "Azure"} credentials for the ${audience} API: ${errorMessage(err)}. Fix: ${fix}.`);
+        }
+    };
+}
+
+// --- check -------------------------------------------------------------------------------------
+
+function checkProps(p: any): { property: string; reason: string }[] {
+    const failures: { property: string; reason: string }[] = [];
+    const fail = (property: string, reason: string) => failures.push({ property, reason });
+    for (const key of ["apiServer", "caCertificate", "namespace", "deployment", "image", "modelVersion", "templateFingerprint", "prometheusUrl", "metricsScope", "predictRoute"]) {
+        if (p[key] === undefined || p[key] === null || p[key] === "") fail(key, "is required");
+        else if (!isUnknown(p[key]) && typeof p[key] !== "string") fail(key, "must be a string");
+    }
+    for (const key of ["apiServer", "prometheusUrl"]) {
+        if (typeof p[key] === "string" && !isUnknown(p[key]) && !/^https?:\/\/[^/]+/.test(p[key])) fail(key, `"${p[key]}" is not an http(s) URL`);
+    }
+    if (!isUnknown(p.credential) && !["google", "azure"].includes(p.credential)) fail("credential", "must be google or azure");
+    const number = (key: string, min: number, max: number, required: boolean) => {
+        if (p[key] === undefined || p[key] === null) {
+            if (required) fail(key, "is required");
+        } else if (!isUnknown(p[key]) && (typeof p[key] !== "number" || p[key] < min || p[key] > max)) {
+            fail(key, `must be a number from ${min} to ${max}`);
+        }
+    };
+    number("bakeSeconds", 0, 3600, true);
+    number("latencyP99Ms", 1, 3_600_000, true);
+    number("max5xxPerMinute", 0, 1_000_000, false);
+    number("checkIntervalSeconds", 0.001, 3600, false);
+    number("rolloutTimeoutSeconds", 0.001, 86_400, false);
+    return failures;
+}
+
+// --- HTTP --------------------------------------------------------------------------------------
+
+function backoffDelay(base: number, attempt: number): number {
+    return base * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+}
+
+/** One HTTPS call trusting only the cluster CA (plain HTTP for a loopback test server). */
+function rawRequest(url: string, method: string, headers: Record<string, string>, body: string | undefined, caPem: string | undefined): Promise<{ status: number; text: string }> {
+    const parsed = new URL(url);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const transport = (parsed.protocol === "https:" ? require("node:https") : require("node:http")) as typeof import("node:https");
+    return new Promise((resolve, reject) => {
+        const req = transport.request(parsed, { method, headers: { ...headers, ...(body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }) }, timeout: REQUEST_TIMEOUT_MS, ...(caPem ? { ca: caPem } : {}) }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+            res.on("error", reject);
+        });
+        req.on("timeout", () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
+        req.on("error", reject);
+        if (body !== undefined) req.write(body);
+        req.end();
+    });
+}
+
+function hintFor(api: "kubernetes" | "prometheus", status: number, p: GuardProps): string {
+    const google = p.credential === "google";
+    if (status === 401) return ` Fix: the token was rejected; ${google ? "run `gcloud auth application-default login` again" : "run `az login` again or check the AZURE_* credentials"}.`;
+    if (status === 403 && api === "kubernetes") {
+        return ` Fix: let the identity running pulumi read and patch Deployments and list ReplicaSets in namespace ${p.namespace} (${google ? "roles/container.developer" : "Azure Kubernetes Service RBAC Writer"}).`;
+    }
+    if (status === 403) return ` Fix: let the identity running pulumi read the metrics (${google ? "roles/monitoring.viewer on the project" : "Monitoring Data Reader on the Azure Monitor workspace; the program grants it to the deployer"}).`;
+    if (status === 404 && api === "kubernetes") return ` Fix: check that Deployment ${p.namespace}/${p.deployment} exists (pulumi refresh).`;
+    return "";
+}
+
+/** A JSON call with retries on 429/5xx and network errors. */
+async function call(ctx: GuardContext, p: GuardProps, api: "kubernetes" | "prometheus", op: string, method: string, url: string, body?: unknown, contentType = "application/json"): Promise<any> {
+    let lastProblem = "";
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        const headers: Record<string, string> = { authorization: `Bearer ${await ctx.token(api)}`, accept: "application/json", ...(body === undefined ? {} : { "content-type": contentType }) };
+        let res: { status: number; text: string };
+        try {
+            res = await rawRequest(url, method, headers, body === undefined ? undefined : JSON.stringify(body), api === "kubernetes" ? Buffer.from(p.caCertificate, "base64").toString("utf8") : undefined);
+        } catch (err) {
+            lastProblem = `network error: ${errorMessage(err)}`;
+            if (attempt < MAX_ATTEMPTS) await sleep(backoffDelay(ctx.backoffMs, attempt));
+            continue;
+        }
+        if (res.status >= 200 && res.status < 300) {
+            try {
+                return res.text.trim() === "" ? {} : JSON.parse(res.text);
+            } catch {
+                throw new Error(`${op} returned a response that is not JSON (status ${res.status}): ${res.text.slice(0, 200)}`);
+            }
+        }
+        let message = res.text.slice(0, 300).trim();
+        try {
+            const parsed = JSON.parse(res.text) as { message?: string; error?: string };
+            message = parsed.message ?? parsed.error ?? message;
+        } catch {
+            // Not JSON: keep the start of the body.
+        }
+        const error = Object.assign(new Error(`${op} failed: ${res.status}: ${message}${hintFor(api, res.status, p)}`), { status: res.status });
+        if (!RETRYABLE_STATUSES.includes(res.status)) throw error;
+        lastProblem = error.message;
+        if (attempt < MAX_ATTEMPTS) await sleep(backoffDelay(ctx.backoffMs, attempt));
+    }
+    throw new Error(`${op} failed after ${MAX_ATTEMPTS} attempts; last: ${lastProblem}`);
+}
+
+// --- the Deployment ----------------------------------------------------------------------------
+
+function deploymentUrl(p: GuardProps): string {
+    return `${p.apiServer.replace(/\/+$/, "")}/apis/apps/v1/namespaces/${encodeURIComponent(p.namespace)}/deployments/${encodeURIComponent(p.deployment)}`;
+}
+
+async function getDeployment(ctx: GuardContext, p: GuardProps): Promise<KubeObject> {
+    return call(ctx, p, "kubernetes", `Reading Deployment ${p.namespace}/${p.deployment}`, "GET", deploymentUrl(p));
+}
+
+/** The Deployment's ReplicaSets, newest revision first. */
+async function replicaSets(ctx: GuardContext, p: GuardProps, deployment: KubeObject): Promise<KubeObject[]> {
+    const selector = Object.entries(deployment.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
+    const url = `${p.apiServer.replace(/\/+$/, "")}/apis/apps/v1/namespaces/${encodeURIComponent(p.namespace)}/replicasets?labelSelector=${encodeURIComponent(selector)}`;
+    const list = await call(ctx, p, "kubernetes", `Listing the ReplicaSets of ${p.namespace}/${p.deployment}`, "GET", url);
+    const owned = ((list.items ?? []) as KubeObject[]).filter((rs) => (rs.metadata?.ownerReferences ?? []).some((o) => o.uid === deployment.metadata?.uid));
+    return owned.sort((a, b) => revisionOf(b) - revisionOf(a));
+}
+
+function revisionOf(o: KubeObject): number {
+    return Number(o.metadata?.annotations?.[REVISION] ?? 0);
+}
+
+function imagesOf(template: any): string[] {
+    return ((template?.spec?.containers ?? []) as { image?: string }[]).map((c) => String(c.image ?? ""));
+}
+
+function modelVersionOf(template: any): string {
+    return String(template?.metadata?.labels?.["model-version"] ?? "?");
+}
+
+/** Where a rollout stands, as `kubectl rollout status` reads it. */
+function rolloutState(d: KubeObject): { done: boolean; stalled?: string; line: string } {
+    const desired = Number(d.spec?.replicas ?? 1);
+    const s = d.status ?? {};
+    const updated = Number(s.updatedReplicas ?? 0);
+    const total = Number(s.replicas ?? 0);
+    const available = Number(s.availableReplicas ?? 0);
+    const observed = Number(s.observedGeneration ?? 0) >= Number(d.metadata?.generation ?? 0);
+    const progressing = ((s.conditions ?? []) as { type?: string; reason?: string; message?: string }[]).find((c) => c.type === "Progressing");
+    const line = `${updated} of ${desired} pods updated, ${available} available, ${Math.max(0, total - updated)} old`;
+    if (observed && progressing?.reason === "ProgressDeadlineExceeded") return { done: false, stalled: `the rollout stopped making progress (ProgressDeadlineExceeded: ${progressing.message ?? "no message"})`, line };
+    return { done: observed && updated >= desired && total <= updated && available >= updated, line };
+}
+
+// --- health, from Prometheus -------------------------------------------------------------------
+
+async function instantQuery(ctx: GuardContext, p: GuardProps, query: string): Promise<number | undefined> {
+    const url = `${p.prometheusUrl.replace(/\/+$/, "")}/api/v1/query?query=${encodeURIComponent(query)}`;
+    const data = await call(ctx, p, "prometheus", "Prometheus query", "GET", url);
+    if (data.status !== "success") throw new Error(`Prometheus query failed: ${data.error ?? "no status"}`);
+    const value = Number(data.data?.result?.[0]?.value?.[1]);
+    return Number.isFinite(value) ? value : undefined;
+}
+
+/** The new pods' 5xx a minute and p99 latency, over the last two minutes. */
+async function checkPods(ctx: GuardContext, p: GuardProps, podPrefix: string): Promise<Check> {
+    const pods = `${p.metricsScope},pod=~"${podPrefix}-.+"`;
+    try {
+        const errorsPerMinute = await instantQuery(ctx, p, `sum(rate(model_server_requests_total{${pods},status=~"5.."}[2m])) * 60`);
+        const latencyP99Ms = await instantQuery(ctx, p, `histogram_quantile(0.99, sum by (le) (rate(model_server_request_duration_seconds_bucket{${pods},route="${p.predictRoute}"}[2m]))) * 1000`);
+        return { errorsPerMinute, latencyP99Ms };
+    } catch (err) {
+        return { unreadable: errorMessage(err) };
+    }
+}
+
+/** What is wrong with the new pods, from the recent checks: 3 bad of the last 5 (a majority while fewer). */
+function breachOf(p: GuardProps, checks: Check[]): string | undefined {
+    const recent = checks.slice(-EVALUATED_CHECKS);
+    const needed = Math.min(BAD_CHECKS_TO_ROLL_BACK, Math.floor(recent.length / 2) + 1);
+    const unreadable = recent.filter((c) => c.unreadable);
+    // Without metrics nothing says the new pods are healthy.
+    if (unreadable.length >= needed) return `their metrics could not be read (${unreadable[unreadable.length - 1]!.unreadable})`;
+    const max5xx = p.max5xxPerMinute ?? DEFAULT_MAX_5XX_PER_MINUTE;
+    const errors = recent.filter((c) => c.errorsPerMinute !== undefined && c.errorsPerMinute > max5xx);
+    if (errors.length >= needed) return `${errors.length} of the last ${recent.length} checks saw more than ${max5xx} answers a minute with status 5xx (${errors.map((c) => Math.round(c.errorsPerMinute!)).join(", ")})`;
+    const slow = recent.filter((c) => c.latencyP99Ms !== undefined && c.latencyP99Ms > p.latencyP99Ms);
+    if (slow.length >= needed) return `${slow.length} of the last ${recent.length} checks saw a p99 latency above ${p.latencyP99Ms} ms (${slow.map((c) => `${Math.round(c.latencyP99Ms!)} ms`).join(", ")})`;
+    return undefined;
+}
+
+function describeCheck(c: Check | undefined): string {
+    if (!c) return "no metrics checked yet";
+    if (c.unreadable) return "metrics unreadable";
+    const errors = c.errorsPerMinute === undefined ? "no traffic" : `${c.errorsPerMinute.toFixed(1)} 5xx/min`;
+    return `${errors}, p99 ${c.latencyP99Ms === undefined ? "n/a" : `${Math.round(c.latencyP99Ms)} ms`}`;
+}
+
+// --- the rollout -------------------------------------------------------------------------------
+
+/**
+ * Follows the Deployment until the requested template serves on every pod, checking the new pods'
+ * metrics meanwhile, then bakes; rolls back (when there is something to go back to) on a breach, a
+ * stalled rollout or the deadline.
+ */
+async function guardRollout(ctx: GuardContext, p: GuardProps, canRollBack: boolean, servedBefore?: string): Promise<{ servingRevision: string; servingModelVersion: string }> {
+    const what = `Deployment ${p.namespace}/${p.deployment}`;
+    const started = Date.now();
+    const deadline = started + (p.rolloutTimeoutSeconds ?? DEFAULT_ROLLOUT_TIMEOUT_SECONDS) * 1000;
+    const every = (p.checkIntervalSeconds ?? DEFAULT_CHECK_INTERVAL_SECONDS) * 1000;
+    const poll = Math.min(STATUS_POLL_MS, ctx.backoffMs * 10, every);
+    const checks: Check[] = [];
+    let nextCheck = started + every;
+    let nextProgress = started + PROGRESS_EVERY_MS;
+    let bakeEnd: number | undefined;
+    let newPods: string | undefined;
+    for (;;) {
+        const d = await getDeployment(ctx, p);
+        const template = d.spec?.template;
+        if (!imagesOf(template).includes(p.image) || modelVersionOf(template) !== p.modelVersion) {
+            throw new Error(
+                `${what} runs model version ${modelVersionOf(template)} (${imagesOf(template).join(", ") || "no image"}), not the requested ${p.modelVersion} (${p.image}): ` +
+                    "its pod template was changed outside this update, or an earlier update was rolled back while Pulumi's state kept the new template. " +
+                    "Fix: run `pulumi up --refresh` so Pulumi sees the live template and applies the requested one again.",
+            );
+        }
+        const state = rolloutState(d);
+        const revision = String(revisionOf(d));
+        // The same revision as before: nothing new rolled out, so nothing to watch or undo.
+        const watching = canRollBack && revision !== servedBefore;
+        const now = Date.now();
+        const bakeOver = bakeEnd !== undefined && now >= bakeEnd;
+        if (watching && (now >= nextCheck || bakeOver)) {
+            newPods ??= `${p.deployment}-${(await replicaSets(ctx, p, d)).find((rs) => String(revisionOf(rs)) === revision)?.metadata?.labels?.["pod-template-hash"] ?? "unknown"}`;
+            checks.push(await checkPods(ctx, p, newPods));
+            nextCheck = Date.now() + every;
+            const breach = breachOf(p, checks);
+            if (breach) return rollBack(ctx, p, d, `${bakeEnd === undefined ? "during the rollout" : "during the bake"}, the new pods (${newPods}-*) misbehaved: ${breach}`);
+        }
+        if (bakeOver) {
+            ctx.log(`${what}: model version ${p.modelVersion} baked ${p.bakeSeconds}s without a breach (${describeCheck(checks[checks.length - 1])})`);
+            return { servingRevision: revision, servingModelVersion: p.modelVersion };
+        }
+        if (bakeEnd === undefined && (state.stalled || now >= deadline)) {
+            const reason = state.stalled ?? `the rollout did not finish within ${Math.round((deadline - started) / 1000)}s (${state.line})`;
+            if (watching) return rollBack(ctx, p, d, reason);
+            throw new Error(`${what}: ${reason}. Nothing was rolled back. Fix: \`kubectl describe deployment ${p.deployment} -n ${p.namespace}\` and its pods' events tell why; then run pulumi up again.`);
+        }
+        if (state.done && bakeEnd === undefined) {
+            if (!watching || p.bakeSeconds <= 0) return { servingRevision: revision, servingModelVersion: p.modelVersion };
+            bakeEnd = Date.now() + p.bakeSeconds * 1000;
+            ctx.log(`${what}: model version ${p.modelVersion} runs on every pod (revision ${revision}); baking ${p.bakeSeconds}s against its metrics`);
+        }
+        if (now >= nextProgress) {
+            nextProgress = now + PROGRESS_EVERY_MS;
+            const phase = bakeEnd === undefined ? `rolling out: ${state.line}` : `baking, ${Math.max(0, Math.round((bakeEnd - now) / 1000))}s to go`;
+            ctx.log(`${what}: model version ${p.modelVersion} ${phase}; ${describeCheck(checks[checks.length - 1])}`);
+        }
+        const until = Math.min(Date.now() + poll, watching ? nextCheck : Infinity, bakeEnd ?? Infinity, bakeEnd === undefined ? deadline : Infinity);
+        await sleep(Math.max(1, until - Date.now()));
+    }
+}
+
+/**
+ * `kubectl rollout undo`: the previous revision's pod template put back on the Deployment, its
+ * rollout awaited; then the update fails saying why and what serves.
+ */
+async function rollBack(ctx: GuardContext, p: GuardProps, d: KubeObject, reason: string): Promise<never> {
+    const what = `Deployment ${p.namespace}/${p.deployment}`;
+    const current = revisionOf(d);
+    const previous = (await replicaSets(ctx, p, d)).find((rs) => revisionOf(rs) < current);
+    if (!previous) {
+        throw new Error(`Kubernetes rollout of model version ${p.modelVersion} to ${what} failed: ${reason}. There is no earlier revision to roll back to. Fix the new version, then run pulumi up again.`);
+    }
+    const template = JSON.parse(JSON.stringify(previous.spec?.template ?? {}));
+    delete template.metadata?.labels?.["pod-template-hash"];
+    const oldVersion = modelVersionOf(template);
+    ctx.log(`${what}: rolling back to revision ${revisionOf(previous)} (model version ${oldVersion}): ${reason}`);
+    const undo = `kubectl rollout undo deployment/${p.deployment} -n ${p.namespace} --to-revision=${revisionOf(previous)}`;
+    try {
+        await call(ctx, p, "kubernetes", `Rolling back ${what}`, "PATCH", deploymentUrl(p), [{ op: "replace", path: "/spec/template", value: template }], "application/json-patch+json");
+        const deadline = Date.now() + (p.rolloutTimeoutSeconds ?? DEFAULT_ROLLOUT_TIMEOUT_SECONDS) * 1000;
+        for (;;) {
+            const state = rolloutState(await getDeployment(ctx, p));
+            if (state.done) break;
+            if (state.stalled || Date.now() >= deadline) throw new Error(state.stalled ?? `it did not finish in time (${state.line})`);
+            await sleep(Math.min(STATUS_POLL_MS, ctx.backoffMs * 10));
+        }
+    } catch (err) {
+        throw new Error(
+            `Kubernetes rollout of model version ${p.modelVersion} to ${what} stopped: ${reason}. Rolling back to model version ${oldVersion} ALSO FAILED (${errorMessage(err)}); ` +
+                `pods of the new version may still serve. Fix now: ${undo}`,
+        );
+    }
+    throw new Error(
+        `Kubernetes rollout of model version ${p.modelVersion} to ${what} rolled back: ${reason}. ` +
+            `Model version ${oldVersion} (revision ${revisionOf(previous)}) serves again on every pod. ` +
+            "Pulumi's state still holds the new pod template: fix the new version or revert the change, then run `pulumi up --refresh`.",
+    );
+}
