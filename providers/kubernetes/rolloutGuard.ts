@@ -99,7 +99,8 @@ const REVISION = "deployment.kubernetes.io/revision";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const AKS_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
 const AZURE_PROMETHEUS_SCOPE = "https://prometheus.monitor.azure.com/.default";
-const GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
+/** What gke-gcloud-auth-plugin asks for: GKE maps the token to the caller by its email. */
+const GOOGLE_SCOPES = ["https://www.googleapis.com/auth/cloud-platform", "https://www.googleapis.com/auth/userinfo.email"];
 const DEFAULT_MAX_5XX_PER_MINUTE = 5;
 const DEFAULT_CHECK_INTERVAL_SECONDS = 60;
 const DEFAULT_ROLLOUT_TIMEOUT_SECONDS = 1800;
@@ -194,7 +195,7 @@ function tokenSource(credential: ClusterCredential): (audience: "kubernetes" | "
                 if (!google) {
                     // eslint-disable-next-line @typescript-eslint/no-require-imports
                     const { GoogleAuth } = require("google-auth-library") as typeof import("google-auth-library");
-                    google = new GoogleAuth({ scopes: [GOOGLE_SCOPE] });
+                    google = new GoogleAuth({ scopes: GOOGLE_SCOPES });
                 }
                 const token = await google.getAccessToken();
                 if (!token) throw new Error("no access token was returned");
