@@ -1,11 +1,9 @@
-import { createRequire } from "node:module";
-import * as path from "node:path";
-import * as vm from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { RolloutGuard, createRolloutGuardProvider, rolloutGuardProvider } from "../providers/kubernetes/rolloutGuard";
 import { DEPLOYMENT, FakeKubernetes, KUBE_TOKEN, NAMESPACE, PROM_TOKEN, podTemplate } from "./helpers/fakeKubernetes";
 import { serveDuringTests } from "./helpers/loopbackServer";
+import { loadSerializedProvider, serializeProvider } from "./helpers/serializedProvider";
 
 // The Kubernetes rollout guard against a fake API server and Prometheus on loopback, over real HTTP:
 // the fake's controller rolls one pod per read, and each ReplicaSet's pods answer queries with the
@@ -210,27 +208,18 @@ describe("check and diff", () => {
 });
 
 describe("closure serialization", { timeout: 30_000 }, () => {
-    function load(text: string): pulumi.dynamic.ResourceProvider {
-        const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${text}\n})`) as (...args: unknown[]) => void;
-        const mod = { exports: {} as { handler: () => pulumi.dynamic.ResourceProvider } };
-        const root = path.resolve(__dirname, "..");
-        wrapper(mod.exports, createRequire(path.join(root, "package.json")), mod, path.join(root, "provider.js"), root);
-        return mod.exports.handler();
-    }
-
     it("serializes the default provider with require() calls instead of copies of the credential libraries", async () => {
-        const captured = rolloutGuardProvider;
-        const serialized = await pulumi.runtime.serializeFunction(() => captured, { allowSecrets: true });
+        const serialized = await serializeProvider(rolloutGuardProvider);
         expect(serialized.text).toContain('require("google-auth-library")');
         expect(serialized.text).toContain('require("@azure/identity")');
         expect(serialized.text).not.toMatch(/class GoogleAuth|class DefaultAzureCredential/);
         expect(serialized.text.length).toBeLessThan(100_000);
-        expect(Object.keys(load(serialized.text)).sort()).toEqual(["check", "create", "delete", "diff", "read", "update"]);
+        expect(Object.keys(loadSerializedProvider(serialized.text)).sort()).toEqual(["check", "create", "delete", "diff", "read", "update"]);
     });
 
     it("rolls back from its serialized form", async () => {
-        const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-        const loaded = load(serialized.text);
+        const serialized = await serializeProvider(provider);
+        const loaded = loadSerializedProvider(serialized.text);
         const olds = await servingV1();
         const v2 = fake.apply(podTemplate("2"));
         fake.metrics.set(v2, { errorsPerMinute: [42], latencyP99Ms: [] });

@@ -1,11 +1,9 @@
 import * as http from "node:http";
-import { createRequire } from "node:module";
-import * as path from "node:path";
-import * as vm from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { TrafficShift, createTrafficShiftProvider, trafficShiftProvider } from "../providers/azure/trafficShift";
 import { LoopbackServer, serveDuringTests } from "./helpers/loopbackServer";
+import { loadSerializedProvider, serializeProvider } from "./helpers/serializedProvider";
 
 // A fake Azure Resource Manager on loopback: one Azure ML online endpoint (GET, PUT with an
 // Azure-AsyncOperation or Location long-running operation) and Azure Monitor metrics per deployment,
@@ -502,28 +500,19 @@ describe("check, diff and read", () => {
 });
 
 describe("closure serialization", { timeout: 30_000 }, () => {
-    function load(text: string): pulumi.dynamic.ResourceProvider {
-        const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${text}\n})`) as (...args: unknown[]) => void;
-        const mod = { exports: {} as { handler: () => pulumi.dynamic.ResourceProvider } };
-        const root = path.resolve(__dirname, "..");
-        wrapper(mod.exports, createRequire(path.join(root, "package.json")), mod, path.join(root, "provider.js"), root);
-        return mod.exports.handler();
-    }
-
     it("serializes the default provider without a copy of @azure/identity", async () => {
-        const captured = trafficShiftProvider;
-        const serialized = await pulumi.runtime.serializeFunction(() => captured, { allowSecrets: true });
+        const serialized = await serializeProvider(trafficShiftProvider);
         expect(serialized.containsSecrets).toBe(false);
         expect(serialized.text).toContain('require("@azure/identity")');
         expect(serialized.text).not.toMatch(/class DefaultAzureCredential|ManagedIdentityCredential|@azure\/msal/);
         expect(serialized.text.length).toBeLessThan(100_000);
-        const loaded = load(serialized.text);
+        const loaded = loadSerializedProvider(serialized.text);
         expect(Object.keys(loaded).sort()).toEqual(["check", "create", "delete", "diff", "read", "update"]);
     });
 
     it("runs a canary with rollback from its serialized form", async () => {
-        const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-        const loaded = load(serialized.text);
+        const serialized = await serializeProvider(provider);
+        const loaded = loadSerializedProvider(serialized.text);
         fake.seed("v1-aaaaaaaa", 100);
         fake.seed("v2-bbbbbbbb");
         fake.metrics.set("v2-bbbbbbbb", { fivexx: [9, 9], p99: [] });

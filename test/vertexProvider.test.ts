@@ -1,11 +1,9 @@
-import { createRequire } from "node:module";
-import * as path from "node:path";
-import * as vm from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import { VertexModelDeployment, createVertexDeploymentProvider, vertexDeploymentProvider } from "../providers/gcp/vertexDeployment";
 import { CPU_METRIC, ENDPOINT, FakeVertex, PROJECT, REGION, TOKEN, apiError } from "./helpers/fakeVertex";
 import { serveDuringTests } from "./helpers/loopbackServer";
+import { loadSerializedProvider, serializeProvider } from "./helpers/serializedProvider";
 
 const fake = new FakeVertex();
 const provider = createVertexDeploymentProvider({ getAccessToken: async () => TOKEN, backoffMs: 5 });
@@ -475,31 +473,20 @@ describe("failures", { timeout: 10_000 }, () => {
 });
 
 describe("closure serialization", { timeout: 30_000 }, () => {
-    /** Loads serialized provider text the way Pulumi's dynamic provider host does (a CommonJS module). */
-    function load(text: string): pulumi.dynamic.ResourceProvider {
-        const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${text}\n})`) as (...args: unknown[]) => void;
-        const mod = { exports: {} as { handler: () => pulumi.dynamic.ResourceProvider } };
-        const root = path.resolve(__dirname, "..");
-        wrapper(mod.exports, createRequire(path.join(root, "package.json")), mod, path.join(root, "provider.js"), root);
-        return mod.exports.handler();
-    }
-
     it("serializes the default provider as dynamic.Resource does, without a copy of google-auth-library", async () => {
-        // dynamic.Resource serializes `() => provider`, with the provider in a local variable.
-        const captured = vertexDeploymentProvider;
-        const serialized = await pulumi.runtime.serializeFunction(() => captured, { allowSecrets: true });
+        const serialized = await serializeProvider(vertexDeploymentProvider);
         expect(serialized.containsSecrets).toBe(false);
         expect(serialized.text).toContain('require("google-auth-library")');
         expect(serialized.text).not.toMatch(/class GoogleAuth|gcp-metadata|gtoken|OAuth2Client/);
         expect(serialized.text.length).toBeLessThan(100_000);
-        const loaded = load(serialized.text);
+        const loaded = loadSerializedProvider(serialized.text);
         expect(Object.keys(loaded).sort()).toEqual(["check", "create", "delete", "diff", "read", "update"]);
         expect(await loaded.diff!("id", inputs(), inputs({ port: 9000 }))).toEqual({ changes: true, replaces: ["port"], deleteBeforeReplace: false });
     });
 
     it("runs create and delete from its serialized form", async () => {
-        const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-        const loaded = load(serialized.text);
+        const serialized = await serializeProvider(provider);
+        const loaded = loadSerializedProvider(serialized.text);
         const result = await loaded.create(inputs());
         expect(fake.endpoints.get(ENDPOINT)!.deployedModels).toHaveLength(1);
         await loaded.delete!(result.id, result.outs);

@@ -1,11 +1,8 @@
-import { createRequire } from "node:module";
-import * as path from "node:path";
-import * as vm from "node:vm";
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { createVertexDeploymentProvider } from "../providers/gcp/vertexDeployment";
 import { ENDPOINT, ERROR_METRIC, FakeVertex, LATENCY_METRIC, PROJECT, REGION, TOKEN, apiError } from "./helpers/fakeVertex";
 import { serveDuringTests } from "./helpers/loopbackServer";
+import { loadSerializedProvider, serializeProvider } from "./helpers/serializedProvider";
 
 // Canary and linear rollouts of the Vertex AI dynamic provider against the loopback fake: the new
 // model beside the old one, the traffic splits it goes through, the Cloud Monitoring bake checks,
@@ -355,12 +352,7 @@ describe("allAtOnce is unchanged", () => {
 
 describe("closure serialization", { timeout: 30_000 }, () => {
     it("runs a canary rollout from the provider's serialized form", async () => {
-        const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-        const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${serialized.text}\n})`) as (...args: unknown[]) => void;
-        const mod = { exports: {} as { handler: () => pulumi.dynamic.ResourceProvider } };
-        const root = path.resolve(__dirname, "..");
-        wrapper(mod.exports, createRequire(path.join(root, "package.json")), mod, path.join(root, "provider.js"), root);
-        const loaded = mod.exports.handler();
+        const loaded = loadSerializedProvider((await serializeProvider(provider)).text);
 
         const { id, outs } = await deployedV1();
         const result = await loaded.update!(id, outs, v2());
