@@ -4,12 +4,12 @@ import { ManagedCluster } from "@pulumi/azure-native/containerservice/managedClu
 import { FederatedIdentityCredential } from "@pulumi/azure-native/managedidentity/federatedIdentityCredential";
 import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
+import { parse as parseYaml } from "yaml";
 import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { resourceName } from "../../components/naming";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
 import { createActionGroup, createAksPlatformAlerts } from "./alerts";
-import { parse as parseYaml } from "yaml";
 import { createAksManagedPrometheus, createPrometheusWorkspace } from "./managedPrometheus";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
 import { createAzureServingImage } from "./registryImage";
@@ -140,7 +140,7 @@ export class AksService extends ServiceComponent {
         );
 
         const actionGroup = createActionGroup(name, args, resourceGroupName, tags, child);
-        // Created once the Deployment is available, so a first rollout does not page anyone.
+        // Created once the rollout guard let the first rollout through, so a rollout in progress pages nobody.
         const target = { resourceGroupName, tags, actionGroup };
         const alerts = createAksPlatformAlerts(name, args, target, this.cluster.id, workload.namespace.metadata.name, { ...child, dependsOn: [workload.rolloutGuard] });
         const prometheus = createAksManagedPrometheus(

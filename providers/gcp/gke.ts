@@ -101,7 +101,7 @@ export class GkeService extends ServiceComponent {
             { parent: this, provider: k8s, dependsOn: [workloadIdentity, ...identity.grants, ...artifact.uploads] },
         );
         const podMonitoring = createPodMonitoring(name, workload.namespace.metadata.name, workload.podSelector, args.serving.port, { parent: this, provider: k8s });
-        // Created once the Deployment is available, so a first rollout does not page anyone.
+        // Created once the rollout guard let the first rollout through, so a rollout in progress pages nobody.
         const alerts = createGkeAlerts(
             name,
             args,
