@@ -1,5 +1,6 @@
 import type { PlanDocument } from "./engine";
 import { exitCodeOf } from "./engine";
+import { rolloutSummary } from "./rolloutSummary";
 
 const FLAGS: readonly [keyof PlanDocument["resources"][number]["options"], string][] = [
     ["protect", "protected"],
@@ -7,7 +8,7 @@ const FLAGS: readonly [keyof PlanDocument["resources"][number]["options"], strin
     ["deleteBeforeReplace", "delete before replace"],
 ];
 
-/** The plan as a person reads it: a tree of resources, outputs, violations and a one-line verdict. */
+/** The plan as a person reads it: a tree of resources, the rollout and alarms, outputs, violations and a one-line verdict. */
 export function renderPlan(doc: PlanDocument): string {
     const lines: string[] = [`Offline plan of ${doc.project}/${doc.stack} (mock runtime: nothing was deployed)`];
     if (doc.errors.length > 0) {
@@ -34,6 +35,7 @@ export function renderPlan(doc: PlanDocument): string {
     };
     lines.push("");
     walk(undefined, "  ");
+    lines.push(...rolloutSummary(doc.resources));
     lines.push("", "Outputs:");
     for (const [key, value] of Object.entries(doc.outputs)) lines.push(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
     const stackWide = doc.violations.filter((v) => v.urn === "");

@@ -44,3 +44,32 @@ describe("npm run plan: invalid config exits 2 before any resource is registered
         expect(run.stderr).toContain("Usage: npm run plan");
     });
 });
+
+describe("npm run plan shows the rollout and the alarms", () => {
+    const EXPECTED: Record<string, { cloud: string; rollout: RegExp }> = {
+        sagemaker: { cloud: "aws", rollout: /iris-sagemaker-endpoint: blue\/green CANARY 10% of capacity, 10 min per step; rolled back by 3 alarms/ },
+        ecs: { cloud: "aws", rollout: /iris-ecs-service: CANARY 10% for 10 min, bake 10 min; rolled back by circuit breaker and 2 alarms/ },
+        vertex: { cloud: "gcp", rollout: /iris-vertex-deployment: Vertex AI canary 10% per step, 10 min bake; rolled back on more than 5 errors or p99 above 1000 ms/ },
+        gke: { cloud: "gcp", rollout: /iris-gke-deployment: rolling, surge 10%, each step held 10 min\n {2}iris-gke-rollout: followed and baked 10 min; rolled back on 5xx, p99 above 1000 ms or a stalled rollout/ },
+        azureml: { cloud: "azure", rollout: /iris-azureml-traffic: traffic canary 10% per step, 10 min bake; rolled back on 5xx or p99 above 1000 ms/ },
+        aks: { cloud: "azure", rollout: /iris-aks-deployment: rolling, surge 10%, each step held 10 min\n {2}iris-aks-rollout: followed and baked 10 min/ },
+    };
+
+    it.each(Object.entries(EXPECTED))("prod, %s, rollout=canary: how traffic moves, what undoes it, and every alarm", { timeout: 60_000 }, (runtime, { cloud, rollout }) => {
+        const { code, stdout } = runPlanCli(["--stack", "prod", "--config", `cloud=${cloud}`, "--config", `runtime=${runtime}`, "--config", "rollout=canary"]);
+        expect(code).toBe(0);
+        const section = (title: string) => stdout.split(`\n${title}:\n`)[1]?.split("\n\n")[0] ?? "";
+        expect(section("Rollout")).toMatch(rollout);
+        const alarms = section("Alarms").split("\n");
+        expect(alarms.length).toBeGreaterThanOrEqual(2);
+        expect(alarms.some((a) => /p99 .*above 1000 ms/.test(a))).toBe(true);
+        expect(alarms.some((a) => /5xx|errors/.test(a))).toBe(true);
+        expect(stdout).toContain("0 mandatory");
+    });
+
+    it("names no rollout mechanism that is not planned", () => {
+        const { stdout } = runPlanCli(["--stack", "dev", "--config", "cloud=aws", "--config", "runtime=sagemaker"]);
+        expect(stdout).not.toMatch(/TrafficShift|RolloutGuard|Vertex AI/);
+        expect(stdout).toMatch(/\nRollout:\n {2}iris-sagemaker-endpoint: blue\/green ALL_AT_ONCE, baked 10 min; rolled back by 3 alarms\n/);
+    });
+});
