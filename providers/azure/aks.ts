@@ -96,8 +96,7 @@ export class AksService extends ServiceComponent {
             Buffer.from(c.kubeconfigs[0]?.value ?? "", "base64").toString("utf8"),
         );
         const k8s = new KubernetesProvider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig) }, { parent: this });
-        const apiServer = kubeconfig.apply((text) => kubeconfigCluster(text).server);
-        const caCertificate = kubeconfig.apply((text) => kubeconfigCluster(text).caCertificate);
+        const { server: apiServer, caCertificate } = kubeconfig.apply(kubeconfigCluster);
         // The rollout guard reads the pods' metrics from the workspace as whoever runs pulumi.
         const workspace = createPrometheusWorkspace(name, args, { resourceGroupName, tags }, child);
         const deployerReadsMetrics = grant(`${name}-deployer-reads-metrics`, f, "monitoringDataReader", f.client.objectId, workspace.id, child, args.azure.deployerPrincipalType ?? "User");

@@ -112,7 +112,9 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const STATUS_POLL_MS = 10_000;
 const PROGRESS_EVERY_MS = 60_000;
 const RETRYABLE_STATUSES = [429, 500, 502, 503, 504];
+/** Inputs whose change is a rollout to follow; the rest only steer the guard. */
 const WATCHED_FIELDS = ["apiServer", "namespace", "deployment", "image", "modelVersion", "templateFingerprint"];
+const SETTING_FIELDS = ["caCertificate", "credential", "prometheusUrl", "metricsScope", "predictRoute", "bakeSeconds", "latencyP99Ms", "max5xxPerMinute", "checkIntervalSeconds", "rolloutTimeoutSeconds"];
 
 export function createRolloutGuardProvider(deps?: RolloutGuardDeps): pulumi.dynamic.ResourceProvider {
     // Only plain values are captured: the caller's functions (if any) and a number.
@@ -125,8 +127,7 @@ export function createRolloutGuardProvider(deps?: RolloutGuardDeps): pulumi.dyna
             return { inputs: news, failures: checkProps(news) };
         },
         async diff(_id: string, olds: any, news: any) {
-            const keys = [...WATCHED_FIELDS, "caCertificate", "credential", "prometheusUrl", "metricsScope", "predictRoute", "bakeSeconds", "latencyP99Ms", "max5xxPerMinute", "checkIntervalSeconds", "rolloutTimeoutSeconds"];
-            const changed = keys.filter((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
+            const changed = [...WATCHED_FIELDS, ...SETTING_FIELDS].filter((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
             return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
         },
         async create(inputs: any) {
