@@ -183,9 +183,22 @@ export interface ServiceImplementation extends ServiceOutputs {
     readonly children: Readonly<Record<string, pulumi.Resource>>;
 }
 
+/**
+ * Where a cloud's shared foundation (artifact store, registry, secrets, budget, ...) lives: named after
+ * the service and the cloud, parented to the ModelService itself, so switching runtime inside one cloud
+ * keeps its URNs, and so its physical names, instead of creating a second one under the same names.
+ */
+export interface FoundationPlacement {
+    /** `<service>-<cloud>`: the base of every foundation child's logical name. */
+    readonly name: string;
+    /** The ModelService: the parent of the foundation's children. */
+    readonly parent: pulumi.Resource;
+}
+
 /** A runtime module exports one factory of this shape; the registry loads it on demand. */
 export type ImplementationFactory = (
     name: string,
     args: ResolvedServiceArgs,
     opts: pulumi.ComponentResourceOptions,
+    foundation: FoundationPlacement,
 ) => ServiceImplementation;

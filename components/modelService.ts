@@ -38,7 +38,7 @@ export class ModelService extends pulumi.ComponentResource {
 
         const load = RUNTIMES[resolved.runtime].load;
         if (!load) throw new ServiceArgsError([{ field: "runtime", value: resolved.runtime, message: "is not built yet", fix: "choose a built runtime" }]);
-        this.raw = load().then((create) => create(`${name}-${resolved.runtime}`, resolved, { parent: this }));
+        this.raw = load().then((create) => create(`${name}-${resolved.runtime}`, resolved, { parent: this }, { name: `${name}-${resolved.cloud}`, parent: this }));
 
         this.cloud = pulumi.output(resolved.cloud);
         this.runtime = pulumi.output(resolved.runtime);
