@@ -55,6 +55,16 @@ interface Route {
 }
 
 const JSON_TYPE = "application/json";
+
+/** True when every %-escape in `path` is two hex digits and the bytes they spell are UTF-8 (RFC 3986 section 2.1, decodeURIComponent's rule). */
+export function isWellEscaped(path: string): boolean {
+    try {
+        decodeURIComponent(path);
+        return true;
+    } catch {
+        return false;
+    }
+}
 const UNMATCHED = "unmatched";
 
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
@@ -225,6 +235,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     const v2Model = (req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string, start: number): void => {
         const parts = path.split("/"); // ["", "v2", "models", name, ...]
         let rest = parts.slice(4);
+        // handle() has refused malformed escapes, so this cannot throw.
         const name = decodeURIComponent(parts[3] ?? "");
         if (rest[0] === "versions" && rest.length >= 2) rest = rest.slice(2);
         const action = rest.length === 0 ? "metadata" : rest.length === 1 && (rest[0] === "ready" || rest[0] === "infer") ? rest[0] : undefined;
@@ -255,6 +266,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         const url = req.url ?? "/";
         const q = url.indexOf("?");
         const path = q === -1 ? url : url.slice(0, q);
+        // decodeURIComponent throws URIError on "%", "%zz" or an escape that is not UTF-8 ("%C0%AF"); refuse them all here.
+        if (path.includes("%") && !isWellEscaped(path)) {
+            if (method === "POST" || method === "PUT") req.resume();
+            return finish(res, method, UNMATCHED, path, 400, error(`malformed percent-escape in path ${JSON.stringify(path)}: use %XX escapes of UTF-8 bytes`), JSON_TYPE, start);
+        }
         let route = routes.get(`${method} ${path}`);
         // Load balancers may probe with HEAD: answer it like GET for the health routes (node drops the body).
         if (!route && method === "HEAD") {
