@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { configFromEnv, openFileLimit, RESERVED_FDS } from "../serving/src/config";
 import type { Logger } from "../serving/src/log";
+import { loadModel } from "../serving/src/model";
 import { startServer, type ServerHandle, type ServerOptions } from "../serving/src/server";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -108,5 +110,159 @@ describe("serving hardening: malformed percent-escapes (issue 18 item 1)", () =>
         } finally {
             child.kill("SIGKILL");
         }
+    });
+});
+
+/** Opens a loopback socket that sends `send` (nothing by default) and records when the server closes it. */
+interface Probe {
+    readonly socket: net.Socket;
+    readonly connected: Promise<void>;
+    closed: boolean;
+    readonly closedAt: Promise<number>;
+    data: string;
+}
+function probe(port: number, send = ""): Probe {
+    const socket = net.connect(port, "127.0.0.1");
+    const p: Probe = {
+        socket,
+        connected: new Promise<void>((resolve) => socket.once("connect", () => resolve())),
+        closed: false,
+        data: "",
+        closedAt: new Promise<number>((resolve) => socket.once("close", () => resolve(Date.now()))),
+    };
+    socket.on("error", () => undefined);
+    socket.on("data", (c: Buffer) => (p.data += c.toString("latin1")));
+    void p.closedAt.then(() => (p.closed = true));
+    if (send) socket.write(send);
+    return p;
+}
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One keep-alive request on an existing socket; resolves with the status line's code. */
+function requestOn(socket: net.Socket, target = "/ping"): Promise<number> {
+    return new Promise((resolve, reject) => {
+        let data = "";
+        const onData = (c: Buffer): void => {
+            data += c.toString("latin1");
+            const at = data.indexOf("\r\n\r\n");
+            const len = /content-length: (\d+)/i.exec(data)?.[1];
+            if (at !== -1 && len !== undefined && data.length >= at + 4 + Number(len)) {
+                socket.off("data", onData);
+                resolve(Number(data.slice(9, 12)));
+            }
+        };
+        socket.on("data", onData);
+        socket.once("close", () => reject(new Error("closed before a response")));
+        socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    });
+}
+
+describe("serving hardening: timeouts and a connection cap (issue 18 item 2)", () => {
+    it("reads the timeouts and the cap from the environment, with defaults under the open-file limit", () => {
+        expect(configFromEnv({}, 20_000)).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, idleTimeoutMs: 120_000, maxConnections: 1000 });
+        expect(configFromEnv({}, 1024).maxConnections).toBe(1024 - RESERVED_FDS);
+        expect(configFromEnv({}, 4096).maxConnections).toBe(1000);
+        expect(configFromEnv({}, 512).maxConnections).toBe(512 - RESERVED_FDS);
+        expect(configFromEnv({ HEADERS_TIMEOUT_MS: "5000", REQUEST_TIMEOUT_MS: "8000", IDLE_TIMEOUT_MS: "9000", MAX_CONNECTIONS: "50" }, 1024)).toMatchObject({
+            headersTimeoutMs: 5000,
+            requestTimeoutMs: 8000,
+            idleTimeoutMs: 9000,
+            maxConnections: 50,
+        });
+        expect(configFromEnv({ HEADERS_TIMEOUT_MS: "60000" }, 1024).requestTimeoutMs).toBe(60_000);
+        expect(() => configFromEnv({ HEADERS_TIMEOUT_MS: "20000", REQUEST_TIMEOUT_MS: "10000" }, 1024)).toThrow('REQUEST_TIMEOUT_MS must be an integer from 20000 to 3600000; got "10000" (at least HEADERS_TIMEOUT_MS)');
+        expect(() => configFromEnv({ MAX_CONNECTIONS: "5000" }, 1024)).toThrow(`MAX_CONNECTIONS must be an integer from 1 to 960; got "5000" (the open-file limit is 1024 and ${RESERVED_FDS} are kept for the server; raise \`ulimit -n\` or lower MAX_CONNECTIONS)`);
+        expect(openFileLimit("Limit  Soft Limit  Hard Limit  Units\nMax open files            1024                 1048576              files     \n")).toBe(1024);
+        expect(openFileLimit("Max open files            unlimited            unlimited            files\n")).toBe(undefined);
+    });
+
+    it("bounded flood: idle sockets beyond MAX_CONNECTIONS are closed, open connections never exceed it, a real request is answered", async () => {
+        const cap = 16;
+        const flood = 80;
+        const server = await serve({ config: { maxConnections: cap } });
+        await server.ready;
+        const probes: Probe[] = [];
+        try {
+            for (let i = 0; i < flood; i++) {
+                probes.push(probe(server.port));
+                if (i % 8 === 7) await Promise.race([Promise.all(probes.map((p) => p.connected)), settle(2000)]);
+            }
+            // The server closes the surplus as it accepts them; a loaded machine may take a while (5 s at most).
+            const deadline = Date.now() + 5000;
+            while (probes.filter((p) => !p.closed).length > cap && Date.now() < deadline) await settle(50);
+            const open = probes.filter((p) => !p.closed).length;
+            expect(open).toBeLessThanOrEqual(cap);
+            expect(open).toBeGreaterThan(0);
+            // The newest sockets are the ones kept: the server evicted those idle longest.
+            expect(probes.slice(-cap).every((p) => !p.closed)).toBe(true);
+
+            const res = await predict(server.port);
+            expect(res.status).toBe(200);
+            expect(JSON.parse(res.body).predictions[0].label).toBe("setosa");
+
+            const metrics = await get(server.port, "/metrics");
+            expect(metrics.body).toMatch(new RegExp(`model_server_connections_dropped_total\\{reason="evicted_idle"\\} (\\d+)`));
+            const evicted = Number(/model_server_connections_dropped_total\{reason="evicted_idle"\} (\d+)/.exec(metrics.body)![1]);
+            expect(evicted).toBeGreaterThanOrEqual(flood - cap + 1);
+            const gauge = Number(/model_server_open_connections (\d+)/.exec(metrics.body)![1]);
+            expect(gauge).toBeLessThanOrEqual(cap);
+        } finally {
+            for (const p of probes) p.socket.destroy();
+        }
+    });
+
+    it("answers 503 and closes a connection beyond the cap when every connection is handling a request", async () => {
+        const cap = 4;
+        let release!: () => void;
+        const hold = new Promise<void>((resolve) => (release = resolve));
+        const real = await loadModel(MODEL_DIR);
+        const server = await serve({ config: { maxConnections: cap }, loadModel: async () => ({ ...real, predict: async (f, rows) => (await hold, real.predict(f, rows)) }) });
+        await server.ready;
+        const busy = Array.from({ length: cap }, () => predict(server.port));
+        await settle(200);
+        const refused = await get(server.port, "/ping");
+        expect(refused.status).toBe(503);
+        expect(refused.head).toMatch(/Retry-After: 1/);
+        expect(JSON.parse(refused.body).error).toContain("MAX_CONNECTIONS");
+        release();
+        for (const r of await Promise.all(busy)) expect(r.status).toBe(200);
+        expect((await get(server.port, "/ping")).status).toBe(200);
+    });
+
+    it("closes sockets that send no headers, or only part of them, after HEADERS_TIMEOUT_MS", async () => {
+        const server = await serve({ config: { headersTimeoutMs: 300, requestTimeoutMs: 600 } });
+        await server.ready;
+        const t0 = Date.now();
+        const silent = probe(server.port);
+        const partial = probe(server.port, "GET /ping HTTP/1.1\r\nHost: x\r\n");
+        const closed = await Promise.race([Promise.all([silent.closedAt, partial.closedAt]), settle(3000).then(() => undefined)]);
+        expect(closed, "sockets still open after 3 s").toBeDefined();
+        for (const at of closed!) expect(at - t0).toBeLessThan(1500);
+        expect(partial.data).toMatch(/^HTTP\/1\.1 408/);
+    });
+
+    it("keeps a keep-alive connection usable past HEADERS_TIMEOUT_MS, closes it after KEEP_ALIVE_TIMEOUT_MS", async () => {
+        const server = await serve({ config: { headersTimeoutMs: 200, requestTimeoutMs: 400, keepAliveTimeoutMs: 1000 } });
+        await server.ready;
+        const p = probe(server.port);
+        await p.connected;
+        expect(await requestOn(p.socket)).toBe(200);
+        // Idle between requests for longer than the headers timeout: a load balancer reusing it must not be cut.
+        await settle(600);
+        expect(p.closed).toBe(false);
+        const sentAt = Date.now();
+        expect(await requestOn(p.socket)).toBe(200);
+        const closedAt = await Promise.race([p.closedAt, settle(3000).then(() => undefined)]);
+        expect(closedAt, "keep-alive connection still open after 3 s").toBeDefined();
+        expect(closedAt! - sentAt).toBeGreaterThanOrEqual(900);
+    });
+
+    it("closes a connection whose request makes no progress for IDLE_TIMEOUT_MS", async () => {
+        const real = await loadModel(MODEL_DIR);
+        const server = await serve({ config: { idleTimeoutMs: 300 }, loadModel: async () => ({ ...real, predict: () => new Promise(() => undefined) }) });
+        await server.ready;
+        const t0 = Date.now();
+        await expect(predict(server.port)).rejects.toThrow(/closed without a response|ECONNRESET/);
+        expect(Date.now() - t0).toBeLessThan(2000);
     });
 });

@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { decodeRows, decodeV2, encodeV2, FeatureBuffers, PredictionEncoder, RequestError, type Batch } from "./codec";
 import { Batcher } from "./batcher";
+import { ConnectionLimiter } from "./connections";
 import { configFromEnv, type ServerConfig } from "./config";
 import type { HttpFetch } from "./download";
 import { createLogger, type Logger } from "./log";
@@ -72,7 +73,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     const config: ServerConfig = { ...configFromEnv(env), ...options.config };
     const logger = options.logger ?? createLogger();
     let inFlight = 0;
-    const metrics = new ServerMetrics({ defaultMetrics: options.defaultMetrics, inFlight: () => inFlight });
+    const metrics = new ServerMetrics({ defaultMetrics: options.defaultMetrics, inFlight: () => inFlight, openConnections: () => limiter.open });
     const logRequests = config.logRequests;
 
     // Exact routes by "METHOD path"; the v2 model routes are matched by prefix below.
@@ -303,8 +304,21 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         finish(res, method, UNMATCHED, path, 404, error(`no route ${method} ${path}; try POST ${config.predictRoutes.join(" or ")}, or POST /v2/models/{name}/infer`), JSON_TYPE, start);
     };
 
-    const server = http.createServer({ requestTimeout: 120_000, headersTimeout: Math.min(config.keepAliveTimeoutMs + 1000, 120_000), noDelay: true }, handle);
+    const server = http.createServer(
+        {
+            headersTimeout: config.headersTimeoutMs,
+            requestTimeout: config.requestTimeoutMs,
+            // node enforces both timeouts only on this tick (default 30 s, which let idle sockets live ~81 s).
+            connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
+            noDelay: true,
+        },
+        handle,
+    );
     server.keepAliveTimeout = config.keepAliveTimeoutMs;
+    // Socket inactivity while a request is open; between requests node uses keepAliveTimeout instead.
+    server.timeout = config.idleTimeoutMs;
+    const limiter = new ConnectionLimiter(config.maxConnections, (reason) => metrics.connectionsDropped.labels(reason).inc());
+    limiter.attach(server);
 
     await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -350,7 +364,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     // The caller decides what a failed load means (main exits); readiness reports it meanwhile.
     ready.catch(() => undefined);
 
-    logger.info("listening", { host: config.host, port: address.port, predictRoutes: config.predictRoutes, healthRoutes: config.healthRoutes, maxBodyBytes: config.maxBodyBytes });
+    logger.info("listening", { host: config.host, port: address.port, predictRoutes: config.predictRoutes, healthRoutes: config.healthRoutes, maxBodyBytes: config.maxBodyBytes, maxConnections: config.maxConnections });
 
     let closing: Promise<void> | undefined;
     const close = (graceMs = config.shutdownGraceMs): Promise<void> => {
