@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as net from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { configFromEnv, openFileLimit, RESERVED_FDS } from "../serving/src/config";
-import type { Logger } from "../serving/src/log";
+import type { HttpFetch } from "../serving/src/download";
+import { createLogger, type Logger } from "../serving/src/log";
 import { loadModel } from "../serving/src/model";
+import { redactFields, redactSecrets } from "../serving/src/redact";
 import { startServer, type ServerHandle, type ServerOptions } from "../serving/src/server";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -264,5 +267,61 @@ describe("serving hardening: timeouts and a connection cap (issue 18 item 2)", (
         const t0 = Date.now();
         await expect(predict(server.port)).rejects.toThrow(/closed without a response|ECONNRESET/);
         expect(Date.now() - t0).toBeLessThan(2000);
+    });
+});
+
+describe("serving hardening: credentials in URLs are redacted (issue 18 item 3)", () => {
+    it("redacts signatures, tokens and userinfo, keeps everything else", () => {
+        const cases: [string, string][] = [
+            ["https://acct.blob.core.windows.net/models/iris?sv=2022-11-02&ss=b&sp=rl&se=2030-01-01&sig=abc%2Bdef%3D", "https://acct.blob.core.windows.net/models/iris?sv=2022-11-02&ss=b&sp=rl&se=2030-01-01&sig=REDACTED"],
+            [
+                "https://b.s3.amazonaws.com/m.tar.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20240101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600&X-Amz-Security-Token=FwoGZXIvYXdzE&X-Amz-SignedHeaders=host&X-Amz-Signature=deadbeef",
+                "https://b.s3.amazonaws.com/m.tar.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=REDACTED&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600&X-Amz-Security-Token=REDACTED&X-Amz-SignedHeaders=host&X-Amz-Signature=REDACTED",
+            ],
+            ["https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=sa%40p.iam&X-Goog-Signature=0123abcd", "https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=REDACTED&X-Goog-Signature=REDACTED"],
+            ["ftp://deploy:hunter2@models.example.com/model.onnx", "ftp://REDACTED@models.example.com/model.onnx"],
+            ["https://ghp_token@github.com/org/repo", "https://REDACTED@github.com/org/repo"],
+            ["https://api.example.com/m?token=t1&access_token=ya29.a0&continuation-token=keep&pageToken=keep", "https://api.example.com/m?token=REDACTED&access_token=REDACTED&continuation-token=keep&pageToken=keep"],
+            // Inside messages: the URL ends at ": ", a quote or a space; XML-escaped and percent-encoded URLs too.
+            ['MODEL_URI=https://a.blob.core.windows.net/c/m?sig=s3cr3t: HTTP 403 "x"', 'MODEL_URI=https://a.blob.core.windows.net/c/m?sig=REDACTED: HTTP 403 "x"'],
+            ["<Url>https://a/c?sv=1&amp;sig=s3cr3t&amp;se=2</Url>", "<Url>https://a/c?sv=1&amp;sig=REDACTED&amp;se=2</Url>"],
+            ["next=https%3A%2F%2Fa%2Fc%3Fsig%3Ds3cr3t%26se%3D2", "next=https%3A%2F%2Fa%2Fc%3Fsig%3DREDACTED%26se%3D2"],
+            ["gs://bucket/models/a@b/1/", "gs://bucket/models/a@b/1/"],
+            ["nothing secret here", "nothing secret here"],
+        ];
+        for (const [input, want] of cases) {
+            expect(redactSecrets(input), input).toBe(want);
+            expect(redactSecrets(want), "idempotent").toBe(want);
+        }
+        expect(redactFields({ uri: "s3://b/k?X-Amz-Signature=1", nested: { list: ["x?sig=2"] }, n: 3 })).toEqual({ uri: "s3://b/k?X-Amz-Signature=REDACTED", nested: { list: ["x?sig=REDACTED"] }, n: 3 });
+    });
+
+    it("a SAS MODEL_URI that fails to load leaves its token in no log line, error or readiness answer", async () => {
+        const SAS = "sv=2022-11-02&sr=c&sp=rl&se=2030-01-01T00%3A00%3A00Z&sig=TOPSECRETsig%2Bvalue%3D";
+        const uri = `https://acct.blob.core.windows.net/models/iris/1?${SAS}`;
+        const chunks: string[] = [];
+        const logger = createLogger((c) => chunks.push(c));
+        const denied: HttpFetch = async (url) => new Response(`<Error><Code>AuthenticationFailed</Code><Message>Signature did not match for ${url}</Message></Error>`, { status: 403 });
+        const server = await serve({ env: { MODEL_URI: uri, MODEL_CACHE_DIR: path.join(os.tmpdir(), `redact-test-${process.pid}`) }, modelDir: undefined, logger, fetch: denied });
+        const err = await server.ready.then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(err?.message).toMatch(/^MODEL_URI=https:\/\/acct\.blob\.core\.windows\.net\/models\/iris\/1\?sv=2022-11-02.*sig=REDACTED: listing .* failed: HTTP 403/);
+        const ready = await get(server.port, "/ping");
+        expect(ready.status).toBe(503);
+        expect(JSON.parse(ready.body).error).toContain("sig=REDACTED");
+        logger.flush();
+        const logs = chunks.join("");
+        expect(logs).toContain('"msg":"downloading model"');
+        expect(logs).toContain('"msg":"model load failed"');
+        for (const text of [err?.message ?? "", err?.stack ?? "", ready.body, logs]) {
+            expect(text).not.toContain("TOPSECRET");
+        }
+    });
+
+    it("an unsupported presigned URL is refused without its signature", async () => {
+        const server = await serve({ env: { MODEL_URI: "http://user:pw@models.example.com/m.onnx?X-Amz-Credential=AKIA1&X-Amz-Signature=abc123" }, modelDir: undefined });
+        await expect(server.ready).rejects.toThrow('MODEL_URI=http://REDACTED@models.example.com/m.onnx?X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED: unsupported model URI "http://REDACTED@models.example.com/m.onnx?X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED"');
     });
 });

@@ -12,6 +12,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { gunzipSync } from "node:zlib";
+import { redactSecrets } from "./redact";
 
 export type HttpFetch = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<Response>;
 
@@ -49,7 +50,7 @@ const xmlOne = (xml: string, tag: string): string | undefined => xmlAll(xml, tag
 async function expectOk(res: Response, what: string): Promise<Response> {
     if (res.ok) return res;
     const text = (await res.text().catch(() => "")).slice(0, 300);
-    throw new DownloadError(`${what} failed: HTTP ${res.status}${text ? ` ${text}` : ""}`);
+    throw new DownloadError(redactSecrets(`${what} failed: HTTP ${res.status}${text ? ` ${text}` : ""}`));
 }
 
 async function json(res: Response, what: string): Promise<Record<string, unknown>> {
@@ -400,7 +401,7 @@ export function extractTarGz(file: string, dest: string): string[] {
 /** Copies the artifact at `uri` into `dest` and unpacks a lone .tar.gz; throws for URIs no store reads. */
 export async function downloadModel(uri: string, dest: string, ctx: DownloadContext): Promise<string> {
     const target = storeFor(uri, ctx);
-    if (!target) throw new DownloadError(`unsupported model URI ${JSON.stringify(uri)}: expected a local path, s3://bucket/prefix, gs://bucket/prefix or https://<account>.blob.core.windows.net/<container>/<prefix>`);
+    if (!target) throw new DownloadError(`unsupported model URI ${JSON.stringify(redactSecrets(uri))}: expected a local path, s3://bucket/prefix, gs://bucket/prefix or https://<account>.blob.core.windows.net/<container>/<prefix>`);
     fs.rmSync(dest, { recursive: true, force: true });
     fs.mkdirSync(dest, { recursive: true });
     const files = await mirror(target.store, target.prefix, dest, ctx.maxObjects);

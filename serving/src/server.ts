@@ -19,6 +19,7 @@ import type { HttpFetch } from "./download";
 import { createLogger, type Logger } from "./log";
 import { ServerMetrics } from "./metrics";
 import { loadModel, type BatchResult, type LoadedModel } from "./model";
+import { redactSecrets } from "./redact";
 import { locateModel, resolveModelDir } from "./source";
 
 export interface ServerOptions {
@@ -335,7 +336,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         if (options.loadModel) m = await options.loadModel();
         else {
             const location = options.modelDir ? { kind: "dir" as const, path: options.modelDir, from: "modelDir" } : locateModel(env);
-            if (location.kind === "uri") logger.info("downloading model", { from: location.from, uri: location.uri });
+            if (location.kind === "uri") logger.info("downloading model", { from: location.from, uri: redactSecrets(location.uri) });
             const dir = await resolveModelDir(location, { env, fetch: options.fetch });
             m = await loadModel(dir, { name: config.modelName, version: config.modelVersion, intraOpThreads: config.intraOpThreads });
         }
@@ -356,7 +357,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
             return m;
         },
         (err: unknown) => {
+            // Readiness answers carry this message to any client: no credential may be in it.
             loadError = err instanceof Error ? err : new Error(String(err));
+            loadError.message = redactSecrets(loadError.message);
+            if (loadError.stack) loadError.stack = redactSecrets(loadError.stack);
             logger.error("model load failed", { error: loadError.message });
             throw loadError;
         },
