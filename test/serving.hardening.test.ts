@@ -1,13 +1,17 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
 import * as net from "node:net";
+import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { configFromEnv, openFileLimit, RESERVED_FDS } from "../serving/src/config";
-import type { HttpFetch } from "../serving/src/download";
+import { downloadModel, type HttpFetch } from "../serving/src/download";
 import { createLogger, type Logger } from "../serving/src/log";
 import { loadModel } from "../serving/src/model";
 import { redactFields, redactSecrets } from "../serving/src/redact";
+import { backoffDelay, METADATA_BACKOFF, type BackoffPolicy } from "../serving/src/retry";
 import { startServer, type ServerHandle, type ServerOptions } from "../serving/src/server";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -323,5 +327,107 @@ describe("serving hardening: credentials in URLs are redacted (issue 18 item 3)"
     it("an unsupported presigned URL is refused without its signature", async () => {
         const server = await serve({ env: { MODEL_URI: "http://user:pw@models.example.com/m.onnx?X-Amz-Credential=AKIA1&X-Amz-Signature=abc123" }, modelDir: undefined });
         await expect(server.ready).rejects.toThrow('MODEL_URI=http://REDACTED@models.example.com/m.onnx?X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED: unsupported model URI "http://REDACTED@models.example.com/m.onnx?X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED"');
+    });
+});
+
+describe("serving hardening: the metadata server's token is retried with backoff (issue 17 item 9)", () => {
+    const MODEL = fs.readFileSync(path.join(MODEL_DIR, "model.onnx"));
+    const FAST: BackoffPolicy = { attempts: 6, initialDelayMs: 40, multiplier: 2, maxDelayMs: 400, randomization: 0.5, totalMs: 5000, attemptTimeoutMs: 300 };
+
+    /** A loopback metadata server + GCS: token answers follow `script` ("hang" never answers), then 200. */
+    async function fakeGoogle(script: (number | "hang")[], port = 0): Promise<{ port: number; tokenCalls: string[]; close: () => Promise<void> }> {
+        const tokenCalls: string[] = [];
+        const server = http.createServer((req, res) => {
+            const url = new URL(req.url ?? "/", "http://x");
+            if (url.pathname === "/computeMetadata/v1/instance/service-accounts/default/token") {
+                tokenCalls.push(String(req.headers["metadata-flavor"]));
+                const step = script[tokenCalls.length - 1] ?? 200;
+                if (step === "hang") return;
+                if (req.headers["metadata-flavor"] !== "Google") return res.writeHead(403).end("missing Metadata-Flavor");
+                if (step !== 200) return res.writeHead(step, step === 429 ? { "Retry-After": "0" } : {}).end(`status ${step}`);
+                return res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ access_token: "gke-token", expires_in: 3600 }));
+            }
+            if (req.headers.authorization !== "Bearer gke-token") return res.writeHead(401).end();
+            if (url.pathname === "/storage/v1/b/bucket/o") return res.writeHead(200).end(JSON.stringify({ items: [{ name: "m/model.onnx" }] }));
+            if (url.pathname === "/storage/v1/b/bucket/o/m%2Fmodel.onnx") return res.writeHead(200).end(MODEL);
+            res.writeHead(404).end();
+        });
+        await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+        const p = (server.address() as AddressInfo).port;
+        return {
+            port: p,
+            tokenCalls,
+            close: () =>
+                new Promise<void>((resolve) => {
+                    server.closeAllConnections();
+                    server.close(() => resolve());
+                }),
+        };
+    }
+    /** GCS calls go to the fake too (the metadata host is already loopback through GCE_METADATA_HOST). */
+    const via =
+        (port: () => number): HttpFetch =>
+        (url, init) =>
+            fetch(url.replace("https://storage.googleapis.com", `http://127.0.0.1:${port()}`), init);
+    const tmpDir = (name: string) => path.join(os.tmpdir(), `serving-retry-${process.pid}-${name}`);
+
+    it("backoff grows by the multiplier, is capped, and jitters within ±randomization", () => {
+        expect([0, 1, 2, 3, 4, 5].map((n) => backoffDelay(METADATA_BACKOFF, n, () => 0.5))).toEqual([250, 500, 1000, 2000, 4000, 4000]);
+        expect(backoffDelay(METADATA_BACKOFF, 0, () => 0)).toBe(125);
+        expect(backoffDelay(METADATA_BACKOFF, 0, () => 0.999999)).toBe(375);
+        const waits = Array.from({ length: METADATA_BACKOFF.attempts - 1 }, (_, n) => backoffDelay(METADATA_BACKOFF, n, () => 0.5));
+        expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(METADATA_BACKOFF.totalMs);
+    });
+
+    it("retries a hung request, 503 and 429, then downloads with the token", async () => {
+        const g = await fakeGoogle(["hang", 503, 429]);
+        try {
+            const dest = tmpDir("ok");
+            await downloadModel("gs://bucket/m/", dest, { fetch: via(() => g.port), env: { GCE_METADATA_HOST: `127.0.0.1:${g.port}` }, metadataBackoff: FAST });
+            expect(fs.readFileSync(path.join(dest, "model.onnx"))).toEqual(MODEL);
+            // The hung call was abandoned after attemptTimeoutMs; then 503, 429 and the answer.
+            expect(g.tokenCalls).toHaveLength(4);
+        } finally {
+            await g.close();
+        }
+    });
+
+    it("retries refused connections until the metadata server starts listening", async () => {
+        const reserve = net.createServer();
+        await new Promise<void>((resolve) => reserve.listen(0, "127.0.0.1", resolve));
+        const port = (reserve.address() as AddressInfo).port;
+        await new Promise<void>((resolve) => reserve.close(() => resolve()));
+        let g: Awaited<ReturnType<typeof fakeGoogle>> | undefined;
+        const late = settle(250).then(async () => (g = await fakeGoogle([], port)));
+        try {
+            const dest = tmpDir("late");
+            await downloadModel("gs://bucket/m/", dest, { fetch: via(() => port), env: { GCE_METADATA_HOST: `127.0.0.1:${port}` }, metadataBackoff: FAST });
+            expect(fs.readFileSync(path.join(dest, "model.onnx"))).toEqual(MODEL);
+            expect(g!.tokenCalls).toHaveLength(1);
+        } finally {
+            await late;
+            await g?.close();
+        }
+    });
+
+    it("gives up after the attempts or the total time, naming both and the last failure; 403 is not retried", async () => {
+        const always = await fakeGoogle(Array(50).fill(500));
+        const denied = await fakeGoogle([403]);
+        try {
+            const ctx = (port: number, policy: BackoffPolicy) => ({ fetch: via(() => port), env: { GCE_METADATA_HOST: `127.0.0.1:${port}` }, metadataBackoff: policy });
+            await expect(downloadModel("gs://bucket/m/", tmpDir("a"), ctx(always.port, { ...FAST, attempts: 3 }))).rejects.toThrow(/^getting a token from the GCE metadata server failed after 3 attempts over \d+\.\d s: HTTP 500 status 500$/);
+            expect(always.tokenCalls).toHaveLength(3);
+
+            // 1000 attempts allowed, but waits of 50-150 ms fit only a few times into totalMs.
+            const before = always.tokenCalls.length;
+            await expect(downloadModel("gs://bucket/m/", tmpDir("b"), ctx(always.port, { ...FAST, attempts: 1000, maxDelayMs: 100, totalMs: 400 }))).rejects.toThrow(/failed after \d+ attempts/);
+            expect(always.tokenCalls.length - before).toBeLessThan(20);
+
+            await expect(downloadModel("gs://bucket/m/", tmpDir("c"), ctx(denied.port, FAST))).rejects.toThrow("getting a token from the GCE metadata server failed: HTTP 403 status 403");
+            expect(denied.tokenCalls).toHaveLength(1);
+        } finally {
+            await always.close();
+            await denied.close();
+        }
     });
 });

@@ -13,8 +13,9 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { gunzipSync } from "node:zlib";
 import { redactSecrets } from "./redact";
+import { fetchWithRetry, METADATA_BACKOFF, type BackoffPolicy } from "./retry";
 
-export type HttpFetch = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<Response>;
+export type HttpFetch = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
 
 export interface DownloadContext {
     readonly fetch: HttpFetch;
@@ -23,6 +24,8 @@ export interface DownloadContext {
     readonly now?: () => Date;
     /** At most this many objects under the prefix. @default 10000 */
     readonly maxObjects?: number;
+    /** How the metadata server's token is retried. @default METADATA_BACKOFF */
+    readonly metadataBackoff?: BackoffPolicy;
 }
 
 export class DownloadError extends Error {}
@@ -83,10 +86,10 @@ export class GcsStore implements ObjectStore {
         if (this.emulator) return {};
         this.token ??= (async () => {
             const host = this.ctx.env.GCE_METADATA_HOST?.trim() || "metadata.google.internal";
-            const body = await json(
-                await this.ctx.fetch(`http://${host}/computeMetadata/v1/instance/service-accounts/default/token`, { headers: { "Metadata-Flavor": "Google" } }),
-                "getting a token from the GCE metadata server",
-            );
+            const what = "getting a token from the GCE metadata server";
+            const url = `http://${host}/computeMetadata/v1/instance/service-accounts/default/token`;
+            const res = await fetchWithRetry(this.ctx.fetch, url, { "Metadata-Flavor": "Google" }, what, this.ctx.metadataBackoff ?? METADATA_BACKOFF);
+            const body = await json(res, what);
             if (typeof body.access_token !== "string") throw new DownloadError("the GCE metadata server returned no access_token");
             return body.access_token;
         })();
