@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { cpuQuota, usableCpus, type ReadFile } from "../serving/src/cpus";
 import { configFromEnv, openFileLimit, RESERVED_FDS } from "../serving/src/config";
 import { downloadModel, type HttpFetch } from "../serving/src/download";
 import { createLogger, type Logger } from "../serving/src/log";
@@ -429,5 +430,64 @@ describe("serving hardening: the metadata server's token is retried with backoff
             await always.close();
             await denied.close();
         }
+    });
+});
+
+describe("serving hardening: the CPUs the container is given (issue 17 item 6)", () => {
+    const files =
+        (map: Record<string, string>): ReadFile =>
+        (f) =>
+            map[f];
+
+    it("reads the CFS quota from cgroup v2 or v1 and bounds it by the CPUs it may run on", () => {
+        expect(cpuQuota(files({ "/sys/fs/cgroup/cpu.max": "200000 100000\n" }))).toBe(2);
+        expect(cpuQuota(files({ "/sys/fs/cgroup/cpu.max": "max 100000\n" }))).toBe(undefined);
+        expect(cpuQuota(files({ "/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "150000\n", "/sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n" }))).toBe(1.5);
+        expect(cpuQuota(files({ "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us": "-1\n", "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us": "100000\n" }))).toBe(undefined);
+        expect(cpuQuota(files({}))).toBe(undefined);
+        // A 4-CPU limit on a 16-core node is 4; 1.5 CPUs of quota plan for 1; taskset to 2 cores caps a larger quota.
+        expect(usableCpus(files({ "/sys/fs/cgroup/cpu.max": "400000 100000" }), 16)).toBe(4);
+        expect(usableCpus(files({ "/sys/fs/cgroup/cpu.max": "150000 100000" }), 16)).toBe(1);
+        expect(usableCpus(files({ "/sys/fs/cgroup/cpu.max": "50000 100000" }), 16)).toBe(1);
+        expect(usableCpus(files({ "/sys/fs/cgroup/cpu.max": "800000 100000" }), 2)).toBe(2);
+        expect(usableCpus(files({}), 8)).toBe(8);
+    });
+
+    it("sizes inference workers and intra-op threads from the CPUs; INFERENCE_WORKERS and ORT_INTRA_OP_THREADS override", () => {
+        expect(configFromEnv({}, 4096, 1)).toMatchObject({ cpus: 1, inferenceWorkers: 0, intraOpThreads: 1 });
+        expect(configFromEnv({}, 4096, 2)).toMatchObject({ cpus: 2, inferenceWorkers: 1, intraOpThreads: 1 });
+        expect(configFromEnv({ INFERENCE_WORKERS: "1" }, 4096, 8)).toMatchObject({ inferenceWorkers: 1, intraOpThreads: 7 });
+        expect(configFromEnv({}, 4096, 4)).toMatchObject({ cpus: 4, inferenceWorkers: 3, intraOpThreads: 1 });
+        expect(configFromEnv({ INFERENCE_WORKERS: "0" }, 4096, 4)).toMatchObject({ inferenceWorkers: 0, intraOpThreads: 4 });
+        expect(configFromEnv({ INFERENCE_WORKERS: "auto", ORT_INTRA_OP_THREADS: "2" }, 4096, 4)).toMatchObject({ inferenceWorkers: 3, intraOpThreads: 2 });
+        expect(() => configFromEnv({ INFERENCE_WORKERS: "many" }, 4096, 4)).toThrow('INFERENCE_WORKERS must be an integer from 0 to 256; got "many" (or "auto")');
+    });
+
+    it("worker threads give the same predictions as the event loop, and are released", async () => {
+        const inline = await loadModel(MODEL_DIR);
+        const pooled = await loadModel(MODEL_DIR, { workers: 2 });
+        try {
+            const rows = 150;
+            const features = new Float32Array(rows * 4).map((_, i) => ((i * 7919) % 80) / 10);
+            const a = await inline.predict(features, rows);
+            const results = await Promise.all(Array.from({ length: 8 }, () => pooled.predict(features, rows)));
+            for (const b of results) {
+                expect(Array.from(b.labelIndex)).toEqual(Array.from(a.labelIndex));
+                expect(Array.from(b.probabilities!)).toEqual(Array.from(a.probabilities!));
+                expect(Object.keys(b.outputs).sort()).toEqual(Object.keys(a.outputs).sort());
+            }
+        } finally {
+            await inline.release();
+            await pooled.release();
+        }
+        await expect(pooled.predict(new Float32Array(4), 1)).rejects.toThrow("no inference worker is running");
+    });
+
+    it("serves predictions with INFERENCE_WORKERS=2 under concurrency", async () => {
+        const server = await serve({ env: { INFERENCE_WORKERS: "2" } });
+        await server.ready;
+        expect(server.config.inferenceWorkers).toBe(2);
+        const replies = await Promise.all(Array.from({ length: 40 }, () => predict(server.port)));
+        for (const r of replies) expect(JSON.parse(r.body).predictions[0].label).toBe("setosa");
     });
 });

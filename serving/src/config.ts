@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import { usableCpus } from "./cpus";
 
 /** Server settings, read once from the environment of whichever runtime starts the container. */
 export interface ServerConfig {
@@ -26,7 +27,12 @@ export interface ServerConfig {
     readonly idleTimeoutMs: number;
     /** Open connections at most; beyond it the connection idle longest is closed (see connections.ts). */
     readonly maxConnections: number;
+    /** CPUs the container may use (affinity and CFS quota, see cpus.ts); the thread defaults derive from it. */
+    readonly cpus: number;
+    /** ONNX Runtime intra-op threads per session. */
     readonly intraOpThreads: number;
+    /** Worker threads running inference, one ONNX Runtime session each; 0 runs it on the event loop. */
+    readonly inferenceWorkers: number;
     /** Rows from concurrent requests that one session.run may take together. */
     readonly maxBatchRows: number;
 }
@@ -89,8 +95,16 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
 
 const unique = (values: readonly (string | undefined)[]): string[] => [...new Set(values.filter((v): v is string => v !== undefined))];
 
-/** `fdLimit`: the process's open-file limit (read from /proc when not given); MAX_CONNECTIONS must leave RESERVED_FDS of it. */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env, fdLimit: number | undefined = openFileLimit()): ServerConfig {
+/**
+ * `fdLimit`: the process's open-file limit (read from /proc when not given); MAX_CONNECTIONS must leave RESERVED_FDS of it.
+ * `cpus`: the CPUs the container may use (cpus.ts when not given).
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, fdLimit: number | undefined = openFileLimit(), cpus: number = usableCpus()): ServerConfig {
+    // One CPU for the event loop (HTTP, decoding, encoding), the others for inference workers.
+    const workersRaw = env.INFERENCE_WORKERS?.trim().toLowerCase();
+    const inferenceWorkers = !workersRaw || workersRaw === "auto" ? (cpus >= 2 ? cpus - 1 : 0) : integer(env, "INFERENCE_WORKERS", 0, 0, 256, 'or "auto"');
+    const inferenceCpus = inferenceWorkers > 0 ? cpus - 1 : cpus;
+    const intraOpThreads = integer(env, "ORT_INTRA_OP_THREADS", Math.max(1, Math.floor(inferenceCpus / Math.max(1, inferenceWorkers))), 1, 256);
     const connectionCeiling = fdLimit === undefined ? 1_000_000 : Math.max(1, fdLimit - RESERVED_FDS);
     const headersTimeoutMs = integer(env, "HEADERS_TIMEOUT_MS", DEFAULTS.headersTimeoutMs, 100, 3_600_000);
     // node refuses headersTimeout > requestTimeout (lib/_http_server.js, ERR_OUT_OF_RANGE).
@@ -111,7 +125,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, fdLimit: num
         requestTimeoutMs,
         idleTimeoutMs: integer(env, "IDLE_TIMEOUT_MS", DEFAULTS.idleTimeoutMs, 100, 3_600_000),
         maxConnections: integer(env, "MAX_CONNECTIONS", Math.min(DEFAULTS.maxConnections, connectionCeiling), 1, connectionCeiling, fdLimit === undefined ? undefined : `the open-file limit is ${fdLimit} and ${RESERVED_FDS} are kept for the server; raise \`ulimit -n\` or lower MAX_CONNECTIONS`),
-        intraOpThreads: integer(env, "ORT_INTRA_OP_THREADS", 1, 1, 256),
+        cpus,
+        intraOpThreads,
+        inferenceWorkers,
         maxBatchRows: integer(env, "MAX_BATCH_ROWS", 1024, 1, 1_000_000),
     };
 }

@@ -338,7 +338,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
             const location = options.modelDir ? { kind: "dir" as const, path: options.modelDir, from: "modelDir" } : locateModel(env);
             if (location.kind === "uri") logger.info("downloading model", { from: location.from, uri: redactSecrets(location.uri) });
             const dir = await resolveModelDir(location, { env, fetch: options.fetch });
-            m = await loadModel(dir, { name: config.modelName, version: config.modelVersion, intraOpThreads: config.intraOpThreads });
+            m = await loadModel(dir, { name: config.modelName, version: config.modelVersion, intraOpThreads: config.intraOpThreads, workers: config.inferenceWorkers });
         }
         return { m, ms: performance.now() - started };
     })().then(
@@ -368,7 +368,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     // The caller decides what a failed load means (main exits); readiness reports it meanwhile.
     ready.catch(() => undefined);
 
-    logger.info("listening", { host: config.host, port: address.port, predictRoutes: config.predictRoutes, healthRoutes: config.healthRoutes, maxBodyBytes: config.maxBodyBytes, maxConnections: config.maxConnections });
+    logger.info("listening", { host: config.host, port: address.port, predictRoutes: config.predictRoutes, healthRoutes: config.healthRoutes, maxBodyBytes: config.maxBodyBytes, maxConnections: config.maxConnections, cpus: config.cpus, inferenceWorkers: config.inferenceWorkers, intraOpThreads: config.intraOpThreads });
 
     let closing: Promise<void> | undefined;
     const close = (graceMs = config.shutdownGraceMs): Promise<void> => {
