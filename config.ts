@@ -65,6 +65,7 @@ export const CONFIG_SCHEMA = z.object({
     modelName: text("model"),
     modelVersion: text("1"),
     modelArtifact: z.string({ error: "is required" }).min(1, { error: "is required" }),
+    modelArtifactRoot: text(""),
     image: text(""),
     imageBuildContext: text(""),
     port: integer(8080),
@@ -107,7 +108,7 @@ const FIXES: Partial<Record<ConfigKey, string>> = {
     cloud: `pulumi config set cloud <${CLOUDS.join("|")}>`,
     size: `pulumi config set size <${Object.keys(SIZES).join("|")}>`,
     gpu: `pulumi config set gpu <${GPUS.join("|")}>`,
-    modelArtifact: "pulumi config set modelArtifact <local path or URI of the trained model>",
+    modelArtifact: "pulumi config set modelArtifact <local path inside the project, or URI of the trained model>",
     allowedCidrs: "pulumi config set --path 'allowedCidrs[0]' 10.0.0.0/16",
     secrets: "pulumi config set --path 'secrets[0]' NAME, then pulumi config set --secret NAME <value>",
     tags: "pulumi config set --path 'tags[0]' team=ml",
@@ -124,6 +125,7 @@ const FIELD_KEYS: Readonly<Record<string, ConfigKey>> = {
     "model.name": "modelName",
     "model.version": "modelVersion",
     "model.artifact": "modelArtifact",
+    "model.artifactRoot": "modelArtifactRoot",
     "image.uri": "image",
     "image.context": "imageBuildContext",
     "serving.port": "port",
@@ -193,8 +195,9 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
             problems.push({ key, value: shown(key, own[key]), message: issue.message, fix: FIXES[key as ConfigKey] ?? `pulumi config set ${key} <value> (see Pulumi.yaml for its type)` });
         }
     }
-    // Keep checking the keys that parsed, so the user sees every problem in one run.
-    const config: StackConfig = parsed.success ? parsed.data : CONFIG_SCHEMA.parse(Object.fromEntries(Object.entries({ modelArtifact: ".", ...own }).filter(([k]) => !broken.has(k) || k === "modelArtifact")));
+    // Keep checking the keys that parsed, so the user sees every problem in one run: a broken key falls
+    // back to its default (modelArtifact, which has none, to a stand-in whose own problems are dropped below).
+    const config: StackConfig = parsed.success ? parsed.data : CONFIG_SCHEMA.parse({ ...Object.fromEntries(Object.entries(own).filter(([k]) => !broken.has(k))), ...(broken.has("modelArtifact") ? { modelArtifact: "." } : {}) });
     const secretNames = new Set(config.secrets);
     const known = new Set([...Object.keys(CONFIG_SCHEMA.shape), ...secretNames]);
     for (const key of Object.keys(own)) {
@@ -232,7 +235,7 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         model: {
             name: config.modelName,
             version: config.modelVersion,
-            artifact: URI_SCHEME.test(config.modelArtifact) ? { kind: "uri", uri: config.modelArtifact } : { kind: "local", path: config.modelArtifact },
+            artifact: URI_SCHEME.test(config.modelArtifact) ? { kind: "uri", uri: config.modelArtifact } : { kind: "local", path: config.modelArtifact, allowedRoot: config.modelArtifactRoot || undefined },
         },
         image: config.image !== "" ? { kind: "uri", uri: config.image } : { kind: "build", context: config.imageBuildContext || REFERENCE_SERVER_CONTEXT },
         serving: { port: config.port, healthRoute: config.healthRoute, predictRoute: config.predictRoute },

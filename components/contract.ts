@@ -9,7 +9,13 @@ export type RolloutStrategy = "allAtOnce" | "canary" | "linear";
 
 /** The trained model: a local file/folder that the service uploads, or an artifact already in the cloud. */
 export type ModelArtifact =
-    | { readonly kind: "local"; readonly path: string }
+    | {
+          readonly kind: "local";
+          /** Relative to projectDir; must resolve inside it, or inside allowedRoot. */
+          readonly path: string;
+          /** One folder outside the project that local artifacts may also come from. @default - the project only */
+          readonly allowedRoot?: string;
+      }
     | { readonly kind: "uri"; readonly uri: string };
 
 /** The serving image: an existing URI, or a Docker build context pushed to a private registry. */

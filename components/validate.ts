@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import type { Cloud, Gpu, ModelServiceArgs, ResolvedServiceArgs, Runtime, Size } from "./contract";
+import { checkArtifactRoot, checkLocalArtifactPath } from "./artifactPath";
 import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS } from "./runtimes";
 import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
@@ -91,9 +92,12 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
     const artifact = args.model.artifact;
     if (artifact.kind === "local") {
+        const root = artifact.allowedRoot ? checkArtifactRoot(projectDir, artifact.allowedRoot) : {};
+        if (root.problem) problem("model.artifactRoot", artifact.allowedRoot, root.problem.message, root.problem.fix);
+        const refused = checkLocalArtifactPath(projectDir, artifact.path, root.real);
         const full = path.resolve(projectDir, artifact.path);
-        if (!fs.existsSync(full)) {
-            problem("model.artifact", artifact.path, `does not exist (looked for ${full})`, "point it at your model file or folder, relative to the project, or give an existing URI");
+        if (refused) {
+            problem("model.artifact", artifact.path, refused.message, refused.fix);
         } else if (fs.statSync(full).isDirectory() && fs.readdirSync(full).length === 0) {
             problem("model.artifact", artifact.path, "is an empty folder", "put the trained model's files in it");
         }
