@@ -200,6 +200,21 @@ describe("parseStackConfig", () => {
         expect(problemsOf({ [`${P}:image`]: "", [`${P}:imageBuildContext`]: "examples" })[0]).toMatchObject({ key: "imageBuildContext", message: expect.stringMatching(/^has no Dockerfile/) });
     });
 
+    it("reports an empty or missing modelArtifact as one problem beside the others, never a raw ZodError", () => {
+        for (const artifact of ["", undefined]) {
+            const values: Record<string, string> = { [`${P}:minReplicas`]: "9", [`${P}:cloud`]: "mars" };
+            const input = raw(values);
+            const own = { ...input.values } as Record<string, string | undefined>;
+            own[`${P}:modelArtifact`] = artifact;
+            const result = parseStackConfig({ ...input, values: Object.fromEntries(Object.entries(own).filter((e): e is [string, string] => e[1] !== undefined)) });
+            expect(result.args).toBeUndefined();
+            expect(keysOf(result.problems).sort(), String(artifact)).toEqual(["cloud", "minReplicas", "modelArtifact"]);
+            expect(result.problems.find((p) => p.key === "modelArtifact")).toMatchObject({ message: "is required", fix: expect.stringContaining("pulumi config set modelArtifact") });
+        }
+        const withOthers = problemsOf({ [`${P}:modelArtifact`]: "", [`${P}:minReplicas`]: "9", [`${P}:port`]: "eighty" });
+        expect(keysOf(withOthers).sort()).toEqual(["minReplicas", "modelArtifact", "port"]);
+    });
+
     it("reports every problem at once, with wrong types next to semantic problems", () => {
         const problems = problemsOf({ [`${P}:cloud`]: "aws", [`${P}:port`]: "eighty", [`${P}:minReplicas`]: "9", [`${P}:size`]: "huge", [`${P}:modelArtifact`]: "nope" });
         expect(keysOf(problems).sort()).toEqual(["minReplicas", "modelArtifact", "port", "size"]);
