@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Cloud, ModelServiceArgs } from "./components/contract";
+import { parseShare } from "./components/cidr";
 import { GPUS, validateServiceArgs } from "./components/validate";
 import { CLOUDS } from "./components/runtimes";
 import { SIZES } from "./components/sizes";
@@ -79,6 +80,7 @@ export const CONFIG_SCHEMA = z.object({
     targetRequestsPerMinute: integer(600),
     public: boolean(false),
     allowedCidrs: list(),
+    allowedCidrsMaxShare: text("1/256"),
     environment: list(),
     secrets: list(),
     tags: list(),
@@ -139,6 +141,7 @@ const FIELD_KEYS: Readonly<Record<string, ConfigKey>> = {
     "scaling.targetRequestsPerMinute": "targetRequestsPerMinute",
     "network.public": "public",
     "network.allowedCidrs": "allowedCidrs",
+    "network.allowedCidrsMaxShare": "allowedCidrsMaxShare",
     tags: "tags",
     environment: "environment",
     secrets: "secrets",
@@ -223,6 +226,9 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
     if (config.image !== "" && config.imageBuildContext !== "") {
         problems.push({ key: "image", value: JSON.stringify(config.image), message: "is set together with imageBuildContext", fix: "keep one: `pulumi config rm image` to build, or `pulumi config rm imageBuildContext` to use the existing image" });
     }
+    if (parseShare(config.allowedCidrsMaxShare) === undefined) {
+        problems.push({ key: "allowedCidrsMaxShare", value: shown("allowedCidrsMaxShare", config.allowedCidrsMaxShare), message: "is not a share of the address space below 1", fix: "pulumi config set allowedCidrsMaxShare 1/N, e.g. 1/256 (one /8, the default) or 1/16" });
+    }
     const tags = keyValues("tags", config.tags, "team=ml", problems);
     const environment = keyValues("environment", config.environment, "LOG_LEVEL=info", problems);
     const regionKey = REGION_KEYS[config.cloud];
@@ -241,7 +247,7 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         serving: { port: config.port, healthRoute: config.healthRoute, predictRoute: config.predictRoute },
         compute: { size: config.size, instanceType: config.instanceType || undefined, gpu: config.gpu },
         scaling: { minReplicas: config.minReplicas, maxReplicas: config.maxReplicas, targetRequestsPerMinute: config.targetRequestsPerMinute },
-        network: { public: config.public, allowedCidrs: config.allowedCidrs },
+        network: { public: config.public, allowedCidrs: config.allowedCidrs, allowedCidrsMaxShare: parseShare(config.allowedCidrsMaxShare) },
         environment,
         secrets,
         tags,

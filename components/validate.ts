@@ -3,6 +3,8 @@ import * as net from "node:net";
 import * as path from "node:path";
 import type { Cloud, Gpu, ModelServiceArgs, ResolvedServiceArgs, Runtime, Size } from "./contract";
 import { checkArtifactRoot, checkLocalArtifactPath } from "./artifactPath";
+import { DEFAULT_MAX_SHARE, cidrProblems } from "./cidr";
+import { exposureProblems } from "./exposure";
 import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS } from "./runtimes";
 import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
@@ -45,10 +47,6 @@ export function isCidr(value: string): boolean {
     const family = net.isIP(address);
     const bits = Number(prefix);
     return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
-}
-
-function isOpenToAll(cidr: string): boolean {
-    return /^0\.0\.0\.0\/0$|^::\/0$/.test(cidr);
 }
 
 /**
@@ -175,10 +173,12 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
 
     const allowedCidrs = args.network?.allowedCidrs ?? [];
-    allowedCidrs.forEach((cidr, i) => {
-        if (!isCidr(cidr)) problem(`network.allowedCidrs[${i}]`, cidr, "is not a CIDR block", "write it as ADDRESS/PREFIX, e.g. 10.0.0.0/16");
-        else if (isOpenToAll(cidr)) problem(`network.allowedCidrs[${i}]`, cidr, "opens the endpoint to every address", "list your clients' networks instead; public endpoints still require authentication");
-    });
+    const maxShare = args.network?.allowedCidrsMaxShare ?? DEFAULT_MAX_SHARE;
+    if (!(maxShare > 0 && maxShare < 1)) problem("network.allowedCidrsMaxShare", maxShare, "is not a share of the address space between 0 and 1", "write it as 1/N, e.g. 1/256 (one /8)");
+    for (const p of cidrProblems(allowedCidrs, maxShare > 0 && maxShare < 1 ? maxShare : DEFAULT_MAX_SHARE)) {
+        problem(p.index === undefined ? "network.allowedCidrs" : `network.allowedCidrs[${p.index}]`, p.value, p.message, p.fix);
+    }
+    if (entry.cloud === cloud) for (const p of exposureProblems(runtime, args.network?.public ?? false, allowedCidrs)) problem(p.field, p.value, p.message, p.fix);
 
     const logRetentionDays = args.logRetentionDays ?? 30;
     if (cloud === "aws" && !CLOUDWATCH_RETENTION_DAYS.includes(logRetentionDays)) {
@@ -282,9 +282,6 @@ function validateAwsArgs(args: ModelServiceArgs, runtime: Runtime, problem: (fie
     if (runtime !== "ecs") return;
     if ((args.compute?.gpu ?? "none") !== "none") problem("compute.gpu", args.compute?.gpu, "cannot be honoured by ecs: Fargate has no GPUs", "set gpu to none, or use runtime sagemaker");
     const isPublic = args.network?.public ?? false;
-    if (isPublic && (args.network?.allowedCidrs ?? []).length === 0) {
-        problem("network.allowedCidrs", [], "is empty while public is true: the load balancer would have no clients", "list the client networks that may call the endpoint");
-    }
     if (aws.certificateArn !== undefined && !ACM_CERTIFICATE.test(aws.certificateArn)) {
         problem("aws.certificateArn", aws.certificateArn, "is not an ACM certificate ARN", "use arn:aws:acm:REGION:ACCOUNT:certificate/ID");
     }

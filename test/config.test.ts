@@ -62,7 +62,7 @@ describe("parseStackConfig", () => {
             }),
         );
         expect(args?.scaling).toMatchObject({ minReplicas: 2, maxReplicas: 4 });
-        expect(args?.network).toEqual({ public: true, allowedCidrs: ["10.0.0.0/16"] });
+        expect(args?.network).toEqual({ public: true, allowedCidrs: ["10.0.0.0/16"], allowedCidrsMaxShare: 1 / 256 });
         expect(args?.tags).toEqual({ team: "ml", "cost-center": "42" });
     });
 
@@ -164,7 +164,7 @@ describe("parseStackConfig", () => {
     it("checks what the ecs runtime cannot honour or needs", () => {
         const ecs = { [`${P}:runtime`]: "ecs" };
         expect(problemsOf({ ...ecs, [`${P}:gpu`]: "t4" })[0]).toMatchObject({ key: "gpu", message: "cannot be honoured by ecs: Fargate has no GPUs" });
-        expect(problemsOf({ ...ecs, [`${P}:public`]: "true" })[0]).toMatchObject({ key: "allowedCidrs", message: "is empty while public is true: the load balancer would have no clients" });
+        expect(problemsOf({ ...ecs, [`${P}:public`]: "true" })[0]).toMatchObject({ key: "allowedCidrs", message: expect.stringMatching(/^is empty while public is true: ecs puts an Application Load Balancer that does not authenticate callers in front/) });
         expect(problemsOf({ ...ecs, [`${P}:awsCertificateArn`]: "my-cert" })[0]).toMatchObject({ key: "awsCertificateArn", message: "is not an ACM certificate ARN" });
         expect(problemsOf({ ...ecs, [`${P}:awsVpcId`]: "vpc-0123456789abcdef0" })[0]).toMatchObject({ key: "awsPrivateSubnetIds" });
         expect(problemsOf({ ...ecs, [`${P}:awsPrivateSubnetIds`]: '["subnet-0123456789abcdef0"]' })[0]).toMatchObject({ key: "awsVpcId" });
