@@ -59,7 +59,7 @@ describe("public and allowedCidrs, per runtime, as the providers build them", ()
     });
 
     it("ecs refuses IPv6 client networks: its security group rules are IPv4 (cidrIpv4)", () => {
-        expect(problemsOf("ecs", { [`${P}:allowedCidrs`]: '["2001:db8::/48"]' })).toEqual([expect.objectContaining({ key: "allowedCidrs", message: "cannot be honoured by ecs: its security group rules take IPv4 blocks only" })]);
+        expect(problemsOf("ecs", { [`${P}:allowedCidrs`]: '["2001:db8::/48"]' })).toEqual([expect.objectContaining({ key: "allowedCidrs", message: "cannot be honoured by ecs: its security group rules take an IPv4 CIDR block (IPv6 goes in cidrIpv6)" })]);
         expect(problemsOf("sagemaker", { [`${P}:allowedCidrs`]: '["2001:db8::/48"]' })).toEqual([]);
     });
 
