@@ -19,4 +19,5 @@ export const PATTERN_EXAMPLES: Readonly<Record<string, { readonly pass: string; 
     "aws.ecs.taskDefinition.family": { pass: "iris-dev-1a2b3c", fail: "iris dev" },
     "aws.ecs.service.name": { pass: "iris-ecs-service-1a2b3c4", fail: "iris/service" },
     "aws.budgets.budget.name": { pass: "iris-aws-budget-1a2b3c4", fail: "iris:budget" },
+    "aws.ec2.securityGroupIngressRule.cidrIpv4": { pass: "203.0.113.0/24", fail: "2001:db8::/48" },
 };
