@@ -398,7 +398,7 @@ describe("Azure image build", () => {
         expect(image.inputs.imageName).toMatch(new RegExp(`^${registry.outputs.loginServer}/model-server:1-[0-9a-f]{12}$`));
         expect((image.inputs.registry as any).username).toBe("00000000-0000-0000-0000-000000000000");
         expect(image.secretInputs).toContain("registry.password");
-        const push = ofType(doc, "azure-native:authorization:RoleAssignment").find((r) => roleOf(r) === "8311e382-0749-4cb8-b61a-e2d4e0cb3fb6");
+        const push = ofType(doc, "azure-native:authorization:RoleAssignment").find((r) => roleOf(r) === "8311e382-0749-4cb8-b61a-304f252e45ec");
         expect(push?.inputs).toMatchObject({ scope: registry.id, principalId: "00000000-0000-4000-8000-0000000000d1" });
         // The offline client id is not the Azure CLI's, so the deployer is taken for a service principal (as in CI).
         expect(push?.inputs.principalType).toBe("ServicePrincipal");

@@ -12,16 +12,8 @@ import { BlobContainer } from "@pulumi/azure-native/storage/blobContainer";
 import { StorageAccount } from "@pulumi/azure-native/storage/storageAccount";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { createAzureBudget } from "./budget";
+import { ROLE_DEFINITIONS, type RoleKey } from "./roles";
 import { localArtifactFiles, resourceName, standardTags, uploadName } from "../../components/naming";
-
-/** Built-in Azure role definitions the serving identities get, and nothing broader. */
-export const ROLES = {
-    storageBlobDataReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
-    acrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
-    acrPush: "8311e382-0749-4cb8-b61a-e2d4e0cb3fb6",
-    keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
-    monitoringDataReader: "b0d8363b-8ddd-447d-831f-62ca05bff136",
-} as const;
 
 const MODEL_CONTAINER = "models";
 
@@ -117,7 +109,7 @@ export type Foundation = ReturnType<typeof createFoundation>;
 export function grant(
     name: string,
     foundation: Foundation,
-    role: keyof typeof ROLES,
+    role: RoleKey,
     principalId: pulumi.Input<string>,
     scope: pulumi.Input<string>,
     opts: pulumi.CustomResourceOptions,
@@ -129,7 +121,7 @@ export function grant(
             principalId,
             principalType,
             scope,
-            roleDefinitionId: pulumi.interpolate`/subscriptions/${foundation.client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${ROLES[role]}`,
+            roleDefinitionId: pulumi.interpolate`/subscriptions/${foundation.client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${ROLE_DEFINITIONS[role].id}`,
         },
         opts,
     );
