@@ -12,6 +12,7 @@ import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/
 import { createActionGroup, createAksPlatformAlerts } from "./alerts";
 import { createAksManagedPrometheus, createPrometheusWorkspace } from "./managedPrometheus";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
+import { nonInteractiveKubeconfig } from "./kubeconfig";
 import { createAzureServingImage } from "./registryImage";
 
 /** AKS's default node network with Azure CNI overlay: where internal load balancer clients live. */
@@ -91,9 +92,10 @@ export class AksService extends ServiceComponent {
             ...(Object.keys(f.secrets).length > 0 ? [grant(`${name}-workload-reads-secrets`, f, "keyVaultSecretsUser", identity.principalId, f.vault.id, child)] : []),
         ];
 
-        // Entra ID users authenticate through kubelogin; the cluster has no local accounts.
+        // Entra ID users authenticate through kubelogin (the cluster has no local accounts), here as the
+        // identity pulumi deploys as: AKS's own kubeconfig would ask for a device-code login in a browser.
         const kubeconfig = listManagedClusterUserCredentialsOutput({ resourceGroupName, resourceName: this.cluster.name, format: "exec" }, { parent: this }).apply((c) =>
-            Buffer.from(c.kubeconfigs[0]?.value ?? "", "base64").toString("utf8"),
+            nonInteractiveKubeconfig(Buffer.from(c.kubeconfigs[0]?.value ?? "", "base64").toString("utf8"), process.env),
         );
         const k8s = new KubernetesProvider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig) }, { parent: this });
         const { server: apiServer, caCertificate } = kubeconfig.apply(kubeconfigCluster);
