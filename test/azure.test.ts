@@ -274,8 +274,11 @@ describe("AKS rollouts", () => {
         // The deployer may read the workspace's metrics before the guard reads them.
         const reader = byName(doc, "azure-native:authorization:RoleAssignment", "iris-aks-deployer-reads-metrics");
         expect(reader.inputs).toMatchObject({ scope: workspace.id, roleDefinitionId: expect.stringMatching(/\/b0d8363b-8ddd-447d-831f-62ca05bff136$/) });
-        // Azure refuses a grant whose principal type is not the principal's: User unless config says CI.
-        expect((reader.inputs as any).principalType).toBe("User");
+        // Azure refuses a grant whose principal type is not the principal's: the offline client id is
+        // not the Azure CLI's, so a service principal unless config says otherwise.
+        expect((reader.inputs as any).principalType).toBe("ServicePrincipal");
+        const user = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "runtime=aks", "--config", `image=${IMAGE}`, "--config", "azureDeployerPrincipalType=User"]).doc;
+        expect(byName(user, "azure-native:authorization:RoleAssignment", "iris-aks-deployer-reads-metrics").inputs).toMatchObject({ principalType: "User" });
         const ci = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "runtime=aks", "--config", `image=${IMAGE}`, "--config", "azureDeployerPrincipalType=ServicePrincipal"]).doc;
         expect(byName(ci, "azure-native:authorization:RoleAssignment", "iris-aks-deployer-reads-metrics").inputs).toMatchObject({ principalType: "ServicePrincipal" });
         const wrong = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "runtime=aks", "--config", `image=${IMAGE}`, "--config", "azureDeployerPrincipalType=robot"]);

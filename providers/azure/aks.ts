@@ -11,7 +11,8 @@ import { ServiceComponent } from "../../components/serviceComponent";
 import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
 import { createActionGroup, createAksPlatformAlerts } from "./alerts";
 import { createAksManagedPrometheus, createPrometheusWorkspace } from "./managedPrometheus";
-import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
+import { ClusterAccess } from "./clusterAccess";
+import { containerScope, createFoundation, deployerPrincipalType, foundationChildren, grant } from "./foundation";
 import { nonInteractiveKubeconfig } from "./kubeconfig";
 import { createAzureServingImage } from "./registryImage";
 
@@ -97,11 +98,16 @@ export class AksService extends ServiceComponent {
         const kubeconfig = listManagedClusterUserCredentialsOutput({ resourceGroupName, resourceName: this.cluster.name, format: "exec" }, { parent: this }).apply((c) =>
             nonInteractiveKubeconfig(Buffer.from(c.kubeconfigs[0]?.value ?? "", "base64").toString("utf8"), process.env),
         );
-        const k8s = new KubernetesProvider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig) }, { parent: this });
         const { server: apiServer, caCertificate } = kubeconfig.apply(kubeconfigCluster);
+        // With Azure RBAC and no local accounts, the deployer needs a Kubernetes data role of its own, and
+        // Kubernetes calls wait until the assignment has propagated to the cluster (issue 14 item 3).
+        const deployerType = deployerPrincipalType(args, f);
+        const deployerAdmin = grant(`${name}-deployer-administers-cluster`, f, "aksRbacClusterAdmin", f.client.objectId, this.cluster.id, child, deployerType);
+        const access = new ClusterAccess(`${name}-deployer-access`, { apiServer, caCertificate, roleAssignmentId: deployerAdmin.id }, child);
+        const k8s = new KubernetesProvider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig) }, { parent: this, dependsOn: [access] });
         // The rollout guard reads the pods' metrics from the workspace as whoever runs pulumi.
         const workspace = createPrometheusWorkspace(name, args, { resourceGroupName, tags }, child);
-        const deployerReadsMetrics = grant(`${name}-deployer-reads-metrics`, f, "monitoringDataReader", f.client.objectId, workspace.id, child, args.azure.deployerPrincipalType ?? "User");
+        const deployerReadsMetrics = grant(`${name}-deployer-reads-metrics`, f, "monitoringDataReader", f.client.objectId, workspace.id, child, deployerType);
         const secretKeys = Object.keys(f.secrets);
         const workload = createWorkload(
             name,
@@ -161,7 +167,7 @@ export class AksService extends ServiceComponent {
             invoke: workloadInvoke(workload.url, args, "Internal load balancer: reachable only from the cluster's virtual network; the service does not authenticate callers. kubectl access needs kubelogin."),
             artifactUri: f.artifactUri,
             imageUri: image.uri,
-            children: { ...foundationChildren(f), ...workloadChildren(workload), cluster: this.cluster, workloadIdentity: identity, kubernetesProvider: k8s, ...(actionGroup ? { actionGroup } : {}), ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])), prometheusWorkspace: workspace, deployerReadsMetrics, prometheusAlerts: prometheus.rules },
+            children: { ...foundationChildren(f), ...workloadChildren(workload), cluster: this.cluster, workloadIdentity: identity, kubernetesProvider: k8s, deployerAdministersCluster: deployerAdmin, deployerAccess: access, ...(actionGroup ? { actionGroup } : {}), ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])), prometheusWorkspace: workspace, deployerReadsMetrics, prometheusAlerts: prometheus.rules },
         });
     }
 }

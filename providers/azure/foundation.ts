@@ -127,6 +127,18 @@ export function grant(
     );
 }
 
+/** The application id of the Azure CLI, whose tokens stand for signed-in users. */
+const AZURE_CLI_APP_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+/**
+ * The kind of principal running pulumi, for role assignments to it (ARM refuses a wrong principalType):
+ * azure.deployerPrincipalType when set, else a User when its token is the Azure CLI's, else a service principal.
+ */
+export function deployerPrincipalType(args: ResolvedServiceArgs, foundation: Pick<Foundation, "client">): pulumi.Output<string> {
+    const configured = args.azure.deployerPrincipalType;
+    return foundation.client.clientId.apply((id) => configured ?? (id === AZURE_CLI_APP_ID ? "User" : "ServicePrincipal"));
+}
+
 /** The container's resource id: role scopes stop at the model container, not the account. */
 export function containerScope(foundation: Foundation): pulumi.Output<string> {
     return pulumi.interpolate`${foundation.storage.id}/blobServices/default/containers/${foundation.container.name}`;
