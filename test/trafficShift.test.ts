@@ -256,6 +256,24 @@ describe("first create", { timeout: 10_000 }, () => {
     });
 });
 
+describe("an endpoint whose traffic was reset (issue 14 item 11)", { timeout: 10_000 }, () => {
+    it("refuses to roll out when nothing serves though the old deployment did: no unwatched 100% to the new one", async () => {
+        // An endpoint PUT without `traffic` sets every deployment to 0%.
+        fake.seed("v1-aaaaaaaa", 0);
+        fake.seed("v2-bbbbbbbb");
+        const err = await provider.update!("id", stateOnV1(), inputs()).catch((e: Error) => e);
+        expect(String(err)).toMatch(/refused: the endpoint serves no deployment, though v1-aaaaaaaa=100% served after the last rollout/);
+        expect(String(err)).toContain('--traffic "v1-aaaaaaaa=100"');
+        expect(fake.trafficPuts()).toEqual([]);
+    });
+
+    it("still gives a new endpoint's first deployment everything", async () => {
+        fake.seed("v2-bbbbbbbb");
+        await provider.create(inputs());
+        expect(fake.trafficPuts()).toEqual([{ "v2-bbbbbbbb": 100 }]);
+    });
+});
+
 describe("canary and linear rollouts", { timeout: 10_000 }, () => {
     it("canary: 10% to the new deployment, a watched bake, then all of it", async () => {
         fake.seed("v1-aaaaaaaa", 100);

@@ -62,6 +62,7 @@ export const AZURE_OUTPUTS: Record<string, OutputsOf> = {
     })),
     "azure-native:monitor:ActionGroup": arm("actionGroupName", (n) => `Microsoft.Insights/actionGroups/${n}`),
     "azure-native:monitor:MetricAlert": arm("ruleName", (n) => `Microsoft.Insights/metricAlerts/${n}`),
+    "azure-native:monitor:AutoscaleSetting": arm("autoscaleSettingName", (n) => `Microsoft.Insights/autoscalesettings/${n}`),
     "azure-native:monitor:AzureMonitorWorkspace": arm("azureMonitorWorkspaceName", (n) => `Microsoft.Monitor/accounts/${n}`, (n, _i, _seed, location) => ({
         metrics: { prometheusQueryEndpoint: `https://${n}-offline.${location}.prometheus.monitor.azure.com`, internalId: `mac_${n}` },
     })),

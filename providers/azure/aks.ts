@@ -5,7 +5,7 @@ import { FederatedIdentityCredential } from "@pulumi/azure-native/managedidentit
 import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { parse as parseYaml } from "yaml";
-import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { resourceName } from "../../components/naming";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
@@ -28,12 +28,12 @@ const NAMESPACE_SERVICE_ACCOUNT = (namespace: string) => `system:serviceaccount:
 export class AksService extends ServiceComponent {
     readonly cluster: ManagedCluster;
 
-    constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: ResolvedServiceArgs, placement: FoundationPlacement, opts?: pulumi.ComponentResourceOptions) {
         super("model-service:azure:AksService", name, {}, opts);
         const child: pulumi.CustomResourceOptions = { parent: this };
-        const f = createFoundation(name, args, child);
+        const f = createFoundation(placement, args);
         const { resourceGroupName, tags } = f;
-        const image = createAzureServingImage(name, args, f, child);
+        const image = createAzureServingImage(placement.name, args, f, { parent: placement.parent });
 
         this.cluster = new ManagedCluster(
             `${name}-cluster`,
@@ -178,4 +178,4 @@ function kubeconfigCluster(text: string): { server: string; caCertificate: strin
     return { server: cluster?.server ?? "", caCertificate: cluster?.["certificate-authority-data"] ?? "" };
 }
 
-export const createAksService: ImplementationFactory = (name, args, opts) => new AksService(name, args, opts);
+export const createAksService: ImplementationFactory = (name, args, opts, foundation) => new AksService(name, args, foundation, opts);

@@ -111,7 +111,7 @@ export function createTrafficShiftProvider(deps?: TrafficShiftDeps): pulumi.dyna
             return readTraffic(context(props ?? {}), id, props ?? {});
         },
         async update(_id: string, olds: any, news: any) {
-            const traffic = olds.deploymentName === news.deploymentName && olds.endpointId === news.endpointId ? olds.traffic : await shiftTraffic(context(news), news);
+            const traffic = olds.deploymentName === news.deploymentName && olds.endpointId === news.endpointId ? olds.traffic : await shiftTraffic(context(news), news, olds.traffic);
             return { outs: definedOnly({ ...news, traffic }) };
         },
         async delete() {
@@ -490,9 +490,21 @@ async function bake(ctx: ArmContext, p: ShiftProps, since: number): Promise<Brea
  * Moves the endpoint's traffic onto p.deploymentName step by step, baking after each step. On a bad
  * minute count or a failed traffic change, puts the traffic back where it was and fails.
  */
-async function shiftTraffic(ctx: ArmContext, p: ShiftProps): Promise<Record<string, number>> {
+async function shiftTraffic(ctx: ArmContext, p: ShiftProps, expected?: Record<string, number>): Promise<Record<string, number>> {
     const before = trafficOf(await getEndpoint(ctx, p.endpointId));
     const old = othersServing(before, p.deploymentName);
+    const wasServing = othersServing(expected ?? {}, p.deploymentName);
+    if (old.length === 0 && wasServing.length > 0 && othersServing(before, "").length === 0) {
+        // The last rollout left traffic on the old deployment and now nothing serves: something reset the
+        // endpoint's traffic (a PUT of the endpoint without it sets every deployment to 0%). Moving all of
+        // it to an unwatched new deployment would skip the canary; putting it back is the operator's call.
+        const [, subscription, group, workspace, endpoint] = ENDPOINT_ID.exec(p.endpointId) ?? [];
+        const restore = Object.entries(apportion(100, wasServing)).map(([k, v]) => `${k}=${v}`).join(" ");
+        throw new Error(
+            `Azure ML rollout of deployment ${p.deploymentName} refused: the endpoint serves no deployment, though ${describeTraffic(expected ?? {})} served after the last rollout ` +
+                `(an update of the endpoint resets its traffic). Fix: az ml online-endpoint update --name ${endpoint} --workspace-name ${workspace} --resource-group ${group} --subscription ${subscription} --traffic "${restore}", then run pulumi up again.`,
+        );
+    }
     if (old.length === 0) {
         // Nothing else serves (a new endpoint): nothing to compare with or go back to.
         const all = { [p.deploymentName]: 100 };
