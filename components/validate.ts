@@ -6,6 +6,15 @@ import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS } from
 import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
 import { azureRule } from "./cloudRules/azure";
+import { CLOUDWATCH_RETENTION_DAYS } from "./cloudRules/aws";
+
+/**
+ * The longest model name accepted. Every child's physical name fits its cloud's limit for any name up to
+ * this length (children are named through components/physicalName.ts; `npm test` plans every runtime
+ * with a name this long and requires zero contract breaches).
+ */
+export const MODEL_NAME_MAX_LENGTH = 40;
+const MODEL_NAME = new RegExp(`^[a-z][a-z0-9-]{0,${MODEL_NAME_MAX_LENGTH - 2}}[a-z0-9]$`);
 
 /** One thing wrong with the args: where, the bad value, what is wrong, and how to fix it. */
 export interface Problem {
@@ -19,7 +28,6 @@ export interface Problem {
 export const GPUS: readonly Gpu[] = ["none", "t4", "a10g", "l4", "a100"];
 /** Which clouds offer each accelerator. */
 const GPU_CLOUDS: Partial<Record<Gpu, readonly Cloud[]>> = { t4: ["aws", "gcp", "azure"], a10g: ["aws", "azure"], l4: ["aws", "gcp"], a100: ["aws", "gcp", "azure"] };
-const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const ARTIFACT_URI: Readonly<Record<Cloud, { pattern: RegExp; example: string }>> = {
     aws: { pattern: /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, example: "s3://my-bucket/models/iris/1/model.tar.gz" },
     gcp: { pattern: /^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/.*)?$/, example: "gs://my-bucket/models/iris/1/" },
@@ -84,8 +92,8 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
         problem("runtime", runtime, `is not built yet (${entry.plannedIn ?? "planned"})`, `use ${runtimesOf(cloud).filter((r) => RUNTIMES[r].load).join(", ") || "another cloud's runtime"} for now`);
     }
 
-    if (!/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/.test(args.model.name)) {
-        problem("model.name", args.model.name, "must be 2-40 lowercase letters, digits or hyphens, starting with a letter", "rename it, e.g. iris-classifier");
+    if (!MODEL_NAME.test(args.model.name)) {
+        problem("model.name", args.model.name, `must be 2-${MODEL_NAME_MAX_LENGTH} lowercase letters, digits or hyphens, starting with a letter`, "rename it, e.g. iris-classifier");
     }
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(args.model.version)) {
         problem("model.version", args.model.version, "must be 1-63 letters, digits, dots, underscores or hyphens", 'use a label such as "1" or "2024-06-01"');
