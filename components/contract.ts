@@ -117,7 +117,7 @@ export interface ModelServiceArgs {
 export interface AzureServiceArgs {
     /** aks: a private API server, reachable only from the cluster's network. @default false */
     readonly privateCluster?: boolean;
-    /** aks: the kind of principal running pulumi, granted read access to the metrics the rollout guard reads. @default "User" */
+    /** The kind of principal running pulumi, for the roles granted to it. @default - User with the Azure CLI's token, else ServicePrincipal */
     readonly deployerPrincipalType?: "User" | "ServicePrincipal";
 }
 

@@ -8,6 +8,7 @@ import { exposureProblems } from "./exposure";
 import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS } from "./runtimes";
 import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
+import { azureRule } from "./cloudRules/azure";
 import { CLOUDWATCH_RETENTION_DAYS } from "./cloudRules/aws";
 
 /**
@@ -214,6 +215,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
 
     validateAwsArgs(args, runtime, problem);
+    if (cloud === "azure") validateAzureNames(args, problem);
     const rollout = { strategy: args.rollout?.strategy ?? "allAtOnce", stepPercent: args.rollout?.stepPercent ?? 10, bakeMinutes: args.rollout?.bakeMinutes ?? 10 };
     if (!["allAtOnce", "canary", "linear"].includes(rollout.strategy)) {
         problem("rollout.strategy", rollout.strategy, "is not a rollout strategy", "use allAtOnce, canary or linear");
@@ -306,5 +308,16 @@ function validateAwsArgs(args: ModelServiceArgs, runtime: Runtime, problem: (fie
         if (isPublic) subnets("publicSubnetIds");
     } else if ((aws.privateSubnetIds ?? []).length > 0 || (aws.publicSubnetIds ?? []).length > 0) {
         problem("aws.vpcId", undefined, "is not set, but subnets are", "set awsVpcId to the VPC of those subnets, or remove the subnets to create a VPC");
+    }
+}
+
+/**
+ * azure: the model name starts the Key Vault's name (`<model>-azure-kv` + azure-native's 8 random
+ * characters), and a vault name must not hold two hyphens in a row: the bound comes from the vault's row.
+ */
+function validateAzureNames(args: ModelServiceArgs, problem: (field: string, value: unknown, message: string, fix: string) => void): void {
+    const rule = azureRule("azure.keyvault.vault.name.pattern");
+    if (rule.check.kind === "pattern" && !rule.check.pattern.test(`${args.model.name}-azure-kv00000000`)) {
+        problem("model.name", args.model.name, `cannot start an Azure Key Vault name, which must be ${rule.check.description}`, "rename it without consecutive hyphens, e.g. iris-classifier (modelName)");
     }
 }

@@ -93,7 +93,11 @@ export function autonamed(type: string, name: string, inputs: Record<string, any
     return { ...inputs, [rule.property]: `${logical}${rule.separator}${suffix(seed, rule.randomLength)}` };
 }
 
-/** The exec-format kubeconfig AKS returns for Entra ID clusters (kubelogin). */
+/**
+ * The exec-format kubeconfig AKS returns for Entra ID clusters (listClusterUserCredential, format=exec):
+ * kubelogin with the AKS server application, the Azure CLI's AKS client and `--login devicecode`, which
+ * waits for someone to open a browser (https://azure.github.io/kubelogin/concepts/login-modes/devicecode.html).
+ */
 function azureKubeconfig(cluster: string): string {
     return JSON.stringify({
         apiVersion: "v1",
@@ -101,6 +105,20 @@ function azureKubeconfig(cluster: string): string {
         clusters: [{ name: cluster, cluster: { server: `https://${cluster}.hcp.offline.azmk8s.io:443`, "certificate-authority-data": Buffer.from("offline mock CA").toString("base64") } }],
         contexts: [{ name: cluster, context: { cluster, user: `clusterUser_${cluster}` } }],
         "current-context": cluster,
-        users: [{ name: `clusterUser_${cluster}`, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "kubelogin", args: ["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"] } } }],
+        users: [
+            {
+                name: `clusterUser_${cluster}`,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "kubelogin",
+                        args: ["get-token", "--environment", "AzurePublicCloud", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630", "--client-id", "80faf920-1908-4b52-b5ef-a8e7bedfc67a", "--tenant-id", MOCK_AZURE_TENANT, "--login", "devicecode"],
+                        env: null,
+                        installHint: "kubelogin is not installed which is required to connect to AAD enabled cluster.",
+                        provideClusterInfo: false,
+                    },
+                },
+            },
+        ],
     });
 }

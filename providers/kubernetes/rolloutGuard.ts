@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { armTokenSource } from "../azure/armCredential";
 
 // The rollout of the model server's Deployment, watched and rolled back like the managed runtimes'
 // rollouts. Kubernetes rolls pods by surge and readiness but knows nothing of error rates or latency,
@@ -10,7 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 // previous ReplicaSet's pod template back, waits for it, and fails the update saying why.
 //
 // The provider object is serialized into the stack state with everything its methods capture, so
-// they only reach plain functions and constants of this module and globals; node:https,
+// they only reach plain functions and constants of this module (and the plain Azure credential
+// functions of ../azure/armCredential) and globals; node:https,
 // google-auth-library and @azure/identity are required lazily, inside the functions that need them.
 
 export type ClusterCredential = "google" | "azure";
@@ -188,8 +190,7 @@ function isUnknown(value: unknown): boolean {
 /** Tokens from the cloud's own library, loaded on first use and kept while valid. */
 function tokenSource(credential: ClusterCredential): (audience: "kubernetes" | "prometheus") => Promise<string> {
     let google: { getAccessToken(): Promise<string | null | undefined> } | undefined;
-    let azure: { getToken(scope: string): Promise<{ token: string; expiresOnTimestamp: number } | null> } | undefined;
-    const cached: Record<string, { token: string; expiresOnTimestamp: number }> = {};
+    let azure: ((scope: string) => Promise<string>) | undefined;
     return async (audience) => {
         try {
             if (credential === "google") {
@@ -202,23 +203,14 @@ function tokenSource(credential: ClusterCredential): (audience: "kubernetes" | "
                 if (!token) throw new Error("no access token was returned");
                 return token;
             }
-            const scope = audience === "kubernetes" ? AKS_SCOPE : AZURE_PROMETHEUS_SCOPE;
-            const kept = cached[scope];
-            if (kept && kept.expiresOnTimestamp - Date.now() > 300_000) return kept.token;
-            if (!azure) {
-                // eslint-disable-next-line @typescript-eslint/no-require-imports
-                const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
-                azure = new DefaultAzureCredential();
-            }
-            const token = await azure.getToken(scope);
-            if (!token?.token) throw new Error("no access token was returned");
-            cached[scope] = token;
-            return token.token;
+            // The identity azure-native deploys as (ARM_* variables, else the Azure CLI), not AZURE_*.
+            azure ??= armTokenSource();
+            return await azure(audience === "kubernetes" ? AKS_SCOPE : AZURE_PROMETHEUS_SCOPE);
         } catch (err) {
             const fix =
                 credential === "google"
                     ? "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS, or run where a service account is attached"
-                    : "run `az login`, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or a federated token), or run where a managed identity is attached";
+                    : "run `az login`, or set the ARM_* variables the azure-native provider reads (see the README's Azure section)";
             throw new Error(`Kubernetes rollout guard: could not get ${credential === "google" ? "Google Cloud" : "Azure"} credentials for the ${audience} API: ${errorMessage(err)}. Fix: ${fix}.`);
         }
     };
@@ -279,7 +271,7 @@ function rawRequest(url: string, method: string, headers: Record<string, string>
 
 function hintFor(api: "kubernetes" | "prometheus", status: number, p: GuardProps): string {
     const google = p.credential === "google";
-    if (status === 401) return ` Fix: the token was rejected; ${google ? "run `gcloud auth application-default login` again" : "run `az login` again or check the AZURE_* credentials"}.`;
+    if (status === 401) return ` Fix: the token was rejected; ${google ? "run `gcloud auth application-default login` again" : "run `az login` again or check the ARM_* credentials"}.`;
     if (status === 403 && api === "kubernetes") {
         return ` Fix: let the identity running pulumi read and patch Deployments and list ReplicaSets in namespace ${p.namespace} (${google ? "roles/container.developer" : "Azure Kubernetes Service RBAC Writer"}).`;
     }
