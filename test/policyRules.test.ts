@@ -176,6 +176,38 @@ describe("Azure public blobs", () => {
     });
 });
 
+describe("public Kubernetes load balancers", () => {
+    const service = (annotations: Record<string, string>, spec: Record<string, unknown>) =>
+        resource("kubernetes:core/v1:Service", { metadata: { name: "server", annotations }, spec: { type: "LoadBalancer", ports: [{ port: 80 }], ...spec } }, { name: "server" });
+
+    it.each([
+        ["internal on GKE", { "networking.gke.io/load-balancer-type": "Internal" }, {}],
+        ["internal on GKE (legacy key)", { "cloud.google.com/load-balancer-type": "Internal" }, {}],
+        ["internal on AKS", { "service.beta.kubernetes.io/azure-load-balancer-internal": "true" }, {}],
+        ["internal on EKS (load balancer controller)", { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" }, {}],
+        ["internal on EKS (in-tree)", { "service.beta.kubernetes.io/aws-load-balancer-internal": "true" }, {}],
+        ["public with source ranges", {}, { loadBalancerSourceRanges: ["203.0.113.0/24", "2001:db8::/32"] }],
+        ["public with source ranges in the annotation", { "service.beta.kubernetes.io/load-balancer-source-ranges": "203.0.113.0/24" }, {}],
+        ["a ClusterIP Service", {}, { type: "ClusterIP" }],
+    ])("accepts a Service %s", async (_what, annotations, spec) => {
+        expect(await violated(service(annotations, spec))).toEqual([]);
+    });
+
+    it.each([
+        ["without source ranges", {}, {}],
+        ["with empty source ranges", {}, { loadBalancerSourceRanges: [] }],
+        ["open to 0.0.0.0/0", {}, { loadBalancerSourceRanges: ["10.0.0.0/8", "0.0.0.0/0"] }],
+        ["open to ::/0", {}, { loadBalancerSourceRanges: ["::/0"] }],
+        ["open to every source in the annotation", { "service.beta.kubernetes.io/load-balancer-source-ranges": "0.0.0.0/0" }, {}],
+        ["whose internal annotation is off", { "service.beta.kubernetes.io/azure-load-balancer-internal": "false" }, {}],
+        ["with an EKS scheme of internet-facing", { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" }, {}],
+    ])("flags a public Service %s", async (_what, annotations, spec) => {
+        const m = await messagesOf("k8s-no-open-load-balancer", service(annotations, spec));
+        expect(m).toHaveLength(1);
+        expect(m[0]).toMatch(/^Restrict the public load balancer of Service 'server'/);
+    });
+});
+
 describe("leaked secrets in resource inputs", () => {
     it("flags literal credentials in an ECS container definition, but not secrets.valueFrom", async () => {
         const containerDefinitions = JSON.stringify([
