@@ -209,7 +209,7 @@ describe("GKE rollout guard", () => {
             rolloutTimeoutSeconds: 10 * (600 + 180),
         });
         expect(guard.options.dependsOn).toContain(deployment.urn);
-        expect(d.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+        expect(d.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true", "pulumi.com/patchForce": "true" });
         // A new model version is a new pod template, so a new fingerprint: a rollout to watch.
         const v2 = one(planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", "rollout=canary", "--config", "rolloutBakeMinutes=3", "--config", "alarmLatencyP99Ms=400", "--config", "modelVersion=2"]).doc, "pulumi-nodejs:dynamic/kubernetes:RolloutGuard").inputs as any;
         expect(v2.modelVersion).toBe("2");

@@ -10,7 +10,7 @@ import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy";
 import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1/podDisruptionBudget";
 import type { InvokeInfo, ResolvedServiceArgs } from "../../components/contract";
 import { SIZES } from "../../components/sizes";
-import { type ClusterCredential, RolloutGuard } from "./rolloutGuard";
+import { type ClusterCredential, GUARDED_DEPLOYMENT_ANNOTATIONS, RolloutGuard } from "./rolloutGuard";
 
 /** What the cloud hands the shared workload: identity, secrets, load balancer flavour, image and model. */
 export interface WorkloadInputs {
@@ -94,8 +94,9 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
     const deployment = new Deployment(
         `${name}-deployment`,
         {
-            // The rollout guard below waits for the rollout (and undoes it), not the kubernetes provider.
-            metadata: { namespace: ns, name: APP, labels, annotations: { "pulumi.com/skipAwait": "true" } },
+            // The rollout guard below waits for the rollout (and undoes it), not the kubernetes provider;
+            // the provider's next apply takes back the fields a rollback wrote (see rolloutGuard.ts).
+            metadata: { namespace: ns, name: APP, labels, annotations: { ...GUARDED_DEPLOYMENT_ANNOTATIONS } },
             spec: {
                 replicas: args.scaling.minReplicas,
                 selector: { matchLabels: { app: APP } },
