@@ -5,6 +5,7 @@ import type { Cloud, Gpu, ModelServiceArgs, ResolvedServiceArgs, Runtime, Size }
 import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS } from "./runtimes";
 import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
+import { CLOUDWATCH_RETENTION_DAYS } from "./cloudRules/aws";
 
 /** One thing wrong with the args: where, the bad value, what is wrong, and how to fix it. */
 export interface Problem {
@@ -18,7 +19,6 @@ export interface Problem {
 export const GPUS: readonly Gpu[] = ["none", "t4", "a10g", "l4", "a100"];
 /** Which clouds offer each accelerator. */
 const GPU_CLOUDS: Partial<Record<Gpu, readonly Cloud[]>> = { t4: ["aws", "gcp", "azure"], a10g: ["aws", "azure"], l4: ["aws", "gcp"], a100: ["aws", "gcp", "azure"] };
-const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const ARTIFACT_URI: Readonly<Record<Cloud, { pattern: RegExp; example: string }>> = {
     aws: { pattern: /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, example: "s3://my-bucket/models/iris/1/model.tar.gz" },
     gcp: { pattern: /^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/.*)?$/, example: "gs://my-bucket/models/iris/1/" },

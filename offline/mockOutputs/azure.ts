@@ -1,7 +1,6 @@
-import { autoname, suffix, type OutputsOf } from "./common";
+import { MOCK_AZURE_SUBSCRIPTION, MOCK_AZURE_TENANT, autoname, suffix, type OutputsOf } from "./common";
 
-export const MOCK_AZURE_SUBSCRIPTION = "00000000-0000-4000-8000-000000000001";
-export const MOCK_AZURE_TENANT = "00000000-0000-4000-8000-000000000002";
+export { MOCK_AZURE_SUBSCRIPTION, MOCK_AZURE_TENANT };
 
 function guid(seed: string): string {
     const h = suffix(seed, 32);
