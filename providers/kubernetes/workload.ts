@@ -9,6 +9,7 @@ import { ServiceAccount } from "@pulumi/kubernetes/core/v1/serviceAccount";
 import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy";
 import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1/podDisruptionBudget";
 import type { InvokeInfo, ResolvedServiceArgs } from "../../components/contract";
+import { HPA_MIN_REPLICAS } from "../../components/cloudRules/kubernetes";
 import { SIZES } from "../../components/sizes";
 import { type ClusterCredential, GUARDED_DEPLOYMENT_ANNOTATIONS, RolloutGuard } from "./rolloutGuard";
 
@@ -205,7 +206,7 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
             metadata: { namespace: ns, name: APP },
             spec: {
                 scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
-                minReplicas: Math.max(1, args.scaling.minReplicas),
+                minReplicas: Math.max(HPA_MIN_REPLICAS, args.scaling.minReplicas),
                 maxReplicas: args.scaling.maxReplicas,
                 metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } } }],
             },
