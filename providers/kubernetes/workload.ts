@@ -114,7 +114,8 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
         `${name}-deployment`,
         {
             // The rollout guard below waits for the rollout (and undoes it), not the kubernetes provider;
-            // the provider's next apply takes back the fields a rollback wrote (see rolloutGuard.ts).
+            // the provider's next apply takes back the fields a rollback wrote (see rolloutGuard.ts); the
+            // forced apply leaves spec.replicas to the autoscaler, as ignoreChanges drops it from the apply.
             metadata: { namespace: ns, name: APP, labels, annotations: { ...GUARDED_DEPLOYMENT_ANNOTATIONS } },
             spec: {
                 replicas: args.scaling.minReplicas,
