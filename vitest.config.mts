@@ -5,8 +5,8 @@ export default defineConfig({
         include: ["test/**/*.test.ts"],
         // Each file gets its own process: Pulumi's mock runtime is process-global.
         pool: "forks",
-        testTimeout: 60_000,
-        // Suites plan in beforeAll; on a loaded 2-core machine one plan can take over the 10 s default.
+        testTimeout: 180_000,
+        // Tests and suites plan in fresh processes; on a loaded 2-core machine one plan can take a minute.
         hookTimeout: 180_000,
     },
 });

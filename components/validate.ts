@@ -7,6 +7,14 @@ import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
 import { CLOUDWATCH_RETENTION_DAYS } from "./cloudRules/aws";
 
+/**
+ * The longest model name accepted. Every child's physical name fits its cloud's limit for any name up to
+ * this length (children are named through components/physicalName.ts; `npm test` plans every runtime
+ * with a name this long and requires zero contract breaches).
+ */
+export const MODEL_NAME_MAX_LENGTH = 40;
+const MODEL_NAME = new RegExp(`^[a-z][a-z0-9-]{0,${MODEL_NAME_MAX_LENGTH - 2}}[a-z0-9]$`);
+
 /** One thing wrong with the args: where, the bad value, what is wrong, and how to fix it. */
 export interface Problem {
     /** Path in ModelServiceArgs, e.g. "scaling.minReplicas". */
@@ -83,8 +91,8 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
         problem("runtime", runtime, `is not built yet (${entry.plannedIn ?? "planned"})`, `use ${runtimesOf(cloud).filter((r) => RUNTIMES[r].load).join(", ") || "another cloud's runtime"} for now`);
     }
 
-    if (!/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/.test(args.model.name)) {
-        problem("model.name", args.model.name, "must be 2-40 lowercase letters, digits or hyphens, starting with a letter", "rename it, e.g. iris-classifier");
+    if (!MODEL_NAME.test(args.model.name)) {
+        problem("model.name", args.model.name, `must be 2-${MODEL_NAME_MAX_LENGTH} lowercase letters, digits or hyphens, starting with a letter`, "rename it, e.g. iris-classifier");
     }
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(args.model.version)) {
         problem("model.version", args.model.version, "must be 1-63 letters, digits, dots, underscores or hyphens", 'use a label such as "1" or "2024-06-01"');
