@@ -103,6 +103,7 @@ export const CONFIG_SCHEMA = z.object({
     monthlyBudgetUsd: integer(0),
     budgetEmails: list(),
     gcpBillingAccount: text(""),
+    gcpInternalGlobalAccess: boolean(false),
 });
 export type StackConfig = z.output<typeof CONFIG_SCHEMA>;
 export type ConfigKey = keyof StackConfig;
@@ -149,6 +150,7 @@ const FIELD_KEYS: Readonly<Record<string, ConfigKey>> = {
     logRetentionDays: "logRetentionDays",
     "rollout.strategy": "rollout",
     "azure.deployerPrincipalType": "azureDeployerPrincipalType",
+    "gcp.internalGlobalAccess": "gcpInternalGlobalAccess",
     "rollout.stepPercent": "rolloutStepPercent",
     "rollout.bakeMinutes": "rolloutBakeMinutes",
     "alarms.latencyP99Ms": "alarmLatencyP99Ms",
@@ -314,7 +316,7 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         alarms: { latencyP99Ms: config.alarmLatencyP99Ms, emails: config.alarmEmails },
         budget: config.monthlyBudgetUsd > 0 ? { monthlyUsd: config.monthlyBudgetUsd, emails: config.budgetEmails, gcpBillingAccount: config.gcpBillingAccount || undefined } : undefined,
         projectDir: raw.projectDir,
-        gcp: { project: raw.values["gcp:project"] },
+        gcp: { project: raw.values["gcp:project"], internalGlobalAccess: config.gcpInternalGlobalAccess },
         azure: { privateCluster: config.azurePrivateCluster, deployerPrincipalType: config.azureDeployerPrincipalType },
         aws: {
             vpcId: config.awsVpcId || undefined,

@@ -123,6 +123,8 @@ export interface AzureServiceArgs {
 
 export interface GcpServiceArgs {
     readonly project?: string;
+    /** gke: the internal load balancer takes clients from every region of the VPC (global access), not only the cluster's. @default false */
+    readonly internalGlobalAccess?: boolean;
 }
 
 export interface AwsServiceArgs {

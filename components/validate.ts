@@ -247,6 +247,9 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     if (cloud === "gcp" && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.gcp?.project ?? "")) {
         problem("gcp.project", args.gcp?.project, "is not a Google Cloud project id", "set it to your project id, e.g. my-ml-project");
     }
+    if (args.gcp?.internalGlobalAccess && (runtime !== "gke" || (args.network?.public ?? false))) {
+        problem("gcp.internalGlobalAccess", true, runtime !== "gke" ? `is used only by gke, not by ${runtime}` : "applies to the internal load balancer, and public is true", "remove it, or use runtime gke with public false");
+    }
     if (gpu !== "none" && (runtime === "gke" || runtime === "aks")) {
         problem("compute.gpu", gpu, `cannot be honoured by ${runtime} yet: the shared workload requests no GPUs`, "set gpu to none, or use sagemaker, vertex or azureml");
     }
