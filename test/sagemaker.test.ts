@@ -215,6 +215,8 @@ describe("SageMaker with secrets, a built image, a compressed artifact and allow
         doc = planJson([
             "--stack", "dev",
             "--config", `modelArtifact=${tarball}`,
+            // Outside the project: allowed only through the allow-listed folder.
+            "--config", `modelArtifactRoot=${dir}`,
             "--config", "image=",
             "--config", "imageBuildContext=test/fixtures/server",
             "--config", 'secrets=["hfToken"]',
