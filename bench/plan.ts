@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { projectRoot } from "../offline/projectRoot";
+import { detectorBench } from "./detector";
 import { policyBench } from "./policies";
 
 /**
@@ -62,4 +63,4 @@ const line = (cells: readonly string[]) => cells.map((c, i) => c.padStart(widths
 process.stdout.write(`Offline plan vs floor (median of ${RUNS}; floor = node loading @pulumi/pulumi and the plan's SDK submodules), ${os.cpus().length} cores\n`);
 process.stdout.write(`${line(header)}\n${rows.map(line).join("\n")}\n`);
 process.stdout.write(`\ntsc type-check of the project: ${(typecheck.ms / 1000).toFixed(1)} s, peak ${typecheck.peakMiB.toFixed(0)} MiB (target: under 10 s)\n\n`);
-policyBench().then((report) => process.stdout.write(`${report}\n`));
+policyBench().then((report) => process.stdout.write(`${report}\n${detectorBench()}\n`));

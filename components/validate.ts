@@ -2,6 +2,9 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import type { Cloud, Gpu, ModelServiceArgs, ResolvedServiceArgs, Runtime, Size } from "./contract";
+import { checkArtifactRoot, checkLocalArtifactPath } from "./artifactPath";
+import { DEFAULT_MAX_SHARE, cidrProblems } from "./cidr";
+import { exposureProblems } from "./exposure";
 import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS } from "./runtimes";
 import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
@@ -55,10 +58,6 @@ export function isCidr(value: string): boolean {
     return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
 }
 
-function isOpenToAll(cidr: string): boolean {
-    return /^0\.0\.0\.0\/0$|^::\/0$/.test(cidr);
-}
-
 /**
  * Checks args and fills in defaults. Pure apart from reading the file system for local paths.
  * Returns every problem at once, never just the first.
@@ -100,9 +99,12 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
     const artifact = args.model.artifact;
     if (artifact.kind === "local") {
+        const root = artifact.allowedRoot ? checkArtifactRoot(projectDir, artifact.allowedRoot) : {};
+        if (root.problem) problem("model.artifactRoot", artifact.allowedRoot, root.problem.message, root.problem.fix);
+        const refused = checkLocalArtifactPath(projectDir, artifact.path, root.real);
         const full = path.resolve(projectDir, artifact.path);
-        if (!fs.existsSync(full)) {
-            problem("model.artifact", artifact.path, `does not exist (looked for ${full})`, "point it at your model file or folder, relative to the project, or give an existing URI");
+        if (refused) {
+            problem("model.artifact", artifact.path, refused.message, refused.fix);
         } else if (fs.statSync(full).isDirectory() && fs.readdirSync(full).length === 0) {
             problem("model.artifact", artifact.path, "is an empty folder", "put the trained model's files in it");
         }
@@ -180,10 +182,12 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
 
     const allowedCidrs = args.network?.allowedCidrs ?? [];
-    allowedCidrs.forEach((cidr, i) => {
-        if (!isCidr(cidr)) problem(`network.allowedCidrs[${i}]`, cidr, "is not a CIDR block", "write it as ADDRESS/PREFIX, e.g. 10.0.0.0/16");
-        else if (isOpenToAll(cidr)) problem(`network.allowedCidrs[${i}]`, cidr, "opens the endpoint to every address", "list your clients' networks instead; public endpoints still require authentication");
-    });
+    const maxShare = args.network?.allowedCidrsMaxShare ?? DEFAULT_MAX_SHARE;
+    if (!(maxShare > 0 && maxShare < 1)) problem("network.allowedCidrsMaxShare", maxShare, "is not a share of the address space between 0 and 1", "write it as 1/N, e.g. 1/256 (one /8)");
+    for (const p of cidrProblems(allowedCidrs, maxShare > 0 && maxShare < 1 ? maxShare : DEFAULT_MAX_SHARE)) {
+        problem(p.index === undefined ? "network.allowedCidrs" : `network.allowedCidrs[${p.index}]`, p.value, p.message, p.fix);
+    }
+    if (entry.cloud === cloud) for (const p of exposureProblems(runtime, args.network?.public ?? false, allowedCidrs)) problem(p.field, p.value, p.message, p.fix);
 
     const logRetentionDays = args.logRetentionDays ?? 30;
     if (cloud === "aws" && !CLOUDWATCH_RETENTION_DAYS.includes(logRetentionDays)) {
@@ -243,6 +247,9 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     if (cloud === "gcp" && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.gcp?.project ?? "")) {
         problem("gcp.project", args.gcp?.project, "is not a Google Cloud project id", "set it to your project id, e.g. my-ml-project");
     }
+    if (args.gcp?.internalGlobalAccess && (runtime !== "gke" || (args.network?.public ?? false))) {
+        problem("gcp.internalGlobalAccess", true, runtime !== "gke" ? `is used only by gke, not by ${runtime}` : "applies to the internal load balancer, and public is true", "remove it, or use runtime gke with public false");
+    }
     if (gpu !== "none" && (runtime === "gke" || runtime === "aks")) {
         problem("compute.gpu", gpu, `cannot be honoured by ${runtime} yet: the shared workload requests no GPUs`, "set gpu to none, or use sagemaker, vertex or azureml");
     }
@@ -288,9 +295,6 @@ function validateAwsArgs(args: ModelServiceArgs, runtime: Runtime, problem: (fie
     if (runtime !== "ecs") return;
     if ((args.compute?.gpu ?? "none") !== "none") problem("compute.gpu", args.compute?.gpu, "cannot be honoured by ecs: Fargate has no GPUs", "set gpu to none, or use runtime sagemaker");
     const isPublic = args.network?.public ?? false;
-    if (isPublic && (args.network?.allowedCidrs ?? []).length === 0) {
-        problem("network.allowedCidrs", [], "is empty while public is true: the load balancer would have no clients", "list the client networks that may call the endpoint");
-    }
     if (aws.certificateArn !== undefined && !ACM_CERTIFICATE.test(aws.certificateArn)) {
         problem("aws.certificateArn", aws.certificateArn, "is not an ACM certificate ARN", "use arn:aws:acm:REGION:ACCOUNT:certificate/ID");
     }

@@ -98,6 +98,8 @@ export async function plan(options: PlanOptions): Promise<PlanDocument> {
     }
 
     const secretSet = new Set(loaded.secretKeys);
+    // A secret stack output is shown the way `pulumi stack output` shows it, never in plaintext.
+    for (const at of recorder.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.secretOutputs ?? []) stackOutputs[at.split(/[.[]/)[0]!] = "[secret]";
     const resources = recorder.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
     const violations = errors.length === 0 && options.policies ? await evaluatePolicies(options.policies, resources) : [];
     return {

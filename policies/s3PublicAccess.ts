@@ -11,10 +11,35 @@ const S3_ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountP
 const BLOCKS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
 const PUBLIC_ACLS = new Set(["public-read", "public-read-write", "authenticated-read"]);
 const PUBLIC_GROUPS = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)$/;
-/** Conditions that narrow "anyone" to a network or an organisation the owner controls. */
-const NARROWING_CONDITION_KEYS = new Set(
-    ["aws:SourceVpce", "aws:SourceVpc", "aws:PrincipalOrgID", "aws:PrincipalAccount", "aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:PrincipalArn"].map((k) => k.toLowerCase()),
-);
+/** Condition keys that can narrow "anyone" to a network, an account or an organisation the owner controls, by the kind of value they take. */
+const NARROWING_CONDITION_KEYS: Readonly<Record<string, "id" | "arn" | "ip">> = {
+    "aws:sourcevpce": "id",
+    "aws:sourcevpc": "id",
+    "aws:principalorgid": "id",
+    "aws:principalaccount": "id",
+    "aws:sourceaccount": "id",
+    "aws:sourceorgid": "id",
+    "aws:sourcearn": "arn",
+    "aws:principalarn": "arn",
+    "aws:sourceip": "ip",
+    "aws:vpcsourceip": "ip",
+};
+
+/**
+ * Operators that narrow when the key matches: only positive matches do. Null tests presence,
+ * ...Not... operators allow everything else, ...IfExists passes when the key is absent, and
+ * ForAllValues: passes on an empty set, so none of those narrows.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+ */
+const NARROWING_OPERATORS: Readonly<Record<string, readonly ("id" | "arn" | "ip")[]>> = {
+    stringequals: ["id", "arn"],
+    stringequalsignorecase: ["id", "arn"],
+    stringlike: ["id", "arn"],
+    arnequals: ["arn"],
+    arnlike: ["arn"],
+    ipaddress: ["ip"],
+};
 
 /** A block that turns any of the four settings off is a public bucket waiting to happen. */
 export const s3PublicAccessBlockComplete: ResourceValidationPolicy = {
@@ -61,11 +86,52 @@ function isEveryone(principal: unknown): boolean {
     return false;
 }
 
+/** A value that matches anything: "*", "?*", "" (wildcards only). */
+const WILDCARD_ONLY = /^[*?]*$/;
+
+/** An ARN pattern that names one account (ARN fields: arn:partition:service:region:account:resource); S3 ARNs, which have no account field, must name their resource without wildcards. */
+function arnNamesOneAccount(value: string): boolean {
+    const fields = value.split(":");
+    if (fields.length < 6 || fields[0] !== "arn") return false;
+    const account = fields[4] ?? "";
+    if (account === "") return !/[*?]/.test(value) && fields[2] === "s3";
+    return /^\d{12}$/.test(account);
+}
+
+/** A CIDR or address that is not the whole address space (a /0). */
+function isNarrowRange(value: string): boolean {
+    const slash = value.indexOf("/");
+    if (WILDCARD_ONLY.test(value)) return false;
+    return slash < 0 || Number(value.slice(slash + 1)) > 0;
+}
+
+function valueNarrows(kind: "id" | "arn" | "ip", value: unknown): boolean {
+    if (typeof value !== "string") return false;
+    if (kind === "ip") return isNarrowRange(value);
+    if (kind === "arn") return arnNamesOneAccount(value);
+    return !WILDCARD_ONLY.test(value);
+}
+
+/** Whether one operator's clause ({key: value(s)}) narrows: a narrowing key, an operator that matches positively, and every value concrete. */
+function clauseNarrows(operator: string, clause: unknown): boolean {
+    if (!clause || typeof clause !== "object") return false;
+    let op = operator.toLowerCase();
+    if (op.startsWith("forallvalues:") || op.endsWith("ifexists")) return false;
+    if (op.startsWith("foranyvalue:")) op = op.slice("foranyvalue:".length);
+    const kinds = NARROWING_OPERATORS[op];
+    if (!kinds) return false;
+    return Object.entries(clause as Record<string, unknown>).some(([key, value]) => {
+        const kind = NARROWING_CONDITION_KEYS[key.toLowerCase()];
+        if (!kind || !kinds.includes(kind)) return false;
+        const values = [value].flat();
+        return values.length > 0 && values.every((v) => valueNarrows(kind, v));
+    });
+}
+
+/** Conditions hold together: one narrowing clause narrows the statement. */
 function isNarrowed(condition: unknown): boolean {
     if (!condition || typeof condition !== "object") return false;
-    return Object.values(condition as Record<string, unknown>).some(
-        (clause) => clause && typeof clause === "object" && Object.keys(clause).some((key) => NARROWING_CONDITION_KEYS.has(key.toLowerCase())),
-    );
+    return Object.entries(condition as Record<string, unknown>).some(([operator, clause]) => clauseNarrows(operator, clause));
 }
 
 /** Statements of a bucket policy that allow anyone without a narrowing condition. */
@@ -85,7 +151,7 @@ export const s3NoPublicBucketPolicy: ResourceValidationPolicy = {
         const open = publicStatements(args.props.policy);
         if (open.length > 0) {
             reportViolation(
-                `Narrow statement ${open.map((i) => `#${i + 1}`).join(", ")} of the policy on '${args.name}': it allows everyone. Name the principals, or add a condition on aws:SourceVpce, aws:SourceVpc, aws:PrincipalOrgID or aws:PrincipalAccount.`,
+                `Narrow statement ${open.map((i) => `#${i + 1}`).join(", ")} of the policy on '${args.name}': it allows everyone. Name the principals, or add a StringEquals condition on aws:SourceVpce, aws:SourceVpc, aws:PrincipalOrgID or aws:PrincipalAccount (Null, ...Not..., ...IfExists and wildcard values do not narrow).`,
             );
         }
     },

@@ -11,8 +11,11 @@
  *   infrastructure code is full of (ARNs, IDs, digests, hashes, encoded policies, URLs, paths,
  *   placeholders). Advisory only.
  *
- * Every regex is precompiled and linear: no nested quantifiers over overlapping classes, and the
- * one pattern that could backtrack quadratically (JWT) uses lookahead-captured runs (atomic groups).
+ * Linear in input size, whatever the input: every run a pattern quantifies is bounded (MAX_RUN), no
+ * pattern scans a long run and then fails from many start positions (JWT is anchored on its ".ey"),
+ * checks beyond a match (what else the document holds) are computed once per value, and long values
+ * are scanned for known formats in overlapping windows (WINDOW, OVERLAP), so neither time nor the
+ * regex backtracking stack grows with the value past a window.
  */
 
 export type SecretConfidence = "high" | "entropy";
@@ -97,23 +100,44 @@ function charClasses(s: string): number {
 /** Runs of same-case letters or digits, CamelCase aware: "getAPIToken2" -> get, API, Token, 2. */
 const CHUNK = /[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+/g;
 
+const isLowerCode = (c: number) => c >= 97 && c <= 122;
+const isUpperCode = (c: number) => c >= 65 && c <= 90;
+const isDigitCode = (c: number) => c >= 48 && c <= 57;
+
 /**
  * Whether a token reads like words (identifiers, kebab-case names, CamelCase) rather than random
- * characters: long letter chunks carry most of it.
+ * characters: long letter chunks carry most of it. Splits as CHUNK does, with a loop over character
+ * codes: this runs on every token, and a regex match per chunk dominated the detector's time.
  */
 function looksLikeWords(s: string): boolean {
     let chunks = 0;
     let wordChars = 0;
     let letters = 0;
     let alnum = 0;
-    CHUNK.lastIndex = 0;
-    for (let m = CHUNK.exec(s); m; m = CHUNK.exec(s)) {
-        const chunk = m[0];
+    for (let i = 0; i < s.length; ) {
+        const c = s.charCodeAt(i);
+        let end = i + 1;
+        if (isDigitCode(c)) {
+            while (end < s.length && isDigitCode(s.charCodeAt(end))) end++;
+            chunks++;
+            alnum += end - i;
+            i = end;
+            continue;
+        }
+        if (isLowerCode(c) || (isUpperCode(c) && end < s.length && isLowerCode(s.charCodeAt(end)))) {
+            while (end < s.length && isLowerCode(s.charCodeAt(end))) end++; // [A-Z]?[a-z]+
+        } else if (isUpperCode(c)) {
+            while (end < s.length && isUpperCode(s.charCodeAt(end))) end++;
+            if (end < s.length && isLowerCode(s.charCodeAt(end))) end--; // [A-Z]+(?![a-z]): the last capital starts the next word
+        } else {
+            i++;
+            continue;
+        }
         chunks++;
-        alnum += chunk.length;
-        if (DIGIT.test(chunk)) continue;
-        letters += chunk.length;
-        if (isWordChunk(chunk)) wordChars += chunk.length;
+        alnum += end - i;
+        letters += end - i;
+        if (isWordChunkAt(s, i, end)) wordChars += end - i;
+        i = end;
     }
     if (letters === 0) return alnum === 0;
     return wordChars / letters >= 0.6 || alnum / chunks >= 5;
@@ -128,12 +152,24 @@ function looksLikeIdentifier(s: string): boolean {
 /** Abbreviations identifiers are full of, vowels or not. */
 const ABBREVIATIONS = new Set(["id", "db", "io", "ip", "os", "ui", "to", "of", "in", "on", "at", "by", "is", "up", "no", "or", "my", "fs", "vm", "ml", "ai", "az", "sql", "ssh", "tls", "ssl", "dns", "vpc", "cpu", "gpu", "gcp", "url", "cmd", "pkg", "src", "dst", "tmp", "ctx", "msg", "cfg", "std", "lib", "img", "kms", "ecr", "ecs", "eks", "rds", "sns", "sqs", "xml", "yml", "http", "https", "html", "json", "js", "ts", "py"]);
 
-/** Pronounceable (three or more letters, a sixth of them vowels, no five consonants in a row) or a common abbreviation. */
-function isWordChunk(chunk: string): boolean {
-    if (ABBREVIATIONS.has(chunk.toLowerCase())) return true;
-    if (chunk.length < 3) return false;
-    const vowels = chunk.replace(/[^aeiouyAEIOUY]/g, "").length;
-    return vowels * 6 >= chunk.length && !/[^aeiouyAEIOUY]{5}/.test(chunk);
+const LONGEST_ABBREVIATION = Math.max(...[...ABBREVIATIONS].map((a) => a.length));
+/** a e i o u y, either case, by character code. */
+const VOWEL_CODES = new Set([..."aeiouyAEIOUY"].map((c) => c.charCodeAt(0)));
+
+/** Whether s[start, end), a run of letters, is pronounceable (three or more letters, a sixth of them vowels, no five consonants in a row) or a common abbreviation. */
+function isWordChunkAt(s: string, start: number, end: number): boolean {
+    const length = end - start;
+    if (length <= LONGEST_ABBREVIATION && ABBREVIATIONS.has(s.slice(start, end).toLowerCase())) return true;
+    if (length < 3) return false;
+    let vowels = 0;
+    let consonantRun = 0;
+    for (let i = start; i < end; i++) {
+        if (VOWEL_CODES.has(s.charCodeAt(i))) {
+            vowels++;
+            consonantRun = 0;
+        } else if (++consonantRun >= 5) return false;
+    }
+    return vowels * 6 >= length;
 }
 
 /** A run of n or more consecutive ascending characters (abcdef, 123456): hand-typed, not random. */
@@ -147,7 +183,7 @@ function hasSequentialRun(s: string, n: number): boolean {
 }
 
 /** Placeholder markers: xxxx, ****, EXAMPLE, <...>, ${...}, {{...}}, your-token-here, changeme... */
-const PLACEHOLDER_MARK = /x{4,}|X{4,}|\*{3,}|#{3,}|\.{3}|…|<[^<>\n]{0,100}>|\$\{|\{\{|%[sd]\b|EXAMPLE|example|changeme|change[_-]me|placeholder|PLACEHOLDER|replace[_-]?me|REPLACE[_-]?ME|your[_-]|YOUR[_-]|_here\b|_HERE\b|dummy|DUMMY|redacted|REDACTED|insert[_-]|INSERT[_-]|0{10,}|\[secret\]/;
+const PLACEHOLDER_MARK = /x{4}|X{4}|\*{3}|#{3}|\.{3}|…|<[^<>\n]{0,100}>|\$\{|\{\{|%[sd]\b|EXAMPLE|example|changeme|change[_-]me|placeholder|PLACEHOLDER|replace[_-]?me|REPLACE[_-]?ME|your[_-]|YOUR[_-]|_here\b|_HERE\b|dummy|DUMMY|redacted|REDACTED|insert[_-]|INSERT[_-]|0{10}|\[secret\]/;
 
 /** AWS's documented example credentials (docs.aws.amazon.com); real in shape, published on purpose. */
 const DOCUMENTED_EXAMPLES = new Set(["AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"]);
@@ -161,7 +197,83 @@ function isPlaceholder(token: string, body: string = token): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Bounds that keep the detector linear
+
+/** The longest run any known-format pattern quantifies: every `+`, `*` and `{n,}` there is written {n,MAX_RUN}. */
+const MAX_RUN = 8192;
+/** Values longer than this are scanned for known formats in overlapping windows of about this size. */
+const WINDOW = 256 * 1024;
+/** Windows overlap by more than any match and the context its assertions read (a JWT: three MAX_RUN segments), so none is lost at a border. */
+const OVERLAP = 32 * 1024;
+/** How far before a nominal border a whitespace character is looked for: borders fall between tokens, where a window edge reads as the whitespace it replaces. */
+const BORDER_SLACK = 16 * 1024;
+
+/** The limits above, for tests that check the patterns against them. */
+export const DETECTOR_LIMITS = { MAX_RUN, WINDOW, OVERLAP, BORDER_SLACK } as const;
+
+function isWhitespace(code: number): boolean {
+    return code === 0x20 || code === 0x0a || code === 0x09 || code === 0x0d;
+}
+
+/** The position just after the last whitespace in (at - BORDER_SLACK, at], or `at` when that stretch has none. */
+function borderAtOrBefore(text: string, at: number): number {
+    for (let i = at; i > at - BORDER_SLACK && i > 0; i--) if (isWhitespace(text.charCodeAt(i - 1))) return i;
+    return at;
+}
+
+/**
+ * [start, end) windows covering the text: consecutive windows overlap by at least OVERLAP, so every
+ * span of OVERLAP characters or fewer lies whole inside one of them.
+ */
+export function scanWindows(text: string): [number, number][] {
+    const windows: [number, number][] = [];
+    let start = 0;
+    while (text.length - start > WINDOW) {
+        const end = borderAtOrBefore(text, start + WINDOW);
+        windows.push([start, end]);
+        start = borderAtOrBefore(text, end - OVERLAP);
+    }
+    windows.push([start, text.length]);
+    return windows;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Known formats
+
+/** The whole value a window belongs to, for what a format checks beyond its match; each fact is computed once per value. */
+class ScannedValue {
+    private privateKeyField?: boolean;
+    private sasVersion?: boolean;
+    private lastPemEnd?: number;
+    private dashesFrom = -1;
+    private dashesAt = -1;
+
+    constructor(readonly text: string) {}
+
+    /** Whether the document holds a "private_key" field (a service account key file, not a mention of its type). */
+    get hasPrivateKeyField(): boolean {
+        return (this.privateKeyField ??= this.text.includes("private_key"));
+    }
+
+    /** Whether the document holds a SAS version or expiry parameter (sv=, se=), which makes sig= a SAS signature. */
+    get hasSasParameters(): boolean {
+        return (this.sasVersion ??= /(?:^|[?&;"'\s])(?:sv|se)=/.test(this.text));
+    }
+
+    /** Whether a PEM END line follows `at`. */
+    hasPemEndAfter(at: number): boolean {
+        return (this.lastPemEnd ??= this.text.lastIndexOf("-----END")) >= at;
+    }
+
+    /** The first "-----" at or after `from`, or -1; remembered, so that headers in a row read the text once. */
+    nextDashes(from: number): number {
+        if (this.dashesFrom < 0 || from < this.dashesFrom || (this.dashesAt >= 0 && from > this.dashesAt)) {
+            this.dashesFrom = from;
+            this.dashesAt = this.text.indexOf("-----", from);
+        }
+        return this.dashesAt;
+    }
+}
 
 interface KnownFormat {
     readonly kind: string;
@@ -169,8 +281,10 @@ interface KnownFormat {
     readonly needles: readonly string[];
     /** Global regex; group 1, when present, is the credential's random body. */
     readonly pattern: RegExp;
-    /** Extra checks beyond the placeholder filter. */
-    readonly accept?: (match: RegExpExecArray, text: string) => boolean;
+    /** For a pattern anchored on a literal inside the credential (JWT's ".ey"): the whole credential and its body. */
+    readonly parts?: (match: RegExpExecArray) => { token: string; body: string };
+    /** Extra checks beyond the placeholder filter; `at` is where the window starts in the whole value. */
+    readonly accept?: (match: RegExpExecArray, window: string, value: ScannedValue, at: number) => boolean;
     /** Formats whose body is the only evidence also refuse hand-typed sequences (abcdef..., 123456...). */
     readonly refuseSequences?: boolean;
 }
@@ -188,9 +302,9 @@ const KNOWN_FORMATS: readonly KnownFormat[] = [
         kind: "Amazon Bedrock API key",
         needles: ["ABSK", "bedrock-api-key-"],
         // Short-lived keys are bedrock-api-key- and the base64 of the service's host name.
-        pattern: new RegExp(`\\bABSK([A-Za-z0-9+/]{109,269}={0,2})(?![A-Za-z0-9+/=])|\\bbedrock-api-key-${Buffer.from("bedrock.amazonaws.com").toString("base64")}[A-Za-z0-9+/=%&-]*`, "g"),
+        pattern: new RegExp(`\\bABSK([A-Za-z0-9+/]{109,269}={0,2})(?![A-Za-z0-9+/=])|\\bbedrock-api-key-${Buffer.from("bedrock.amazonaws.com").toString("base64")}[A-Za-z0-9+/=%&-]{0,8192}`, "g"),
     },
-    { kind: "GCP service account key", needles: ["service_account"], pattern: /\\?"type\\?"\s*:\s*\\?"service_account\\?"/g, accept: (_m, text) => text.includes("private_key") },
+    { kind: "GCP service account key", needles: ["service_account"], pattern: /\\?"type\\?"\s{0,64}:\s{0,64}\\?"service_account\\?"/g, accept: (_m, _w, value) => value.hasPrivateKeyField },
     { kind: "private key", needles: ["PRIVATE KEY"], pattern: /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/g, accept: privateKeyHasBody },
     { kind: "GitHub token", needles: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], pattern: /\bgh[pousr]_([A-Za-z0-9]{36})\b/g },
     { kind: "GitHub fine-grained token", needles: ["github_pat_"], pattern: /\bgithub_pat_(\w{82})\b/g },
@@ -202,23 +316,23 @@ const KNOWN_FORMATS: readonly KnownFormat[] = [
     {
         kind: "Slack token",
         needles: ["xox", "xapp-"],
-        pattern: /\b(?:xoxb-[0-9]{10,13}-[0-9]{10,13}[a-zA-Z0-9-]*|xoxb-[0-9]{8,14}-[a-zA-Z0-9]{18,26}|xox[pe](?:-[0-9]{10,13}){3}-[a-zA-Z0-9-]{28,34}|xoxe\.xox[bp]-\d-[A-Za-z0-9]{163,166}|xoxe-\d-[A-Za-z0-9]{146}|xox[ar]-(?:\d-)?([0-9a-zA-Z]{8,48})|xox[os]-\d+-\d+-\d+-[a-fA-F\d]+|xapp-\d-[A-Za-z0-9]+-\d+-[A-Za-z0-9]+)/g,
+        pattern: /\b(?:xoxb-[0-9]{10,13}-[0-9]{10,13}[a-zA-Z0-9-]{0,8192}|xoxb-[0-9]{8,14}-[a-zA-Z0-9]{18,26}|xox[pe](?:-[0-9]{10,13}){3}-[a-zA-Z0-9-]{28,34}|xoxe\.xox[bp]-\d-[A-Za-z0-9]{163,166}|xoxe-\d-[A-Za-z0-9]{146}|xox[ar]-(?:\d-)?([0-9a-zA-Z]{8,48})|xox[os]-\d{1,8192}-\d{1,8192}-\d{1,8192}-[a-fA-F\d]{1,8192}|xapp-\d-[A-Za-z0-9]{1,8192}-\d{1,8192}-[A-Za-z0-9]{1,8192})/g,
     },
     { kind: "Slack webhook URL", needles: ["hooks.slack.com"], pattern: /hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9+/]{43,56})/g },
     { kind: "Stripe secret key", needles: ["sk_live_", "rk_live_", "sk_prod_", "rk_prod_"], pattern: /\b[rs]k_(?:live|prod)_([A-Za-z0-9]{10,99})\b/g },
     {
         kind: "OpenAI API key",
         needles: ["T3BlbkFJ", "sk-proj-", "sk-svcacct-", "sk-admin-"],
-        pattern: /\bsk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,74}T3BlbkFJ[A-Za-z0-9_-]{20,74}|\bsk-(?:proj|svcacct|admin)-([A-Za-z0-9_-]{80,})/g,
+        pattern: /\bsk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,74}T3BlbkFJ[A-Za-z0-9_-]{20,74}|\bsk-(?:proj|svcacct|admin)-([A-Za-z0-9_-]{80,8192})/g,
     },
     { kind: "Anthropic API key", needles: ["sk-ant-"], pattern: /\bsk-ant-(?:api03|admin01)-([\w-]{93})AA(?![\w-])/g },
     { kind: "Hugging Face token", needles: ["hf_", "api_org_"], pattern: /\b(?:hf_|api_org_)([A-Za-z]{34})(?![A-Za-z0-9_])/g, accept: (m) => !looksLikeIdentifier(m[1] ?? "") },
     { kind: "npm token", needles: ["npm_"], pattern: /\bnpm_([A-Za-z0-9]{36})(?![A-Za-z0-9_])/g },
-    { kind: "PyPI token", needles: ["pypi-AgEIcHlwaS5vcmc"], pattern: /pypi-AgEIcHlwaS5vcmc([A-Za-z0-9_-]{50,})/g },
-    { kind: "Docker Hub token", needles: ["dckr_pat_"], pattern: /\bdckr_pat_([A-Za-z0-9_-]{27,})/g },
+    { kind: "PyPI token", needles: ["pypi-AgEIcHlwaS5vcmc"], pattern: /pypi-AgEIcHlwaS5vcmc([A-Za-z0-9_-]{50,8192})/g },
+    { kind: "Docker Hub token", needles: ["dckr_pat_"], pattern: /\bdckr_pat_([A-Za-z0-9_-]{27,8192})/g },
     { kind: "Google API key", needles: ["AIza"], pattern: /\bAIza([\w-]{35})(?![\w-])/g, refuseSequences: true },
     { kind: "Azure storage account key", needles: ["AccountKey="], pattern: /AccountKey=([A-Za-z0-9+/]{86}==)/g },
-    { kind: "Azure SAS token", needles: ["sig="], pattern: /(?:^|[?&;"'\s])sig=([A-Za-z0-9%+/=]{30,})/g, accept: (_m, text) => /(?:^|[?&;"'\s])(?:sv|se)=/.test(text) },
+    { kind: "Azure SAS token", needles: ["sig="], pattern: /(?:^|[?&;"'\s])sig=([A-Za-z0-9%+/=]{30,8192})/g, accept: (_m, _w, value) => value.hasSasParameters },
     {
         kind: "Azure AD client secret",
         needles: ["Q~"],
@@ -242,11 +356,14 @@ const KNOWN_FORMATS: readonly KnownFormat[] = [
     {
         kind: "JSON web token",
         needles: [".ey"],
-        // (?=(run))\1 is an atomic run: the engine cannot backtrack into it, so long base64 stays linear.
-        pattern: /\bey(?=([A-Za-z0-9_-]{17,}))\1\.ey(?=([A-Za-z0-9_/\\-]{17,}))\2\.(?:[A-Za-z0-9_/\\-]{10,}={0,2})?/g,
+        // Anchored on the ".ey" between header and payload: the header is read backwards from there (a
+        // lookbehind, longest first), so runs of "ey" starts without a dot cost nothing. (?=(run))\3 is
+        // an atomic run: the engine cannot backtrack into it.
+        pattern: /\.ey(?<=\b(ey([A-Za-z0-9_-]{17,8192}))\.ey)(?=([A-Za-z0-9_/\\-]{17,8192}))\3\.(?:[A-Za-z0-9_/\\-]{10,8192}={0,2})?/g,
+        parts: (m) => ({ token: `${m[1] ?? ""}${m[0]}`, body: m[2] ?? "" }),
     },
-    { kind: "bearer token", needles: ["Bearer "], pattern: /\bBearer[ \t]+([A-Za-z0-9._~+/-]{20,}=*)/g, accept: (m) => looksGenerated(m[1] ?? ""), refuseSequences: true },
-    { kind: "HTTP basic auth credentials", needles: ["Basic "], pattern: /\bBasic[ \t]+([A-Za-z0-9+/]{12,}={0,2})(?![A-Za-z0-9+/=])/g, accept: (m) => basicAuthDecodes(m[1] ?? "") },
+    { kind: "bearer token", needles: ["Bearer "], pattern: /\bBearer[ \t]{1,64}([A-Za-z0-9._~+/-]{20,8192}={0,8})/g, accept: (m) => looksGenerated(m[1] ?? ""), refuseSequences: true },
+    { kind: "HTTP basic auth credentials", needles: ["Basic "], pattern: /\bBasic[ \t]{1,64}([A-Za-z0-9+/]{12,8192}={0,2})(?![A-Za-z0-9+/=])/g, accept: (m) => basicAuthDecodes(m[1] ?? "") },
     // Starts at the literal "://" (fast to find); urlPasswordIsReal checks the scheme before it.
     { kind: "password in a URL", needles: ["://"], pattern: /:\/\/([^\s:/?#@"'<>]{1,256}):([^\s/?#@"'<>]{1,256})@[A-Za-z0-9[]/g, accept: urlPasswordIsReal },
 ];
@@ -263,10 +380,12 @@ const NEEDLE_SCAN = new RegExp(
     "g",
 );
 
-function privateKeyHasBody(m: RegExpExecArray, text: string): boolean {
-    const start = m.index + m[0].length;
-    const end = text.indexOf("-----END", start);
-    const body = text.slice(start, end === -1 ? start + 4096 : Math.min(end, start + 65536));
+function privateKeyHasBody(m: RegExpExecArray, _window: string, value: ScannedValue, at: number): boolean {
+    const start = at + m.index + m[0].length;
+    // The body ends at the next "-----" (its END line, or the next header): headers in a row read disjoint bodies.
+    const next = value.nextDashes(start);
+    const end = Math.min(start + (value.hasPemEndAfter(start) ? 65536 : 4096), next === -1 ? Infinity : next);
+    const body = value.text.slice(start, end);
     // PEM body: base64 lines (maybe with literal \n escapes, or encryption headers); count its characters.
     const b64 = body
         .replace(/\\[nr]/g, "\n")
@@ -299,25 +418,65 @@ function looksGenerated(s: string): boolean {
     return charClasses(s) >= 2 && !looksLikeWords(s) && !hasSequentialRun(s, 6) && !isPlaceholder(s);
 }
 
-function formatMatches(format: KnownFormat, text: string): boolean {
+function formatMatches(format: KnownFormat, window: string, value: ScannedValue, at: number): boolean {
     const { pattern } = format;
     pattern.lastIndex = 0;
-    for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    for (let m = pattern.exec(window); m; m = pattern.exec(window)) {
         if (m[0].length === 0) pattern.lastIndex++;
+        let token = m[0];
         let body = m[0];
-        for (let g = 1; g < m.length; g++) {
-            const group = m[g];
-            if (group !== undefined) {
-                body = group;
-                break;
+        if (format.parts) ({ token, body } = format.parts(m));
+        else {
+            for (let g = 1; g < m.length; g++) {
+                const group = m[g];
+                if (group !== undefined) {
+                    body = group;
+                    break;
+                }
             }
         }
-        if (isPlaceholder(m[0].trim(), body)) continue;
+        if (isPlaceholder(token.trim(), body)) continue;
         if (format.refuseSequences && hasSequentialRun(body, 8)) continue;
-        if (format.accept && !format.accept(m, text)) continue;
+        if (format.accept && !format.accept(m, window, value, at)) continue;
         return true;
     }
     return false;
+}
+
+/** Which formats a text's needles call for. */
+function formatsCalledFor(text: string): boolean[] {
+    const run = ALWAYS_RUN.slice();
+    NEEDLE_SCAN.lastIndex = 0;
+    for (let m = NEEDLE_SCAN.exec(text); m; m = NEEDLE_SCAN.exec(text)) {
+        for (const i of NEEDLE_FORMATS.get(m[0]) ?? []) run[i] = true;
+    }
+    return run;
+}
+
+/**
+ * The first known format (in table order) found anywhere in the value. A long value is read in
+ * windows; formats stay the outer loop, so the kind reported is the one a single scan would report.
+ */
+function knownFormatIn(value: string): KnownFormat | undefined {
+    const scanned = new ScannedValue(value);
+    if (value.length <= WINDOW) {
+        const run = formatsCalledFor(value);
+        for (let i = 0; i < KNOWN_FORMATS.length; i++) {
+            const format = KNOWN_FORMATS[i]!;
+            if (run[i] && formatMatches(format, value, scanned, 0)) return format;
+        }
+        return undefined;
+    }
+    const windows = scanWindows(value).map(([start, end]) => {
+        const text = start === 0 && end === value.length ? value : value.slice(start, end);
+        return { text, start, run: formatsCalledFor(text) };
+    });
+    return KNOWN_FORMATS.find((format, i) => windows.some((w) => w.run[i] && formatMatches(format, w.text, scanned, w.start)));
+}
+
+/** The patterns of the known formats, for tests that check them against DETECTOR_LIMITS. */
+export function knownFormatPatterns(): readonly RegExp[] {
+    return KNOWN_FORMATS.map((f) => f.pattern);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,9 +512,33 @@ function keyWords(name: string): string[] {
     return words.filter(Boolean);
 }
 
+/** Longer than any name a key is given; keyWords' ACRONYMWord split is quadratic on a long upper-case run. */
+const MAX_KEY_NAME = 256;
+/** Key names recur (every resource has env.LOG_LEVEL): answers are kept, up to this many names. */
+const KEY_NAME_MEMO_SIZE = 4096;
+const keyNameMemo = new Map<string, boolean>();
+
+/** The part of a namespaced key after its last ':', '.' or '/' (model-service:dbPassword, app.db.password). */
+function lastSegment(key: string): string {
+    let i = key.length;
+    while (i > 0 && !":./".includes(key.charAt(i - 1))) i--;
+    return key.slice(i);
+}
+
 /** Whether a key's name says it holds a secret (password, token, apiKey, DB_PASSWORD, client-secret...). */
 export function isSecretKeyName(key: string): boolean {
-    const segment = key.split(/[:./]/).pop() ?? key;
+    let known = keyNameMemo.get(key);
+    if (known === undefined) {
+        known = keyNameSaysSecret(key);
+        if (keyNameMemo.size >= KEY_NAME_MEMO_SIZE) keyNameMemo.clear();
+        keyNameMemo.set(key, known);
+    }
+    return known;
+}
+
+function keyNameSaysSecret(key: string): boolean {
+    const segment = lastSegment(key);
+    if (segment.length > MAX_KEY_NAME) return false;
     const words = keyWords(segment);
     const last = words[words.length - 1];
     if (last === undefined) return false;
@@ -392,13 +575,16 @@ const REFERENCE = new RegExp(
     ].join("|"),
 );
 
+/** Longer than any reference (ARNs are at most 2048 characters, paths PATH_MAX 4096): a longer value is not one. */
+const MAX_REFERENCE_LENGTH = 4096;
+
 const BOOLEAN_OR_NULL = /^(?:true|false|yes|no|on|off|null|nil|none|undefined)$/i;
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 
 /** Whether a value under a secret-named key is a literal secret (not empty, short, a flag, a number, a reference or a placeholder). */
 function isLiteralSecretValue(value: string): boolean {
     const v = value.trim();
-    if (v.length < 8 || BOOLEAN_OR_NULL.test(v) || NUMBER.test(v) || REFERENCE.test(v)) return false;
+    if (v.length < 8 || BOOLEAN_OR_NULL.test(v) || NUMBER.test(v) || (v.length <= MAX_REFERENCE_LENGTH && REFERENCE.test(v))) return false;
     return !isPlaceholder(v);
 }
 
@@ -519,7 +705,7 @@ function secretManifestHasData(doc: string): boolean {
         if (!entry) continue;
         let value = (entry[1] ?? "").trim().replace(/^["']|["']$/g, "");
         if (value === "|" || value === ">" || value === "|-" || value === ">-") value = (lines[n + 1] ?? "").trim();
-        if (section === "data" ? /^[A-Za-z0-9+/]{10,}={0,2}$/.test(value) && !isPlaceholder(value) : isLiteralSecretValue(value)) return true;
+        if (section === "data" ? /^[A-Za-z0-9+/]{10}[A-Za-z0-9+/]*={0,2}$/.test(value) && !isPlaceholder(value) : isLiteralSecretValue(value)) return true;
     }
     return false;
 }
@@ -530,15 +716,8 @@ function secretManifestHasData(doc: string): boolean {
 /** Finds a credential in a value by its shape alone: known formats, secret-named assignments in text. */
 export function findSecretInValue(value: string): SecretFinding | undefined {
     if (value.length < 8) return undefined;
-    const run = ALWAYS_RUN.slice();
-    NEEDLE_SCAN.lastIndex = 0;
-    for (let m = NEEDLE_SCAN.exec(value); m; m = NEEDLE_SCAN.exec(value)) {
-        for (const i of NEEDLE_FORMATS.get(m[0]) ?? []) run[i] = true;
-    }
-    for (let i = 0; i < KNOWN_FORMATS.length; i++) {
-        const format = KNOWN_FORMATS[i];
-        if (format && run[i] && formatMatches(format, value)) return { kind: format.kind, confidence: "high" };
-    }
+    const format = knownFormatIn(value);
+    if (format) return { kind: format.kind, confidence: "high" };
     if (value.includes("ind:") && kubernetesSecretHasData(value)) return { kind: "Kubernetes Secret manifest with data", confidence: "high" };
     return undefined;
 }
@@ -597,26 +776,68 @@ function maskDelimitedBlocks(text: string): string {
     return last > 0 ? out + text.slice(last) : text;
 }
 
-/** Spans that are never credentials in infrastructure code; replaced by a space before tokenising. */
-const BENIGN_SPANS = new RegExp(
-    [
-        "\\barn:[A-Za-z0-9-]+:[^\\s\"'<>,;]*", // ARNs
-        "\\b(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\\d+|sk-ssh-ed25519@openssh\\.com)[ \\t]+AAAA[A-Za-z0-9+/]+={0,2}", // SSH public keys
-        "\\burn:pulumi:[^\\s\"']*", // Pulumi URNs
-        "\\b(?:AIDA|AROA|AGPA|ANPA|ANVA|AIPA|APKA|ASCA|AKIA|ASIA)[A-Z0-9]{16,}\\b", // IAM unique IDs (and access key IDs, which are not the secret half)
-        "\\b(?:sha(?:1|224|256|384|512)|md5)[:-][A-Za-z0-9+/=]{16,}", // digests and SRI hashes
-        "\\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\b", // GUIDs/UUIDs
-        "(?<![A-Za-z0-9])[a-z]{1,12}(?:-[a-z]{1,12}){0,3}-(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}|[0-9a-z]{17})(?![A-Za-z0-9])", // AWS resource IDs: vpc-, subnet-, eni-perm-, ipam-pool-...
-        "<[^<>\\n]{1,200}>", // <placeholder>, tags
-        "\\$\\{[^}\\n]{0,200}\\}", // ${interpolation}
-        "\\{\\{[^}\\n]{0,200}\\}\\}", // {{template}}
-        "\\bprojects/[^\\s\"']+", // GCP resource names
-        "/subscriptions/[^\\s\"']+", // Azure resource IDs
-        "\\b[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\\s\"'<>]*", // URLs (credentials in them are handled below)
-        "(?:^|(?<=[\\s\"'=:,(\\[]))(?:~|\\.{1,2})?(?:/[\\w.@+-]+){2,}/?", // file paths
-    ].join("|"),
-    "g",
-);
+/**
+ * Spans that are never credentials in infrastructure code; replaced by a space before tokenising.
+ * Each names literals one of which any match contains: alternatives whose literals a value lacks
+ * cannot match it and are left out of the regex run on it (an alternation of all fourteen, tried at
+ * every position, was the detector's largest cost).
+ */
+const BENIGN_SPAN_PARTS: readonly { readonly pattern: string; readonly needs: readonly string[] }[] = [
+    { pattern: "\\barn:[A-Za-z0-9-]+:[^\\s\"'<>,;]*", needs: ["arn:"] }, // ARNs
+    { pattern: "\\b(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\\d+|sk-ssh-ed25519@openssh\\.com)[ \\t]+AAAA[A-Za-z0-9+/]+={0,2}", needs: ["AAAA"] }, // SSH public keys
+    { pattern: "\\burn:pulumi:[^\\s\"']*", needs: ["urn:pulumi:"] }, // Pulumi URNs
+    // IAM unique IDs (and access key IDs, which are not the secret half)
+    { pattern: "\\b(?:AIDA|AROA|AGPA|ANPA|ANVA|AIPA|APKA|ASCA|AKIA|ASIA)[A-Z0-9]{16}[A-Z0-9]*\\b", needs: ["AIDA", "AROA", "AGPA", "ANPA", "ANVA", "AIPA", "APKA", "ASCA", "AKIA", "ASIA"] },
+    { pattern: "\\b(?:sha(?:1|224|256|384|512)|md5)[:-][A-Za-z0-9+/=]{16}[A-Za-z0-9+/=]*", needs: ["sha", "md5"] }, // digests and SRI hashes
+    { pattern: "\\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\b", needs: ["-"] }, // GUIDs/UUIDs
+    // AWS resource IDs: vpc-, subnet-, eni-perm-, ipam-pool-...
+    { pattern: "(?<![A-Za-z0-9])[a-z]{1,12}(?:-[a-z]{1,12}){0,3}-(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}|[0-9a-z]{17})(?![A-Za-z0-9])", needs: ["-"] },
+    { pattern: "<[^<>\\n]{1,200}>", needs: ["<"] }, // <placeholder>, tags
+    { pattern: "\\$\\{[^}\\n]{0,200}\\}", needs: ["${"] }, // ${interpolation}
+    { pattern: "\\{\\{[^}\\n]{0,200}\\}\\}", needs: ["{{"] }, // {{template}}
+    { pattern: "\\bprojects/[^\\s\"']+", needs: ["projects/"] }, // GCP resource names
+    { pattern: "/subscriptions/[^\\s\"']+", needs: ["/subscriptions/"] }, // Azure resource IDs
+    { pattern: "\\b[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\\s\"'<>]*", needs: ["://"] }, // URLs (credentials in them are handled below)
+    { pattern: "(?:^|(?<=[\\s\"'=:,(\\[]))(?:~|\\.{1,2})?(?:/[\\w.@+-]+){2,}/?", needs: ["/"] }, // file paths
+];
+
+/** The span regex for each set of alternatives a value calls for, by bit mask. */
+const benignSpanRegexes = new Map<number, RegExp>();
+
+function benignSpansFor(value: string): RegExp | undefined {
+    let mask = 0;
+    for (let i = 0; i < BENIGN_SPAN_PARTS.length; i++) {
+        for (const literal of BENIGN_SPAN_PARTS[i]!.needs) {
+            if (value.includes(literal)) {
+                mask |= 1 << i;
+                break;
+            }
+        }
+    }
+    if (mask === 0) return undefined;
+    let regex = benignSpanRegexes.get(mask);
+    if (!regex) {
+        regex = new RegExp(BENIGN_SPAN_PARTS.filter((_p, i) => mask & (1 << i)).map((p) => p.pattern).join("|"), "g");
+        benignSpanRegexes.set(mask, regex);
+    }
+    return regex;
+}
+
+/** Characters of TOKEN's class, by code. */
+const TOKEN_CHAR = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-") TOKEN_CHAR[c.charCodeAt(0)] = 1;
+const TOKEN_MIN = 20;
+
+/** Whether the text has a run of TOKEN_MIN token characters: without one (and without a URL query to keep values from), TOKEN finds nothing. */
+function hasTokenRun(text: string): boolean {
+    let run = 0;
+    for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        run = c < 128 && TOKEN_CHAR[c] === 1 ? run + 1 : 0;
+        if (run >= TOKEN_MIN) return true;
+    }
+    return false;
+}
 
 /** Query parameters, and the names of those whose values are credentials even inside a URL. */
 const QUERY_PARAM = /[?&#;]([\w.-]{1,100})=([^&#\s"'<>]+)/g;
@@ -629,12 +850,13 @@ const PUBLIC_CONTEXT = new Set(["public", "pub", "pubkey", "csrf", "xsrf"]);
 
 function isNotSecretContext(key: string): boolean {
     if (key === "") return false;
-    const words = keyWords(key.split(/[:./]/).pop() ?? key);
+    const words = keyWords(lastSegment(key));
     const last = words[words.length - 1];
     return (last !== undefined && NOT_SECRET_CONTEXT.has(last)) || words.some((w) => PUBLIC_CONTEXT.has(w));
 }
 
-const TOKEN = /[A-Za-z0-9+/_-]{20,}={0,2}/g;
+// {20} then * rather than {20,}: V8 keeps a backtrack entry per character of a {n,} run and overflows its stack on megabytes.
+const TOKEN = /[A-Za-z0-9+/_-]{20}[A-Za-z0-9+/_-]*={0,2}/g;
 /** Bits per character a value assigned to a secret-named key needs (gitleaks' generic rule asks 3.5 of 10+ characters). */
 const ASSIGNED_MIN_ENTROPY = 3.0;
 const HASH_HEX_LENGTHS = new Set([32, 40, 56, 64, 96, 128]);
@@ -652,9 +874,12 @@ export function findEntropySecret(value: string): SecretFinding | undefined {
     if (assignment && shannonEntropy(assignment.value) >= ASSIGNED_MIN_ENTROPY) {
         return { kind: `random-looking value assigned to ${assignment.name.slice(0, 64)}`, confidence: "entropy" };
     }
-    if (value.length < 20) return undefined;
-    BENIGN_SPANS.lastIndex = 0;
-    const masked = maskDelimitedBlocks(value).replace(BENIGN_SPANS, (span) => {
+    if (value.length < TOKEN_MIN) return undefined;
+    // Masking only removes characters, except for the query values kept from URLs: with neither a long run nor a URL query, no token can come out.
+    if (!hasTokenRun(value) && !(value.includes("://") && value.includes("="))) return undefined;
+    const delimited = maskDelimitedBlocks(value);
+    const spans = benignSpansFor(delimited);
+    const masked = !spans ? delimited : delimited.replace(spans, (span) => {
         if (!span.includes("://")) return " ";
         // Keep only the values of credential-named query parameters.
         const kept: string[] = [];
@@ -666,12 +891,23 @@ export function findEntropySecret(value: string): SecretFinding | undefined {
     });
     TOKEN.lastIndex = 0;
     for (let m = TOKEN.exec(masked); m; m = TOKEN.exec(masked)) {
-        const token = m[0].replace(/^[-_/+]+|[-_/+]+$/g, "");
+        const token = trimSeparators(m[0]);
         if (token.length < 20) continue;
         const verdict = judgeToken(token, masked, m.index);
         if (verdict) return { kind: verdict, confidence: "entropy" };
     }
     return undefined;
+}
+
+const SEPARATORS = new Set(["-", "_", "/", "+"]);
+
+/** The token without leading and trailing -_/+ (a loop: /[-_/+]+$/ rescans the run from every start, quadratic on a---...---a). */
+function trimSeparators(token: string): string {
+    let start = 0;
+    let end = token.length;
+    while (start < end && SEPARATORS.has(token.charAt(start))) start++;
+    while (end > start && SEPARATORS.has(token.charAt(end - 1))) end--;
+    return token.slice(start, end);
 }
 
 function decodeURIComponentSafe(s: string): string {
@@ -714,15 +950,20 @@ function isPathSegment(segment: string): boolean {
 function keyBefore(text: string, at: number): string {
     let i = at;
     let steps = 0;
-    while (i > 0 && steps < 8 && /[\s"'`:=>]/.test(text.charAt(i - 1))) {
+    let assigns = false;
+    while (i > 0 && steps < 8 && ASSIGNMENT_GAP.test(text.charAt(i - 1))) {
         i--;
         steps++;
+        assigns ||= text.charAt(i) === ":" || text.charAt(i) === "=";
     }
-    if (steps === 0 || !/[:=]/.test(text.slice(i, at))) return "";
+    if (!assigns) return "";
     let start = i;
-    while (start > 0 && i - start < 64 && /[A-Za-z0-9_.-]/.test(text.charAt(start - 1))) start--;
+    while (start > 0 && i - start < 64 && IDENT_CHAR.test(text.charAt(start - 1))) start--;
     return text.slice(start, i);
 }
+
+/** What sits between a key and its value: quotes, spaces, := and =>. */
+const ASSIGNMENT_GAP = /[\s"'`:=>]/;
 
 /**
  * Base64 of a JSON document (an IAM policy, a config) or of plain words (a sentence, a host name) is

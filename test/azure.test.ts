@@ -342,7 +342,7 @@ describe("AKS rollouts", () => {
         expect(g.templateFingerprint).toMatch(/^[0-9a-f]{64}$/);
         // 4 steps of 25%, each up to 10 minutes to start plus the 4-minute hold.
         expect(g.rolloutTimeoutSeconds).toBe(4 * (600 + 240));
-        expect(d.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+        expect(d.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true", "pulumi.com/patchForce": "true" });
         // The deployer may read the workspace's metrics before the guard reads them.
         const reader = byName(doc, "azure-native:authorization:RoleAssignment", "iris-aks-deployer-reads-metrics");
         expect(reader.inputs).toMatchObject({ scope: workspace.id, roleDefinitionId: expect.stringMatching(/\/b0d8363b-8ddd-447d-831f-62ca05bff136$/) });

@@ -31,7 +31,8 @@ beforeAll(async () => {
         if (doc.errors.length > 0) throw new Error(`${key}: ${doc.errors.join("\n")} (exit ${code})`);
         plans.set(key, doc);
     });
-});
+    // 18 plans, two at a time: a minute on an idle 2-core machine, several when it is shared.
+}, 900_000);
 
 describe("physical names", () => {
     it.each(runtimes)("are claimed by one URN each inside a %s plan", (runtime) => {

@@ -60,6 +60,46 @@ describe("AWS public buckets", () => {
         expect(await violated(ACCOUNT_BLOCK, resource("aws:s3/bucketPolicy:BucketPolicy", { bucket: "b", policy }))).toEqual([]);
     });
 
+    describe("counts a condition as narrowing only with a positive operator and concrete values", () => {
+        const statement = (Condition: unknown) => ({ Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*", Condition }] });
+        const verdict = async (Condition: unknown) => violated(ACCOUNT_BLOCK, resource("aws:s3/bucketPolicy:BucketPolicy", { policy: JSON.stringify(statement(Condition)) }));
+        it.each([
+            ["StringEquals on a VPC endpoint", { StringEquals: { "aws:SourceVpce": "vpce-0a1b2c3d" } }],
+            ["StringEquals on an organisation, several values", { StringEquals: { "aws:PrincipalOrgID": ["o-abc123", "o-def456"] } }],
+            ["StringEqualsIgnoreCase on an account", { StringEqualsIgnoreCase: { "aws:PrincipalAccount": "123456789012" } }],
+            ["StringLike on a VPC with a prefix", { StringLike: { "aws:SourceVpc": "vpc-0a1b*" } }],
+            ["ArnEquals on one source", { ArnEquals: { "aws:SourceArn": "arn:aws:cloudfront::123456789012:distribution/E1" } }],
+            ["ArnLike with a concrete account", { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/*" } }],
+            ["ArnLike on one S3 bucket (no account field)", { ArnLike: { "aws:SourceArn": "arn:aws:s3:::logs-bucket" } }],
+            ["IpAddress with a private range", { IpAddress: { "aws:SourceIp": ["10.0.0.0/8", "192.0.2.7"] } }],
+            ["ForAnyValue:StringEquals", { "ForAnyValue:StringEquals": { "aws:PrincipalOrgID": "o-abc123" } }],
+            ["a narrowing clause beside an unrelated one", { Bool: { "aws:SecureTransport": "true" }, StringEquals: { "aws:SourceVpce": "vpce-1" } }],
+        ])("accepts %s", async (_what, condition) => {
+            expect(await verdict(condition)).toEqual([]);
+        });
+        it.each([
+            ["Null", { Null: { "aws:SourceVpce": "false" } }],
+            ["StringNotEquals", { StringNotEquals: { "aws:SourceVpce": "vpce-0a1b2c3d" } }],
+            ["StringNotLike", { StringNotLike: { "aws:PrincipalOrgID": "o-abc123" } }],
+            ["ArnNotLike", { ArnNotLike: { "aws:SourceArn": "arn:aws:iam::123456789012:role/x" } }],
+            ["NotIpAddress", { NotIpAddress: { "aws:SourceIp": "10.0.0.0/8" } }],
+            ["StringEqualsIfExists", { StringEqualsIfExists: { "aws:SourceVpce": "vpce-0a1b2c3d" } }],
+            ["ArnLikeIfExists", { ArnLikeIfExists: { "aws:SourceArn": "arn:aws:iam::123456789012:role/x" } }],
+            ["ForAllValues:StringEquals", { "ForAllValues:StringEquals": { "aws:PrincipalOrgID": "o-abc123" } }],
+            ["a wildcard value", { StringLike: { "aws:SourceVpce": "*" } }],
+            ["a wildcard among the values", { StringEquals: { "aws:PrincipalAccount": ["123456789012", "*"] } }],
+            ["ArnLike matching every ARN", { ArnLike: { "aws:SourceArn": "arn:aws:*:*:*" } }],
+            ["ArnLike matching any account", { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/deploy" } }],
+            ["StringLike on an ARN of any account", { StringLike: { "aws:SourceArn": "arn:aws:sns:us-east-1:*:topic" } }],
+            ["IpAddress of the whole IPv4 space", { IpAddress: { "aws:SourceIp": "0.0.0.0/0" } }],
+            ["IpAddress of the whole IPv6 space", { IpAddress: { "aws:SourceIp": ["10.0.0.0/8", "::/0"] } }],
+            ["an empty list of values", { StringEquals: { "aws:SourceVpce": [] } }],
+            ["an ARN operator on an ID key", { ArnEquals: { "aws:SourceVpce": "vpce-1" } }],
+        ])("flags %s", async (_what, condition) => {
+            expect(await verdict(condition)).toEqual(["mandatory:s3-no-public-bucket-policy"]);
+        });
+    });
+
     it("does not count an unrelated condition as narrowing", async () => {
         const policy = { Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "true" } } }] };
         expect(await violated(ACCOUNT_BLOCK, resource("aws:s3/bucketPolicy:BucketPolicy", { policy }))).toEqual(["mandatory:s3-no-public-bucket-policy"]);
@@ -133,6 +173,38 @@ describe("Azure public blobs", () => {
             "advisory:azure-storage-network-deny-and-no-shared-key",
             "advisory:azure-storage-network-deny-and-no-shared-key",
         ]);
+    });
+});
+
+describe("public Kubernetes load balancers", () => {
+    const service = (annotations: Record<string, string>, spec: Record<string, unknown>) =>
+        resource("kubernetes:core/v1:Service", { metadata: { name: "server", annotations }, spec: { type: "LoadBalancer", ports: [{ port: 80 }], ...spec } }, { name: "server" });
+
+    it.each([
+        ["internal on GKE", { "networking.gke.io/load-balancer-type": "Internal" }, {}],
+        ["internal on GKE (legacy key)", { "cloud.google.com/load-balancer-type": "Internal" }, {}],
+        ["internal on AKS", { "service.beta.kubernetes.io/azure-load-balancer-internal": "true" }, {}],
+        ["internal on EKS (load balancer controller)", { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" }, {}],
+        ["internal on EKS (in-tree)", { "service.beta.kubernetes.io/aws-load-balancer-internal": "true" }, {}],
+        ["public with source ranges", {}, { loadBalancerSourceRanges: ["203.0.113.0/24", "2001:db8::/32"] }],
+        ["public with source ranges in the annotation", { "service.beta.kubernetes.io/load-balancer-source-ranges": "203.0.113.0/24" }, {}],
+        ["a ClusterIP Service", {}, { type: "ClusterIP" }],
+    ])("accepts a Service %s", async (_what, annotations, spec) => {
+        expect(await violated(service(annotations, spec))).toEqual([]);
+    });
+
+    it.each([
+        ["without source ranges", {}, {}],
+        ["with empty source ranges", {}, { loadBalancerSourceRanges: [] }],
+        ["open to 0.0.0.0/0", {}, { loadBalancerSourceRanges: ["10.0.0.0/8", "0.0.0.0/0"] }],
+        ["open to ::/0", {}, { loadBalancerSourceRanges: ["::/0"] }],
+        ["open to every source in the annotation", { "service.beta.kubernetes.io/load-balancer-source-ranges": "0.0.0.0/0" }, {}],
+        ["whose internal annotation is off", { "service.beta.kubernetes.io/azure-load-balancer-internal": "false" }, {}],
+        ["with an EKS scheme of internet-facing", { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" }, {}],
+    ])("flags a public Service %s", async (_what, annotations, spec) => {
+        const m = await messagesOf("k8s-no-open-load-balancer", service(annotations, spec));
+        expect(m).toHaveLength(1);
+        expect(m[0]).toMatch(/^Restrict the public load balancer of Service 'server'/);
     });
 });
 

@@ -90,6 +90,14 @@ const rules: ContractRule[] = [
         source: "https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-limits.html (10 email subscribers per notification)",
         fix: "list at most 10 budgetEmails",
     },
+    {
+        id: "aws.ec2.securityGroupIngressRule.cidrIpv4",
+        type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        path: "cidrIpv4",
+        check: { kind: "pattern", pattern: /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, description: "an IPv4 CIDR block (IPv6 goes in cidrIpv6)" },
+        source: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SecurityGroupRuleRequest.html (CidrIpv4: IPv4 CIDR range; CidrIpv6 for IPv6)",
+        fix: "list IPv4 client networks in allowedCidrs on ecs",
+    },
 ];
 
 export const AWS_RULES: CloudRules = { autonames, rules };

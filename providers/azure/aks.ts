@@ -9,6 +9,7 @@ import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } 
 import { resourceName } from "../../components/naming";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
+import { aksNodeVmSize } from "./aksNodeSize";
 import { createActionGroup, createAksPlatformAlerts } from "./alerts";
 import { createAksManagedPrometheus, createPrometheusWorkspace } from "./managedPrometheus";
 import { ClusterAccess } from "./clusterAccess";
@@ -59,7 +60,8 @@ export class AksService extends ServiceComponent {
                     {
                         name: "system",
                         mode: "System",
-                        vmSize: "Standard_D4ds_v5",
+                        // The smallest size whose allocatable fits one model-server pod beside the system pods.
+                        vmSize: aksNodeVmSize(args.compute.size).name,
                         osType: "Linux",
                         type: "VirtualMachineScaleSets",
                         enableAutoScaling: true,

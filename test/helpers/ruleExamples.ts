@@ -19,4 +19,9 @@ export const PATTERN_EXAMPLES: Readonly<Record<string, { readonly pass: string; 
     "aws.ecs.taskDefinition.family": { pass: "iris-dev-1a2b3c", fail: "iris dev" },
     "aws.ecs.service.name": { pass: "iris-ecs-service-1a2b3c4", fail: "iris/service" },
     "aws.budgets.budget.name": { pass: "iris-aws-budget-1a2b3c4", fail: "iris:budget" },
+    "aws.ec2.securityGroupIngressRule.cidrIpv4": { pass: "203.0.113.0/24", fail: "2001:db8::/48" },
+    // kubernetes
+    "kubernetes.core.namespace.name": { pass: "iris-classifier", fail: "Iris_Classifier" },
+    "kubernetes.core.service.loadBalancerSourceRanges": { pass: "10.128.0.0/9", fail: "10.128.0.0" },
+    "kubernetes.networking.networkPolicy.ipBlock": { pass: "203.0.113.0/24", fail: "203.0.113.0/33" },
 };

@@ -1,0 +1,125 @@
+import { findEntropySecret, findSecret } from "../policies/secretPatterns";
+
+/**
+ * The credential detector's throughput on 1, 10 and 50 MB inputs of the shapes that used to make it
+ * quadratic or overflow the stack (PEM, JWT, runs of token characters) and of the shape it mostly
+ * sees (infrastructure values). Each input goes through both detectors, as the policy pack and the
+ * config check call them. `npm run bench` prints these rows; `node offline/launch.cjs bench/detector
+ * [MB ...]` prints them alone.
+ */
+
+const MiB = 1024 * 1024;
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const URLSAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** Deterministic pseudo-random characters (an LCG): the same input on every run. */
+function randomText(alphabet: string, length: number, seed = 20261202): string {
+    const parts: string[] = [];
+    let x = seed;
+    for (let done = 0; done < length; ) {
+        const n = Math.min(65536, length - done);
+        const chunk = new Array<string>(n);
+        for (let i = 0; i < n; i++) {
+            x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+            chunk[i] = alphabet.charAt((x >>> 8) % alphabet.length);
+        }
+        parts.push(chunk.join(""));
+        done += n;
+    }
+    return parts.join("");
+}
+
+/** One line of what infrastructure inputs are made of: names, ARNs, digests, URLs, IDs, some encoded seeds. */
+export function infrastructureValue(i: number): { name: string; value: string } {
+    const kind = i % 6;
+    if (kind === 0) return { name: "TABLE_ARN", value: `arn:aws:dynamodb:us-east-1:123456789012:table/orders-${i}` };
+    if (kind === 1) return { name: "IMAGE", value: `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${(i * 2654435761).toString(16).padStart(64, "0")}` };
+    if (kind === 2) return { name: "DESCRIPTION", value: `Serving endpoint number ${i} for the churn model, owned by the ML platform team` };
+    if (kind === 3) return { name: "MODEL_URI", value: `s3://models-bucket/churn/${i}/model.tar.gz` };
+    if (kind === 4) return { name: "REQUEST_ID", value: `${(i * 7919).toString(16)}-4b1e-4c2a-9f3d-${(i * 104729).toString(16).padStart(12, "0")}` };
+    return { name: "SEED", value: Buffer.from(`${i}-${i * 31}-${i * 131}-bench`).toString("base64") };
+}
+
+interface Input {
+    readonly name: string;
+    /** Named values that together hold about `bytes` characters. */
+    readonly make: (bytes: number) => { name: string; value: string }[];
+}
+
+function infrastructureValues(bytes: number): { name: string; value: string }[] {
+    const out: { name: string; value: string }[] = [];
+    for (let i = 0, total = 0; total < bytes; i++) {
+        const entry = infrastructureValue(i);
+        out.push(entry);
+        total += entry.name.length + entry.value.length;
+    }
+    return out;
+}
+
+export const DETECTOR_INPUTS: readonly Input[] = [
+    { name: "infrastructure-like values (many)", make: infrastructureValues },
+    {
+        name: "infrastructure-like, one value",
+        make: (bytes) => [{ name: "config", value: infrastructureValues(bytes).map((e) => `${e.name}=${e.value}`).join("\n") }],
+    },
+    {
+        name: "PEM-like (key header, no END)",
+        make: (bytes) => [{ name: "tls", value: `-----BEGIN PRIVATE KEY-----\n${randomText(BASE64, bytes).replace(/.{64}/g, "$&\n")}` }],
+    },
+    {
+        name: "JWT-like (ey-runs, one .ey)",
+        make: (bytes) => {
+            const segments = randomText(URLSAFE.slice(0, 62), bytes).match(/.{1,30}/g) ?? [];
+            return [{ name: "auth", value: `${segments.map((s) => `ey${s}`).join("-")}.ey${randomText(URLSAFE, 40)}` }];
+        },
+    },
+    { name: "token-character run", make: (bytes) => [{ name: "blob", value: randomText(URLSAFE, bytes) }] },
+];
+
+export interface DetectorRow {
+    readonly input: string;
+    readonly mb: number;
+    readonly seconds: number;
+    readonly cpuSeconds: number;
+    readonly findings: number;
+    readonly kinds: readonly string[];
+}
+
+export function measureDetector(input: Input, mb: number): DetectorRow {
+    const entries = input.make(Math.floor(mb * MiB));
+    const bytes = entries.reduce((sum, e) => sum + e.name.length + e.value.length, 0);
+    const kinds = new Set<string>();
+    let findings = 0;
+    const cpu = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    for (const { name, value } of entries) {
+        const finding = findSecret(name, value) ?? findEntropySecret(value);
+        if (finding) {
+            findings++;
+            kinds.add(finding.kind.replace(/ \(.*\)$/, ""));
+        }
+    }
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const used = process.cpuUsage(cpu);
+    return { input: input.name, mb: bytes / MiB, seconds, cpuSeconds: (used.user + used.system) / 1e6, findings, kinds: [...kinds] };
+}
+
+export function detectorBench(sizesMb: readonly number[] = [1, 10, 50]): string {
+    const lines = ["Detector (findSecret, then findEntropySecret, on each value), MiB/s by wall clock and by CPU time:"];
+    for (const input of DETECTOR_INPUTS) {
+        measureDetector(input, 0.1); // warm-up
+        for (const mb of sizesMb) {
+            const r = measureDetector(input, mb);
+            const found = r.findings === 0 ? "no finding" : `${r.findings} finding${r.findings === 1 ? "" : "s"}: ${r.kinds.join(", ")}`;
+            lines.push(
+                `  ${r.input.padEnd(36)} ${r.mb.toFixed(0).padStart(3)} MiB: ${r.seconds.toFixed(2).padStart(6)} s, ${(r.mb / r.seconds).toFixed(1).padStart(6)} MiB/s (CPU ${(r.mb / r.cpuSeconds).toFixed(1)} MiB/s), ${found}`,
+            );
+        }
+    }
+    return lines.join("\n");
+}
+
+if (process.argv[1]?.replace(/\\/g, "/").endsWith("bench/detector.js")) {
+    const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+    process.stdout.write(`${detectorBench(sizes.length > 0 ? sizes : undefined)}\n`);
+}
