@@ -60,7 +60,8 @@ describe("Azure ML managed online endpoint", () => {
         });
         expect(one(doc, "azure-native:machinelearningservices:OnlineEndpoint").options.ignoreChanges).toEqual(["properties.traffic"]);
         expect(doc.outputs.invoke).toMatchObject({ auth: "azure-key", reachability: "private-network" });
-        expect(doc.outputs.endpointUrl).toBe("https://iris-dev.eastus.inference.ml.azure.com/score");
+        // The endpoint's name is azure-native's autoname: the logical name and 8 random hex (region-unique).
+        expect(doc.outputs.endpointUrl).toMatch(/^https:\/\/iris-azureml-endpoint[0-9a-f]{8}\.eastus\.inference\.ml\.azure\.com\/score$/);
     });
 
     it("registers the model from the blob and the image with the serving contract's routes", () => {
@@ -197,7 +198,7 @@ describe("Azure ML rollouts", () => {
 describe("Azure names and the shared foundation (issue 14 items 7, 9, 15)", () => {
     const planOf = (runtime: string) => planJson(["--stack", "dev", "--config", "cloud=azure", "--config", `runtime=${runtime}`, "--config", `image=${IMAGE}`]).doc;
 
-    it("keeps the foundation's URNs, and so its resources, when the runtime switches; no physical name changes hands", () => {
+    it("keeps the foundation's URNs, and so its resources, when the runtime switches; no physical name changes hands", { timeout: 600_000 }, () => {
         const [ml, aks] = [planOf("azureml"), planOf("aks")];
         const azure = (d: PlanDocument) => d.resources.filter((r) => r.custom && r.type.startsWith("azure-native:"));
         const urns = (d: PlanDocument) => new Set(azure(d).map((r) => r.urn));
@@ -223,7 +224,7 @@ describe("Azure names and the shared foundation (issue 14 items 7, 9, 15)", () =
         expect(one(ml, "azure-native:resources:ResourceGroup").inputs.resourceGroupName).toBeUndefined();
     });
 
-    it("keeps the endpoint's inputs the same from release to release, so azure-native never PUTs it without its traffic", () => {
+    it("keeps the endpoint's inputs the same from release to release, so azure-native never PUTs it without its traffic", { timeout: 600_000 }, () => {
         const endpointOf = (...config: string[]) => one(planJson(["--stack", "dev", "--config", "cloud=azure", "--config", `image=${IMAGE}`, ...config.flatMap((c) => ["--config", c])]).doc, "azure-native:machinelearningservices:OnlineEndpoint");
         const [v1, v2] = [endpointOf(), endpointOf("modelVersion=2", "image=mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:20250101")];
         expect(v2.urn).toBe(v1.urn);

@@ -7,8 +7,8 @@ import type { AutonameRule, CloudRules, ContractRule } from "./types";
 const AZURE_NATIVE_AUTONAME = "pulumi/pulumi-azure-native provider/pkg/provider/provider.go getDefaultName";
 const NAME_RULES = "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules";
 
-function autoname(type: string, property: string, maxLength: number, uniqueness: AutonameRule["uniqueness"], source: string): AutonameRule {
-    return { type, property, maxLength, separator: "", randomLength: 8, uniqueness, source: `${AZURE_NATIVE_AUTONAME}; ${source}` };
+function autoname(type: string, property: string, maxLength: number, uniqueness: AutonameRule["uniqueness"], source: string, scopeProperties?: readonly string[]): AutonameRule {
+    return { type, property, maxLength, separator: "", randomLength: 8, uniqueness, source: `${AZURE_NATIVE_AUTONAME}; ${source}`, ...(scopeProperties ? { scopeProperties } : {}) };
 }
 
 const T = {
@@ -40,25 +40,25 @@ export const AZURE_TYPES = T;
 const autonames: AutonameRule[] = [
     autoname(T.resourceGroup, "resourceGroupName", 90, "account", `${NAME_RULES}#microsoftresources (resourcegroups: subscription, 1-90)`),
     autoname(T.storageAccount, "accountName", 24, "world", `${NAME_RULES}#microsoftstorage (storageAccounts: global, 3-24 lowercase letters and numbers)`),
-    autoname(T.blobContainer, "containerName", 63, "parent", `${NAME_RULES}#microsoftstorage (blobServices/containers: 3-63)`),
+    autoname(T.blobContainer, "containerName", 63, "parent", `${NAME_RULES}#microsoftstorage (blobServices/containers: 3-63)`, ["resourceGroupName", "accountName"]),
     autoname(T.registry, "registryName", 50, "world", `${NAME_RULES}#microsoftcontainerregistry (registries: global, 5-50 alphanumerics)`),
     autoname(T.vault, "vaultName", 24, "world", `${NAME_RULES}#microsoftkeyvault (vaults: global, 3-24)`),
-    autoname(T.secret, "secretName", 127, "parent", `${NAME_RULES}#microsoftkeyvault (vaults/secrets: 1-127)`),
+    autoname(T.secret, "secretName", 127, "parent", `${NAME_RULES}#microsoftkeyvault (vaults/secrets: 1-127)`, ["resourceGroupName", "vaultName"]),
     autoname(T.logAnalytics, "workspaceName", 63, "resource-group", `${NAME_RULES}#microsoftoperationalinsights (workspaces: 4-63)`),
     autoname(T.appInsights, "resourceName", 255, "resource-group", "https://github.com/Azure/PSRule.Rules.Azure rules/Azure.AppInsights.Rule.ps1 (Azure.AppInsights.Name: 1-255)"),
     autoname(T.mlWorkspace, "workspaceName", 33, "resource-group", `${NAME_RULES}#microsoftmachinelearningservices (workspaces: 3-33)`),
     autoname(T.onlineEndpoint, "endpointName", 32, "region", "https://learn.microsoft.com/azure/machine-learning/how-to-manage-quotas#azure-machine-learning-online-endpoints-and-batch-endpoints (endpoint names: unique in the region, 3-32)"),
-    autoname(T.onlineDeployment, "deploymentName", 32, "parent", "https://learn.microsoft.com/azure/machine-learning/how-to-manage-quotas#azure-machine-learning-online-endpoints-and-batch-endpoints (deployment names: 3-32)"),
+    autoname(T.onlineDeployment, "deploymentName", 32, "parent", "https://learn.microsoft.com/azure/machine-learning/how-to-manage-quotas#azure-machine-learning-online-endpoints-and-batch-endpoints (deployment names: 3-32)", ["resourceGroupName", "workspaceName", "endpointName"]),
     autoname(T.managedCluster, "resourceName", 63, "resource-group", `${NAME_RULES}#microsoftcontainerservice (managedClusters: 1-63)`),
     autoname(T.userAssignedIdentity, "resourceName", 128, "resource-group", `${NAME_RULES}#microsoftmanagedidentity (userAssignedIdentities: 3-128)`),
-    autoname(T.federatedCredential, "federatedIdentityCredentialResourceName", 120, "parent", "https://learn.microsoft.com/entra/workload-id/workload-identity-federation-considerations (federated identity credential names: 3-120)"),
+    autoname(T.federatedCredential, "federatedIdentityCredentialResourceName", 120, "parent", "https://learn.microsoft.com/entra/workload-id/workload-identity-federation-considerations (federated identity credential names: 3-120)", ["resourceGroupName", "resourceName"]),
     autoname(T.dataCollectionEndpoint, "dataCollectionEndpointName", 44, "resource-group", `${NAME_RULES}#microsoftinsights (dataCollectionEndpoints: 3-44)`),
     autoname(T.dataCollectionRule, "dataCollectionRuleName", 64, "resource-group", `${NAME_RULES}#microsoftinsights (dataCollectionRules: 1-64)`),
     autoname(T.actionGroup, "actionGroupName", 260, "resource-group", `${NAME_RULES}#microsoftinsights (actionGroups: 1-260)`),
     autoname(T.metricAlert, "ruleName", 260, "resource-group", `${NAME_RULES}#microsoftinsights (metricAlerts: 1-260)`),
     autoname(T.autoscaleSetting, "autoscaleSettingName", 260, "resource-group", `${NAME_RULES}#microsoftinsights (autoscalesettings: 1-260)`),
     autoname(T.prometheusRuleGroup, "ruleGroupName", 260, "resource-group", "azure-rest-api-specs specification/alertsmanagement PrometheusRuleGroups ruleGroupName (1-260)"),
-    autoname(T.budget, "budgetName", 63, "parent", "https://learn.microsoft.com/rest/api/consumption/budgets/create-or-update (budgetName, per scope; 1-63)"),
+    autoname(T.budget, "budgetName", 63, "parent", "https://learn.microsoft.com/rest/api/consumption/budgets/create-or-update (budgetName, per scope; 1-63)", ["scope"]),
 ];
 
 const name = (type: string, path: string, id: string, pattern: RegExp, description: string, min: number, max: number, source: string, fix: string): ContractRule[] => [
