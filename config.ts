@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Cloud, ModelServiceArgs } from "./components/contract";
+import { parseShare } from "./components/cidr";
+import { keepConfigSecrets, secretIfHolds } from "./components/secretValues";
 import { GPUS, validateServiceArgs } from "./components/validate";
 import { CLOUDS } from "./components/runtimes";
 import { SIZES } from "./components/sizes";
@@ -65,6 +67,7 @@ export const CONFIG_SCHEMA = z.object({
     modelName: text("model"),
     modelVersion: text("1"),
     modelArtifact: z.string({ error: "is required" }).min(1, { error: "is required" }),
+    modelArtifactRoot: text(""),
     image: text(""),
     imageBuildContext: text(""),
     port: integer(8080),
@@ -78,6 +81,7 @@ export const CONFIG_SCHEMA = z.object({
     targetRequestsPerMinute: integer(600),
     public: boolean(false),
     allowedCidrs: list(),
+    allowedCidrsMaxShare: text("1/256"),
     environment: list(),
     secrets: list(),
     tags: list(),
@@ -90,7 +94,7 @@ export const CONFIG_SCHEMA = z.object({
     awsEgress: z.enum(["nat", "endpoints"], { error: "is not an egress mode" }).default("nat"),
     awsNatGateways: integer(1),
     azurePrivateCluster: boolean(false),
-    azureDeployerPrincipalType: z.enum(["User", "ServicePrincipal"], { error: "is not a principal type" }).default("User"),
+    azureDeployerPrincipalType: z.enum(["User", "ServicePrincipal"], { error: "is not a principal type" }).optional(),
     rollout: z.enum(["allAtOnce", "canary", "linear"], { error: "is not a rollout strategy" }).default("allAtOnce"),
     rolloutStepPercent: integer(10),
     rolloutBakeMinutes: integer(10),
@@ -99,6 +103,7 @@ export const CONFIG_SCHEMA = z.object({
     monthlyBudgetUsd: integer(0),
     budgetEmails: list(),
     gcpBillingAccount: text(""),
+    gcpInternalGlobalAccess: boolean(false),
 });
 export type StackConfig = z.output<typeof CONFIG_SCHEMA>;
 export type ConfigKey = keyof StackConfig;
@@ -107,7 +112,7 @@ const FIXES: Partial<Record<ConfigKey, string>> = {
     cloud: `pulumi config set cloud <${CLOUDS.join("|")}>`,
     size: `pulumi config set size <${Object.keys(SIZES).join("|")}>`,
     gpu: `pulumi config set gpu <${GPUS.join("|")}>`,
-    modelArtifact: "pulumi config set modelArtifact <local path or URI of the trained model>",
+    modelArtifact: "pulumi config set modelArtifact <local path inside the project, or URI of the trained model>",
     allowedCidrs: "pulumi config set --path 'allowedCidrs[0]' 10.0.0.0/16",
     secrets: "pulumi config set --path 'secrets[0]' NAME, then pulumi config set --secret NAME <value>",
     tags: "pulumi config set --path 'tags[0]' team=ml",
@@ -124,6 +129,7 @@ const FIELD_KEYS: Readonly<Record<string, ConfigKey>> = {
     "model.name": "modelName",
     "model.version": "modelVersion",
     "model.artifact": "modelArtifact",
+    "model.artifactRoot": "modelArtifactRoot",
     "image.uri": "image",
     "image.context": "imageBuildContext",
     "serving.port": "port",
@@ -137,12 +143,14 @@ const FIELD_KEYS: Readonly<Record<string, ConfigKey>> = {
     "scaling.targetRequestsPerMinute": "targetRequestsPerMinute",
     "network.public": "public",
     "network.allowedCidrs": "allowedCidrs",
+    "network.allowedCidrsMaxShare": "allowedCidrsMaxShare",
     tags: "tags",
     environment: "environment",
     secrets: "secrets",
     logRetentionDays: "logRetentionDays",
     "rollout.strategy": "rollout",
     "azure.deployerPrincipalType": "azureDeployerPrincipalType",
+    "gcp.internalGlobalAccess": "gcpInternalGlobalAccess",
     "rollout.stepPercent": "rolloutStepPercent",
     "rollout.bakeMinutes": "rolloutBakeMinutes",
     "alarms.latencyP99Ms": "alarmLatencyP99Ms",
@@ -158,6 +166,49 @@ const FIELD_KEYS: Readonly<Record<string, ConfigKey>> = {
     "aws.natGateways": "awsNatGateways",
 };
 
+/**
+ * Keys whose values the program passes to resources as opaque strings, so they can stay Pulumi secrets
+ * when encrypted in the stack file (each element of a list, and the value of each KEY=VALUE entry, too).
+ * Every other key names or shapes the resources (names, counts, what the program branches on) and is
+ * refused when encrypted: a secret cannot survive that. modelArtifactRoot and allowedCidrsMaxShare never
+ * reach a resource.
+ */
+const SECRET_CAPABLE: Readonly<Partial<Record<ConfigKey, "value" | "list" | "pairs" | "local">>> = {
+    image: "value",
+    imageBuildContext: "value",
+    modelArtifact: "value",
+    modelArtifactRoot: "local",
+    healthRoute: "value",
+    predictRoute: "value",
+    instanceType: "value",
+    allowedCidrs: "list",
+    allowedCidrsMaxShare: "local",
+    environment: "pairs",
+    tags: "pairs",
+    awsVpcId: "value",
+    awsPrivateSubnetIds: "list",
+    awsPublicSubnetIds: "list",
+    awsCertificateArn: "value",
+    alarmEmails: "list",
+    budgetEmails: "list",
+    gcpBillingAccount: "value",
+};
+
+/** The strings an encrypted config value reaches resources as. */
+function secretStrings(kind: "value" | "list" | "pairs" | "local", value: string): string[] {
+    if (kind === "local") return [];
+    if (kind === "value") return [value];
+    let entries: unknown;
+    try {
+        entries = JSON.parse(value);
+    } catch {
+        return [value];
+    }
+    if (!Array.isArray(entries)) return [value];
+    const strings = entries.map(String);
+    return kind === "pairs" ? [...strings, ...strings.map((e) => e.slice(e.indexOf("=") + 1))] : strings;
+}
+
 /** The provider setting that holds the region of each cloud. */
 export const REGION_KEYS: Readonly<Record<Cloud, string>> = { aws: "aws:region", gcp: "gcp:region", azure: "azure-native:location" };
 
@@ -167,7 +218,7 @@ const URI_SCHEME = /^(s3|gs):\/\/|^https:\/\//;
  * Turns raw stack config into ModelService args, or into every problem it has. Pure: tests call it
  * directly; loadConfig() feeds it what the Pulumi engine passed to the program.
  */
-export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs; config?: StackConfig; problems: ConfigProblem[] } {
+export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs; config?: StackConfig; secretValues?: string[]; problems: ConfigProblem[] } {
     const problems: ConfigProblem[] = [];
     const own: Record<string, string> = {};
     for (const [key, value] of Object.entries(raw.values)) {
@@ -193,14 +244,28 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
             problems.push({ key, value: shown(key, own[key]), message: issue.message, fix: FIXES[key as ConfigKey] ?? `pulumi config set ${key} <value> (see Pulumi.yaml for its type)` });
         }
     }
-    // Keep checking the keys that parsed, so the user sees every problem in one run.
-    const config: StackConfig = parsed.success ? parsed.data : CONFIG_SCHEMA.parse(Object.fromEntries(Object.entries({ modelArtifact: ".", ...own }).filter(([k]) => !broken.has(k) || k === "modelArtifact")));
+    // Keep checking the keys that parsed, so the user sees every problem in one run: a broken key falls
+    // back to its default (modelArtifact, which has none, to a stand-in whose own problems are dropped below).
+    const config: StackConfig = parsed.success ? parsed.data : CONFIG_SCHEMA.parse({ ...Object.fromEntries(Object.entries(own).filter(([k]) => !broken.has(k))), ...(broken.has("modelArtifact") ? { modelArtifact: "." } : {}) });
     const secretNames = new Set(config.secrets);
     const known = new Set([...Object.keys(CONFIG_SCHEMA.shape), ...secretNames]);
     for (const key of Object.keys(own)) {
         if (!known.has(key)) {
             problems.push({ key, value: shown(key, own[key]), message: "is not a setting of this project", fix: `remove it with \`pulumi config rm ${key}\`${suggest(key, Object.keys(CONFIG_SCHEMA.shape))}` });
         }
+    }
+
+    // Encrypted settings of this project (besides the named secrets): kept secret where they flow, or refused.
+    const secretValues: string[] = [];
+    for (const key of Object.keys(CONFIG_SCHEMA.shape) as ConfigKey[]) {
+        const value = own[key];
+        if (value === undefined || !raw.secretKeys.has(`${PROJECT}:${key}`)) continue;
+        const kind = SECRET_CAPABLE[key];
+        if (kind) secretValues.push(...secretStrings(kind, value));
+        else problems.push({ key, value: redact(value), message: "is encrypted in the stack file, but it names or shapes the resources (names, counts, what the program chooses), so it cannot stay secret", fix: `store it in plaintext: \`pulumi config set ${key} <value>\`` });
+    }
+    for (const key of [...Object.values(REGION_KEYS), "gcp:project"]) {
+        if (raw.secretKeys.has(key) && raw.values[key] !== undefined) secretValues.push(raw.values[key]!);
     }
 
     const secrets: Record<string, pulumi.Output<string>> = {};
@@ -220,6 +285,9 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
     if (config.image !== "" && config.imageBuildContext !== "") {
         problems.push({ key: "image", value: JSON.stringify(config.image), message: "is set together with imageBuildContext", fix: "keep one: `pulumi config rm image` to build, or `pulumi config rm imageBuildContext` to use the existing image" });
     }
+    if (parseShare(config.allowedCidrsMaxShare) === undefined) {
+        problems.push({ key: "allowedCidrsMaxShare", value: shown("allowedCidrsMaxShare", config.allowedCidrsMaxShare), message: "is not a share of the address space below 1", fix: "pulumi config set allowedCidrsMaxShare 1/N, e.g. 1/256 (one /8, the default) or 1/16" });
+    }
     const tags = keyValues("tags", config.tags, "team=ml", problems);
     const environment = keyValues("environment", config.environment, "LOG_LEVEL=info", problems);
     const regionKey = REGION_KEYS[config.cloud];
@@ -232,13 +300,13 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         model: {
             name: config.modelName,
             version: config.modelVersion,
-            artifact: URI_SCHEME.test(config.modelArtifact) ? { kind: "uri", uri: config.modelArtifact } : { kind: "local", path: config.modelArtifact },
+            artifact: URI_SCHEME.test(config.modelArtifact) ? { kind: "uri", uri: config.modelArtifact } : { kind: "local", path: config.modelArtifact, allowedRoot: config.modelArtifactRoot || undefined },
         },
         image: config.image !== "" ? { kind: "uri", uri: config.image } : { kind: "build", context: config.imageBuildContext || REFERENCE_SERVER_CONTEXT },
         serving: { port: config.port, healthRoute: config.healthRoute, predictRoute: config.predictRoute },
         compute: { size: config.size, instanceType: config.instanceType || undefined, gpu: config.gpu },
         scaling: { minReplicas: config.minReplicas, maxReplicas: config.maxReplicas, targetRequestsPerMinute: config.targetRequestsPerMinute },
-        network: { public: config.public, allowedCidrs: config.allowedCidrs },
+        network: { public: config.public, allowedCidrs: config.allowedCidrs, allowedCidrsMaxShare: parseShare(config.allowedCidrsMaxShare) },
         environment,
         secrets,
         tags,
@@ -248,7 +316,7 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         alarms: { latencyP99Ms: config.alarmLatencyP99Ms, emails: config.alarmEmails },
         budget: config.monthlyBudgetUsd > 0 ? { monthlyUsd: config.monthlyBudgetUsd, emails: config.budgetEmails, gcpBillingAccount: config.gcpBillingAccount || undefined } : undefined,
         projectDir: raw.projectDir,
-        gcp: { project: raw.values["gcp:project"] },
+        gcp: { project: raw.values["gcp:project"], internalGlobalAccess: config.gcpInternalGlobalAccess },
         azure: { privateCluster: config.azurePrivateCluster, deployerPrincipalType: config.azureDeployerPrincipalType },
         aws: {
             vpcId: config.awsVpcId || undefined,
@@ -264,7 +332,7 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         if (broken.has(key)) continue;
         problems.push({ key, value: shown(key, toText(p.value)), message: p.message, fix: p.field === "region" ? `pulumi config set ${regionKey} <region>` : p.field === "gcp.project" ? "pulumi config set gcp:project <project id>" : p.fix });
     }
-    return problems.length > 0 ? { problems } : { args, config, problems };
+    return problems.length > 0 ? { problems } : { args, config, secretValues: secretValues.filter((v) => v !== ""), problems };
 }
 
 function keyValues(key: ConfigKey, entries: readonly string[], example: string, problems: ConfigProblem[]): Record<string, string> {
@@ -300,11 +368,16 @@ function secretKeysOf(values: Readonly<Record<string, string>>): Set<string> {
     return new Set(Object.keys(values).filter((key) => sdk.isConfigSecret?.(key) ?? false));
 }
 
-/** Reads this stack's config from the Pulumi engine, once. Throws ConfigError listing every problem. */
-export function loadConfig(): { args: ModelServiceArgs; config: StackConfig } {
+/**
+ * Reads this stack's config from the Pulumi engine, once. Throws ConfigError listing every problem.
+ * Encrypted settings stay secret in every resource registered afterwards; `keepSecret` does the same
+ * for the stack's outputs.
+ */
+export function loadConfig(): { args: ModelServiceArgs; config: StackConfig; keepSecret: <T>(output: pulumi.Output<T>) => pulumi.Output<T> } {
     const values = pulumi.runtime.allConfig();
     const raw: RawStackConfig = { stack: pulumi.getStack(), values, secretKeys: secretKeysOf(values), projectDir: process.cwd() };
-    const { args, config, problems } = parseStackConfig(raw);
+    const { args, config, secretValues = [], problems } = parseStackConfig(raw);
     if (!args || !config) throw new ConfigError(problems, raw.stack);
-    return { args, config };
+    keepConfigSecrets(secretValues);
+    return { args, config, keepSecret: (output) => secretIfHolds(output, secretValues) };
 }

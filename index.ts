@@ -1,13 +1,13 @@
 import { loadConfig } from "./config";
 import { ModelService } from "./components/modelService";
 
-const { args } = loadConfig();
+const { args, keepSecret } = loadConfig();
 const service = new ModelService(args.model.name, args);
 
-export const cloud = service.cloud;
-export const runtime = service.runtime;
-export const region = service.region;
-export const endpointUrl = service.endpointUrl;
-export const invoke = service.invoke;
-export const artifactUri = service.artifactUri;
-export const imageUri = service.imageUri;
+export const cloud = keepSecret(service.cloud);
+export const runtime = keepSecret(service.runtime);
+export const region = keepSecret(service.region);
+export const endpointUrl = keepSecret(service.endpointUrl);
+export const invoke = keepSecret(service.invoke);
+export const artifactUri = keepSecret(service.artifactUri);
+export const imageUri = keepSecret(service.imageUri);

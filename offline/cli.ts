@@ -4,11 +4,13 @@ import { exitCodeOf, plan } from "./engine";
 import { projectRoot } from "./projectRoot";
 import { renderPlan } from "./render";
 
-const USAGE = `Usage: npm run plan -- --stack <name> [--config key=value]... [--secret key=value]... [--json]
+const USAGE = `Usage: npm run plan -- --stack <name> [--config key=value]... [--secret key=value]... [--json] [--mock-account <12 digits>] [--program <file.cjs>]
 
-Runs the program offline under Pulumi's mock runtime with Pulumi.<name>.yaml, evaluates the policy pack,
-and prints the resources it would create. Exit codes: 0 valid, 1 mandatory policy violations, 2 invalid
-config or program error.`;
+Runs the program offline under Pulumi's mock runtime with Pulumi.<name>.yaml, checks every planned
+resource against the clouds' API rules, evaluates the policy pack, and prints the resources it would
+create. --mock-account plans as another customer (account, project number, subscription); --program
+plans another CommonJS program of the project instead of index.ts (test fixtures). Exit codes:
+0 valid, 1 cloud contract breaches or mandatory policy violations, 2 invalid config or program error.`;
 
 async function main(): Promise<number> {
     let parsed;
@@ -19,6 +21,8 @@ async function main(): Promise<number> {
                 config: { type: "string", short: "c", multiple: true },
                 secret: { type: "string", multiple: true },
                 json: { type: "boolean" },
+                "mock-account": { type: "string" },
+                program: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
             strict: true,
@@ -42,6 +46,8 @@ async function main(): Promise<number> {
         config: values.config ?? [],
         secretConfig: values.secret ?? [],
         policies: POLICIES,
+        mockAccount: values["mock-account"],
+        program: values.program,
     });
     const code = exitCodeOf(doc);
     if (values.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);

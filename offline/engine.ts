@@ -1,7 +1,9 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Policies } from "@pulumi/policy";
+import { checkContracts, type ContractBreach } from "./contractCheck";
 import { evaluatePolicies, type Violation } from "./evaluatePolicies";
+import { setMockAccount } from "./mockOutputs/common";
 import { RealisticMocks } from "./mocks";
 import { Recorder, unwire, type RecordedResource } from "./recorder";
 import { loadStackConfig, StackFileError } from "./stackConfig";
@@ -14,6 +16,8 @@ export interface PlanOptions {
     /** Program entry point, relative to projectDir. @default - the project's index, beside offline/ */
     readonly program?: string;
     readonly policies?: Policies;
+    /** Plan as another customer: the 12-digit account the mocks answer with. @default - 123456789012 */
+    readonly mockAccount?: string;
 }
 
 export interface PlanDocument {
@@ -24,6 +28,8 @@ export interface PlanDocument {
     readonly resources: RecordedResource[];
     readonly outputs: Record<string, unknown>;
     readonly violations: Violation[];
+    /** Planned values the clouds' APIs would refuse (components/cloudRules): `pulumi up` would fail on each. */
+    readonly contract: ContractBreach[];
     /** Problems that stopped the program (invalid config, program errors). */
     readonly errors: string[];
     /** Cloud SDK modules the program loaded: evidence that only the chosen cloud is loaded. */
@@ -34,7 +40,7 @@ export type ExitCode = 0 | 1 | 2;
 
 export function exitCodeOf(doc: PlanDocument): ExitCode {
     if (doc.errors.length > 0) return 2;
-    return doc.violations.some((v) => v.level === "mandatory") ? 1 : 0;
+    return doc.contract.length > 0 || doc.violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }
 
 const SDK_MODULE = /node_modules[\\/](@pulumi[\\/](?:aws|gcp|azure-native|kubernetes|docker|docker-build|random))[\\/](.*?)(?:[\\/]index)?\.js$/;
@@ -62,9 +68,10 @@ export async function plan(options: PlanOptions): Promise<PlanDocument> {
         if (err instanceof StackFileError) return emptyDocument(path.basename(options.projectDir), options.stack, [err.message]);
         throw err;
     }
+    if (options.mockAccount !== undefined) setMockAccount(options.mockAccount);
     const region = loaded.values["aws:region"] ?? "us-east-1";
     const mocks = new RealisticMocks({ region, project: loaded.values["gcp:project"] ?? "offline-project" }, options.stack);
-    await pulumi.runtime.setMocks(mocks, loaded.project, options.stack, true);
+    await pulumi.runtime.setMocks(mocks, loaded.project, options.stack, true, "organization");
     pulumi.runtime.setAllConfig(loaded.values, loaded.secretKeys);
     const recorder = new Recorder();
     recorder.attach();
@@ -91,6 +98,8 @@ export async function plan(options: PlanOptions): Promise<PlanDocument> {
     }
 
     const secretSet = new Set(loaded.secretKeys);
+    // A secret stack output is shown the way `pulumi stack output` shows it, never in plaintext.
+    for (const at of recorder.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.secretOutputs ?? []) stackOutputs[at.split(/[.[]/)[0]!] = "[secret]";
     const resources = recorder.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
     const violations = errors.length === 0 && options.policies ? await evaluatePolicies(options.policies, resources) : [];
     return {
@@ -100,6 +109,7 @@ export async function plan(options: PlanOptions): Promise<PlanDocument> {
         resources: errors.length === 0 ? resources : [],
         outputs: stackOutputs,
         violations,
+        contract: errors.length === 0 ? checkContracts(resources) : [],
         errors,
         sdkModules: loadedSdkModules(),
     };
@@ -117,5 +127,5 @@ function describeError(err: unknown): string {
 }
 
 function emptyDocument(project: string, stack: string, errors: string[]): PlanDocument {
-    return { project, stack, config: {}, resources: [], outputs: {}, violations: [], errors, sdkModules: loadedSdkModules() };
+    return { project, stack, config: {}, resources: [], outputs: {}, violations: [], contract: [], errors, sdkModules: loadedSdkModules() };
 }

@@ -1,7 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { AWS_OUTPUTS } from "./mockOutputs/aws";
-import { AZURE_OUTPUTS, MOCK_AZURE_SUBSCRIPTION, MOCK_AZURE_TENANT } from "./mockOutputs/azure";
-import { MOCK_AWS_ACCOUNT, MOCK_GCP_PROJECT_NUMBER, type OutputsOf } from "./mockOutputs/common";
+import { AUTONAMES } from "../components/cloudRules";
+import { AZURE_OUTPUTS } from "./mockOutputs/azure";
+import { MOCK_AWS_ACCOUNT, MOCK_AZURE_SUBSCRIPTION, MOCK_AZURE_TENANT, MOCK_GCP_PROJECT_NUMBER, suffix, type OutputsOf } from "./mockOutputs/common";
 import { GCP_OUTPUTS } from "./mockOutputs/gcp";
 import { KUBERNETES_GUARD_OUTPUTS, kubernetesOutputs } from "./mockOutputs/kubernetes";
 
@@ -20,7 +21,8 @@ export class RealisticMocks implements pulumi.runtime.Mocks {
     constructor(private readonly defaults: { readonly region: string; readonly project: string }, private readonly stack: string) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-        const seed = `${this.stack}/${args.type}/${args.name}`;
+        // Seeded by account too: another customer's random parts differ, as the providers' do.
+        const seed = `${MOCK_AWS_ACCOUNT}/${this.stack}/${args.type}/${args.name}`;
         if (args.type.startsWith("pulumi:providers:")) {
             this.providers.set(args.name, args.inputs);
             return { id: `provider-${args.name}`, state: args.inputs };
@@ -28,8 +30,9 @@ export class RealisticMocks implements pulumi.runtime.Mocks {
         if (args.custom === false) return { id: undefined, state: args.inputs };
         const outputs = args.type.startsWith("kubernetes:") ? kubernetesOutputs : OUTPUTS[args.type];
         if (!outputs) throw new Error(`The offline engine has no mock for ${args.type}. Fix: add its outputs to offline/mockOutputs/.`);
-        const { id, state } = outputs({ name: args.name, inputs: args.inputs, ...this.placeOf(args.provider), seed });
-        return { id, state: { ...args.inputs, ...state } };
+        const inputs = autonamed(args.type, args.name, args.inputs, seed);
+        const { id, state } = outputs({ name: args.name, inputs, ...this.placeOf(args.provider), seed });
+        return { id, state: { ...inputs, ...state } };
     }
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
@@ -78,7 +81,23 @@ export class RealisticMocks implements pulumi.runtime.Mocks {
     }
 }
 
-/** The exec-format kubeconfig AKS returns for Entra ID clusters (kubelogin). */
+/**
+ * What the provider's Check does to a resource whose name is left unset: the logical name (lowercased where
+ * the provider lowercases it), the provider's separator and random part, in full. Never truncated: a name
+ * too long for the API stays too long, and the contract check reports it as `pulumi up` would fail on it.
+ */
+export function autonamed(type: string, name: string, inputs: Record<string, any>, seed: string): Record<string, any> {
+    const rule = AUTONAMES.get(type);
+    if (!rule || inputs[rule.property] !== undefined) return inputs;
+    const logical = rule.transform === "lowercase" ? name.toLowerCase() : name;
+    return { ...inputs, [rule.property]: `${logical}${rule.separator}${suffix(seed, rule.randomLength)}` };
+}
+
+/**
+ * The exec-format kubeconfig AKS returns for Entra ID clusters (listClusterUserCredential, format=exec):
+ * kubelogin with the AKS server application, the Azure CLI's AKS client and `--login devicecode`, which
+ * waits for someone to open a browser (https://azure.github.io/kubelogin/concepts/login-modes/devicecode.html).
+ */
 function azureKubeconfig(cluster: string): string {
     return JSON.stringify({
         apiVersion: "v1",
@@ -86,6 +105,20 @@ function azureKubeconfig(cluster: string): string {
         clusters: [{ name: cluster, cluster: { server: `https://${cluster}.hcp.offline.azmk8s.io:443`, "certificate-authority-data": Buffer.from("offline mock CA").toString("base64") } }],
         contexts: [{ name: cluster, context: { cluster, user: `clusterUser_${cluster}` } }],
         "current-context": cluster,
-        users: [{ name: `clusterUser_${cluster}`, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "kubelogin", args: ["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"] } } }],
+        users: [
+            {
+                name: `clusterUser_${cluster}`,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "kubelogin",
+                        args: ["get-token", "--environment", "AzurePublicCloud", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630", "--client-id", "80faf920-1908-4b52-b5ef-a8e7bedfc67a", "--tenant-id", MOCK_AZURE_TENANT, "--login", "devicecode"],
+                        env: null,
+                        installHint: "kubelogin is not installed which is required to connect to AAD enabled cluster.",
+                        provideClusterInfo: false,
+                    },
+                },
+            },
+        ],
     });
 }

@@ -19,6 +19,8 @@ export interface RecordedOptions {
     readonly retainOnDelete: boolean;
     readonly ignoreChanges: string[];
     readonly provider?: string;
+    /** customTimeouts as Pulumi passes them to the provider ("90m"), where set. */
+    readonly customTimeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
 }
 
 export interface RecordedResource {
@@ -60,6 +62,11 @@ export function unwire(value: unknown, at: string, secrets: string[]): unknown {
     return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwire(v, at ? `${at}.${k}` : k, secrets)]));
 }
 
+function timeoutsOf(t: { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined): RecordedOptions["customTimeouts"] {
+    if (!t || !(t.getCreate() || t.getUpdate() || t.getDelete())) return undefined;
+    return { ...(t.getCreate() ? { create: t.getCreate() } : {}), ...(t.getUpdate() ? { update: t.getUpdate() } : {}), ...(t.getDelete() ? { delete: t.getDelete() } : {}) };
+}
+
 interface WireStruct {
     toJavaScript(): Record<string, unknown>;
 }
@@ -99,6 +106,7 @@ export class Recorder {
                     retainOnDelete: Boolean(req.getRetainondelete()),
                     ignoreChanges: req.getIgnorechangesList(),
                     provider: req.getProvider() || undefined,
+                    customTimeouts: timeoutsOf(req.getCustomtimeouts()),
                 },
                 outputs: {},
                 secretOutputs: [],

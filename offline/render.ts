@@ -43,8 +43,12 @@ export function renderPlan(doc: PlanDocument): string {
         lines.push("", "Policy violations:");
         for (const v of doc.violations) lines.push(`  [${v.level}] ${v.policy}: ${v.message}${v.urn ? `\n      at ${v.urn}` : ""}`);
     }
+    if (doc.contract.length > 0) {
+        lines.push("", "Cloud contract breaches (the cloud's API would refuse these at pulumi up):");
+        for (const b of doc.contract) lines.push(`  [${b.rule}] ${b.message}\n      at ${b.urn}\n      source: ${b.source}`);
+    }
     const mandatory = doc.violations.filter((v) => v.level === "mandatory").length;
     const counts = `${doc.resources.length} resources (${doc.resources.filter((r) => r.custom).length} cloud resources, ${doc.resources.filter((r) => r.options.protect).length} protected)`;
-    lines.push("", `Result: ${counts}; ${mandatory} mandatory and ${doc.violations.length - mandatory} advisory violations${stackWide.length ? "" : ""} (exit ${exitCodeOf(doc)})`);
+    lines.push("", `Result: ${counts}; ${doc.contract.length} contract breaches; ${mandatory} mandatory and ${doc.violations.length - mandatory} advisory violations${stackWide.length ? "" : ""} (exit ${exitCodeOf(doc)})`);
     return lines.join("\n");
 }

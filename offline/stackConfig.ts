@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parse, YAMLParseError } from "yaml";
 
 /** Config as the Pulumi CLI would hand it to the program: namespaced keys, string values, secret keys. */
 export interface LoadedConfig {
@@ -24,27 +24,72 @@ function namespaced(project: string, key: string): string {
     return key.includes(":") ? key : `${project}:${key}`;
 }
 
+// The Pulumi CLI's rule for a stack's own name (pulumi/pulumi pkg/backend/diy/backend.go, validateStackName):
+// it also keeps Pulumi.<stack>.yaml a file of this project, never a path out of it.
+const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/** Why a --stack value is not a plain stack name, or undefined when it is one. */
+export function stackNameProblem(stack: string): string | undefined {
+    if (STACK_NAME.test(stack) && stack !== "." && stack !== "..") return undefined;
+    return `--stack ${JSON.stringify(stack)} is not a stack name: stack names are 1-100 letters, digits, hyphens, underscores or periods, and name a file Pulumi.<stack>.yaml beside Pulumi.yaml. Fix: use --stack with a plain name such as dev`;
+}
+
+/** A YAML file's mapping, or a problem naming the file, where it breaks and the fix. */
+function readYamlMapping(file: string, problems: string[]): Record<string, unknown> | undefined {
+    let doc: unknown;
+    try {
+        doc = parse(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+        const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : "";
+        const what = err instanceof YAMLParseError ? err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "") : (err as Error).message;
+        problems.push(`${path.basename(file)} is not valid YAML${where}: ${what}. Fix: correct ${path.basename(file)}${where} (pulumi config set rewrites it correctly)`);
+        return undefined;
+    }
+    if (doc === null || doc === undefined) return {};
+    if (typeof doc !== "object" || Array.isArray(doc)) {
+        problems.push(`${path.basename(file)} is not a YAML mapping. Fix: write it as keys and values, e.g. "config:" followed by indented "model-service:cloud: aws"`);
+        return undefined;
+    }
+    return doc as Record<string, unknown>;
+}
+
 /**
  * Pulumi.yaml defaults, then Pulumi.<stack>.yaml, then `key=value` overrides, as the CLI layers them.
- * Encrypted values ({secure: ...}) become marked placeholders and are listed as secret.
+ * Encrypted values ({secure: ...}) become marked placeholders and are listed as secret. Every problem with
+ * the stack name, the files or the overrides is thrown at once, as one StackFileError.
  */
 export function loadStackConfig(projectDir: string, stack: string, overrides: readonly string[] = [], secretOverrides: readonly string[] = []): LoadedConfig {
-    const projectFile = path.join(projectDir, "Pulumi.yaml");
-    const project = parse(fs.readFileSync(projectFile, "utf8")) as { name: string; config?: Record<string, { default?: unknown }> };
-    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(stackFile)) {
-        const stacks = fs.readdirSync(projectDir).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]);
-        throw new StackFileError(`No stack file ${path.basename(stackFile)}. Fix: use --stack with one of ${stacks.join(", ")}, or create the file.`);
+    const problems: string[] = [];
+    for (const pair of [...overrides, ...secretOverrides]) {
+        if (pair.indexOf("=") <= 0) problems.push(`--config ${pair} is not key=value. Fix: write --config key=value, e.g. --config cloud=aws`);
     }
-    const stackConfig = ((parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
+    const nameProblem = stackNameProblem(stack);
+    if (nameProblem) problems.push(nameProblem);
+    const project = readYamlMapping(path.join(projectDir, "Pulumi.yaml"), problems) as { name?: unknown; config?: Record<string, { default?: unknown }> } | undefined;
+    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    let stackDoc: { config?: unknown } | undefined;
+    if (nameProblem) {
+        stackDoc = undefined;
+    } else if (!fs.existsSync(stackFile)) {
+        const stacks = fs.readdirSync(projectDir).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]);
+        problems.push(`No stack file ${path.basename(stackFile)}. Fix: use --stack with one of ${stacks.join(", ")}, or create the file`);
+    } else {
+        stackDoc = readYamlMapping(stackFile, problems);
+        if (stackDoc && stackDoc.config !== undefined && (typeof stackDoc.config !== "object" || stackDoc.config === null || Array.isArray(stackDoc.config))) {
+            problems.push(`${path.basename(stackFile)}: config is not a mapping of keys to values. Fix: indent each setting under "config:", e.g. "  model-service:cloud: aws"`);
+        }
+    }
+    if (problems.length > 0 || !project || !stackDoc) throw new StackFileError(problems.map((p) => `${p}.`).join("\n"));
+    const projectName = String(project.name);
+    const stackConfig = (stackDoc.config ?? {}) as Record<string, unknown>;
 
     const values: Record<string, string> = {};
     const secretKeys = new Set<string>();
     for (const [key, decl] of Object.entries(project.config ?? {})) {
-        if (decl && typeof decl === "object" && "default" in decl) values[namespaced(project.name, key)] = toConfigString(decl.default);
+        if (decl && typeof decl === "object" && "default" in decl) values[namespaced(projectName, key)] = toConfigString(decl.default);
     }
     for (const [rawKey, value] of Object.entries(stackConfig)) {
-        const key = namespaced(project.name, rawKey);
+        const key = namespaced(projectName, rawKey);
         if (value && typeof value === "object" && "secure" in value) {
             values[key] = secretPlaceholder(key);
             secretKeys.add(key);
@@ -55,8 +100,7 @@ export function loadStackConfig(projectDir: string, stack: string, overrides: re
     const apply = (pairs: readonly string[], secret: boolean) => {
         for (const pair of pairs) {
             const eq = pair.indexOf("=");
-            if (eq <= 0) throw new StackFileError(`--config ${pair} is not key=value. Fix: write --config key=value, e.g. --config cloud=aws.`);
-            const key = namespaced(project.name, pair.slice(0, eq));
+            const key = namespaced(projectName, pair.slice(0, eq));
             values[key] = pair.slice(eq + 1);
             if (secret) secretKeys.add(key);
             else secretKeys.delete(key);
@@ -64,5 +108,5 @@ export function loadStackConfig(projectDir: string, stack: string, overrides: re
     };
     apply(overrides, false);
     apply(secretOverrides, true);
-    return { project: project.name, values, secretKeys: [...secretKeys].sort() };
+    return { project: projectName, values, secretKeys: [...secretKeys].sort() };
 }

@@ -71,30 +71,55 @@ describe("Azure ML managed online endpoint", () => {
         });
     });
 
-    it("deploys with the portable size's instance type, probes and target-utilization scaling", () => {
+    it("deploys with the portable size's instance type, probes and the Default scale type managed deployments take", () => {
         const props = (one(doc, "azure-native:machinelearningservices:OnlineDeployment").inputs as any).properties;
         expect(props).toMatchObject({
             endpointComputeType: "Managed",
             instanceType: "Standard_DS2_v2",
             model: one(doc, "azure-native:machinelearningservices:ModelVersion").id,
             environmentId: one(doc, "azure-native:machinelearningservices:EnvironmentVersion").id,
-            scaleSettings: { scaleType: "TargetUtilization", minInstances: 1, maxInstances: 2 },
         });
+        // TargetUtilization is for Kubernetes online deployments only (issue 14 item 10).
+        expect(props.scaleSettings).toEqual({ scaleType: "Default" });
         expect(props.environmentVariables).toMatchObject({ PORT: "8080", HEALTH_ROUTE: "/ping", PREDICT_ROUTE: "/invocations", MODEL_NAME: "iris" });
         expect(props.livenessProbe).toBeDefined();
         expect(props.readinessProbe).toBeDefined();
     });
 
-    it("gives the endpoint identity blob read on the model container and AcrPull on the registry, nothing else", () => {
+    it("scales the deployment with Azure Monitor autoscale between min and max replicas, on requests per instance and CPU", () => {
+        const deployment = one(doc, "azure-native:machinelearningservices:OnlineDeployment");
+        const endpoint = one(doc, "azure-native:machinelearningservices:OnlineEndpoint");
+        const autoscale = one(doc, "azure-native:monitor:AutoscaleSetting");
+        expect(autoscale.inputs).toMatchObject({ targetResourceUri: deployment.id, enabled: true, location: "eastus" });
+        expect(autoscale.options.dependsOn).toContain(deployment.urn);
+        const [profile] = (autoscale.inputs as any).profiles;
+        expect(profile.capacity).toEqual({ minimum: "1", maximum: "2", default: "1" });
+        const [out, cpu, scaleIn] = profile.rules;
+        expect(out.metricTrigger).toMatchObject({
+            metricResourceUri: endpoint.id,
+            metricName: "RequestsPerMinute",
+            dividePerInstance: true,
+            dimensions: [{ dimensionName: "deployment", operator: "Equals", values: [deployment.outputs.name] }],
+            operator: "GreaterThan",
+            threshold: 600,
+        });
+        expect(out.scaleAction).toMatchObject({ direction: "Increase", type: "ChangeCount", value: "1" });
+        expect(cpu.metricTrigger).toMatchObject({ metricResourceUri: deployment.id, metricName: "CpuUtilizationPercentage", operator: "GreaterThan", threshold: 70 });
+        expect(scaleIn.metricTrigger).toMatchObject({ metricName: "RequestsPerMinute", operator: "LessThan", threshold: 300 });
+        expect(scaleIn.scaleAction).toMatchObject({ direction: "Decrease" });
+    });
+
+    it("gives the endpoint identity blob read on the model container, nothing else: Azure ML grants it AcrPull itself", () => {
         const principal = (one(doc, "azure-native:machinelearningservices:OnlineEndpoint").outputs.identity as any).principalId;
         const grants = ofType(doc, "azure-native:authorization:RoleAssignment").map((r) => [roleOf(r), r.inputs.scope, r.inputs.principalId]);
         const storage = one(doc, "azure-native:storage:StorageAccount").id;
         expect(grants.sort()).toEqual(
             [
                 [ROLE.blobReader, `${storage}/blobServices/default/containers/models`, principal],
-                [ROLE.acrPull, one(doc, "azure-native:containerregistry:Registry").id, principal],
             ].sort(),
         );
+        // A second AcrPull for the endpoint would fail with RoleAssignmentExists (issue 14 item 6).
+        expect(grants.filter(([role]) => role === ROLE.acrPull)).toEqual([]);
     });
 
     it("moves traffic with the traffic shifter only after the deployment exists, all at once by default", () => {
@@ -102,7 +127,7 @@ describe("Azure ML managed online endpoint", () => {
         const deployment = one(doc, "azure-native:machinelearningservices:OnlineDeployment");
         const endpoint = one(doc, "azure-native:machinelearningservices:OnlineEndpoint");
         expect(traffic.options.dependsOn).toContain(deployment.urn);
-        expect(traffic.inputs).toMatchObject({ endpointId: endpoint.id, deploymentName: deployment.outputs.name, strategy: "allAtOnce", stepPercent: 10, bakeSeconds: 600, latencyP99Ms: 1000 });
+        expect(traffic.inputs).toMatchObject({ endpointId: endpoint.id, deploymentName: deployment.outputs.name, strategy: "allAtOnce", stepPercent: 10, bakeSeconds: 600, latencyP99Ms: 1000, max5xxPerMinute: 5 });
         expect(traffic.outputs.traffic).toEqual({ [String(deployment.outputs.name)]: 100 });
         expect(endpoint.inputs.properties).not.toHaveProperty("traffic");
         expect(ofType(doc, "azure-native:resources:Deployment")).toEqual([]);
@@ -169,6 +194,44 @@ describe("Azure ML rollouts", () => {
     });
 });
 
+describe("Azure names and the shared foundation (issue 14 items 7, 9, 15)", () => {
+    const planOf = (runtime: string) => planJson(["--stack", "dev", "--config", "cloud=azure", "--config", `runtime=${runtime}`, "--config", `image=${IMAGE}`]).doc;
+
+    it("keeps the foundation's URNs, and so its resources, when the runtime switches; no physical name changes hands", () => {
+        const [ml, aks] = [planOf("azureml"), planOf("aks")];
+        const azure = (d: PlanDocument) => d.resources.filter((r) => r.custom && r.type.startsWith("azure-native:"));
+        const urns = (d: PlanDocument) => new Set(azure(d).map((r) => r.urn));
+        for (const type of ["resources:ResourceGroup", "storage:StorageAccount", "containerregistry:Registry", "keyvault:Vault", "operationalinsights:Workspace"]) {
+            const [a, b] = [one(ml, `azure-native:${type}`), one(aks, `azure-native:${type}`)];
+            expect(a.urn, type).toBe(b.urn);
+            expect(a.urn, type).toMatch(/::iris-azure-/);
+            expect(a.urn, type).not.toMatch(/AzureMlService|AksService/);
+        }
+        const owner = new Map(azure(ml).map((r) => [`${r.type}/${String(r.outputs.name)}`, r.urn]));
+        for (const r of azure(aks)) {
+            const other = owner.get(`${r.type}/${String(r.outputs.name)}`);
+            if (other) expect(other, `${r.type} ${String(r.outputs.name)}`).toBe(r.urn);
+        }
+        expect([...urns(ml)].filter((u) => urns(aks).has(u)).length).toBeGreaterThanOrEqual(5);
+    });
+
+    it("leaves the region-unique endpoint, the vault, the workspace and the resource group to azure-native's random suffix", () => {
+        const ml = planOf("azureml");
+        expect(one(ml, "azure-native:machinelearningservices:OnlineEndpoint").inputs.endpointName).toBeUndefined();
+        expect(one(ml, "azure-native:machinelearningservices:Workspace").inputs.workspaceName).toBeUndefined();
+        expect(one(ml, "azure-native:keyvault:Vault").inputs.vaultName).toBeUndefined();
+        expect(one(ml, "azure-native:resources:ResourceGroup").inputs.resourceGroupName).toBeUndefined();
+    });
+
+    it("keeps the endpoint's inputs the same from release to release, so azure-native never PUTs it without its traffic", () => {
+        const endpointOf = (...config: string[]) => one(planJson(["--stack", "dev", "--config", "cloud=azure", "--config", `image=${IMAGE}`, ...config.flatMap((c) => ["--config", c])]).doc, "azure-native:machinelearningservices:OnlineEndpoint");
+        const [v1, v2] = [endpointOf(), endpointOf("modelVersion=2", "image=mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:20250101")];
+        expect(v2.urn).toBe(v1.urn);
+        expect(v2.inputs).toEqual(v1.inputs);
+        expect(v1.inputs.tags).not.toHaveProperty("model-version");
+    });
+});
+
 describe("AKS on the prod stack, with secrets", () => {
     let doc: PlanDocument;
     const secretValue = "offline-aks-secret-value-58";
@@ -190,6 +253,14 @@ describe("AKS on the prod stack, with secrets", () => {
         ]);
         expect((one(doc, "azure-native:keyvault:Vault").inputs as any).properties.enablePurgeProtection).toBe(true);
         expect(one(doc, "azure-native:operationalinsights:Workspace").inputs.retentionInDays).toBe(365);
+    });
+
+    it("lets the deployer delete the secrets it writes: Key Vault Secrets Officer on the vault, granted first, removed last", () => {
+        const vault = one(doc, "azure-native:keyvault:Vault");
+        const officer = byName(doc, "azure-native:authorization:RoleAssignment", "iris-azure-deployer-manages-secrets");
+        expect(officer.inputs).toMatchObject({ scope: vault.id, principalId: "00000000-0000-4000-8000-0000000000d1", roleDefinitionId: expect.stringMatching(/\/b86a8fe4-44ce-4948-aee5-eccb2c155cd7$/) });
+        const secret = one(doc, "azure-native:keyvault:Secret");
+        expect(secret.options.dependsOn).toContain(officer.urn);
     });
 
     it("runs a cluster with OIDC issuer, workload identity, Azure RBAC, no local accounts and an autoscaling pool", () => {
@@ -270,12 +341,15 @@ describe("AKS rollouts", () => {
         expect(g.templateFingerprint).toMatch(/^[0-9a-f]{64}$/);
         // 4 steps of 25%, each up to 10 minutes to start plus the 4-minute hold.
         expect(g.rolloutTimeoutSeconds).toBe(4 * (600 + 240));
-        expect(d.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+        expect(d.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true", "pulumi.com/patchForce": "true" });
         // The deployer may read the workspace's metrics before the guard reads them.
         const reader = byName(doc, "azure-native:authorization:RoleAssignment", "iris-aks-deployer-reads-metrics");
         expect(reader.inputs).toMatchObject({ scope: workspace.id, roleDefinitionId: expect.stringMatching(/\/b0d8363b-8ddd-447d-831f-62ca05bff136$/) });
-        // Azure refuses a grant whose principal type is not the principal's: User unless config says CI.
-        expect((reader.inputs as any).principalType).toBe("User");
+        // Azure refuses a grant whose principal type is not the principal's: the offline client id is
+        // not the Azure CLI's, so a service principal unless config says otherwise.
+        expect((reader.inputs as any).principalType).toBe("ServicePrincipal");
+        const user = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "runtime=aks", "--config", `image=${IMAGE}`, "--config", "azureDeployerPrincipalType=User"]).doc;
+        expect(byName(user, "azure-native:authorization:RoleAssignment", "iris-aks-deployer-reads-metrics").inputs).toMatchObject({ principalType: "User" });
         const ci = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "runtime=aks", "--config", `image=${IMAGE}`, "--config", "azureDeployerPrincipalType=ServicePrincipal"]).doc;
         expect(byName(ci, "azure-native:authorization:RoleAssignment", "iris-aks-deployer-reads-metrics").inputs).toMatchObject({ principalType: "ServicePrincipal" });
         const wrong = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", "runtime=aks", "--config", `image=${IMAGE}`, "--config", "azureDeployerPrincipalType=robot"]);
@@ -314,7 +388,9 @@ describe("Azure alerts", () => {
             expect(a.inputs.scopes).toEqual([criterion(a).metricName === "DeploymentCapacity" ? deployment.id : endpoint.id]);
         }
         const metric = (name: string) => criterion(alerts.find((a) => criterion(a).metricName === name)!);
-        expect(metric("RequestsPerMinute")).toMatchObject({ dimensions: [{ name: "statusCodeClass", operator: "Include", values: ["5xx"] }], operator: "GreaterThan" });
+        // One threshold with the traffic shifter's watch and the other runtimes' alarms (issue 14 item 16).
+        expect(metric("RequestsPerMinute")).toMatchObject({ dimensions: [{ name: "statusCodeClass", operator: "Include", values: ["5xx"] }], operator: "GreaterThan", threshold: 5 });
+        expect(one(doc, "pulumi-nodejs:dynamic/azure:TrafficShift").inputs.max5xxPerMinute).toBe(metric("RequestsPerMinute").threshold);
         expect(metric("RequestLatency_P99")).toMatchObject({ operator: "GreaterThan", threshold: 300 });
         expect(metric("DeploymentCapacity")).toMatchObject({ metricNamespace: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments", operator: "LessThan", threshold: 1 });
     });
@@ -398,7 +474,7 @@ describe("Azure image build", () => {
         expect(image.inputs.imageName).toMatch(new RegExp(`^${registry.outputs.loginServer}/model-server:1-[0-9a-f]{12}$`));
         expect((image.inputs.registry as any).username).toBe("00000000-0000-0000-0000-000000000000");
         expect(image.secretInputs).toContain("registry.password");
-        const push = ofType(doc, "azure-native:authorization:RoleAssignment").find((r) => roleOf(r) === "8311e382-0749-4cb8-b61a-e2d4e0cb3fb6");
+        const push = ofType(doc, "azure-native:authorization:RoleAssignment").find((r) => roleOf(r) === "8311e382-0749-4cb8-b61a-304f252e45ec");
         expect(push?.inputs).toMatchObject({ scope: registry.id, principalId: "00000000-0000-4000-8000-0000000000d1" });
         // The offline client id is not the Azure CLI's, so the deployer is taken for a service principal (as in CI).
         expect(push?.inputs.principalType).toBe("ServicePrincipal");

@@ -1,5 +1,11 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { planJson, runPlanCli } from "./helpers/plan";
+import { exitCodeOf, plan } from "../offline/engine";
+import { renderPlan } from "../offline/render";
+import { loadStackConfig } from "../offline/stackConfig";
+import { PROJECT_DIR, planJson, runPlanCli } from "./helpers/plan";
 
 describe("npm run plan: invalid config exits 2 before any resource is registered", () => {
     it("rejects an unknown cloud, naming the key and the value", () => {
@@ -36,6 +42,48 @@ describe("npm run plan: invalid config exits 2 before any resource is registered
         const run = runPlanCli(["--stack", "staging"]);
         expect(run.code).toBe(2);
         expect(run.stderr).toMatch(/No stack file Pulumi\.staging\.yaml\. Fix: use --stack with one of dev, prod/);
+    });
+
+    it.each(["../x", "x/../../../../tmp/evil", "/etc/passwd", "dev/../prod", ".", "", "a".repeat(101)])("refuses --stack %j, which is not a plain stack name, before reading any file", (stack) => {
+        expect(() => loadStackConfig("/nonexistent-project", stack)).toThrow(new RegExp(`--stack ${JSON.stringify(stack).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is not a stack name`));
+    });
+
+    it("refuses --stack with a path, with every other argument problem, and exit 2", () => {
+        const stack = "x/../../../../tmp/evil";
+        const run = runPlanCli(["--stack", stack, "--config", "bad-pair"]);
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain(`--stack ${JSON.stringify(stack)} is not a stack name`);
+        expect(run.stderr).toContain("Fix: use --stack with a plain name such as dev");
+        expect(run.stderr).toContain("--config bad-pair is not key=value");
+        expect(run.stderr).not.toMatch(/No stack file|\n\s+at /);
+    });
+
+    it("names a stack file (or Pulumi.yaml) that is not valid YAML, where, and the fix, reporting both at once", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "broken-yaml-"));
+        try {
+            fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: model-service\nconfig:\n  cloud: [aws\n");
+            fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), "config:\n  model-service:cloud: aws\n\tmodel-service:size: small\n");
+            const doc = await plan({ stack: "broken", projectDir: dir });
+            expect(exitCodeOf(doc)).toBe(2);
+            const text = renderPlan(doc);
+            expect(text).toMatch(/Pulumi\.yaml is not valid YAML at line \d+, column \d+: .+\. Fix: correct Pulumi\.yaml at line/);
+            expect(text).toMatch(/Pulumi\.broken\.yaml is not valid YAML at line 3, column \d+: .+\. Fix: correct Pulumi\.broken\.yaml/);
+            expect(text).not.toMatch(/YAMLParseError|\n\s+at /);
+            fs.writeFileSync(path.join(dir, "Pulumi.yaml"), fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml")));
+            fs.writeFileSync(path.join(dir, "Pulumi.list.yaml"), "- just\n- a list\n");
+            expect((await plan({ stack: "list", projectDir: dir })).errors.join("\n")).toContain("Pulumi.list.yaml is not a YAML mapping");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("reports an empty modelArtifact beside the run's other problems, without a ZodError", () => {
+        const run = runPlanCli(["--stack", "dev", "--config", "modelArtifact=", "--config", "minReplicas=5"]);
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain("model-service:modelArtifact");
+        expect(run.stderr).toContain("is required. Fix: pulumi config set modelArtifact");
+        expect(run.stderr).toContain("model-service:minReplicas");
+        expect(run.stderr).not.toMatch(/ZodError|\n\s+at /);
     });
 
     it("exits 2 with usage when --stack is missing", () => {

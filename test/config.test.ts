@@ -62,7 +62,7 @@ describe("parseStackConfig", () => {
             }),
         );
         expect(args?.scaling).toMatchObject({ minReplicas: 2, maxReplicas: 4 });
-        expect(args?.network).toEqual({ public: true, allowedCidrs: ["10.0.0.0/16"] });
+        expect(args?.network).toEqual({ public: true, allowedCidrs: ["10.0.0.0/16"], allowedCidrsMaxShare: 1 / 256 });
         expect(args?.tags).toEqual({ team: "ml", "cost-center": "42" });
     });
 
@@ -164,7 +164,7 @@ describe("parseStackConfig", () => {
     it("checks what the ecs runtime cannot honour or needs", () => {
         const ecs = { [`${P}:runtime`]: "ecs" };
         expect(problemsOf({ ...ecs, [`${P}:gpu`]: "t4" })[0]).toMatchObject({ key: "gpu", message: "cannot be honoured by ecs: Fargate has no GPUs" });
-        expect(problemsOf({ ...ecs, [`${P}:public`]: "true" })[0]).toMatchObject({ key: "allowedCidrs", message: "is empty while public is true: the load balancer would have no clients" });
+        expect(problemsOf({ ...ecs, [`${P}:public`]: "true" })[0]).toMatchObject({ key: "allowedCidrs", message: expect.stringMatching(/^is empty while public is true: ecs puts an Application Load Balancer that does not authenticate callers in front/) });
         expect(problemsOf({ ...ecs, [`${P}:awsCertificateArn`]: "my-cert" })[0]).toMatchObject({ key: "awsCertificateArn", message: "is not an ACM certificate ARN" });
         expect(problemsOf({ ...ecs, [`${P}:awsVpcId`]: "vpc-0123456789abcdef0" })[0]).toMatchObject({ key: "awsPrivateSubnetIds" });
         expect(problemsOf({ ...ecs, [`${P}:awsPrivateSubnetIds`]: '["subnet-0123456789abcdef0"]' })[0]).toMatchObject({ key: "awsVpcId" });
@@ -198,6 +198,21 @@ describe("parseStackConfig", () => {
         expect(parseStackConfig(raw({ [`${P}:image`]: "" })).args?.image).toEqual({ kind: "build", context: "serving" });
         expect(problemsOf({ [`${P}:imageBuildContext`]: "examples" })[0]).toMatchObject({ key: "image", message: "is set together with imageBuildContext" });
         expect(problemsOf({ [`${P}:image`]: "", [`${P}:imageBuildContext`]: "examples" })[0]).toMatchObject({ key: "imageBuildContext", message: expect.stringMatching(/^has no Dockerfile/) });
+    });
+
+    it("reports an empty or missing modelArtifact as one problem beside the others, never a raw ZodError", () => {
+        for (const artifact of ["", undefined]) {
+            const values: Record<string, string> = { [`${P}:minReplicas`]: "9", [`${P}:cloud`]: "mars" };
+            const input = raw(values);
+            const own = { ...input.values } as Record<string, string | undefined>;
+            own[`${P}:modelArtifact`] = artifact;
+            const result = parseStackConfig({ ...input, values: Object.fromEntries(Object.entries(own).filter((e): e is [string, string] => e[1] !== undefined)) });
+            expect(result.args).toBeUndefined();
+            expect(keysOf(result.problems).sort(), String(artifact)).toEqual(["cloud", "minReplicas", "modelArtifact"]);
+            expect(result.problems.find((p) => p.key === "modelArtifact")).toMatchObject({ message: "is required", fix: expect.stringContaining("pulumi config set modelArtifact") });
+        }
+        const withOthers = problemsOf({ [`${P}:modelArtifact`]: "", [`${P}:minReplicas`]: "9", [`${P}:port`]: "eighty" });
+        expect(keysOf(withOthers).sort()).toEqual(["minReplicas", "modelArtifact", "port"]);
     });
 
     it("reports every problem at once, with wrong types next to semantic problems", () => {

@@ -26,7 +26,8 @@ const PROOF: Record<Feature, { config: string[]; proves: (doc: PlanDocument, run
             has(doc, "aws:appautoscaling/target:Target") ||
             has(doc, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler") ||
             inputsOf(doc, "pulumi-nodejs:dynamic:Resource")?.maxReplicas > inputsOf(doc, "pulumi-nodejs:dynamic:Resource")?.minReplicas ||
-            inputsOf(doc, "azure-native:machinelearningservices:OnlineDeployment")?.properties?.scaleSettings?.scaleType === "TargetUtilization",
+            // Managed online deployments scale only through an Azure Monitor autoscale setting.
+            has(doc, "azure-native:monitor:AutoscaleSetting"),
     },
     "scale to zero": { config: ["--config", "minReplicas=0"], proves: (doc) => inputsOf(doc, "aws:ecs/service:Service")?.desiredCount === 0 },
     GPU: {

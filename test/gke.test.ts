@@ -3,6 +3,8 @@ import type { PlanDocument } from "../offline/engine";
 import { byName, ofType, one, planJson } from "./helpers/plan";
 
 const IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest";
+/** A plan takes seconds alone and far longer on a loaded machine: more than the 10 s hook default. */
+const PLAN_TIMEOUT_MS = 120_000;
 
 function podSpec(doc: PlanDocument): any {
     return (one(doc, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec;
@@ -13,7 +15,7 @@ describe("GKE Autopilot on the dev stack", () => {
     let code: number | null;
     beforeAll(() => {
         ({ doc, code } = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", `image=${IMAGE}`]));
-    });
+    }, PLAN_TIMEOUT_MS);
 
     it("plans cleanly and loads no AWS or Azure SDK", () => {
         expect(doc.errors).toEqual([]);
@@ -72,16 +74,25 @@ describe("GKE Autopilot on the dev stack", () => {
     it("exposes an internal load balancer, scales between min and max, keeps one pod through disruptions, admits only the VPC on the container port", () => {
         const service = one(doc, "kubernetes:core/v1:Service").inputs as any;
         expect(service.metadata.annotations).toEqual({ "networking.gke.io/load-balancer-type": "Internal" });
-        expect(service.spec).toMatchObject({ type: "LoadBalancer", ports: [{ port: 80, targetPort: 8080, protocol: "TCP", name: "http" }] });
+        // Regional without global access; the load balancer's firewall and the network policy admit the same range.
+        expect(service.spec).toMatchObject({ type: "LoadBalancer", ports: [{ port: 80, targetPort: 8080, protocol: "TCP", name: "http" }], loadBalancerSourceRanges: ["10.128.0.0/9"] });
         expect((one(doc, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs as any).spec).toMatchObject({ minReplicas: 1, maxReplicas: 2 });
         expect((one(doc, "kubernetes:policy/v1:PodDisruptionBudget").inputs as any).spec).toMatchObject({ maxUnavailable: 1 });
         expect((one(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as any).spec.ingress).toEqual([
             { from: [{ ipBlock: { cidr: "10.128.0.0/9" } }], ports: [{ protocol: "TCP", port: 8080 }] },
-            // Managed Service for Prometheus collectors scrape /metrics on the same port.
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gmp-system" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+            // Autopilot's managed Prometheus collectors (namespace gke-gmp-system) scrape /metrics on the same port.
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gke-gmp-system" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
         ]);
         expect(doc.outputs.invoke).toMatchObject({ reachability: "private-network" });
         expect(doc.outputs.endpointUrl).toBe("http://10.128.0.50/invocations");
+    });
+
+    it("keeps serving through the preStop sleep while endpoints and the load balancer let go, within a grace period that covers the drain", () => {
+        const spec = podSpec(doc);
+        const [c] = spec.containers;
+        expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 15 } } });
+        expect(c.env).toEqual(expect.arrayContaining([{ name: "SHUTDOWN_GRACE_MS", value: "20000" }]));
+        expect(spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(15 + 20);
     });
 
     it("puts every Kubernetes object on the cluster's provider", () => {
@@ -149,7 +160,7 @@ describe("GKE with secrets, public access and a protected prod stack", () => {
             "--config", 'secrets=["hfToken"]',
             "--secret", `hfToken=${secretValue}`,
         ]).doc;
-    });
+    }, PLAN_TIMEOUT_MS);
 
     it("plans cleanly and protects the bucket and the cluster", () => {
         expect(doc.errors).toEqual([]);
@@ -165,6 +176,8 @@ describe("GKE with secrets, public access and a protected prod stack", () => {
         expect(one(doc, "gcp:secretmanager/secretIamMember:SecretIamMember").inputs).toMatchObject({ secretId: secret.id, role: "roles/secretmanager.secretAccessor", member: `serviceAccount:${sa.outputs.email}` });
         const spc = one(doc, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").inputs as any;
         expect(spc.spec).toEqual({ provider: "gke", parameters: { secrets: `- resourceName: "${secret.id}/versions/latest"\n  path: "hfToken"` } });
+        // GKE's Secret Manager add-on serves provider gke through its own CSI driver.
+        expect(podSpec(doc).volumes).toContainEqual({ name: "secrets", csi: { driver: "secrets-store-gke.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "model-server-secrets" } } });
         const [c] = podSpec(doc).containers;
         expect(c.env).toEqual(expect.arrayContaining([{ name: "HF_TOKEN_FILE", value: "/var/run/secrets/model-service/hfToken" }]));
         expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: "secrets", mountPath: "/var/run/secrets/model-service", readOnly: true }]));
@@ -177,6 +190,23 @@ describe("GKE with secrets, public access and a protected prod stack", () => {
         expect(service.spec.loadBalancerSourceRanges).toEqual(["203.0.113.0/24"]);
         expect((one(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as any).spec.ingress[0].from).toEqual([{ ipBlock: { cidr: "203.0.113.0/24" } }]);
         expect((one(doc, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs as any).spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
+    });
+});
+
+describe("GKE private clients", () => {
+    it("takes global access and the client ranges from config, the same ranges in the load balancer and the network policy", () => {
+        const { doc, code } = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", `image=${IMAGE}`, "--config", "gcpInternalGlobalAccess=true", "--config", 'allowedCidrs=["10.8.0.0/16","172.16.4.0/22"]']);
+        expect(code).toBe(0);
+        const service = one(doc, "kubernetes:core/v1:Service").inputs as any;
+        expect(service.metadata.annotations).toEqual({ "networking.gke.io/load-balancer-type": "Internal", "networking.gke.io/internal-load-balancer-allow-global-access": "true" });
+        expect(service.spec.loadBalancerSourceRanges).toEqual(["10.8.0.0/16", "172.16.4.0/22"]);
+        expect((one(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as any).spec.ingress[0].from).toEqual([{ ipBlock: { cidr: "10.8.0.0/16" } }, { ipBlock: { cidr: "172.16.4.0/22" } }]);
+    });
+
+    it("refuses global access on a public service", () => {
+        const { doc, code } = planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", `image=${IMAGE}`, "--config", "gcpInternalGlobalAccess=true", "--config", "public=true", "--config", 'allowedCidrs=["203.0.113.0/24"]']);
+        expect(code).toBe(2);
+        expect(doc.errors.join("\n")).toContain('model-service:gcpInternalGlobalAccess = "true": applies to the internal load balancer, and public is true');
     });
 });
 
@@ -209,7 +239,7 @@ describe("GKE rollout guard", () => {
             rolloutTimeoutSeconds: 10 * (600 + 180),
         });
         expect(guard.options.dependsOn).toContain(deployment.urn);
-        expect(d.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+        expect(d.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true", "pulumi.com/patchForce": "true" });
         // A new model version is a new pod template, so a new fingerprint: a rollout to watch.
         const v2 = one(planJson(["--stack", "dev", "--config", "cloud=gcp", "--config", "runtime=gke", "--config", "rollout=canary", "--config", "rolloutBakeMinutes=3", "--config", "alarmLatencyP99Ms=400", "--config", "modelVersion=2"]).doc, "pulumi-nodejs:dynamic/kubernetes:RolloutGuard").inputs as any;
         expect(v2.modelVersion).toBe("2");

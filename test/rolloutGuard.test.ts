@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { RolloutGuard, createRolloutGuardProvider, rolloutGuardProvider } from "../providers/kubernetes/rolloutGuard";
-import { DEPLOYMENT, FakeKubernetes, KUBE_TOKEN, NAMESPACE, PROM_TOKEN, podTemplate } from "./helpers/fakeKubernetes";
+import { ConflictError, DEPLOYMENT, FakeKubernetes, KUBE_TOKEN, NAMESPACE, PROM_TOKEN, PULUMI_MANAGER, podTemplate } from "./helpers/fakeKubernetes";
 import { serveDuringTests } from "./helpers/loopbackServer";
 import { loadSerializedProvider, serializeProvider } from "./helpers/serializedProvider";
 
@@ -35,9 +35,11 @@ function inputs(version: string, overrides: Record<string, unknown> = {}): any {
     };
 }
 
+const IMAGE_FIELD = `.spec.template.spec.containers[name="${DEPLOYMENT}"].image`;
+
 /** Version 1 rolled out and recorded, as after a first `pulumi up`; returns its state. */
-async function servingV1(): Promise<any> {
-    fake.apply(podTemplate("1"), { complete: true });
+async function servingV1(apply: Parameters<FakeKubernetes["apply"]>[1] = {}): Promise<any> {
+    fake.apply(podTemplate("1"), { complete: true, ...apply });
     const { outs } = await provider.create!(inputs("1"));
     fake.requests.length = 0;
     lines.length = 0;
@@ -90,10 +92,20 @@ describe("update", () => {
         expect(fake.patches()).toEqual([]);
     });
 
-    it("treats no series (no traffic yet) as healthy", async () => {
+    it("treats new pods that are scraped but see no predictions yet (no 5xx or latency series) as healthy", async () => {
         const olds = await servingV1();
-        fake.apply(podTemplate("2"));
+        const v2 = fake.apply(podTemplate("2"));
+        fake.metrics.set(v2, { errorsPerMinute: [], latencyP99Ms: [] });
         await expect(provider.update!("id", olds, inputs("2"))).resolves.toMatchObject({ outs: { servingModelVersion: "2" } });
+        expect(fake.queries().some((q) => q === `count(count by (pod) (model_server_requests_total{cluster="c1",namespace="iris",pod=~"model-server-${v2}-.+"}))`)).toBe(true);
+    });
+
+    it("fails the bake and rolls back when no series of the new pods reach Prometheus (collectors blocked)", async () => {
+        const olds = await servingV1();
+        const v2 = fake.apply(podTemplate("2"));
+        fake.metrics.set(v2, { errorsPerMinute: [], latencyP99Ms: [], scraped: false });
+        await expect(provider.update!("id", olds, inputs("2"))).rejects.toThrow(new RegExp(`rolled back: during the bake, no series of the new pods \\(model-server-${v2}-\\*\\) reached Prometheus in \\d+ checks`));
+        expect(fake.currentHash).not.toBe(v2);
     });
 
     it("rolls back to the previous template when the new pods answer 5xx, and fails saying why and what serves", async () => {
@@ -106,13 +118,53 @@ describe("update", () => {
             (e: Error) => e,
         );
         expect(error?.message).toMatch(/model version 2 to Deployment iris\/model-server rolled back: .*more than 5 answers a minute with status 5xx \(42\)/);
-        expect(error?.message).toContain("Model version 1 (revision 1) serves again on every pod");
+        // The controller gives the template that came back the next revision: the message names that one.
+        expect(fake.deployment.metadata.annotations["deployment.kubernetes.io/revision"]).toBe("3");
+        expect(error?.message).toContain(`Model version 1 serves again on every pod, as revision 3 (ReplicaSet model-server-${v1}, revision 1 before the controller renumbered it)`);
         expect(error?.message).toContain("pulumi up --refresh");
-        // kubectl rollout undo: the old template without its pod-template-hash, as a JSON patch.
-        expect(fake.patches()).toEqual([[{ op: "replace", path: "/spec/template", value: podTemplate("1") }]]);
+        // kubectl rollout undo: the old template without its pod-template-hash and the old annotations, as a JSON patch.
+        const [undo] = fake.patches();
+        expect(undo[0]).toEqual({ op: "replace", path: "/spec/template", value: podTemplate("1") });
+        expect(undo[1]).toMatchObject({ op: "replace", path: "/metadata/annotations" });
         expect(fake.currentHash).toBe(v1);
         expect(fake.deployment.status.updatedReplicas).toBe(2);
-        expect(lines.some((l) => l.includes("rolling back to revision 1 (model version 1)"))).toBe(true);
+        expect(lines.some((l) => l.includes(`rolling back to ReplicaSet model-server-${v1} (revision 1, model version 1)`))).toBe(true);
+    });
+
+    it("restores the annotations as kubectl rollout undo does, keeping the Deployment's revision bookkeeping", async () => {
+        const annotations = (cause: string) => ({ "pulumi.com/skipAwait": "true", "pulumi.com/patchForce": "true", "kubernetes.io/change-cause": cause });
+        const olds = await servingV1({ annotations: annotations("release 1") });
+        const v2 = fake.apply(podTemplate("2"), { annotations: annotations("release 2") });
+        fake.metrics.set(v2, { errorsPerMinute: [42], latencyP99Ms: [] });
+        await expect(provider.update!("id", olds, inputs("2"))).rejects.toThrow("rolled back");
+        const restored = fake.patches()[0][1].value;
+        expect(restored).toEqual({ ...annotations("release 1"), "deployment.kubernetes.io/revision": "2" });
+        expect(fake.deployment.metadata.annotations).toEqual({ ...annotations("release 1"), "deployment.kubernetes.io/revision": "3" });
+    });
+
+    it("refuses a paused Deployment with the command that resumes it, and rolls nothing back", async () => {
+        const olds = await servingV1();
+        fake.apply(podTemplate("2"));
+        fake.update("kubectl-rollout", (d) => (d.spec.paused = true));
+        await expect(provider.update!("id", olds, inputs("2"))).rejects.toThrow(
+            /Deployment iris\/model-server is paused \(spec.paused\): .*does not roll back a paused Deployment\. Fix: `kubectl rollout resume deployment\/model-server -n iris`/,
+        );
+        expect(fake.patches()).toEqual([]);
+    });
+
+    it("rolls back without the bake hold (minReadySeconds 0), then puts the hold back", async () => {
+        const olds = await servingV1({ minReadySeconds: 180 });
+        const v2 = fake.apply(podTemplate("2"), { minReadySeconds: 180 });
+        // Held pods never become available within the test: only a rollback without the hold finishes.
+        fake.holdReads = 1_000_000;
+        fake.metrics.set(v2, { errorsPerMinute: [42], latencyP99Ms: [] });
+        await expect(provider.update!("id", olds, inputs("2", { rolloutTimeoutSeconds: 1 }))).rejects.toThrow(/rolled back: .*Model version 1 serves again on every pod/s);
+        const [undo, putBack] = fake.patches();
+        expect(undo).toContainEqual({ op: "add", path: "/spec/minReadySeconds", value: 0 });
+        expect(putBack).toEqual([{ op: "add", path: "/spec/minReadySeconds", value: 180 }]);
+        expect(fake.deployment.spec.minReadySeconds).toBe(180);
+        expect(fake.minReadyAtSteps.at(-1)).toBe(0);
+        expect(lines.some((l) => l.includes("without the 180s hold per pod"))).toBe(true);
     });
 
     it("rolls back on p99 latency above the threshold", async () => {
@@ -191,6 +243,48 @@ describe("update", () => {
         fake.apply(podTemplate("1"));
         fake.inject("GET", /deployments/, 403, 'deployments.apps "model-server" is forbidden');
         await expect(provider.create!(inputs("1", { credential: "azure" }))).rejects.toThrow(/403: .*forbidden Fix: .*Azure Kubernetes Service RBAC Writer/);
+    });
+});
+
+describe("field ownership with the kubernetes provider's server-side apply", () => {
+    it("the fake API server refuses, as kube-apiserver does, an apply without force that changes a field another manager owns", () => {
+        fake.apply(podTemplate("1"), { complete: true });
+        expect(fake.ownersOf(IMAGE_FIELD)).toEqual([`${PULUMI_MANAGER}/Apply`]);
+        fake.update("kubectl-edit", (d) => (d.spec.template.spec.containers[0].image = "registry.example/model-server:hotfix"));
+        expect(fake.ownersOf(IMAGE_FIELD)).toEqual(["kubectl-edit/Update"]);
+        const withoutForce = { "pulumi.com/skipAwait": "true" };
+        const refused = (() => {
+            try {
+                fake.apply(podTemplate("2"), { annotations: withoutForce });
+            } catch (err) {
+                return err;
+            }
+        })();
+        expect(refused).toBeInstanceOf(ConflictError);
+        expect((refused as Error).message).toBe(`Apply failed with 1 conflict: conflict with "kubectl-edit" using apps/v1: ${IMAGE_FIELD}`);
+        expect((refused as ConflictError).status.details.causes).toContainEqual({ field: IMAGE_FIELD, message: 'conflict with "kubectl-edit" using apps/v1' });
+        // The refused apply changed nothing; an unchanged value is shared, not a conflict.
+        expect(fake.deployment.spec.template.spec.containers[0].image).toBe("registry.example/model-server:hotfix");
+        fake.apply(podTemplate("2"), { annotations: withoutForce, enablePatchForce: true });
+        expect(fake.ownersOf(IMAGE_FIELD)).toEqual([`${PULUMI_MANAGER}/Apply`]);
+    });
+
+    it("after a rollback, Pulumi's next apply takes back the fields the guard restored instead of a 409", async () => {
+        const olds = await servingV1();
+        const v2 = fake.apply(podTemplate("2"));
+        fake.metrics.set(v2, { errorsPerMinute: [42], latencyP99Ms: [] });
+        await expect(provider.update!("id", olds, inputs("2"))).rejects.toThrow("rolled back");
+        // The guard's writes are its own, by name.
+        const patch = fake.requests.find((r) => r.method === "PATCH")!;
+        expect(patch.query.get("fieldManager")).toBe("model-service-rollout-guard");
+        expect(fake.ownersOf(IMAGE_FIELD)).toEqual(["model-service-rollout-guard/Update"]);
+        // Without patchForce the provider's apply (pulumi up --refresh, or the fixed release) is refused.
+        expect(() => fake.apply(podTemplate("2"), { annotations: { "pulumi.com/skipAwait": "true" } })).toThrow(/conflict with "model-service-rollout-guard" using apps\/v1: .*containers\[name="model-server"\]\.image/);
+        // The Deployment as the program declares it carries patchForce: the same apply goes through.
+        const v3 = fake.apply(podTemplate("3"));
+        expect(fake.ownersOf(IMAGE_FIELD)).toEqual([`${PULUMI_MANAGER}/Apply`]);
+        expect(fake.currentHash).toBe(v3);
+        expect(fake.managers()).not.toContain("model-service-rollout-guard/Update");
     });
 });
 

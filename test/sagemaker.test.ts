@@ -54,7 +54,14 @@ describe("SageMaker on the dev stack", () => {
         const service = one(doc, "model-service:index:ModelService");
         const impl = one(doc, "model-service:aws:SageMakerService");
         expect(impl.parent).toBe(service.urn);
-        for (const r of doc.resources.filter((r) => r.custom)) expect(r.parent, r.name).toBe(impl.urn);
+        // The AWS foundation (provider, bucket, repository, image, secrets, budget) belongs to the ModelService,
+        // so a switch to ecs keeps it; the runtime's own resources belong to the runtime.
+        const foundation = new Set(["pulumi:providers:aws", "docker:index/image:Image"]);
+        for (const r of doc.resources.filter((r) => r.custom)) {
+            const shared = foundation.has(r.type) || r.type.startsWith("aws:s3/") || r.type.startsWith("aws:ecr/");
+            expect(r.parent, r.name).toBe(shared ? service.urn : impl.urn);
+            expect(r.name.startsWith(shared ? "iris-aws" : "iris-sagemaker"), r.name).toBe(true);
+        }
         // No image configured: the reference server is built from serving/ and pushed to the stack's repository.
         const image = one(doc, "docker:index/image:Image");
         expect((image.inputs.build as any).context).toMatch(/\/serving$/);
@@ -87,7 +94,7 @@ describe("SageMaker on the dev stack", () => {
         const container = one(doc, "aws:sagemaker/model:Model").inputs.primaryContainer as Record<string, any>;
         expect(container.modelDataUrl).toBeUndefined();
         expect(container.modelDataSource.s3DataSources).toEqual([{ s3Uri: doc.outputs.artifactUri, s3DataType: "S3Prefix", compressionType: "None" }]);
-        expect(doc.outputs.artifactUri).toMatch(/^s3:\/\/iris-sagemaker-artifacts-[0-9a-f]{7}\/models\/iris\/1\/$/);
+        expect(doc.outputs.artifactUri).toMatch(/^s3:\/\/iris-aws-artifacts-[0-9a-f]{7}\/models\/iris\/1\/$/);
     });
 
     it("gives the serving role only the model prefix, the image's repository, its log group: no wildcard actions, no managed policies", () => {
@@ -123,13 +130,13 @@ describe("SageMaker on the dev stack", () => {
             { variantName: "primary", modelName: model.outputs.name, instanceType: "ml.m5.large", initialInstanceCount: 1, initialVariantWeight: 1 },
         ]);
         const endpoint = one(doc, "aws:sagemaker/endpoint:Endpoint");
-        expect(endpoint.inputs).toMatchObject({ name: "iris-dev", endpointConfigName: config.outputs.name });
+        expect(endpoint.inputs).toMatchObject({ name: expect.stringMatching(/^iris-dev-[0-9a-f]{6}$/), endpointConfigName: config.outputs.name });
     });
 
     it("scales the variant between min and max replicas on invocations per instance", () => {
         expect(one(doc, "aws:appautoscaling/target:Target").inputs).toMatchObject({
             serviceNamespace: "sagemaker",
-            resourceId: "endpoint/iris-dev/variant/primary",
+            resourceId: expect.stringMatching(/^endpoint\/iris-dev-[0-9a-f]{6}\/variant\/primary$/),
             scalableDimension: "sagemaker:variant:DesiredInstanceCount",
             minCapacity: 1,
             maxCapacity: 2,
@@ -141,7 +148,7 @@ describe("SageMaker on the dev stack", () => {
     });
 
     it("keeps endpoint logs for the stack's retention and tags every resource through the provider", () => {
-        expect(one(doc, "aws:cloudwatch/logGroup:LogGroup").inputs).toMatchObject({ name: "/aws/sagemaker/Endpoints/iris-dev", retentionInDays: 7 });
+        expect(one(doc, "aws:cloudwatch/logGroup:LogGroup").inputs).toMatchObject({ name: expect.stringMatching(/^\/aws\/sagemaker\/Endpoints\/iris-dev-[0-9a-f]{6}$/), retentionInDays: 7 });
         const provider = one(doc, "pulumi:providers:aws");
         expect(provider.inputs.region).toBe("us-east-1");
         expect(JSON.parse(String(provider.inputs.defaultTags))).toEqual({
@@ -159,7 +166,7 @@ describe("SageMaker on the dev stack", () => {
 
     it("exports a SageMaker runtime invocation URL and says it needs SigV4", () => {
         expect(doc.outputs).toMatchObject({ cloud: "aws", runtime: "sagemaker", region: "us-east-1" });
-        expect(doc.outputs.endpointUrl).toBe("https://runtime.sagemaker.us-east-1.amazonaws.com/endpoints/iris-dev/invocations");
+        expect(doc.outputs.endpointUrl).toMatch(/^https:\/\/runtime\.sagemaker\.us-east-1\.amazonaws\.com\/endpoints\/iris-dev-[0-9a-f]{6}\/invocations$/);
         expect(doc.outputs.invoke).toMatchObject({ auth: "aws-sigv4", reachability: "private-network" });
         expect((doc.outputs.invoke as { note: string }).note).toContain(one(doc, "aws:iam/policy:Policy").outputs.arn as string);
         const invoker = statements(one(doc, "aws:iam/policy:Policy").inputs.policy);
@@ -279,7 +286,7 @@ describe("SageMaker rollouts", () => {
             ["InvocationModelErrors", "AWS/SageMaker", 5],
             ["ModelLatency", "AWS/SageMaker", 1_000_000],
         ]);
-        for (const a of alarms) expect(a.inputs.dimensions).toEqual({ EndpointName: "iris-dev", VariantName: "primary" });
+        for (const a of alarms) expect(a.inputs.dimensions).toEqual({ EndpointName: expect.stringMatching(/^iris-dev-[0-9a-f]{6}$/), VariantName: "primary" });
         const config = deploymentConfig(doc);
         expect(config.blueGreenUpdatePolicy).toEqual({ trafficRoutingConfiguration: { type: "ALL_AT_ONCE", waitIntervalInSeconds: 600 }, terminationWaitInSeconds: 600 });
         expect(config.autoRollbackConfiguration.alarms.map((a: { alarmName: string }) => a.alarmName).sort()).toEqual(alarms.map((a) => a.outputs.name).sort());

@@ -32,6 +32,8 @@ export interface AutonameRule {
     /** What the provider does to the logical name before appending (S3 and GCS lowercase it). */
     readonly transform?: "lowercase";
     readonly uniqueness: UniquenessScope;
+    /** For "parent" (and "resource-group") scopes: the input properties that name the scope, e.g. ["resourceGroupName"]. */
+    readonly scopeProperties?: readonly string[];
     /** Provider source or API reference for the maximum length and the naming scheme. */
     readonly source: string;
 }

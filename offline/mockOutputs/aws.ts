@@ -81,13 +81,13 @@ export const AWS_OUTPUTS: Record<string, OutputsOf> = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ({ seed }) => ({ id: `sgr-${suffix(seed, 17)}`, state: {} }),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ({ seed }) => ({ id: `sgr-${suffix(seed, 17)}`, state: {} }),
     "aws:lb/loadBalancer:LoadBalancer": ({ name, inputs, region, seed }) => {
-        const lbName = inputs.name ?? autoname(name, seed).slice(0, 32);
+        const lbName = inputs.name ?? autoname(name, seed);
         const arnSuffix = `app/${lbName}/${suffix(seed, 16)}`;
         const dns = `${inputs.internal ? "internal-" : ""}${lbName}-${parseInt(suffix(seed, 8), 16)}.${region}.elb.amazonaws.com`;
         return { id: arn("elasticloadbalancing", region, `loadbalancer/${arnSuffix}`), state: { name: lbName, arn: arn("elasticloadbalancing", region, `loadbalancer/${arnSuffix}`), arnSuffix, dnsName: dns, zoneId: "Z35SXDOTRQ7X7K" } };
     },
     "aws:lb/targetGroup:TargetGroup": ({ name, inputs, region, seed }) => {
-        const tgName = inputs.name ?? autoname(name, seed).slice(0, 32);
+        const tgName = inputs.name ?? autoname(name, seed);
         const arnSuffix = `targetgroup/${tgName}/${suffix(seed, 16)}`;
         return { id: arn("elasticloadbalancing", region, arnSuffix), state: { name: tgName, arn: arn("elasticloadbalancing", region, arnSuffix), arnSuffix } };
     },

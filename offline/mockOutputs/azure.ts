@@ -1,7 +1,6 @@
-import { autoname, suffix, type OutputsOf } from "./common";
+import { MOCK_AZURE_SUBSCRIPTION, MOCK_AZURE_TENANT, autoname, suffix, type OutputsOf } from "./common";
 
-export const MOCK_AZURE_SUBSCRIPTION = "00000000-0000-4000-8000-000000000001";
-export const MOCK_AZURE_TENANT = "00000000-0000-4000-8000-000000000002";
+export { MOCK_AZURE_SUBSCRIPTION, MOCK_AZURE_TENANT };
 
 function guid(seed: string): string {
     const h = suffix(seed, 32);
@@ -62,6 +61,7 @@ export const AZURE_OUTPUTS: Record<string, OutputsOf> = {
     })),
     "azure-native:monitor:ActionGroup": arm("actionGroupName", (n) => `Microsoft.Insights/actionGroups/${n}`),
     "azure-native:monitor:MetricAlert": arm("ruleName", (n) => `Microsoft.Insights/metricAlerts/${n}`),
+    "azure-native:monitor:AutoscaleSetting": arm("autoscaleSettingName", (n) => `Microsoft.Insights/autoscalesettings/${n}`),
     "azure-native:monitor:AzureMonitorWorkspace": arm("azureMonitorWorkspaceName", (n) => `Microsoft.Monitor/accounts/${n}`, (n, _i, _seed, location) => ({
         metrics: { prometheusQueryEndpoint: `https://${n}-offline.${location}.prometheus.monitor.azure.com`, internalId: `mac_${n}` },
     })),
@@ -75,5 +75,7 @@ export const AZURE_OUTPUTS: Record<string, OutputsOf> = {
     "azure-native:managedidentity:UserAssignedIdentity": arm("resourceName", (n) => `Microsoft.ManagedIdentity/userAssignedIdentities/${n}`, (_n, _i, seed) => ({ principalId: guid(`uami/${seed}`), clientId: guid(`uami-client/${seed}`), tenantId: MOCK_AZURE_TENANT })),
     // The azureml traffic shifter (a dynamic resource): after a rollout, the new deployment serves everything.
     "pulumi-nodejs:dynamic/azure:TrafficShift": ({ inputs }) => ({ id: `${inputs.endpointId}/traffic`, state: { traffic: { [String(inputs.deploymentName)]: 100 } } }),
+    // The aks deployer's access wait (a dynamic resource): done once the role assignment took effect.
+    "pulumi-nodejs:dynamic/azure:ClusterAccess": ({ inputs }) => ({ id: `${inputs.roleAssignmentId}/propagated`, state: {} }),
     "azure-native:managedidentity:FederatedIdentityCredential": arm("federatedIdentityCredentialResourceName", (n, i) => `Microsoft.ManagedIdentity/userAssignedIdentities/${i.resourceName}/federatedIdentityCredentials/${n}`),
 };

@@ -8,6 +8,7 @@ import { BucketServerSideEncryptionConfiguration } from "@pulumi/aws/s3/bucketSe
 import { BucketVersioning } from "@pulumi/aws/s3/bucketVersioning";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { localArtifactFiles, uploadName } from "../../components/naming";
+import { autonamedLogicalName } from "../../components/physicalName";
 
 /** Where the model lives in S3, and how SageMaker should read it. */
 export interface ModelArtifactLocation {
@@ -41,7 +42,7 @@ export function createArtifactStore(name: string, args: ResolvedServiceArgs, opt
     }
 
     // In prod the bucket is protected, and kept even if the stack is destroyed with protection lifted.
-    const bucket = new Bucket(`${name}-artifacts`, { forceDestroy: !args.protect }, { ...opts, protect: args.protect, retainOnDelete: args.protect });
+    const bucket = new Bucket(autonamedLogicalName("aws:s3/bucket:Bucket", name, "artifacts"), { forceDestroy: !args.protect }, { ...opts, protect: args.protect, retainOnDelete: args.protect });
     const access = new BucketPublicAccessBlock(
         `${name}-artifacts-public-access`,
         { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },

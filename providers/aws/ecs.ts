@@ -13,9 +13,9 @@ import { LoadBalancer } from "@pulumi/aws/lb/loadBalancer";
 import { TargetGroup } from "@pulumi/aws/lb/targetGroup";
 import { SecurityGroupEgressRule } from "@pulumi/aws/vpc/securityGroupEgressRule";
 import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
-import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { ServiceComponent } from "../../components/serviceComponent";
-import { resourceName } from "../../components/naming";
+import { autonamedLogicalName, stackUniqueName } from "../../components/physicalName";
 import { SIZES } from "../../components/sizes";
 import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
@@ -37,15 +37,15 @@ export class EcsService extends ServiceComponent {
     readonly service: Service;
     readonly loadBalancer: LoadBalancer;
 
-    constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: ResolvedServiceArgs, opts: pulumi.ComponentResourceOptions, foundation: FoundationPlacement) {
         super("model-service:aws:EcsService", name, {}, opts);
-        const f = createAwsFoundation(name, args, this);
+        const f = createAwsFoundation(foundation, args, this);
         const { child, artifact, image, secrets } = f;
         const { port, healthRoute, predictRoute } = args.serving;
         const https = args.aws.certificateArn !== undefined;
 
         const network = createNetwork(name, args, child);
-        const logGroup = new LogGroup(`${name}-logs`, { name: `/model-service/${resourceName([args.model.name, pulumi.getStack()], 63)}`, retentionInDays: args.logRetentionDays }, { ...child, protect: args.protect });
+        const logGroup = new LogGroup(`${name}-logs`, { name: `/model-service/${stackUniqueName([args.model.name, pulumi.getStack()], 63)}`, retentionInDays: args.logRetentionDays }, { ...child, protect: args.protect });
 
         const task = createServingRole(`${name}-task-role`, "ecs-tasks.amazonaws.com", [...readArtifact(artifact.bucketArn, artifact.prefix), ...putMetrics(["model-service/*"])], child, "Model server task: reads only its model artifact");
         const execution = createServingRole(
@@ -75,7 +75,7 @@ export class EcsService extends ServiceComponent {
         );
 
         this.loadBalancer = new LoadBalancer(
-            `${name}-lb`,
+            autonamedLogicalName("aws:lb/loadBalancer:LoadBalancer", name, "lb"),
             {
                 internal: !args.network.public,
                 loadBalancerType: "application",
@@ -89,7 +89,7 @@ export class EcsService extends ServiceComponent {
         );
         const targetGroup = (suffix: string) =>
             new TargetGroup(
-                `${name}-${suffix}`,
+                autonamedLogicalName("aws:lb/targetGroup:TargetGroup", name, suffix),
                 {
                     vpcId: network.vpcId,
                     targetType: "ip",
@@ -148,7 +148,7 @@ export class EcsService extends ServiceComponent {
         const taskDefinition = new TaskDefinition(
             `${name}-task`,
             {
-                family: resourceName([args.model.name, pulumi.getStack()], 255),
+                family: stackUniqueName([args.model.name, pulumi.getStack()], 255),
                 requiresCompatibilities: ["FARGATE"],
                 networkMode: "awsvpc",
                 cpu: String(size.vcpu * 1024),
@@ -348,4 +348,4 @@ function requestsPerTask(loadBalancer: pulumi.Input<string>, clusterName: pulumi
     };
 }
 
-export const createEcsService: ImplementationFactory = (name, args, opts) => new EcsService(name, args, opts);
+export const createEcsService: ImplementationFactory = (name, args, opts, foundation) => new EcsService(name, args, opts, foundation);

@@ -5,6 +5,7 @@ import { ListenerRule } from "@pulumi/aws/lb/listenerRule";
 import type { TargetGroup } from "@pulumi/aws/lb/targetGroup";
 import type { ecs } from "@pulumi/aws/types/input";
 import type { ResolvedServiceArgs } from "../../components/contract";
+import { autonamedLogicalName } from "../../components/physicalName";
 
 /** What ECS needs to shift traffic itself between the old and the new tasks (canary and linear rollouts). */
 export interface TrafficShifting {
@@ -38,7 +39,7 @@ export function createTrafficShifting(name: string, listenerArn: pulumi.Input<st
         { ...opts, ignoreChanges: ["actions"] },
     );
     const role = new Role(
-        `${name}-traffic-role`,
+        autonamedLogicalName("aws:iam/role:Role", name, "traffic-role"),
         {
             description: "ECS shifts the model service's traffic between its target groups during deployments",
             assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs.amazonaws.com" }, Action: "sts:AssumeRole" }] }),

@@ -7,9 +7,9 @@ import { Policy as IamPolicy } from "@pulumi/aws/iam/policy";
 import { Endpoint } from "@pulumi/aws/sagemaker/endpoint";
 import { EndpointConfiguration } from "@pulumi/aws/sagemaker/endpointConfiguration";
 import { Model } from "@pulumi/aws/sagemaker/model";
-import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { ServiceComponent } from "../../components/serviceComponent";
-import { resourceName } from "../../components/naming";
+import { autonamedLogicalName, stackUniqueName } from "../../components/physicalName";
 import { defaultInstanceType } from "../../components/sizes";
 import type { Topic } from "@pulumi/aws/sns/topic";
 import { alarmActions, createAlarmTopic } from "./alarmTopic";
@@ -29,12 +29,12 @@ export class SageMakerService extends ServiceComponent {
     readonly model: Model;
     readonly invokerPolicy: IamPolicy;
 
-    constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: ResolvedServiceArgs, opts: pulumi.ComponentResourceOptions, foundation: FoundationPlacement) {
         super("model-service:aws:SageMakerService", name, {}, opts);
-        const f = createAwsFoundation(name, args, this);
+        const f = createAwsFoundation(foundation, args, this);
         const { child, artifact, image, secrets } = f;
 
-        const endpointName = resourceName([args.model.name, pulumi.getStack()], 63);
+        const endpointName = stackUniqueName([args.model.name, pulumi.getStack()], 63);
         const logGroup = new LogGroup(
             `${name}-logs`,
             { name: `/aws/sagemaker/Endpoints/${endpointName}`, retentionInDays: args.logRetentionDays },
@@ -62,7 +62,7 @@ export class SageMakerService extends ServiceComponent {
         for (const [key, secret] of Object.entries(secrets)) environment[secretArnVariable(key)] = secret.arn;
 
         this.model = new Model(
-            `${name}-model`,
+            autonamedLogicalName("aws:sagemaker/model:Model", name, "model"),
             {
                 executionRoleArn: role.arn,
                 primaryContainer: {
@@ -79,7 +79,7 @@ export class SageMakerService extends ServiceComponent {
             { ...child, dependsOn: [policy, ...artifact.uploads] },
         );
         const config = new EndpointConfiguration(
-            `${name}-config`,
+            autonamedLogicalName("aws:sagemaker/endpointConfiguration:EndpointConfiguration", name, "config"),
             {
                 productionVariants: [
                     {
@@ -221,4 +221,4 @@ function createEndpointAlarms(name: string, args: ResolvedServiceArgs, endpointN
     ];
 }
 
-export const createSageMakerService: ImplementationFactory = (name, args, opts) => new SageMakerService(name, args, opts);
+export const createSageMakerService: ImplementationFactory = (name, args, opts, foundation) => new SageMakerService(name, args, opts, foundation);

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Role } from "@pulumi/aws/iam/role";
 import { RolePolicy } from "@pulumi/aws/iam/rolePolicy";
+import { autonamedLogicalName } from "../../components/physicalName";
 
 /** One IAM policy statement; the builders below are the only ones a serving identity gets. */
 export interface Statement {
@@ -56,7 +57,7 @@ export function createServingRole(
     description = "Serving identity of a model service: least privilege, one bucket prefix and one repository",
 ): { role: Role; policy: RolePolicy } {
     const role = new Role(
-        name,
+        autonamedLogicalName("aws:iam/role:Role", name, ""),
         {
             description,
             assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: principal }, Action: "sts:AssumeRole" }] }),

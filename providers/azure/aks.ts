@@ -5,13 +5,16 @@ import { FederatedIdentityCredential } from "@pulumi/azure-native/managedidentit
 import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { parse as parseYaml } from "yaml";
-import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { resourceName } from "../../components/naming";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
+import { aksNodeVmSize } from "./aksNodeSize";
 import { createActionGroup, createAksPlatformAlerts } from "./alerts";
 import { createAksManagedPrometheus, createPrometheusWorkspace } from "./managedPrometheus";
-import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
+import { ClusterAccess } from "./clusterAccess";
+import { containerScope, createFoundation, deployerPrincipalType, foundationChildren, grant } from "./foundation";
+import { nonInteractiveKubeconfig } from "./kubeconfig";
 import { createAzureServingImage } from "./registryImage";
 
 /** AKS's default node network with Azure CNI overlay: where internal load balancer clients live. */
@@ -26,12 +29,12 @@ const NAMESPACE_SERVICE_ACCOUNT = (namespace: string) => `system:serviceaccount:
 export class AksService extends ServiceComponent {
     readonly cluster: ManagedCluster;
 
-    constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: ResolvedServiceArgs, placement: FoundationPlacement, opts?: pulumi.ComponentResourceOptions) {
         super("model-service:azure:AksService", name, {}, opts);
         const child: pulumi.CustomResourceOptions = { parent: this };
-        const f = createFoundation(name, args, child);
+        const f = createFoundation(placement, args);
         const { resourceGroupName, tags } = f;
-        const image = createAzureServingImage(name, args, f, child);
+        const image = createAzureServingImage(placement.name, args, f, { parent: placement.parent });
 
         this.cluster = new ManagedCluster(
             `${name}-cluster`,
@@ -57,7 +60,8 @@ export class AksService extends ServiceComponent {
                     {
                         name: "system",
                         mode: "System",
-                        vmSize: "Standard_D4ds_v5",
+                        // The smallest size whose allocatable fits one model-server pod beside the system pods.
+                        vmSize: aksNodeVmSize(args.compute.size).name,
                         osType: "Linux",
                         type: "VirtualMachineScaleSets",
                         enableAutoScaling: true,
@@ -91,15 +95,21 @@ export class AksService extends ServiceComponent {
             ...(Object.keys(f.secrets).length > 0 ? [grant(`${name}-workload-reads-secrets`, f, "keyVaultSecretsUser", identity.principalId, f.vault.id, child)] : []),
         ];
 
-        // Entra ID users authenticate through kubelogin; the cluster has no local accounts.
+        // Entra ID users authenticate through kubelogin (the cluster has no local accounts), here as the
+        // identity pulumi deploys as: AKS's own kubeconfig would ask for a device-code login in a browser.
         const kubeconfig = listManagedClusterUserCredentialsOutput({ resourceGroupName, resourceName: this.cluster.name, format: "exec" }, { parent: this }).apply((c) =>
-            Buffer.from(c.kubeconfigs[0]?.value ?? "", "base64").toString("utf8"),
+            nonInteractiveKubeconfig(Buffer.from(c.kubeconfigs[0]?.value ?? "", "base64").toString("utf8"), process.env),
         );
-        const k8s = new KubernetesProvider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig) }, { parent: this });
         const { server: apiServer, caCertificate } = kubeconfig.apply(kubeconfigCluster);
+        // With Azure RBAC and no local accounts, the deployer needs a Kubernetes data role of its own, and
+        // Kubernetes calls wait until the assignment has propagated to the cluster (issue 14 item 3).
+        const deployerType = deployerPrincipalType(args, f);
+        const deployerAdmin = grant(`${name}-deployer-administers-cluster`, f, "aksRbacClusterAdmin", f.client.objectId, this.cluster.id, child, deployerType);
+        const access = new ClusterAccess(`${name}-deployer-access`, { apiServer, caCertificate, roleAssignmentId: deployerAdmin.id }, child);
+        const k8s = new KubernetesProvider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig) }, { parent: this, dependsOn: [access] });
         // The rollout guard reads the pods' metrics from the workspace as whoever runs pulumi.
         const workspace = createPrometheusWorkspace(name, args, { resourceGroupName, tags }, child);
-        const deployerReadsMetrics = grant(`${name}-deployer-reads-metrics`, f, "monitoringDataReader", f.client.objectId, workspace.id, child, args.azure.deployerPrincipalType ?? "User");
+        const deployerReadsMetrics = grant(`${name}-deployer-reads-metrics`, f, "monitoringDataReader", f.client.objectId, workspace.id, child, deployerType);
         const secretKeys = Object.keys(f.secrets);
         const workload = createWorkload(
             name,
@@ -159,7 +169,7 @@ export class AksService extends ServiceComponent {
             invoke: workloadInvoke(workload.url, args, "Internal load balancer: reachable only from the cluster's virtual network; the service does not authenticate callers. kubectl access needs kubelogin."),
             artifactUri: f.artifactUri,
             imageUri: image.uri,
-            children: { ...foundationChildren(f), ...workloadChildren(workload), cluster: this.cluster, workloadIdentity: identity, kubernetesProvider: k8s, ...(actionGroup ? { actionGroup } : {}), ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])), prometheusWorkspace: workspace, deployerReadsMetrics, prometheusAlerts: prometheus.rules },
+            children: { ...foundationChildren(f), ...workloadChildren(workload), cluster: this.cluster, workloadIdentity: identity, kubernetesProvider: k8s, deployerAdministersCluster: deployerAdmin, deployerAccess: access, ...(actionGroup ? { actionGroup } : {}), ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])), prometheusWorkspace: workspace, deployerReadsMetrics, prometheusAlerts: prometheus.rules },
         });
     }
 }
@@ -170,4 +180,4 @@ function kubeconfigCluster(text: string): { server: string; caCertificate: strin
     return { server: cluster?.server ?? "", caCertificate: cluster?.["certificate-authority-data"] ?? "" };
 }
 
-export const createAksService: ImplementationFactory = (name, args, opts) => new AksService(name, args, opts);
+export const createAksService: ImplementationFactory = (name, args, opts, foundation) => new AksService(name, args, foundation, opts);

@@ -7,11 +7,14 @@ import { ModelVersion } from "@pulumi/azure-native/machinelearningservices/model
 import { OnlineDeployment } from "@pulumi/azure-native/machinelearningservices/onlineDeployment";
 import { OnlineEndpoint } from "@pulumi/azure-native/machinelearningservices/onlineEndpoint";
 import { Workspace } from "@pulumi/azure-native/machinelearningservices/workspace";
-import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
-import { resourceName } from "../../components/naming";
+import type { AutoscaleSetting } from "@pulumi/azure-native/monitor/autoscaleSetting";
+import { AZURE_TYPES } from "../../components/cloudRules/azure";
+import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import { autonamedLogicalName } from "../../components/physicalName";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { defaultInstanceType } from "../../components/sizes";
-import { createActionGroup, createAzureMlAlerts } from "./alerts";
+import { MAX_5XX_PER_MINUTE, createActionGroup, createAzureMlAlerts } from "./alerts";
+import { createAzureMlAutoscale } from "./autoscale";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
 import { createAzureServingImage } from "./registryImage";
 import { azureMlRelease } from "./release";
@@ -20,28 +23,33 @@ import { TrafficShift } from "./trafficShift";
 /**
  * ModelService on an Azure ML managed online endpoint: a workspace with its dependencies, the model
  * and the image registered, a key-authenticated endpoint (public network access off unless asked),
- * a managed deployment per release with probes and target-utilization scaling, and the endpoint's
+ * a managed deployment per release with probes and Azure Monitor autoscale, and the endpoint's
  * traffic moved onto the new release as the rollout says, watched, and moved back if it misbehaves.
  */
 export class AzureMlService extends ServiceComponent {
     readonly endpoint: OnlineEndpoint;
     readonly deployment: OnlineDeployment;
     readonly traffic: TrafficShift;
+    readonly autoscale: AutoscaleSetting;
 
-    constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: ResolvedServiceArgs, placement: FoundationPlacement, opts?: pulumi.ComponentResourceOptions) {
         super("model-service:azure:AzureMlService", name, {}, opts);
         const child: pulumi.CustomResourceOptions = { parent: this };
-        const f = createFoundation(name, args, child);
+        const f = createFoundation(placement, args);
         const { resourceGroupName, tags } = f;
         const { port, healthRoute, predictRoute } = args.serving;
 
-        const image = createAzureServingImage(name, args, f, child);
-        const insights = new Component(`${name}-insights`, { resourceGroupName, location: args.region, kind: "web", applicationType: "web", workspaceResourceId: f.logs.id, disableLocalAuth: true, tags }, child);
+        const image = createAzureServingImage(placement.name, args, f, { parent: placement.parent });
+        const insights = new Component(
+            autonamedLogicalName(AZURE_TYPES.appInsights, name, "insights"),
+            { resourceGroupName, location: args.region, kind: "web", applicationType: "web", workspaceResourceId: f.logs.id, disableLocalAuth: true, tags },
+            child,
+        );
+        // Autonamed: a deleted workspace keeps its name for 14 days (soft delete), so a recreated stack needs a new one.
         const workspace = new Workspace(
-            `${name}-workspace`,
+            autonamedLogicalName(AZURE_TYPES.mlWorkspace, name, "workspace"),
             {
                 resourceGroupName,
-                workspaceName: resourceName([args.model.name, pulumi.getStack()], 33),
                 location: args.region,
                 identity: { type: "SystemAssigned" },
                 sku: { name: "Basic", tier: "Basic" },
@@ -87,24 +95,28 @@ export class AzureMlService extends ServiceComponent {
             child,
         );
 
+        // Endpoint names are unique per region across every tenant: autonamed, the random part kept in state.
+        // Its inputs stay the same from release to release: any change PUTs the endpoint without its
+        // traffic, and Azure ML then sends nothing to any deployment (issue 14 item 11).
         this.endpoint = new OnlineEndpoint(
-            `${name}-endpoint`,
+            autonamedLogicalName(AZURE_TYPES.onlineEndpoint, name, "endpoint"),
             {
                 ...ml,
-                endpointName: resourceName([args.model.name, pulumi.getStack()], 32),
                 location: args.region,
                 kind: "Managed",
                 identity: { type: "SystemAssigned" },
                 properties: { authMode: "Key", publicNetworkAccess: args.network.public ? "Enabled" : "Disabled", description: `Model service ${args.model.name}` },
-                tags,
+                tags: releaseIndependentTags(tags),
             },
             // Traffic is set below, once the deployment exists; Pulumi must not reset it.
             { ...child, ignoreChanges: ["properties.traffic"] },
         );
         const principalId = this.endpoint.identity.apply((identity) => identity?.principalId ?? "");
+        // No AcrPull: Azure ML grants the endpoint's system-assigned identity AcrPull on the workspace's
+        // registry itself, and a second assignment fails with RoleAssignmentExists (issue 14 item 6;
+        // https://learn.microsoft.com/azure/machine-learning/how-to-access-resources-from-endpoints-managed-identities).
         const grants = [
             grant(`${name}-endpoint-reads-models`, f, "storageBlobDataReader", principalId, containerScope(f), child),
-            grant(`${name}-endpoint-pulls-images`, f, "acrPull", principalId, f.registry.id, child),
             ...(Object.keys(f.secrets).length > 0 ? [grant(`${name}-endpoint-reads-secrets`, f, "keyVaultSecretsUser", principalId, f.vault.id, child)] : []),
         ];
         const probe = (initialDelay: string) => ({ initialDelay, period: "PT10S", timeout: "PT5S", failureThreshold: 6, successThreshold: 1 });
@@ -135,7 +147,8 @@ export class AzureMlService extends ServiceComponent {
                     livenessProbe: probe("PT30S"),
                     readinessProbe: probe("PT10S"),
                     requestSettings: { requestTimeout: "PT60S", maxConcurrentRequestsPerInstance: 1, maxQueueWait: "PT1S" },
-                    scaleSettings: { scaleType: "TargetUtilization", minInstances: args.scaling.minReplicas, maxInstances: args.scaling.maxReplicas, targetUtilizationPercentage: 70, pollingInterval: "PT1M" },
+                    // Managed deployments take the Default scale type only; the autoscale setting below scales them.
+                    scaleSettings: { scaleType: "Default" },
                     appInsightsEnabled: true,
                     egressPublicNetworkAccess: "Enabled",
                 },
@@ -155,7 +168,16 @@ export class AzureMlService extends ServiceComponent {
                 stepPercent: args.rollout.stepPercent,
                 bakeSeconds: args.rollout.bakeMinutes * 60,
                 latencyP99Ms: args.alarms.latencyP99Ms,
+                max5xxPerMinute: MAX_5XX_PER_MINUTE,
             },
+            { ...child, dependsOn: [this.deployment] },
+        );
+        this.autoscale = createAzureMlAutoscale(
+            autonamedLogicalName(AZURE_TYPES.autoscaleSetting, name, `autoscale-${release.deploymentName}`),
+            args,
+            { resourceGroupName, tags },
+            this.endpoint.id,
+            this.deployment,
             { ...child, dependsOn: [this.deployment] },
         );
 
@@ -184,6 +206,7 @@ export class AzureMlService extends ServiceComponent {
                 endpoint: this.endpoint,
                 deployment: this.deployment,
                 traffic: this.traffic,
+                autoscale: this.autoscale,
                 ...(actionGroup ? { actionGroup } : {}),
                 ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])),
             },
@@ -191,4 +214,9 @@ export class AzureMlService extends ServiceComponent {
     }
 }
 
-export const createAzureMlService: ImplementationFactory = (name, args, opts) => new AzureMlService(name, args, opts);
+export const createAzureMlService: ImplementationFactory = (name, args, opts, foundation) => new AzureMlService(name, args, foundation, opts);
+
+/** The tags without the model version, which changes with every release. */
+function releaseIndependentTags(tags: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(tags).filter(([key]) => key !== "model-version"));
+}

@@ -6,7 +6,9 @@ import { DataCollectionRule } from "@pulumi/azure-native/monitor/dataCollectionR
 import { DataCollectionRuleAssociation } from "@pulumi/azure-native/monitor/dataCollectionRuleAssociation";
 import type { ManagedCluster } from "@pulumi/azure-native/containerservice/managedCluster";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
+import { AZURE_TYPES } from "../../components/cloudRules/azure";
 import type { ResolvedServiceArgs } from "../../components/contract";
+import { autonamedLogicalName } from "../../components/physicalName";
 import type { AzureAlertTarget } from "./alerts";
 
 /** The workload as the scrape and the rules see it. */
@@ -42,9 +44,10 @@ export function createAksManagedPrometheus(
 ) {
     const { resourceGroupName, tags } = target;
     const location = args.region;
-    const endpoint = new DataCollectionEndpoint(`${name}-prometheus-dce`, { resourceGroupName, location, kind: "Linux", tags }, opts);
+    // azure-native appends 8 characters to these logical names: fitted to the APIs' 44 and 64 (issue 14 item 8).
+    const endpoint = new DataCollectionEndpoint(autonamedLogicalName(AZURE_TYPES.dataCollectionEndpoint, name, "prometheus-dce"), { resourceGroupName, location, kind: "Linux", tags }, opts);
     const rule = new DataCollectionRule(
-        `${name}-prometheus-dcr`,
+        autonamedLogicalName(AZURE_TYPES.dataCollectionRule, name, "prometheus-dcr"),
         {
             resourceGroupName,
             location,

@@ -4,12 +4,10 @@ import { getClientTokenOutput } from "@pulumi/azure-native/authorization/getClie
 import { Image } from "@pulumi/docker/image";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { contentHash } from "../../components/naming";
-import { grant, type Foundation } from "./foundation";
+import { deployerPrincipalType, grant, type Foundation } from "./foundation";
 
 /** The user name ACR expects with a refresh token obtained by exchanging an Entra ID token. */
 const ACR_TOKEN_USER = "00000000-0000-0000-0000-000000000000";
-/** The application id of the Azure CLI, whose tokens stand for signed-in users. */
-const AZURE_CLI_APP_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
 /**
  * Exchanges the deploying identity's Entra ID token for an ACR refresh token, as `az acr login
@@ -31,9 +29,7 @@ async function acrRefreshToken(loginServer: string, tenantId: string, accessToke
 /** The serving image: the one configured, or built from the build context and pushed to the stack's registry. */
 export function createAzureServingImage(name: string, args: ResolvedServiceArgs, f: Foundation, opts: pulumi.CustomResourceOptions): { uri: pulumi.Output<string>; image?: Image } {
     if (args.image.kind === "uri") return { uri: pulumi.output(args.image.uri) };
-    // Tokens of `az login` users carry the Azure CLI's application id; anything else is a service principal.
-    const deployerType = f.client.clientId.apply((id) => (id === AZURE_CLI_APP_ID ? "User" : "ServicePrincipal"));
-    const push = grant(`${name}-deployer-pushes-images`, f, "acrPush", f.client.objectId, f.registry.id, opts, deployerType);
+    const push = grant(`${name}-deployer-pushes-images`, f, "acrPush", f.client.objectId, f.registry.id, opts, deployerPrincipalType(args, f));
     const token = getClientTokenOutput({}, { parent: opts.parent });
     const loginServer = f.registry.loginServer;
     const password = pulumi.secret(pulumi.all([loginServer, f.client.tenantId, token.token]).apply(([server, tenant, access]) => acrRefreshToken(server, tenant, access)));

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { armTokenSource } from "./armCredential";
 
 // The traffic of an Azure ML managed online endpoint moved onto a new deployment, all at once, as a
 // canary or in linear steps, each step watched through Azure Monitor metrics, and moved back to the old
@@ -7,8 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 //
 // The provider object is serialized into the stack state together with everything its methods
 // capture. So the methods only reach plain functions and constants of this module and globals
-// (fetch, setTimeout, AbortSignal, JSON...): no imported module, no class, no `this`, and
-// @azure/identity is required lazily, inside the function that needs it.
+// (fetch, setTimeout, AbortSignal, JSON...): no class, no `this`; the credential functions of
+// ./armCredential are plain functions too, and @azure/identity is required lazily, inside them.
 
 export type RolloutStrategy = "allAtOnce" | "canary" | "linear";
 
@@ -35,7 +36,7 @@ export interface TrafficShiftInputs {
 }
 
 export interface TrafficShiftDeps {
-    /** Returns an ARM access token. Default: @azure/identity's DefaultAzureCredential, scope https://management.azure.com/.default. */
+    /** Returns an ARM access token. Default: the identity azure-native uses (./armCredential), scope https://management.azure.com/.default. */
     getAccessToken?: () => Promise<string>;
     /** Backoff base in ms for retries and operation polling (tests pass a small number). Default 1000. */
     backoffMs?: number;
@@ -94,7 +95,7 @@ export function createTrafficShiftProvider(deps?: TrafficShiftDeps): pulumi.dyna
     // Only plain values are captured: the caller's token function (if any) and a number.
     const getAccessToken = deps?.getAccessToken;
     const backoffMs = deps?.backoffMs ?? 1000;
-    const context = (p: Partial<ShiftProps>): ArmContext => armContext(p, getAccessToken ?? defaultCredentialTokenSource(), backoffMs);
+    const context = (p: Partial<ShiftProps>): ArmContext => armContext(p, getAccessToken ?? armCredentialTokenSource(), backoffMs);
     return {
         async check(_olds: any, news: any) {
             return { inputs: news, failures: checkProps(news) };
@@ -110,7 +111,7 @@ export function createTrafficShiftProvider(deps?: TrafficShiftDeps): pulumi.dyna
             return readTraffic(context(props ?? {}), id, props ?? {});
         },
         async update(_id: string, olds: any, news: any) {
-            const traffic = olds.deploymentName === news.deploymentName && olds.endpointId === news.endpointId ? olds.traffic : await shiftTraffic(context(news), news);
+            const traffic = olds.deploymentName === news.deploymentName && olds.endpointId === news.endpointId ? olds.traffic : await shiftTraffic(context(news), news, olds.traffic);
             return { outs: definedOnly({ ...news, traffic }) };
         },
         async delete() {
@@ -135,29 +136,14 @@ export class TrafficShift extends pulumi.dynamic.Resource {
 // ---------------------------------------------------------------------------------------------
 // Everything below runs inside the dynamic provider and is serialized with it: plain functions only.
 
-/** DefaultAzureCredential, loaded on first use; its token is kept until five minutes before it expires. */
-function defaultCredentialTokenSource(): () => Promise<string> {
-    let credential: { getToken(scope: string): Promise<{ token: string; expiresOnTimestamp: number } | null> } | undefined;
-    let cached: { token: string; expiresOnTimestamp: number } | undefined;
+/** ARM tokens for the identity azure-native deploys as (ARM_* variables, else the Azure CLI), kept while valid. */
+function armCredentialTokenSource(): () => Promise<string> {
+    const tokens = armTokenSource();
     return async () => {
-        if (cached && cached.expiresOnTimestamp - Date.now() > 300_000) return cached.token;
         try {
-            if (!credential) {
-                // Required here, not at module top, so the serialized provider holds a require() call
-                // instead of a copy of the library.
-                // eslint-disable-next-line @typescript-eslint/no-require-imports
-                const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
-                credential = new DefaultAzureCredential();
-            }
-            const token = await credential.getToken(ARM_SCOPE);
-            if (!token?.token) throw new Error("no access token was returned");
-            cached = token;
-            return token.token;
+            return await tokens(ARM_SCOPE);
         } catch (err) {
-            throw new Error(
-                `Azure ML traffic: could not get Azure credentials: ${errorMessage(err)}. ` +
-                    "Fix: run `az login`, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or a federated token), or run where a managed identity is attached.",
-            );
+            throw new Error(`Azure ML traffic: ${errorMessage(err)}`);
         }
     };
 }
@@ -248,7 +234,7 @@ function backoffDelay(base: number, attempt: number): number {
 }
 
 function hintFor(status: number): string {
-    if (status === 401) return " Fix: the access token was rejected; run `az login` again or check the AZURE_* credentials.";
+    if (status === 401) return " Fix: the access token was rejected; run `az login` again or check the ARM_* credentials.";
     if (status === 403) return " Fix: give the identity running pulumi Contributor on the workspace (it reads and writes the endpoint, and reads its metrics).";
     if (status === 404) return " Fix: check that the endpoint exists (pulumi refresh).";
     return "";
@@ -504,9 +490,21 @@ async function bake(ctx: ArmContext, p: ShiftProps, since: number): Promise<Brea
  * Moves the endpoint's traffic onto p.deploymentName step by step, baking after each step. On a bad
  * minute count or a failed traffic change, puts the traffic back where it was and fails.
  */
-async function shiftTraffic(ctx: ArmContext, p: ShiftProps): Promise<Record<string, number>> {
+async function shiftTraffic(ctx: ArmContext, p: ShiftProps, expected?: Record<string, number>): Promise<Record<string, number>> {
     const before = trafficOf(await getEndpoint(ctx, p.endpointId));
     const old = othersServing(before, p.deploymentName);
+    const wasServing = othersServing(expected ?? {}, p.deploymentName);
+    if (old.length === 0 && wasServing.length > 0 && othersServing(before, "").length === 0) {
+        // The last rollout left traffic on the old deployment and now nothing serves: something reset the
+        // endpoint's traffic (a PUT of the endpoint without it sets every deployment to 0%). Moving all of
+        // it to an unwatched new deployment would skip the canary; putting it back is the operator's call.
+        const [, subscription, group, workspace, endpoint] = ENDPOINT_ID.exec(p.endpointId) ?? [];
+        const restore = Object.entries(apportion(100, wasServing)).map(([k, v]) => `${k}=${v}`).join(" ");
+        throw new Error(
+            `Azure ML rollout of deployment ${p.deploymentName} refused: the endpoint serves no deployment, though ${describeTraffic(expected ?? {})} served after the last rollout ` +
+                `(an update of the endpoint resets its traffic). Fix: az ml online-endpoint update --name ${endpoint} --workspace-name ${workspace} --resource-group ${group} --subscription ${subscription} --traffic "${restore}", then run pulumi up again.`,
+        );
+    }
     if (old.length === 0) {
         // Nothing else serves (a new endpoint): nothing to compare with or go back to.
         const all = { [p.deploymentName]: 100 };

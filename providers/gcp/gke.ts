@@ -74,10 +74,16 @@ export class GkeService extends ServiceComponent {
                 image: image.uri,
                 modelUri: artifact.uri,
                 serviceAccountAnnotations: { "iam.gke.io/gcp-service-account": identity.account.email },
-                internalLoadBalancerAnnotations: { "networking.gke.io/load-balancer-type": "Internal" },
+                // Without global access only clients in the cluster's region reach an internal load balancer
+                // (https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#global_access).
+                internalLoadBalancerAnnotations: {
+                    "networking.gke.io/load-balancer-type": "Internal",
+                    ...(args.gcp.internalGlobalAccess ? { "networking.gke.io/internal-load-balancer-allow-global-access": "true" } : {}),
+                },
                 privateClientCidrs: [DEFAULT_NETWORK_RANGE],
-                // Managed Service for Prometheus collectors run in gmp-system.
-                metricsScraperNamespaces: ["gmp-system"],
+                // On Autopilot, Managed Service for Prometheus's managed collectors run in gke-gmp-system
+                // (https://cloud.google.com/stackdriver/docs/managed-prometheus/setup-managed#gmp-system).
+                metricsScraperNamespaces: ["gke-gmp-system"],
                 // The guard talks to the API server with the deployer's Google token (as gke-gcloud-auth-plugin
                 // does) and reads the pods' metrics from Managed Service for Prometheus's query API.
                 rolloutGuard: {

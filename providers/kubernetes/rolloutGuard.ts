@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { armTokenSource } from "../azure/armCredential";
 
 // The rollout of the model server's Deployment, watched and rolled back like the managed runtimes'
 // rollouts. Kubernetes rolls pods by surge and readiness but knows nothing of error rates or latency,
@@ -9,11 +10,26 @@ import * as pulumi from "@pulumi/pulumi";
 // time after, and on a breach or a stalled rollout does what `kubectl rollout undo` does: puts the
 // previous ReplicaSet's pod template back, waits for it, and fails the update saying why.
 //
+// Field ownership: the kubernetes provider applies the Deployment with server-side apply and without
+// force, and kube-apiserver refuses (409 Conflict) an apply that changes a field another manager owns.
+// The guard's rollback patch makes it the owner of the template fields it restores, so the Deployment
+// carries pulumi.com/patchForce: the provider's next apply takes those fields back instead of being
+// refused (pulumi-kubernetes provider/pkg/await/await.go patchForce and ssaUpdate; @pulumi/kubernetes
+// provider.d.ts enablePatchForce). The guard writes under its own field manager, so
+// `kubectl get deployment --show-managed-fields` says who rolled back.
+//
 // The provider object is serialized into the stack state with everything its methods capture, so
-// they only reach plain functions and constants of this module and globals; node:https,
+// they only reach plain functions and constants of this module (and the plain Azure credential
+// functions of ../azure/armCredential) and globals; node:https,
 // google-auth-library and @azure/identity are required lazily, inside the functions that need them.
 
 export type ClusterCredential = "google" | "azure";
+
+/**
+ * Annotations of the Deployment the guard watches: the guard waits for the rollout instead of the
+ * provider (skipAwait), and the provider's apply takes back the fields a rollback wrote (patchForce).
+ */
+export const GUARDED_DEPLOYMENT_ANNOTATIONS: Readonly<Record<string, string>> = { "pulumi.com/skipAwait": "true", "pulumi.com/patchForce": "true" };
 
 export interface RolloutGuardInputs {
     /** The API server's URL, https://host[:port]. */
@@ -88,14 +104,23 @@ interface KubeObject {
     status?: any;
 }
 
-/** One metric check of the new pods: undefined where no series exists yet (no traffic). */
+/** One metric check of the new pods: undefined where no series exists (no 5xx, no predictions). */
 interface Check {
+    /** How many of the new pods have series at all (every request, probes included, is counted). */
+    scrapedPods?: number;
     errorsPerMinute?: number;
     latencyP99Ms?: number;
     unreadable?: string;
 }
 
 const REVISION = "deployment.kubernetes.io/revision";
+/** The name the guard's writes are recorded under in the Deployment's managedFields. */
+const FIELD_MANAGER = "model-service-rollout-guard";
+/**
+ * Annotations `kubectl rollout undo` keeps from the Deployment instead of taking them from the
+ * ReplicaSet (kubectl pkg/polymorphichelpers/rollback.go annotationsToSkip).
+ */
+const UNDO_KEEPS = ["kubectl.kubernetes.io/last-applied-configuration", REVISION, "deployment.kubernetes.io/revision-history", "deployment.kubernetes.io/desired-replicas", "deployment.kubernetes.io/max-replicas", "deprecated.deployment.rollback.to"];
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const AKS_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
 const AZURE_PROMETHEUS_SCOPE = "https://prometheus.monitor.azure.com/.default";
@@ -188,8 +213,7 @@ function isUnknown(value: unknown): boolean {
 /** Tokens from the cloud's own library, loaded on first use and kept while valid. */
 function tokenSource(credential: ClusterCredential): (audience: "kubernetes" | "prometheus") => Promise<string> {
     let google: { getAccessToken(): Promise<string | null | undefined> } | undefined;
-    let azure: { getToken(scope: string): Promise<{ token: string; expiresOnTimestamp: number } | null> } | undefined;
-    const cached: Record<string, { token: string; expiresOnTimestamp: number }> = {};
+    let azure: ((scope: string) => Promise<string>) | undefined;
     return async (audience) => {
         try {
             if (credential === "google") {
@@ -202,23 +226,14 @@ function tokenSource(credential: ClusterCredential): (audience: "kubernetes" | "
                 if (!token) throw new Error("no access token was returned");
                 return token;
             }
-            const scope = audience === "kubernetes" ? AKS_SCOPE : AZURE_PROMETHEUS_SCOPE;
-            const kept = cached[scope];
-            if (kept && kept.expiresOnTimestamp - Date.now() > 300_000) return kept.token;
-            if (!azure) {
-                // eslint-disable-next-line @typescript-eslint/no-require-imports
-                const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
-                azure = new DefaultAzureCredential();
-            }
-            const token = await azure.getToken(scope);
-            if (!token?.token) throw new Error("no access token was returned");
-            cached[scope] = token;
-            return token.token;
+            // The identity azure-native deploys as (ARM_* variables, else the Azure CLI), not AZURE_*.
+            azure ??= armTokenSource();
+            return await azure(audience === "kubernetes" ? AKS_SCOPE : AZURE_PROMETHEUS_SCOPE);
         } catch (err) {
             const fix =
                 credential === "google"
                     ? "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS, or run where a service account is attached"
-                    : "run `az login`, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET (or a federated token), or run where a managed identity is attached";
+                    : "run `az login`, or set the ARM_* variables the azure-native provider reads (see the README's Azure section)";
             throw new Error(`Kubernetes rollout guard: could not get ${credential === "google" ? "Google Cloud" : "Azure"} credentials for the ${audience} API: ${errorMessage(err)}. Fix: ${fix}.`);
         }
     };
@@ -279,7 +294,7 @@ function rawRequest(url: string, method: string, headers: Record<string, string>
 
 function hintFor(api: "kubernetes" | "prometheus", status: number, p: GuardProps): string {
     const google = p.credential === "google";
-    if (status === 401) return ` Fix: the token was rejected; ${google ? "run `gcloud auth application-default login` again" : "run `az login` again or check the AZURE_* credentials"}.`;
+    if (status === 401) return ` Fix: the token was rejected; ${google ? "run `gcloud auth application-default login` again" : "run `az login` again or check the ARM_* credentials"}.`;
     if (status === 403 && api === "kubernetes") {
         return ` Fix: let the identity running pulumi read and patch Deployments and list ReplicaSets in namespace ${p.namespace} (${google ? "roles/container.developer" : "Azure Kubernetes Service RBAC Writer"}).`;
     }
@@ -327,6 +342,11 @@ async function call(ctx: GuardContext, p: GuardProps, api: "kubernetes" | "prome
 
 function deploymentUrl(p: GuardProps): string {
     return `${p.apiServer.replace(/\/+$/, "")}/apis/apps/v1/namespaces/${encodeURIComponent(p.namespace)}/deployments/${encodeURIComponent(p.deployment)}`;
+}
+
+/** Where the guard's patches go: under its own field manager. */
+function patchUrl(p: GuardProps): string {
+    return `${deploymentUrl(p)}?fieldManager=${FIELD_MANAGER}`;
 }
 
 async function getDeployment(ctx: GuardContext, p: GuardProps): Promise<KubeObject> {
@@ -382,9 +402,11 @@ async function instantQuery(ctx: GuardContext, p: GuardProps, query: string): Pr
 async function checkPods(ctx: GuardContext, p: GuardProps, podPrefix: string): Promise<Check> {
     const pods = `${p.metricsScope},pod=~"${podPrefix}-.+"`;
     try {
+        // The kubelet's probes alone create these series, so their absence means no scrape reached the pods.
+        const scrapedPods = await instantQuery(ctx, p, `count(count by (pod) (model_server_requests_total{${pods}}))`);
         const errorsPerMinute = await instantQuery(ctx, p, `sum(rate(model_server_requests_total{${pods},status=~"5.."}[2m])) * 60`);
         const latencyP99Ms = await instantQuery(ctx, p, `histogram_quantile(0.99, sum by (le) (rate(model_server_request_duration_seconds_bucket{${pods},route="${p.predictRoute}"}[2m]))) * 1000`);
-        return { errorsPerMinute, latencyP99Ms };
+        return { scrapedPods, errorsPerMinute, latencyP99Ms };
     } catch (err) {
         return { unreadable: errorMessage(err) };
     }
@@ -408,6 +430,7 @@ function breachOf(p: GuardProps, checks: Check[]): string | undefined {
 function describeCheck(c: Check | undefined): string {
     if (!c) return "no metrics checked yet";
     if (c.unreadable) return "metrics unreadable";
+    if (!c.scrapedPods) return "no series from the new pods";
     const errors = c.errorsPerMinute === undefined ? "no traffic" : `${c.errorsPerMinute.toFixed(1)} 5xx/min`;
     return `${errors}, p99 ${c.latencyP99Ms === undefined ? "n/a" : `${Math.round(c.latencyP99Ms)} ms`}`;
 }
@@ -429,6 +452,7 @@ async function guardRollout(ctx: GuardContext, p: GuardProps, canRollBack: boole
     let nextCheck = started + every;
     let nextProgress = started + PROGRESS_EVERY_MS;
     let bakeEnd: number | undefined;
+    let bakeChecksFrom = 0;
     let newPods: string | undefined;
     for (;;) {
         const d = await getDeployment(ctx, p);
@@ -440,6 +464,7 @@ async function guardRollout(ctx: GuardContext, p: GuardProps, canRollBack: boole
                     "Fix: run `pulumi up --refresh` so Pulumi sees the live template and applies the requested one again.",
             );
         }
+        if (d.spec?.paused) throw new Error(pausedMessage(p, `its rollout of model version ${p.modelVersion} does not progress while it is`));
         const state = rolloutState(d);
         const revision = String(revisionOf(d));
         // The same revision as before: nothing new rolled out, so nothing to watch or undo.
@@ -454,6 +479,10 @@ async function guardRollout(ctx: GuardContext, p: GuardProps, canRollBack: boole
             if (breach) return rollBack(ctx, p, d, `${bakeEnd === undefined ? "during the rollout" : "during the bake"}, the new pods (${newPods}-*) misbehaved: ${breach}`);
         }
         if (bakeOver) {
+            // Without series from the new pods nothing says they are healthy: the collectors do not reach them.
+            if (!checks.slice(bakeChecksFrom).some((c) => c.scrapedPods)) {
+                return rollBack(ctx, p, d, `during the bake, no series of the new pods (${newPods}-*) reached Prometheus in ${checks.length - bakeChecksFrom} checks, so nothing says they are healthy. Check that the metrics collectors scrape them (PodMonitoring or scrape config, and the NetworkPolicy's scraper namespaces)`);
+            }
             ctx.log(`${what}: model version ${p.modelVersion} baked ${p.bakeSeconds}s without a breach (${describeCheck(checks[checks.length - 1])})`);
             return { servingRevision: revision, servingModelVersion: p.modelVersion };
         }
@@ -465,6 +494,7 @@ async function guardRollout(ctx: GuardContext, p: GuardProps, canRollBack: boole
         if (state.done && bakeEnd === undefined) {
             if (!watching || p.bakeSeconds <= 0) return { servingRevision: revision, servingModelVersion: p.modelVersion };
             bakeEnd = Date.now() + p.bakeSeconds * 1000;
+            bakeChecksFrom = checks.length;
             ctx.log(`${what}: model version ${p.modelVersion} runs on every pod (revision ${revision}); baking ${p.bakeSeconds}s against its metrics`);
         }
         if (now >= nextProgress) {
@@ -478,39 +508,85 @@ async function guardRollout(ctx: GuardContext, p: GuardProps, canRollBack: boole
 }
 
 /**
- * `kubectl rollout undo`: the previous revision's pod template put back on the Deployment, its
- * rollout awaited; then the update fails saying why and what serves.
+ * `kubectl rollout undo`: the previous revision's pod template and annotations put back on the
+ * Deployment (refused while it is paused), its rollout awaited without the bake hold
+ * (minReadySeconds 0, put back afterwards); then the update fails saying why and what serves.
  */
 async function rollBack(ctx: GuardContext, p: GuardProps, d: KubeObject, reason: string): Promise<never> {
     const what = `Deployment ${p.namespace}/${p.deployment}`;
+    const failed = `Kubernetes rollout of model version ${p.modelVersion} to ${what} failed: ${reason}.`;
+    if (d.spec?.paused) throw new Error(`${failed} ${pausedMessage(p, "nothing was rolled back")}`);
     const current = revisionOf(d);
     const previous = (await replicaSets(ctx, p, d)).find((rs) => revisionOf(rs) < current);
-    if (!previous) {
-        throw new Error(`Kubernetes rollout of model version ${p.modelVersion} to ${what} failed: ${reason}. There is no earlier revision to roll back to. Fix the new version, then run pulumi up again.`);
-    }
+    if (!previous) throw new Error(`${failed} There is no earlier revision to roll back to. Fix the new version, then run pulumi up again.`);
     const template = JSON.parse(JSON.stringify(previous.spec?.template ?? {}));
     delete template.metadata?.labels?.["pod-template-hash"];
     const oldVersion = modelVersionOf(template);
-    ctx.log(`${what}: rolling back to revision ${revisionOf(previous)} (model version ${oldVersion}): ${reason}`);
-    const undo = `kubectl rollout undo deployment/${p.deployment} -n ${p.namespace} --to-revision=${revisionOf(previous)}`;
+    const replicaSet = `ReplicaSet ${previous.metadata?.name ?? "?"}`;
+    const oldRevision = revisionOf(previous);
+    // The bake hold (minReadySeconds) is for new versions: the version going back is known good.
+    const hold = Number(d.spec?.minReadySeconds ?? 0);
+    ctx.log(`${what}: rolling back to ${replicaSet} (revision ${oldRevision}, model version ${oldVersion})${hold > 0 ? `, without the ${hold}s hold per pod` : ""}: ${reason}`);
+    const undo = [
+        { op: "replace", path: "/spec/template", value: template },
+        { op: "replace", path: "/metadata/annotations", value: undoAnnotations(d, previous) },
+        ...(hold > 0 ? [{ op: "add", path: "/spec/minReadySeconds", value: 0 }] : []),
+    ];
+    let patched = false;
+    let serving: KubeObject | undefined;
+    let failure: string | undefined;
     try {
-        await call(ctx, p, "kubernetes", `Rolling back ${what}`, "PATCH", deploymentUrl(p), [{ op: "replace", path: "/spec/template", value: template }], "application/json-patch+json");
+        await call(ctx, p, "kubernetes", `Rolling back ${what}`, "PATCH", patchUrl(p), undo, "application/json-patch+json");
+        patched = true;
         const deadline = Date.now() + (p.rolloutTimeoutSeconds ?? DEFAULT_ROLLOUT_TIMEOUT_SECONDS) * 1000;
         for (;;) {
-            const state = rolloutState(await getDeployment(ctx, p));
-            if (state.done) break;
+            const live = await getDeployment(ctx, p);
+            const state = rolloutState(live);
+            if (state.done) {
+                serving = live;
+                break;
+            }
             if (state.stalled || Date.now() >= deadline) throw new Error(state.stalled ?? `it did not finish in time (${state.line})`);
             await sleep(Math.min(STATUS_POLL_MS, ctx.backoffMs * 10));
         }
     } catch (err) {
+        failure = errorMessage(err);
+    }
+    let holdNote = "";
+    if (patched && hold > 0) {
+        try {
+            await call(ctx, p, "kubernetes", `Putting minReadySeconds of ${what} back`, "PATCH", patchUrl(p), [{ op: "add", path: "/spec/minReadySeconds", value: hold }], "application/json-patch+json");
+        } catch (err) {
+            holdNote = ` Its minReadySeconds was left at 0 (${errorMessage(err)}); \`pulumi up --refresh\` sets it back to ${hold}.`;
+        }
+    }
+    if (failure !== undefined) {
+        // Once the template is back, the controller has renumbered its revision: name the ReplicaSet instead.
+        const fix = patched
+            ? `the previous template (${replicaSet}) is back on the Deployment but its pods did not all become available. Fix now: \`kubectl rollout status deployment/${p.deployment} -n ${p.namespace}\` and \`kubectl describe deployment ${p.deployment} -n ${p.namespace}\``
+            : `Fix now: kubectl rollout undo deployment/${p.deployment} -n ${p.namespace} --to-revision=${oldRevision}`;
         throw new Error(
-            `Kubernetes rollout of model version ${p.modelVersion} to ${what} stopped: ${reason}. Rolling back to model version ${oldVersion} ALSO FAILED (${errorMessage(err)}); ` +
-                `pods of the new version may still serve. Fix now: ${undo}`,
+            `Kubernetes rollout of model version ${p.modelVersion} to ${what} stopped: ${reason}. Rolling back to model version ${oldVersion} ALSO FAILED (${failure}); ` +
+                `pods of the new version may still serve; ${fix}.${holdNote}`,
         );
     }
     throw new Error(
         `Kubernetes rollout of model version ${p.modelVersion} to ${what} rolled back: ${reason}. ` +
-            `Model version ${oldVersion} (revision ${revisionOf(previous)}) serves again on every pod. ` +
+            `Model version ${oldVersion} serves again on every pod, as revision ${revisionOf(serving!)} (${replicaSet}, revision ${oldRevision} before the controller renumbered it).${holdNote} ` +
             "Pulumi's state still holds the new pod template: fix the new version or revert the change, then run `pulumi up --refresh`.",
+    );
+}
+
+/** The Deployment's annotations after `kubectl rollout undo`: the ReplicaSet's, but the Deployment's own bookkeeping kept. */
+function undoAnnotations(d: KubeObject, rs: KubeObject): Record<string, string> {
+    const kept = Object.entries(d.metadata?.annotations ?? {}).filter(([k]) => UNDO_KEEPS.includes(k));
+    const restored = Object.entries(rs.metadata?.annotations ?? {}).filter(([k]) => !UNDO_KEEPS.includes(k));
+    return Object.fromEntries([...kept, ...restored]);
+}
+
+function pausedMessage(p: GuardProps, consequence: string): string {
+    return (
+        `Deployment ${p.namespace}/${p.deployment} is paused (spec.paused): ${consequence}, and like \`kubectl rollout undo\` the guard does not roll back a paused Deployment. ` +
+        `Fix: \`kubectl rollout resume deployment/${p.deployment} -n ${p.namespace}\`, then run pulumi up again.`
     );
 }

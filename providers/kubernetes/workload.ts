@@ -9,8 +9,9 @@ import { ServiceAccount } from "@pulumi/kubernetes/core/v1/serviceAccount";
 import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/networkPolicy";
 import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1/podDisruptionBudget";
 import type { InvokeInfo, ResolvedServiceArgs } from "../../components/contract";
+import { HPA_MIN_REPLICAS } from "../../components/cloudRules/kubernetes";
 import { SIZES } from "../../components/sizes";
-import { type ClusterCredential, RolloutGuard } from "./rolloutGuard";
+import { type ClusterCredential, GUARDED_DEPLOYMENT_ANNOTATIONS, RolloutGuard } from "./rolloutGuard";
 
 /** What the cloud hands the shared workload: identity, secrets, load balancer flavour, image and model. */
 export interface WorkloadInputs {
@@ -22,12 +23,12 @@ export interface WorkloadInputs {
     readonly podLabels?: Record<string, string>;
     /** Annotations that make the load balancer internal on this cloud. */
     readonly internalLoadBalancerAnnotations: Record<string, string>;
-    /** Client ranges admitted when the service is private (the cluster network's range). */
+    /** Client ranges admitted when the service is private and allowedCidrs is empty (the cluster network's range). */
     readonly privateClientCidrs: pulumi.Input<string>[];
     /** Secrets from the cloud's secret store, mounted as files by the Secrets Store CSI driver. */
     readonly secretStore?: {
-        /** The CSI provider: "gke" (Secret Manager add-on) or "azure" (Key Vault provider). */
-        readonly provider: string;
+        /** The CSI provider: "gke" (GKE's Secret Manager add-on) or "azure" (AKS's Key Vault provider). */
+        readonly provider: keyof typeof SECRETS_STORE_DRIVERS;
         /** SecretProviderClass parameters for that provider. */
         readonly parameters: Record<string, pulumi.Input<string>>;
         /** Secret key (config name) -> file name in the mount. */
@@ -54,6 +55,24 @@ export interface WorkloadInputs {
 
 const SECRETS_PATH = "/var/run/secrets/model-service";
 const APP = "model-server";
+/**
+ * The CSI driver each secret store's provider is served by. GKE's Secret Manager add-on registers its
+ * own driver (https://cloud.google.com/secret-manager/docs/secret-manager-managed-csi-component);
+ * AKS's Key Vault add-on runs the upstream Secrets Store CSI driver
+ * (https://learn.microsoft.com/azure/aks/csi-secrets-store-driver).
+ */
+const SECRETS_STORE_DRIVERS = { gke: "secrets-store-gke.csi.k8s.io", azure: "secrets-store.csi.k8s.io" } as const;
+/**
+ * On SIGTERM the pod is removed from the Service's endpoints while the server is already stopping, and
+ * kube-proxy / the load balancer's health checks take seconds to notice: the preStop sleep keeps the
+ * server serving meanwhile (the image has no shell or sleep, so the kubelet's sleep action,
+ * beta and on by default since Kubernetes 1.30: https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-implementations).
+ */
+export const PRE_STOP_SLEEP_SECONDS = 15;
+/** How long the server lets in-flight requests finish after SIGTERM (serving/src/config.ts SHUTDOWN_GRACE_MS). */
+export const SHUTDOWN_GRACE_SECONDS = 20;
+/** The kubelet kills the container this long after the pod began terminating: the preStop sleep, the drain and a margin. */
+export const TERMINATION_GRACE_PERIOD_SECONDS = PRE_STOP_SLEEP_SECONDS + SHUTDOWN_GRACE_SECONDS + 5;
 
 /**
  * The model server on any Kubernetes: namespace, workload-identity service account, a hardened
@@ -84,7 +103,7 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
         : undefined;
 
     const env = [
-        ...Object.entries({ ...args.environment, MODEL_NAME: args.model.name, MODEL_VERSION: args.model.version, PORT: String(port), HEALTH_ROUTE: healthRoute, PREDICT_ROUTE: predictRoute }).map(([k, v]) => ({ name: k, value: v })),
+        ...Object.entries({ ...args.environment, MODEL_NAME: args.model.name, MODEL_VERSION: args.model.version, PORT: String(port), SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_SECONDS * 1000), HEALTH_ROUTE: healthRoute, PREDICT_ROUTE: predictRoute }).map(([k, v]) => ({ name: k, value: v })),
         { name: "MODEL_URI", value: inputs.modelUri },
         ...Object.entries(inputs.environment ?? {}).map(([k, v]) => ({ name: k, value: v })),
         // Secret values are files from the secret store, never literal environment values.
@@ -94,8 +113,10 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
     const deployment = new Deployment(
         `${name}-deployment`,
         {
-            // The rollout guard below waits for the rollout (and undoes it), not the kubernetes provider.
-            metadata: { namespace: ns, name: APP, labels, annotations: { "pulumi.com/skipAwait": "true" } },
+            // The rollout guard below waits for the rollout (and undoes it), not the kubernetes provider;
+            // the provider's next apply takes back the fields a rollback wrote (see rolloutGuard.ts); the
+            // forced apply leaves spec.replicas to the autoscaler, as ignoreChanges drops it from the apply.
+            metadata: { namespace: ns, name: APP, labels, annotations: { ...GUARDED_DEPLOYMENT_ANNOTATIONS } },
             spec: {
                 replicas: args.scaling.minReplicas,
                 selector: { matchLabels: { app: APP } },
@@ -110,6 +131,7 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
                     spec: {
                         serviceAccountName: serviceAccount.metadata.name,
                         automountServiceAccountToken: true,
+                        terminationGracePeriodSeconds: TERMINATION_GRACE_PERIOD_SECONDS,
                         securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
                         containers: [
                             {
@@ -124,13 +146,14 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
                                 readinessProbe: probe(5, 3),
                                 livenessProbe: probe(30, 6),
                                 startupProbe: { httpGet: { path: healthRoute, port }, periodSeconds: 10, failureThreshold: 30 },
+                                lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } },
                                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                                 volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(secretClass ? [{ name: "secrets", mountPath: SECRETS_PATH, readOnly: true }] : [])],
                             },
                         ],
                         volumes: [
                             { name: "tmp", emptyDir: {} },
-                            ...(secretClass ? [{ name: "secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: `${APP}-secrets` } } }] : []),
+                            ...(secretClass ? [{ name: "secrets", csi: { driver: SECRETS_STORE_DRIVERS[inputs.secretStore!.provider], readOnly: true, volumeAttributes: { secretProviderClass: `${APP}-secrets` } } }] : []),
                         ],
                     },
                 },
@@ -160,6 +183,9 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
         },
         { parent: opts.parent, dependsOn: [deployment, ...(inputs.rolloutGuard.dependsOn ?? [])] },
     );
+    // The load balancer's source ranges and the network policy admit the same clients: the allowed CIDRs,
+    // else (private only) the cluster network's range.
+    const clients = args.network.allowedCidrs.length > 0 ? args.network.allowedCidrs.map((cidr) => pulumi.output(cidr)) : inputs.privateClientCidrs.map((cidr) => pulumi.output(cidr));
     const service = new Service(
         `${name}-service`,
         {
@@ -170,7 +196,7 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
                 ports: [{ name: "http", port: 80, targetPort: port, protocol: "TCP" }],
                 // Local keeps client addresses, so source ranges and the network policy see the real caller.
                 externalTrafficPolicy: "Local",
-                loadBalancerSourceRanges: args.network.public ? [...args.network.allowedCidrs] : undefined,
+                loadBalancerSourceRanges: clients,
             },
         },
         opts,
@@ -181,7 +207,7 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
             metadata: { namespace: ns, name: APP },
             spec: {
                 scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
-                minReplicas: Math.max(1, args.scaling.minReplicas),
+                minReplicas: Math.max(HPA_MIN_REPLICAS, args.scaling.minReplicas),
                 maxReplicas: args.scaling.maxReplicas,
                 metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } } }],
             },
@@ -189,7 +215,6 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
         opts,
     );
     const disruptionBudget = new PodDisruptionBudget(`${name}-pdb`, { metadata: { namespace: ns, name: APP }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: APP } } } }, opts);
-    const clients = args.network.public ? args.network.allowedCidrs.map((cidr) => pulumi.output(cidr)) : inputs.privateClientCidrs.map((cidr) => pulumi.output(cidr));
     const networkPolicy = new NetworkPolicy(
         `${name}-ingress`,
         {

@@ -12,8 +12,10 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { gunzipSync } from "node:zlib";
+import { redactSecrets } from "./redact";
+import { fetchWithRetry, METADATA_BACKOFF, type BackoffPolicy } from "./retry";
 
-export type HttpFetch = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<Response>;
+export type HttpFetch = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
 
 export interface DownloadContext {
     readonly fetch: HttpFetch;
@@ -22,6 +24,8 @@ export interface DownloadContext {
     readonly now?: () => Date;
     /** At most this many objects under the prefix. @default 10000 */
     readonly maxObjects?: number;
+    /** How the metadata server's token is retried. @default METADATA_BACKOFF */
+    readonly metadataBackoff?: BackoffPolicy;
 }
 
 export class DownloadError extends Error {}
@@ -49,7 +53,7 @@ const xmlOne = (xml: string, tag: string): string | undefined => xmlAll(xml, tag
 async function expectOk(res: Response, what: string): Promise<Response> {
     if (res.ok) return res;
     const text = (await res.text().catch(() => "")).slice(0, 300);
-    throw new DownloadError(`${what} failed: HTTP ${res.status}${text ? ` ${text}` : ""}`);
+    throw new DownloadError(redactSecrets(`${what} failed: HTTP ${res.status}${text ? ` ${text}` : ""}`));
 }
 
 async function json(res: Response, what: string): Promise<Record<string, unknown>> {
@@ -82,10 +86,10 @@ export class GcsStore implements ObjectStore {
         if (this.emulator) return {};
         this.token ??= (async () => {
             const host = this.ctx.env.GCE_METADATA_HOST?.trim() || "metadata.google.internal";
-            const body = await json(
-                await this.ctx.fetch(`http://${host}/computeMetadata/v1/instance/service-accounts/default/token`, { headers: { "Metadata-Flavor": "Google" } }),
-                "getting a token from the GCE metadata server",
-            );
+            const what = "getting a token from the GCE metadata server";
+            const url = `http://${host}/computeMetadata/v1/instance/service-accounts/default/token`;
+            const res = await fetchWithRetry(this.ctx.fetch, url, { "Metadata-Flavor": "Google" }, what, this.ctx.metadataBackoff ?? METADATA_BACKOFF);
+            const body = await json(res, what);
             if (typeof body.access_token !== "string") throw new DownloadError("the GCE metadata server returned no access_token");
             return body.access_token;
         })();
@@ -400,7 +404,7 @@ export function extractTarGz(file: string, dest: string): string[] {
 /** Copies the artifact at `uri` into `dest` and unpacks a lone .tar.gz; throws for URIs no store reads. */
 export async function downloadModel(uri: string, dest: string, ctx: DownloadContext): Promise<string> {
     const target = storeFor(uri, ctx);
-    if (!target) throw new DownloadError(`unsupported model URI ${JSON.stringify(uri)}: expected a local path, s3://bucket/prefix, gs://bucket/prefix or https://<account>.blob.core.windows.net/<container>/<prefix>`);
+    if (!target) throw new DownloadError(`unsupported model URI ${JSON.stringify(redactSecrets(uri))}: expected a local path, s3://bucket/prefix, gs://bucket/prefix or https://<account>.blob.core.windows.net/<container>/<prefix>`);
     fs.rmSync(dest, { recursive: true, force: true });
     fs.mkdirSync(dest, { recursive: true });
     const files = await mirror(target.store, target.prefix, dest, ctx.maxObjects);

@@ -11,6 +11,8 @@ export interface Logger {
     flush(): void;
 }
 
+import { redactFields, redactSecrets } from "./redact";
+
 type Sink = (chunk: string) => void;
 
 const FLUSH_MS = 50;
@@ -43,14 +45,15 @@ export function createLogger(sink: Sink = (chunk) => process.stdout.write(chunk)
         return lastIso;
     };
     const event = (level: string, msg: string, fields?: Record<string, unknown>): void => {
-        buffer += JSON.stringify({ time: now(), level, msg, ...fields }) + "\n";
+        // Every event passes through redaction: a model URI or an error may carry a SAS token or a signature.
+        buffer += JSON.stringify({ time: now(), level, msg: redactSecrets(msg), ...(fields && (redactFields(fields) as Record<string, unknown>)) }) + "\n";
         flush();
     };
     return {
         request(method, route, path, status, ms) {
-            // Built by hand: method and route are from fixed sets; only the path needs escaping.
+            // Built by hand: method and route are from fixed sets; only the path needs escaping (and redacting).
             push(
-                `{"time":"${now()}","level":"${status >= 500 ? "error" : "info"}","msg":"request","method":"${method}","route":${JSON.stringify(route)},"path":${JSON.stringify(path)},"status":${status},"ms":${ms.toFixed(3)}}`,
+                `{"time":"${now()}","level":"${status >= 500 ? "error" : "info"}","msg":"request","method":"${method}","route":${JSON.stringify(route)},"path":${JSON.stringify(redactSecrets(path))},"status":${status},"ms":${ms.toFixed(3)}}`,
             );
         },
         info: (msg, fields) => event("info", msg, fields),

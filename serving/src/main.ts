@@ -4,6 +4,7 @@
  */
 import { ConfigError, configFromEnv } from "./config";
 import { createLogger } from "./log";
+import { redactSecrets } from "./redact";
 import { startServer } from "./server";
 
 async function main(): Promise<void> {
@@ -54,6 +55,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", error: (err as Error).stack ?? String(err) })}\n`);
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", error: redactSecrets((err as Error).stack ?? String(err)) })}\n`);
     process.exit(1);
 });

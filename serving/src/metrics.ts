@@ -15,12 +15,14 @@ export class ServerMetrics {
     readonly rows: Counter;
     readonly modelLoaded: Gauge;
     readonly inFlight: Gauge;
+    readonly openConnections: Gauge;
+    readonly connectionsDropped: Counter<"reason">;
     private readonly requestChildren = new Map<string, CounterChild>();
     private readonly durationChildren = new Map<string, HistogramChild>();
     private readonly errorChildren = new Map<string, CounterChild>();
 
     /** `inFlight` is read at scrape time, so the hot path does not touch the gauge. */
-    constructor(options: { defaultMetrics?: boolean; inFlight?: () => number } = {}) {
+    constructor(options: { defaultMetrics?: boolean; inFlight?: () => number; openConnections?: () => number } = {}) {
         const registers = [this.registry];
         this.requests = new Counter({ name: "model_server_requests_total", help: "HTTP requests by route, method and status", labelNames: ["route", "method", "status"], registers });
         this.duration = new Histogram({
@@ -41,6 +43,21 @@ export class ServerMetrics {
             collect() {
                 if (inFlight) this.set(inFlight());
             },
+        });
+        const openConnections = options.openConnections;
+        this.openConnections = new Gauge({
+            name: "model_server_open_connections",
+            help: "Client connections open (at most MAX_CONNECTIONS)",
+            registers,
+            collect() {
+                if (openConnections) this.set(openConnections());
+            },
+        });
+        this.connectionsDropped = new Counter({
+            name: "model_server_connections_dropped_total",
+            help: "Connections closed at MAX_CONNECTIONS: evicted_idle (the one idle longest made room) or refused_busy (all were handling requests)",
+            labelNames: ["reason"],
+            registers,
         });
         if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
     }

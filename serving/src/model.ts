@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
+import { InferencePool, type Feeds, type Outputs } from "./inferencePool";
 
 /** What metadata.json beside model.onnx may say; every field is optional. */
 export interface ModelMetadata {
@@ -112,6 +113,8 @@ export interface LoadOptions {
     readonly name?: string;
     readonly version?: string;
     readonly intraOpThreads?: number;
+    /** Run inference on this many worker threads, one session each; 0 runs it on the calling thread. @default 0 */
+    readonly workers?: number;
 }
 
 /** Loads model.onnx (+ metadata.json) found in or below `dir`, checks its signature and warms it up. */
@@ -120,14 +123,15 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
     if (!file) throw new ModelLoadError(`no model.onnx found in ${dir} (searched 4 levels down)`);
     const metadata = readMetadata(path.dirname(file));
     let session: ort.InferenceSession;
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+        executionProviders: ["cpu"],
+        graphOptimizationLevel: "all",
+        executionMode: "sequential",
+        intraOpNumThreads: options.intraOpThreads ?? 1,
+        interOpNumThreads: 1,
+    };
     try {
-        session = await ort.InferenceSession.create(file, {
-            executionProviders: ["cpu"],
-            graphOptimizationLevel: "all",
-            executionMode: "sequential",
-            intraOpNumThreads: options.intraOpThreads ?? 1,
-            interOpNumThreads: 1,
-        });
+        session = await ort.InferenceSession.create(file, sessionOptions);
     } catch (err) {
         throw new ModelLoadError(`onnxruntime could not load ${file}: ${(err as Error).message}`);
     }
@@ -163,9 +167,20 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
     const labelIsString = labelOut?.isTensor === true && labelOut.type === "string";
     const probName = probOut?.name;
 
+    let pool: InferencePool | undefined;
+    if ((options.workers ?? 0) > 0) {
+        try {
+            pool = await InferencePool.start(file, sessionOptions, options.workers!);
+        } catch (err) {
+            await session.release();
+            throw new ModelLoadError((err as Error).message);
+        }
+    }
+    const run = (feeds: Feeds): Promise<Outputs> => (pool ? pool.run(feeds) : session.run(feeds));
+
     const predict = async (features: Float32Array, rows: number): Promise<BatchResult> => {
         const view = features.length === rows * featureCount ? features : features.subarray(0, rows * featureCount);
-        const results = await session.run({ [inputName]: new ort.Tensor("float32", view, [rows, featureCount]) });
+        const results = await run({ [inputName]: new ort.Tensor("float32", view, [rows, featureCount]) });
         const labelIndex = new Int32Array(rows);
         let labelNames: string[] | undefined;
         const probTensor = probName ? results[probName] : undefined;
@@ -201,6 +216,9 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
         file,
         metadata,
         predict,
-        release: () => session.release(),
+        release: async () => {
+            await pool?.release();
+            await session.release();
+        },
     };
 }

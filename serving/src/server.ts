@@ -13,11 +13,13 @@ import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { decodeRows, decodeV2, encodeV2, FeatureBuffers, PredictionEncoder, RequestError, type Batch } from "./codec";
 import { Batcher } from "./batcher";
+import { ConnectionLimiter } from "./connections";
 import { configFromEnv, type ServerConfig } from "./config";
 import type { HttpFetch } from "./download";
 import { createLogger, type Logger } from "./log";
 import { ServerMetrics } from "./metrics";
 import { loadModel, type BatchResult, type LoadedModel } from "./model";
+import { redactSecrets } from "./redact";
 import { locateModel, resolveModelDir } from "./source";
 
 export interface ServerOptions {
@@ -55,6 +57,16 @@ interface Route {
 }
 
 const JSON_TYPE = "application/json";
+
+/** True when every %-escape in `path` is two hex digits and the bytes they spell are UTF-8 (RFC 3986 section 2.1, decodeURIComponent's rule). */
+export function isWellEscaped(path: string): boolean {
+    try {
+        decodeURIComponent(path);
+        return true;
+    } catch {
+        return false;
+    }
+}
 const UNMATCHED = "unmatched";
 
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
@@ -62,7 +74,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     const config: ServerConfig = { ...configFromEnv(env), ...options.config };
     const logger = options.logger ?? createLogger();
     let inFlight = 0;
-    const metrics = new ServerMetrics({ defaultMetrics: options.defaultMetrics, inFlight: () => inFlight });
+    const metrics = new ServerMetrics({ defaultMetrics: options.defaultMetrics, inFlight: () => inFlight, openConnections: () => limiter.open });
     const logRequests = config.logRequests;
 
     // Exact routes by "METHOD path"; the v2 model routes are matched by prefix below.
@@ -225,6 +237,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     const v2Model = (req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string, start: number): void => {
         const parts = path.split("/"); // ["", "v2", "models", name, ...]
         let rest = parts.slice(4);
+        // handle() has refused malformed escapes, so this cannot throw.
         const name = decodeURIComponent(parts[3] ?? "");
         if (rest[0] === "versions" && rest.length >= 2) rest = rest.slice(2);
         const action = rest.length === 0 ? "metadata" : rest.length === 1 && (rest[0] === "ready" || rest[0] === "infer") ? rest[0] : undefined;
@@ -255,6 +268,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         const url = req.url ?? "/";
         const q = url.indexOf("?");
         const path = q === -1 ? url : url.slice(0, q);
+        // decodeURIComponent throws URIError on "%", "%zz" or an escape that is not UTF-8 ("%C0%AF"); refuse them all here.
+        if (path.includes("%") && !isWellEscaped(path)) {
+            if (method === "POST" || method === "PUT") req.resume();
+            return finish(res, method, UNMATCHED, path, 400, error(`malformed percent-escape in path ${JSON.stringify(path)}: use %XX escapes of UTF-8 bytes`), JSON_TYPE, start);
+        }
         let route = routes.get(`${method} ${path}`);
         // Load balancers may probe with HEAD: answer it like GET for the health routes (node drops the body).
         if (!route && method === "HEAD") {
@@ -287,8 +305,21 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         finish(res, method, UNMATCHED, path, 404, error(`no route ${method} ${path}; try POST ${config.predictRoutes.join(" or ")}, or POST /v2/models/{name}/infer`), JSON_TYPE, start);
     };
 
-    const server = http.createServer({ requestTimeout: 120_000, headersTimeout: Math.min(config.keepAliveTimeoutMs + 1000, 120_000), noDelay: true }, handle);
+    const server = http.createServer(
+        {
+            headersTimeout: config.headersTimeoutMs,
+            requestTimeout: config.requestTimeoutMs,
+            // node enforces both timeouts only on this tick (default 30 s, which let idle sockets live ~81 s).
+            connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
+            noDelay: true,
+        },
+        handle,
+    );
     server.keepAliveTimeout = config.keepAliveTimeoutMs;
+    // Socket inactivity while a request is open; between requests node uses keepAliveTimeout instead.
+    server.timeout = config.idleTimeoutMs;
+    const limiter = new ConnectionLimiter(config.maxConnections, (reason) => metrics.connectionsDropped.labels(reason).inc());
+    limiter.attach(server);
 
     await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -305,9 +336,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         if (options.loadModel) m = await options.loadModel();
         else {
             const location = options.modelDir ? { kind: "dir" as const, path: options.modelDir, from: "modelDir" } : locateModel(env);
-            if (location.kind === "uri") logger.info("downloading model", { from: location.from, uri: location.uri });
+            if (location.kind === "uri") logger.info("downloading model", { from: location.from, uri: redactSecrets(location.uri) });
             const dir = await resolveModelDir(location, { env, fetch: options.fetch });
-            m = await loadModel(dir, { name: config.modelName, version: config.modelVersion, intraOpThreads: config.intraOpThreads });
+            m = await loadModel(dir, { name: config.modelName, version: config.modelVersion, intraOpThreads: config.intraOpThreads, workers: config.inferenceWorkers });
         }
         return { m, ms: performance.now() - started };
     })().then(
@@ -326,7 +357,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
             return m;
         },
         (err: unknown) => {
+            // Readiness answers carry this message to any client: no credential may be in it.
             loadError = err instanceof Error ? err : new Error(String(err));
+            loadError.message = redactSecrets(loadError.message);
+            if (loadError.stack) loadError.stack = redactSecrets(loadError.stack);
             logger.error("model load failed", { error: loadError.message });
             throw loadError;
         },
@@ -334,7 +368,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     // The caller decides what a failed load means (main exits); readiness reports it meanwhile.
     ready.catch(() => undefined);
 
-    logger.info("listening", { host: config.host, port: address.port, predictRoutes: config.predictRoutes, healthRoutes: config.healthRoutes, maxBodyBytes: config.maxBodyBytes });
+    logger.info("listening", { host: config.host, port: address.port, predictRoutes: config.predictRoutes, healthRoutes: config.healthRoutes, maxBodyBytes: config.maxBodyBytes, maxConnections: config.maxConnections, cpus: config.cpus, inferenceWorkers: config.inferenceWorkers, intraOpThreads: config.intraOpThreads });
 
     let closing: Promise<void> | undefined;
     const close = (graceMs = config.shutdownGraceMs): Promise<void> => {

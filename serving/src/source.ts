@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { downloadModel, type DownloadContext, type HttpFetch } from "./download";
 import { findModelFile, ModelLoadError } from "./model";
+import { redactSecrets } from "./redact";
 
 export const SAGEMAKER_MODEL_DIR = "/opt/ml/model";
 
@@ -56,8 +57,8 @@ export async function resolveModelDir(location: ModelLocation, options: ResolveO
     try {
         await downloadModel(location.uri, cache, ctx);
     } catch (err) {
-        throw new ModelLoadError(`${location.from}=${location.uri}: ${(err as Error).message}`);
+        throw new ModelLoadError(redactSecrets(`${location.from}=${location.uri}: ${(err as Error).message}`));
     }
-    if (!findModelFile(cache)) throw new ModelLoadError(`${location.from}=${location.uri}: no model.onnx in the copied artifact`);
+    if (!findModelFile(cache)) throw new ModelLoadError(redactSecrets(`${location.from}=${location.uri}: no model.onnx in the copied artifact`));
     return cache;
 }

@@ -1,0 +1,27 @@
+/**
+ * A value on each side of every pattern and forbidden-word rule in components/cloudRules (other kinds
+ * derive theirs from the check). test/contract.test.ts fails for a rule without an entry here.
+ */
+export const PATTERN_EXAMPLES: Readonly<Record<string, { readonly pass: string; readonly fail: string }>> = {
+    // aws
+    "aws.s3.bucket.name": { pass: "iris-aws-artifacts-1a2b3c4", fail: "Iris_Artifacts" },
+    "aws.s3.bucket.suffix": { pass: "iris-artifacts", fail: "iris-artifacts-s3alias" },
+    "aws.iam.role.name": { pass: "iris-sagemaker-serving-role-1a2b3c4", fail: "role with spaces" },
+    "aws.iam.policy.name": { pass: "iris-invoker-1a2b3c4", fail: "policy/with/slashes" },
+    "aws.sagemaker.model.name": { pass: "iris-sagemaker-model-1a2b3c4", fail: "iris_model" },
+    "aws.sagemaker.endpointConfiguration.name": { pass: "iris-config-1a2b3c4", fail: "-iris-config" },
+    "aws.sagemaker.endpoint.name": { pass: "iris-dev-1a2b3c", fail: "iris.dev" },
+    "aws.ecr.repository.name": { pass: "iris-aws-images-1a2b3c4", fail: "Iris-Images" },
+    "aws.logs.logGroup.name": { pass: "/aws/sagemaker/Endpoints/iris-dev-1a2b3c", fail: "logs with spaces" },
+    "aws.sns.topic.name": { pass: "iris-alarms-1a2b3c4", fail: "iris.alarms" },
+    "aws.lb.loadBalancer.name": { pass: "iris-ecs-lb-1a2b3c4", fail: "internal-iris-lb" },
+    "aws.lb.targetGroup.name": { pass: "iris-ecs-targets-1a2b3c4", fail: "iris_targets" },
+    "aws.ecs.taskDefinition.family": { pass: "iris-dev-1a2b3c", fail: "iris dev" },
+    "aws.ecs.service.name": { pass: "iris-ecs-service-1a2b3c4", fail: "iris/service" },
+    "aws.budgets.budget.name": { pass: "iris-aws-budget-1a2b3c4", fail: "iris:budget" },
+    "aws.ec2.securityGroupIngressRule.cidrIpv4": { pass: "203.0.113.0/24", fail: "2001:db8::/48" },
+    // kubernetes
+    "kubernetes.core.namespace.name": { pass: "iris-classifier", fail: "Iris_Classifier" },
+    "kubernetes.core.service.loadBalancerSourceRanges": { pass: "10.128.0.0/9", fail: "10.128.0.0" },
+    "kubernetes.networking.networkPolicy.ipBlock": { pass: "203.0.113.0/24", fail: "203.0.113.0/33" },
+};

@@ -1,0 +1,66 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { RUNTIMES, runtimesOf, CLOUDS } from "../components/runtimes";
+import type { Runtime } from "../components/contract";
+import { nameCollisions, physicalNames } from "../offline/contractCheck";
+import type { PlanDocument } from "../offline/engine";
+import { planJsonMany } from "./helpers/plan";
+
+// Physical names across plans (issue 13): a runtime switch inside one stack must not make a new URN
+// claim a name an old URN holds (Pulumi creates before it deletes); two stacks in one account, and two
+// customers with the same config, must not claim one name.
+const OTHER_ACCOUNT = "210987654321";
+const runtimes = (Object.keys(RUNTIMES) as Runtime[]).filter((r) => RUNTIMES[r].load);
+const argsOf = (stack: string, runtime: Runtime, extra: string[] = []) => ["--stack", stack, "--config", `cloud=${RUNTIMES[runtime].cloud}`, "--config", `runtime=${runtime}`, ...extra];
+
+const plans = new Map<string, PlanDocument>();
+const planOf = (key: string) => {
+    const doc = plans.get(key);
+    if (!doc) throw new Error(`no plan ${key}`);
+    return doc;
+};
+
+beforeAll(async () => {
+    const runs: [string, string[]][] = runtimes.flatMap((r) => [
+        [`dev/${r}`, argsOf("dev", r)],
+        [`prod/${r}`, argsOf("prod", r)],
+        [`dev/${r}/other-account`, argsOf("dev", r, ["--mock-account", OTHER_ACCOUNT])],
+    ]);
+    const results = await planJsonMany(runs.map(([, args]) => args));
+    runs.forEach(([key], i) => {
+        const { code, doc } = results[i]!;
+        if (doc.errors.length > 0) throw new Error(`${key}: ${doc.errors.join("\n")} (exit ${code})`);
+        plans.set(key, doc);
+    });
+    // 18 plans, two at a time: a minute on an idle 2-core machine, several when it is shared.
+}, 900_000);
+
+describe("physical names", () => {
+    it.each(runtimes)("are claimed by one URN each inside a %s plan", (runtime) => {
+        expect(nameCollisions(planOf(`dev/${runtime}`).resources)).toEqual([]);
+        expect(nameCollisions(planOf(`prod/${runtime}`).resources)).toEqual([]);
+    });
+
+    it.each(CLOUDS.flatMap((cloud) => ["dev", "prod"].map((stack) => [cloud, stack] as const)))("stay with their URN when %s's runtime switches on %s", (cloud, stack) => {
+        const [a, b] = runtimesOf(cloud);
+        const collisions = nameCollisions(planOf(`${stack}/${a}`).resources, planOf(`${stack}/${b}`).resources);
+        expect(collisions, `switching ${stack} between ${a} and ${b} would create these names before deleting their holders`).toEqual([]);
+    });
+
+    it.each(runtimes)("differ between the dev and prod stacks in one account (%s)", (runtime) => {
+        const dev = new Set(physicalNames(planOf(`dev/${runtime}`).resources).map((n) => n.key));
+        const shared = physicalNames(planOf(`prod/${runtime}`).resources).filter((n) => dev.has(n.key));
+        expect(shared.map((n) => `${n.type} ${n.name}`)).toEqual([]);
+    });
+
+    it.each(runtimes)("that every customer shares differ between two accounts with the same config (%s)", (runtime) => {
+        const global = (doc: PlanDocument) => physicalNames(doc.resources).filter((n) => n.uniqueness === "world" || n.uniqueness === "region");
+        const mine = new Set(global(planOf(`dev/${runtime}`)).map((n) => `${n.type}|${n.name}`));
+        const theirs = global(planOf(`dev/${runtime}/other-account`));
+        expect(theirs.filter((n) => mine.has(`${n.type}|${n.name}`)).map((n) => `${n.type} ${n.name}`)).toEqual([]);
+    });
+
+    it("are found for the world-unique resources of every cloud", () => {
+        // Without rows in the cloud tables the tests above would pass on nothing: each cloud's plan names its buckets or accounts.
+        for (const runtime of ["sagemaker", "ecs"] as const) expect(physicalNames(planOf(`dev/${runtime}`).resources).some((n) => n.uniqueness === "world")).toBe(true);
+    });
+});
