@@ -10,6 +10,36 @@ Evaluates the policy pack, without credentials, against the resources in <file>:
 --json output, a \`pulumi stack export\` file, or {"resources":[{"type","name","inputs"}]}.
 Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 unreadable file.`;
 
+/** Larger than any plan or stack export of a real program; past it the file is refused, not read into memory. */
+const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The file's text, or a PolicyInputError: FIFOs, devices and directories are refused before a read
+ * can block or never end (opened non-blocking, judged by fstat), and so is a file over the cap.
+ */
+function readInput(file: string): string {
+    let fd: number;
+    try {
+        fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch (err) {
+        throw new PolicyInputError((err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message);
+    }
+    try {
+        const stat = fs.fstatSync(fd);
+        if (stat.isDirectory()) throw new PolicyInputError("a directory, not a file");
+        if (!stat.isFile()) throw new PolicyInputError("not a regular file (a FIFO, socket or device); give the plan's JSON as a file");
+        if (stat.size > MAX_INPUT_BYTES) throw new PolicyInputError(`${stat.size} bytes, over the ${MAX_INPUT_BYTES / 1048576} MiB limit`);
+        return fs.readFileSync(fd, "utf8");
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/** Control characters and terminal escape sequences of names and messages, shown as \xNN so they cannot drive the terminal. */
+export function printable(text: string): string {
+    return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 async function main(): Promise<number> {
     let parsed;
     try {
@@ -29,10 +59,10 @@ async function main(): Promise<number> {
     }
     let resources;
     try {
-        resources = resourcesFromDocument(JSON.parse(fs.readFileSync(file, "utf8")));
+        resources = resourcesFromDocument(JSON.parse(readInput(file)));
     } catch (err) {
         const why = err instanceof PolicyInputError ? err.message : err instanceof SyntaxError ? `not JSON (${err.message})` : (err as Error).message;
-        process.stderr.write(`Cannot read ${file}: ${why}\n`);
+        process.stderr.write(`Cannot read ${printable(file)}: ${printable(why)}\n`);
         return 2;
     }
     const byUrn = new Map(resources.map((r) => [r.urn, r.name]));
@@ -41,7 +71,7 @@ async function main(): Promise<number> {
     if (parsed.values.json) {
         process.stdout.write(`${JSON.stringify({ violations }, null, 2)}\n`);
     } else {
-        for (const v of violations) process.stdout.write(`[${v.level}] ${v.policy} on ${v.name || "the stack"}: ${v.message}\n`);
+        for (const v of violations) process.stdout.write(`[${v.level}] ${v.policy} on ${printable(v.name || "the stack")}: ${printable(v.message)}\n`);
         process.stdout.write(`${resources.length} resources checked: ${mandatory} mandatory, ${violations.length - mandatory} advisory violations\n`);
     }
     return mandatory > 0 ? 1 : 0;
@@ -52,7 +82,7 @@ main().then(
         process.exitCode = code;
     },
     (err: unknown) => {
-        process.stderr.write(`policy check failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        process.stderr.write(`policy check failed: ${printable(err instanceof Error ? err.message : String(err))}\n`);
         process.exitCode = 2;
     },
 );

@@ -68,4 +68,54 @@ describe("npm run policy", () => {
         expect(run.stderr).toContain("no resources found");
         expect(policy(path.join(dir, "missing.json")).code).toBe(2);
     });
+
+    it("refuses FIFOs, devices and directories with exit 2 and one line, without blocking", () => {
+        const fifo = path.join(dir, "plan.fifo");
+        spawnSync("mkfifo", [fifo]);
+        for (const file of [fifo, "/dev/zero", dir]) {
+            const run = policy(file);
+            expect(run.code).toBe(2);
+            expect(run.stderr.trim().split("\n")).toHaveLength(1);
+            expect(run.stderr).toMatch(/^Cannot read .*: (not a regular file|a directory)/);
+        }
+    });
+
+    it("refuses a file over the size cap without reading it", () => {
+        const huge = path.join(dir, "huge.json");
+        fs.writeFileSync(huge, "");
+        fs.truncateSync(huge, 256 * 1024 * 1024 + 1); // sparse: nothing is written
+        const run = policy(huge);
+        expect(run.code).toBe(2);
+        expect(run.stderr).toMatch(/over the 256 MiB limit\n$/);
+        fs.rmSync(huge);
+    });
+
+    it("refuses wrongly typed fields with exit 2 and one line naming the field, never a stack trace", () => {
+        const cases: [unknown, string][] = [
+            [{ resources: [{ type: "aws:s3/bucket:Bucket", name: 42 }] }, '"name" must be a string'],
+            [{ resources: [{ type: "aws:s3/bucket:Bucket", inputs: "acl=public-read" }] }, '"inputs" must be an object'],
+            [{ resources: [{ type: "aws:s3/bucket:Bucket", secretInputs: "x" }] }, '"secretInputs" must be a list of strings'],
+            [{ resources: [{ type: "aws:s3/bucket:Bucket", options: { dependsOn: 1 } }] }, '"options.dependsOn" must be a list of strings'],
+            [{ resources: [{ type: "aws:s3/bucket:Bucket", propertyDependencies: { bucket: "urn" } }] }, '"propertyDependencies.bucket" must be a list of URNs'],
+            [{ resources: [null] }, "resource #1 is not an object"],
+            [{ resources: [{ type: 7 }] }, 'resource #1 has no "type" string'],
+        ];
+        for (const [doc, why] of cases) {
+            const run = policy(write("typed.json", doc));
+            expect(run.code).toBe(2);
+            expect(run.stderr).toContain(why);
+            expect(run.stderr.trim().split("\n")).toHaveLength(1);
+            expect(run.stderr).not.toMatch(/\n\s+at /);
+        }
+        const partialOptions = policy(write("options.json", { resources: [{ type: "aws:s3/bucket:Bucket", name: "b", options: { protect: true } }] }));
+        expect(partialOptions.code).toBe(1);
+    });
+
+    it("neutralises terminal escape sequences and control characters in names in human output", () => {
+        const name = "site\u001b[2J\u001b]0;owned\u0007\r\nfake";
+        const run = policy(write("escape.json", { resources: [{ type: "aws:s3/bucket:Bucket", name, inputs: { acl: "public-read" } }] }));
+        expect(run.code).toBe(1);
+        expect(run.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+        expect(run.stdout).toContain("site\\x1b[2J\\x1b]0;owned\\x07\\x0d\\x0afake");
+    });
 });
