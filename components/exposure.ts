@@ -10,18 +10,19 @@ const ECS_CLIENT_CIDR = AWS_RULES.rules.find((r) => r.id === "aws.ec2.securityGr
  * What `public` and `allowedCidrs` mean on each runtime, as the providers build them. A runtime whose
  * endpoint does not authenticate callers (FEATURE_TABLE auth "no") must not be public without client networks.
  */
-export const EXPOSURE: Readonly<Record<Runtime, { readonly front: string; readonly allowedCidrs: "always" | "public" | "never"; readonly cidrPattern?: RegExp }>> = {
+export const EXPOSURE: Readonly<Record<Runtime, { readonly front: string; readonly allowedCidrs: "always" | "never"; readonly cidrPattern?: RegExp }>> = {
     // providers/aws/sagemaker.ts: the runtime API is an AWS endpoint either way; allowedCidrs become an aws:SourceIp condition.
     sagemaker: { front: "the SageMaker runtime API (IAM-signed requests)", allowedCidrs: "always" },
     // providers/aws/ecs.ts: the load balancer's security group admits allowedCidrs (else the VPC) through cidrIpv4 rules.
     ecs: { front: "an Application Load Balancer that does not authenticate callers", allowedCidrs: "always", cidrPattern: ECS_CLIENT_CIDR.pattern },
     // providers/gcp/vertex.ts: a public or Private Service Connect endpoint, OAuth either way; no IP allow-list.
     vertex: { front: "a Vertex AI endpoint (OAuth)", allowedCidrs: "never" },
-    // providers/kubernetes/workload.ts: loadBalancerSourceRanges and the NetworkPolicy take allowedCidrs only when public.
-    gke: { front: "a LoadBalancer Service that does not authenticate callers", allowedCidrs: "public" },
+    // providers/kubernetes/workload.ts: loadBalancerSourceRanges and the NetworkPolicy take allowedCidrs, public or
+    // internal (private clients such as a peered VPC or on-premises range; else the cluster network's range).
+    gke: { front: "a LoadBalancer Service that does not authenticate callers", allowedCidrs: "always" },
     // providers/azure/azureml.ts: publicNetworkAccess Enabled or Disabled, key auth either way; no IP allow-list.
     azureml: { front: "an Azure ML online endpoint (key auth)", allowedCidrs: "never" },
-    aks: { front: "a LoadBalancer Service that does not authenticate callers", allowedCidrs: "public" },
+    aks: { front: "a LoadBalancer Service that does not authenticate callers", allowedCidrs: "always" },
 };
 
 /** Problems with public/allowedCidrs that the runtime cannot honour safely. */
@@ -36,15 +37,12 @@ export function exposureProblems(runtime: Runtime, isPublic: boolean, allowedCid
             fix: "list the client networks that may call the endpoint (pulumi config set --path 'allowedCidrs[0]' 203.0.113.0/24), or leave public off",
         });
     }
-    if (allowedCidrs.length > 0 && (rule.allowedCidrs === "never" || (rule.allowedCidrs === "public" && !isPublic))) {
+    if (allowedCidrs.length > 0 && rule.allowedCidrs === "never") {
         problems.push({
             field: "network.allowedCidrs",
             value: allowedCidrs.join(", "),
-            message:
-                rule.allowedCidrs === "never"
-                    ? `cannot be honoured by ${runtime}: ${rule.front} has no IP allow-list, access is by identity`
-                    : `cannot be honoured by ${runtime} while public is false: the internal load balancer admits the cluster's private network`,
-            fix: rule.allowedCidrs === "never" ? "remove allowedCidrs and grant callers access by identity" : "set public true to limit internet callers to these networks, or remove allowedCidrs",
+            message: `cannot be honoured by ${runtime}: ${rule.front} has no IP allow-list, access is by identity`,
+            fix: "remove allowedCidrs and grant callers access by identity",
         });
     }
     const pattern = rule.cidrPattern;
