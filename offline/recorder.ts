@@ -74,6 +74,8 @@ interface WireStruct {
 /** Records every registration the program makes, exactly as the engine would receive it. */
 export class Recorder {
     readonly resources: RecordedResource[] = [];
+    /** Inputs and outputs of each resource as they travelled (secrets, assets and unknowns in wire form), by urn: what an analyzer is sent. */
+    readonly wire = new Map<string, { inputs: Record<string, unknown>; outputs: Record<string, unknown> }>();
     private readonly byUrn = new Map<string, RecordedResource>();
 
     /** Wraps the mock monitor installed by setMocks; call once, right after setMocks. */
@@ -87,7 +89,8 @@ export class Recorder {
             req.getPropertydependenciesMap().forEach((deps: { getUrnsList(): string[] }, key: string) => {
                 propertyDependencies[key] = deps.getUrnsList();
             });
-            const inputs = unwire((req.getObject() as WireStruct | undefined)?.toJavaScript() ?? {}, "", secretInputs) as Record<string, unknown>;
+            const wireInputs = (req.getObject() as WireStruct | undefined)?.toJavaScript() ?? {};
+            const inputs = unwire(wireInputs, "", secretInputs) as Record<string, unknown>;
             // A dynamic resource carries its provider's serialized source; keep its size, not its text.
             if (typeof inputs.__provider === "string") inputs.__provider = `<serialized dynamic provider, ${inputs.__provider.length} characters>`;
             const record: RecordedResource = {
@@ -115,7 +118,9 @@ export class Recorder {
                 if (!err && response) {
                     record.urn = response.getUrn();
                     record.id = response.getId() || undefined;
-                    record.outputs = unwire((response.getObject() as WireStruct | undefined)?.toJavaScript() ?? {}, "", record.secretOutputs) as Record<string, unknown>;
+                    const wireOutputs = (response.getObject() as WireStruct | undefined)?.toJavaScript() ?? {};
+                    record.outputs = unwire(wireOutputs, "", record.secretOutputs) as Record<string, unknown>;
+                    this.wire.set(record.urn, { inputs: wireInputs, outputs: wireOutputs });
                     this.resources.push(record);
                     this.byUrn.set(record.urn, record);
                 }
@@ -126,7 +131,10 @@ export class Recorder {
             const record = this.byUrn.get(req.getUrn());
             if (record) {
                 const secrets: string[] = [];
-                record.outputs = unwire((req.getOutputs() as WireStruct | undefined)?.toJavaScript() ?? {}, "", secrets) as Record<string, unknown>;
+                const wireOutputs = (req.getOutputs() as WireStruct | undefined)?.toJavaScript() ?? {};
+                record.outputs = unwire(wireOutputs, "", secrets) as Record<string, unknown>;
+                const wire = this.wire.get(record.urn);
+                if (wire) wire.outputs = wireOutputs;
                 record.secretOutputs = secrets;
             }
             return registerOutputs(req, callback);
