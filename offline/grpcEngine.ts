@@ -7,6 +7,7 @@ import { plaintextSecretsInState, type Violation } from "./evaluatePolicies";
 import { AUTONAMES } from "../components/cloudRules";
 import { emptyDocument, mocksFor, ORGANIZATION, planDocument, type PlanDocument, type PlanOptions } from "./engine";
 import { serveLoopbackEngine, type EngineLog, type MonitorBackend } from "./grpcMonitor";
+import { MockMonitor } from "./mockMonitor";
 import { setMockAccount } from "./mockOutputs/common";
 import { startPolicyAnalyzer, type AnalyzedResource, type PolicyAnalyzer } from "./policyAnalyzer";
 import { Recorder } from "./recorder";
@@ -132,10 +133,54 @@ function programErrors(logs: readonly EngineLog[], run: ProgramRun): string[] {
     return errors;
 }
 
+interface LoopbackRun {
+    readonly recorder: Recorder;
+    readonly run: ProgramRun;
+    readonly logs: readonly EngineLog[];
+}
+
+/** One run of the program through Pulumi's runner against its own loopback engine answering with `monitor`. */
+async function runOnLoopback(monitor: MonitorBackend, program: Omit<Parameters<typeof runProgram>[0], "address">, onServing?: (address: string) => void): Promise<LoopbackRun> {
+    const recorder = new Recorder();
+    recorder.attach(monitor);
+    const engine = await serveLoopbackEngine(monitor);
+    try {
+        onServing?.(engine.address);
+        return { recorder, run: await runProgram({ ...program, address: engine.address }), logs: engine.logs };
+    } finally {
+        await engine.close();
+    }
+}
+
+/**
+ * What a preview hides and the mocks do not: a program that never finished (it awaited an output that is
+ * unknown until deploy, so the stack's outputs were never registered) and resources registered only once
+ * outputs are known (inside an apply), which neither `pulumi preview` nor the policy pack sees.
+ */
+export function previewBreaches(preview: Recorder, known: Recorder | undefined): string[] {
+    const problems: string[] = [];
+    const stack = preview.resources.find((r) => r.type === "pulumi:pulumi:Stack");
+    if (stack && !preview.outputsRegistered.has(stack.urn)) {
+        problems.push(
+            "The program never finished at preview: the stack's outputs were never registered, so it waits on a value that is unknown until deploy (an await of an output, or JSON.parse and the like on a value taken out of apply). Fix: keep the value an Output and transform it with apply or pulumi.jsonParse, never await it",
+        );
+    }
+    const seen = new Set(preview.resources.map((r) => r.urn));
+    for (const r of known?.resources ?? []) {
+        if (!seen.has(r.urn)) {
+            problems.push(
+                `${r.urn} is registered only once outputs are known (inside an apply), so \`pulumi preview\` and the policy pack never see it. Fix: create it at the top level of the program and pass the outputs to it as inputs`,
+            );
+        }
+    }
+    return problems;
+}
+
 /**
  * The plan through Pulumi's own runner: the program runs in its own process under @pulumi/pulumi/cmd/run and
  * registers over gRPC with a loopback ResourceMonitor that answers with the same mocks as the in-process
- * engine (or, with `preview`, with a dry run's unknowns); the policy pack runs as the real analyzer.
+ * engine (or, with `preview`, with a dry run's unknowns, beside a second run with every output known to find
+ * what the preview hides); the policy pack runs as the real analyzer.
  */
 export async function planWithGrpcEngine(options: GrpcPlanOptions): Promise<PlanDocument> {
     let loaded;
@@ -146,25 +191,22 @@ export async function planWithGrpcEngine(options: GrpcPlanOptions): Promise<Plan
         throw err;
     }
     if (options.mockAccount !== undefined) setMockAccount(options.mockAccount);
-    // Only configures this process's copy of the runtime (urns, dry-run decoding) and builds the mock monitor the loopback serves.
+    // Configures this process's copy of the runtime (urns, dry-run decoding) and builds the mock monitor the loopback serves.
     await pulumi.runtime.setMocks(mocksFor(loaded.values, options), loaded.project, options.stack, true, ORGANIZATION);
-    const recorder = new Recorder();
-    recorder.attach();
-    const engine = await serveLoopbackEngine(pulumi.runtime.getMonitor() as unknown as MonitorBackend);
+    const program = { projectDir: options.projectDir, project: loaded.project, stack: options.stack, main: options.program ?? "index.ts", config: loaded.values, secretKeys: loaded.secretKeys };
     const stackIdentity = { organization: ORGANIZATION, project: loaded.project, stack: options.stack, dryRun: true, config: loaded.values, secretKeys: loaded.secretKeys };
     let analyzer: PolicyAnalyzer | undefined;
     try {
-        analyzer = options.policyPack ? startPolicyAnalyzer(options.policyPack, engine.address, stackIdentity) : undefined;
-        const run = await runProgram({
-            address: engine.address,
-            projectDir: options.projectDir,
-            project: loaded.project,
-            stack: options.stack,
-            main: options.program ?? "index.ts",
-            config: loaded.values,
-            secretKeys: loaded.secretKeys,
-        });
-        const errors = programErrors(engine.logs, run);
+        const runs = [
+            runOnLoopback(pulumi.runtime.getMonitor() as unknown as MonitorBackend, program, (address) => {
+                analyzer = options.policyPack ? startPolicyAnalyzer(options.policyPack, address, stackIdentity) : undefined;
+            }),
+        ];
+        if (options.preview) runs.push(runOnLoopback(new MockMonitor(mocksFor(loaded.values, { ...options, preview: false })) as MonitorBackend, program));
+        const [main, known] = await Promise.all(runs);
+        const { recorder, run, logs } = main!;
+        const errors = programErrors(logs, run);
+        if (errors.length === 0 && options.preview) errors.push(...previewBreaches(recorder, known?.run.code === 0 ? known.recorder : undefined));
         const stack = recorder.resources.find((r) => r.type === "pulumi:pulumi:Stack");
         const stackOutputs = { ...stack?.outputs };
         const resources = recorder.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
@@ -179,6 +221,5 @@ export async function planWithGrpcEngine(options: GrpcPlanOptions): Promise<Plan
         return planDocument({ loaded, options, recorder, stackOutputs, violations, errors, sdkModules: sdkModulesOf(run.loadedFiles), engine: "grpc" });
     } finally {
         analyzer?.close();
-        await engine.close();
     }
 }

@@ -29,9 +29,11 @@ export interface LoopbackEngine {
 
 const SEVERITY = ["debug", "info", "warning", "error"] as const;
 
+type GrpcCallback = (err: { code: number; details: string } | null, response?: unknown) => void;
+
 /** Answers with a real message class: the MockMonitor answers some calls with plain objects, which gRPC cannot serialize. */
 function unary(handler: Handler, reply?: (res: any) => unknown) {
-    return (call: { request: unknown }, callback: Callback) => {
+    return (call: { request: unknown }, callback: GrpcCallback) => {
         try {
             void handler(call.request, (err, res) => (err ? callback(toGrpcError(err)) : callback(null, reply ? reply(res) : res)));
         } catch (err) {

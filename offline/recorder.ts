@@ -76,11 +76,13 @@ export class Recorder {
     readonly resources: RecordedResource[] = [];
     /** Inputs and outputs of each resource as they travelled (secrets, assets and unknowns in wire form), by urn: what an analyzer is sent. */
     readonly wire = new Map<string, { inputs: Record<string, unknown>; outputs: Record<string, unknown> }>();
+    /** Urns whose outputs were registered: the stack's come last, when the program has finished. */
+    readonly outputsRegistered = new Set<string>();
     private readonly byUrn = new Map<string, RecordedResource>();
 
-    /** Wraps the mock monitor installed by setMocks; call once, right after setMocks. */
-    attach(): void {
-        const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, (req: any, cb: (err: unknown, res: any) => void) => unknown>;
+    /** Wraps a mock monitor, by default the one installed by setMocks; call once, right after setMocks. */
+    attach(target: object = pulumi.runtime.getMonitor()!): void {
+        const monitor = target as unknown as Record<string, (req: any, cb: (err: unknown, res: any) => void) => unknown>;
         const register = monitor.registerResource!.bind(monitor);
         const registerOutputs = monitor.registerResourceOutputs!.bind(monitor);
         monitor.registerResource = (req, callback) => {
@@ -128,6 +130,7 @@ export class Recorder {
             });
         };
         monitor.registerResourceOutputs = (req, callback) => {
+            this.outputsRegistered.add(req.getUrn());
             const record = this.byUrn.get(req.getUrn());
             if (record) {
                 const secrets: string[] = [];
