@@ -63,6 +63,17 @@ describe("the in-process engine and Pulumi's runner against the loopback gRPC en
     });
 });
 
+describe("invalid config under Pulumi's runner", () => {
+    it("fails before any registration with the same problems, every one at once, as in-process", async () => {
+        const args = ["--stack", "dev", "--config", "cloud=nope", "--config", "modelName=BAD_name"];
+        const [inProcess, grpc] = await planJsonMany([args, [...args, "--engine", "grpc"]]);
+        expect(grpc!.code).toBe(2);
+        expect(inProcess!.code).toBe(2);
+        expect(grpc!.doc.errors).toEqual(inProcess!.doc.errors);
+        expect(grpc!.doc.errors[0]).toMatch(/model-service:cloud = "nope"[\s\S]*model-service:modelName = "BAD_name"/);
+    });
+});
+
 describe("the preview mode (--engine grpc --preview)", () => {
     const previews: { code: number | null; doc: PlanDocument }[] = [];
     beforeAll(async () => {
