@@ -59,8 +59,16 @@ describe("physical names", () => {
         expect(theirs.filter((n) => mine.has(`${n.type}|${n.name}`)).map((n) => `${n.type} ${n.name}`)).toEqual([]);
     });
 
+    it("on Google Cloud include the ids the program chooses itself, which a vertex <-> gke switch keeps", () => {
+        // Service account, repository and log bucket ids are not autonamed: without their rows the switch test above would not see them.
+        const types = new Set(physicalNames(planOf("dev/vertex").resources).map((n) => n.type));
+        for (const t of ["gcp:serviceaccount/account:Account", "gcp:artifactregistry/repository:Repository", "gcp:logging/projectBucketConfig:ProjectBucketConfig", "gcp:storage/bucket:Bucket", "gcp:vertex/aiEndpoint:AiEndpoint"]) expect(types).toContain(t);
+        const shared = (doc: PlanDocument) => physicalNames(doc.resources).filter((n) => !n.urn.includes("$model-service:gcp:")).map((n) => `${n.urn} ${n.name}`);
+        expect(shared(planOf("dev/gke"))).toEqual(expect.arrayContaining(shared(planOf("dev/vertex"))));
+    });
+
     it("are found for the world-unique resources of every cloud", () => {
         // Without rows in the cloud tables the tests above would pass on nothing: each cloud's plan names its buckets or accounts.
-        for (const runtime of ["sagemaker", "ecs"] as const) expect(physicalNames(planOf(`dev/${runtime}`).resources).some((n) => n.uniqueness === "world")).toBe(true);
+        for (const runtime of ["sagemaker", "ecs", "vertex", "gke"] as const) expect(physicalNames(planOf(`dev/${runtime}`).resources).some((n) => n.uniqueness === "world")).toBe(true);
     });
 });

@@ -45,6 +45,8 @@ describe("Vertex AI on the dev stack (the cloud's default runtime)", () => {
             minReplicas: 1,
             maxReplicas: 2,
             targetCpuUtilization: 60,
+            // Vertex AI scales on requests per replica too (prediction/online/request_count), not on CPU alone.
+            targetRequestsPerMinute: 600,
             serviceAccount: sa.outputs.email,
             trafficPercent: 100,
         });

@@ -30,11 +30,30 @@ export const GCP_OUTPUTS: Record<string, OutputsOf> = {
     },
     "gcp:secretmanager/secretVersion:SecretVersion": ({ inputs }) => ({ id: `${inputs.secret}/versions/1`, state: { name: `${inputs.secret}/versions/1`, version: "1" } }),
     "gcp:secretmanager/secretIamMember:SecretIamMember": iamMember,
-    "gcp:vertex/aiEndpoint:AiEndpoint": ({ inputs, region, project, seed }) => {
-        const id = inputs.name ?? String(parseInt(suffix(seed, 8), 16)).slice(0, 10);
+    // pulumi-gcp autonames the endpoint (components/cloudRules/gcp.ts), so the id Vertex AI gets is that name, never a generated number.
+    "gcp:vertex/aiEndpoint:AiEndpoint": ({ name, inputs, region, project, seed }) => {
+        const id = String(inputs.name ?? autoname(name, seed));
         const location = inputs.location ?? region;
         return { id: `projects/${project}/locations/${location}/endpoints/${id}`, state: { name: id, location, region: inputs.region ?? location } };
     },
+    "gcp:projects/iAMMember:IAMMember": iamMember,
+    "gcp:compute/network:Network": ({ inputs, project }) => {
+        const id = `projects/${inputs.project ?? project}/global/networks/${inputs.name}`;
+        return { id, state: { selfLink: `https://www.googleapis.com/compute/v1/${id}` } };
+    },
+    "gcp:compute/subnetwork:Subnetwork": ({ inputs, region, project }) => {
+        const id = `projects/${inputs.project ?? project}/regions/${inputs.region ?? region}/subnetworks/${inputs.name}`;
+        return { id, state: { selfLink: `https://www.googleapis.com/compute/v1/${id}`, gatewayAddress: "10.10.0.1" } };
+    },
+    "gcp:logging/projectBucketConfig:ProjectBucketConfig": ({ inputs, project }) => {
+        const id = `projects/${inputs.project ?? project}/locations/${inputs.location}/buckets/${inputs.bucketId}`;
+        return { id, state: { name: id, lifecycleState: "ACTIVE" } };
+    },
+    "gcp:logging/projectSink:ProjectSink": ({ inputs, project }) => ({
+        id: `projects/${inputs.project ?? project}/sinks/${inputs.name}`,
+        state: { writerIdentity: `serviceAccount:service-${MOCK_GCP_PROJECT_NUMBER}@gcp-sa-logging.iam.gserviceaccount.com` },
+    }),
+    "gcp:logging/projectExclusion:ProjectExclusion": ({ inputs, project }) => ({ id: `projects/${inputs.project ?? project}/exclusions/${inputs.name}`, state: {} }),
     "gcp:container/cluster:Cluster": ({ name, inputs, seed }) => ({
         id: String(inputs.name ?? autoname(name, seed)),
         state: {

@@ -5,6 +5,7 @@ import { getClientConfigOutput } from "@pulumi/gcp/organizations/getClientConfig
 import { Image } from "@pulumi/docker/image";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { contentHash } from "../../components/naming";
+import { stackUniqueName } from "../../components/physicalName";
 
 export interface GcpServingImage {
     readonly uri: pulumi.Output<string>;
@@ -16,6 +17,8 @@ export interface GcpServingImage {
 
 const ARTIFACT_REGISTRY_IMAGE = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z0-9-]+)\/([a-z0-9._-]+)\//;
 const KEEP_IMAGES = 20;
+/** Versions past the newest KEEP_IMAGES are deleted once this old (KEEP policies win over DELETE ones). */
+const DELETE_AFTER = `${30 * 24 * 3600}s`;
 
 /** An existing image, or a private Docker repository (immutable tags, cleanup) and the image built into it. */
 export function createGcpServingImage(name: string, args: ResolvedServiceArgs, opts: pulumi.CustomResourceOptions): GcpServingImage {
@@ -28,11 +31,16 @@ export function createGcpServingImage(name: string, args: ResolvedServiceArgs, o
         `${name}-images`,
         {
             location: args.region,
-            repositoryId: `${args.model.name}-images`,
+            // Known in advance (the image name holds it): unique per stack, the same on vertex and gke.
+            repositoryId: stackUniqueName([args.model.name, "images"], 63),
             format: "DOCKER",
             description: `Serving images of model service ${args.model.name}`,
             dockerConfig: { immutableTags: true },
-            cleanupPolicies: [{ id: "keep-newest", action: "KEEP", mostRecentVersions: { keepCount: KEEP_IMAGES } }],
+            cleanupPolicyDryRun: false,
+            cleanupPolicies: [
+                { id: "keep-newest", action: "KEEP", mostRecentVersions: { keepCount: KEEP_IMAGES } },
+                { id: "delete-old", action: "DELETE", condition: { tagState: "ANY", olderThan: DELETE_AFTER } },
+            ],
         },
         { ...opts, protect: args.protect },
     );

@@ -1,15 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AiEndpoint } from "@pulumi/gcp/vertex/aiEndpoint";
-import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import { GCP_TYPES } from "../../components/cloudRules/gcp";
+import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import { autonamedLogicalName } from "../../components/physicalName";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { VERTEX_GPU, defaultInstanceType } from "../../components/sizes";
 import { VERTEX_ERROR_THRESHOLD, createVertexAlerts } from "./alerts";
 import { createGcpFoundation, gcpFoundationChildren } from "./foundation";
+import { routeServingLogs } from "./logs";
 import { VertexModelDeployment } from "./vertexDeployment";
 
-// Cloud Monitoring carries the alerts and the rollout's bake checks.
-const APIS = ["aiplatform.googleapis.com", "artifactregistry.googleapis.com", "secretmanager.googleapis.com", "iam.googleapis.com", "storage.googleapis.com", "monitoring.googleapis.com"];
+// Beside the foundation's (./foundation.ts SHARED_APIS: Cloud Monitoring carries the alerts and the rollout's bake checks).
+const APIS = ["aiplatform.googleapis.com"];
 
 /**
  * ModelService on Vertex AI: an endpoint (Private Service Connect, allow-listed to the project, unless
@@ -21,13 +24,14 @@ export class VertexService extends ServiceComponent {
     readonly endpoint: AiEndpoint;
     readonly deployment: VertexModelDeployment;
 
-    constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: ResolvedServiceArgs, opts: pulumi.ComponentResourceOptions, foundation: FoundationPlacement) {
         super("model-service:gcp:VertexService", name, {}, opts);
-        const f = createGcpFoundation(name, args, APIS, this);
+        const f = createGcpFoundation(foundation, args, APIS, this);
         const { child, project, artifact, image, identity, secrets } = f;
 
+        // Autonamed: pulumi-gcp sends `<logical>-<7 hex>` as the endpoint id, which must fit 63 characters.
         this.endpoint = new AiEndpoint(
-            `${name}-endpoint`,
+            autonamedLogicalName(GCP_TYPES.endpoint, name, "endpoint"),
             {
                 displayName: resourceName([args.model.name, pulumi.getStack()], 128),
                 description: `Model service ${args.model.name}`,
@@ -62,6 +66,7 @@ export class VertexService extends ServiceComponent {
                 minReplicas: args.scaling.minReplicas,
                 maxReplicas: args.scaling.maxReplicas,
                 targetCpuUtilization: 60,
+                targetRequestsPerMinute: args.scaling.targetRequestsPerMinute,
                 serviceAccount: identity.account.email,
                 trafficPercent: 100,
                 rolloutStrategy: args.rollout.strategy,
@@ -74,6 +79,7 @@ export class VertexService extends ServiceComponent {
         );
 
         const alerts = createVertexAlerts(name, args, this.endpoint.name, child);
+        const logs = routeServingLogs(name, args, f.logBucket, pulumi.interpolate`resource.type="aiplatform.googleapis.com/Endpoint" AND resource.labels.endpoint_id="${this.endpoint.name}"`, child);
         const base = `https://${args.region}-aiplatform.googleapis.com/v1`;
         const endpointUrl = pulumi.interpolate`${base}/${this.endpoint.id}:predict`;
         const invoke = pulumi.all([endpointUrl, this.endpoint.id]).apply(([url, endpointName]) => ({
@@ -89,9 +95,9 @@ export class VertexService extends ServiceComponent {
             invoke,
             artifactUri: artifact.uri,
             imageUri: image.uri,
-            children: { ...gcpFoundationChildren(f), endpoint: this.endpoint, deployment: this.deployment, ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])) },
+            children: { ...gcpFoundationChildren(f), endpoint: this.endpoint, deployment: this.deployment, logSink: logs.sink, ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])) },
         });
     }
 }
 
-export const createVertexService: ImplementationFactory = (name, args, opts) => new VertexService(name, args, opts);
+export const createVertexService: ImplementationFactory = (name, args, opts, foundation) => new VertexService(name, args, opts, foundation);

@@ -38,6 +38,8 @@ export interface VertexModelDeploymentInputs {
     maxReplicas: pulumi.Input<number>;
     /** Autoscaling target, percent CPU utilization. Default 60. */
     targetCpuUtilization?: pulumi.Input<number>;
+    /** Autoscaling target, prediction requests per minute per replica (prediction/online/request_count). Default: CPU only. */
+    targetRequestsPerMinute?: pulumi.Input<number>;
     /** Service account email the serving container runs as. */
     serviceAccount: pulumi.Input<string>;
     /** Percent of the endpoint's traffic for this deployed model. Default 100. */
@@ -89,6 +91,7 @@ interface DeploymentProps {
     minReplicas: number;
     maxReplicas: number;
     targetCpuUtilization?: number;
+    targetRequestsPerMinute?: number;
     serviceAccount: string;
     trafficPercent?: number;
     apiEndpoint?: string;
@@ -170,6 +173,8 @@ const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 const VERTEX = "Vertex AI";
 const MONITORING = "Cloud Monitoring";
 const CPU_METRIC = "aiplatform.googleapis.com/prediction/online/cpu/utilization";
+/** An autoscaling metric of the v1 API (AutoscalingMetricSpec.metricName); the target is requests per replica. */
+const REQUEST_COUNT_METRIC = "aiplatform.googleapis.com/prediction/online/request_count";
 const ERROR_METRIC = "aiplatform.googleapis.com/prediction/online/error_count";
 const LATENCY_METRIC = "aiplatform.googleapis.com/prediction/online/prediction_latencies";
 const DEFAULT_MONITORING_API = "https://monitoring.googleapis.com";
@@ -206,7 +211,7 @@ const REPLACE_FIELDS = [
     "acceleratorCount",
 ];
 /** Inputs Vertex AI changes on the live deployment. */
-const SCALING_FIELDS = ["minReplicas", "maxReplicas", "targetCpuUtilization"];
+const SCALING_FIELDS = ["minReplicas", "maxReplicas", "targetCpuUtilization", "targetRequestsPerMinute"];
 const TRAFFIC_FIELDS = ["trafficPercent"];
 /** Inputs that only steer this provider (no API call needed when they change). */
 const PROVIDER_FIELDS = [
@@ -395,6 +400,7 @@ function checkProps(p: any): { property: string; reason: string }[] {
     integer("minReplicas", 1, 1000, true);
     integer("maxReplicas", 1, 1000, true);
     integer("targetCpuUtilization", 1, 100, false);
+    integer("targetRequestsPerMinute", 1, 1_000_000_000, false);
     integer("trafficPercent", 0, 100, false);
     integer("acceleratorCount", 1, 16, false);
     if (known("minReplicas") && known("maxReplicas") && p.maxReplicas < p.minReplicas) fail("maxReplicas", `(${p.maxReplicas}) is less than minReplicas (${p.minReplicas})`);
@@ -427,6 +433,8 @@ function comparable(p: any, key: string): string {
             return JSON.stringify(p.acceleratorType ? (p.acceleratorCount ?? 1) : 1);
         case "targetCpuUtilization":
             return JSON.stringify(p.targetCpuUtilization ?? DEFAULT_TARGET_CPU);
+        case "targetRequestsPerMinute":
+            return JSON.stringify(p.targetRequestsPerMinute ?? null);
         case "trafficPercent":
             return JSON.stringify(p.trafficPercent ?? DEFAULT_TRAFFIC);
         case "apiEndpoint":
@@ -688,7 +696,11 @@ function dedicatedResources(p: DeploymentProps): Record<string, unknown> {
         machineSpec,
         minReplicaCount: p.minReplicas,
         maxReplicaCount: p.maxReplicas,
-        autoscalingMetricSpecs: [{ metricName: CPU_METRIC, target: p.targetCpuUtilization ?? DEFAULT_TARGET_CPU }],
+        // Vertex AI scales to the largest replica count any of the metrics asks for.
+        autoscalingMetricSpecs: [
+            { metricName: CPU_METRIC, target: p.targetCpuUtilization ?? DEFAULT_TARGET_CPU },
+            ...(p.targetRequestsPerMinute !== undefined ? [{ metricName: REQUEST_COUNT_METRIC, target: p.targetRequestsPerMinute }] : []),
+        ],
     };
 }
 
@@ -1071,6 +1083,7 @@ async function readDeployment(ctx: ApiContext, id: string, s: Partial<Deployment
     if (!endpoint || !deployed) return { id: "" };
     const resources = deployed.dedicatedResources ?? {};
     const cpu = resources.autoscalingMetricSpecs?.find((m) => m?.metricName === CPU_METRIC);
+    const requests = resources.autoscalingMetricSpecs?.find((m) => m?.metricName === REQUEST_COUNT_METRIC);
     const props: Partial<DeploymentState> = {
         ...s,
         project: s.project ?? projectOf(s.endpointName),
@@ -1079,6 +1092,7 @@ async function readDeployment(ctx: ApiContext, id: string, s: Partial<Deployment
         minReplicas: resources.minReplicaCount !== undefined ? Number(resources.minReplicaCount) : s.minReplicas,
         maxReplicas: resources.maxReplicaCount !== undefined ? Number(resources.maxReplicaCount) : s.maxReplicas,
         targetCpuUtilization: cpu?.target !== undefined ? Number(cpu.target) : s.targetCpuUtilization,
+        targetRequestsPerMinute: requests?.target !== undefined ? Number(requests.target) : undefined,
         trafficPercent: Number(endpoint.trafficSplit?.[s.deployedModelId] ?? 0),
     };
     return { id, props: definedOnly(props) };
