@@ -4,7 +4,8 @@ import { MODEL_NAME_MAX_LENGTH } from "../components/validate";
 import { checkContracts } from "../offline/contractCheck";
 import type { PlanDocument } from "../offline/engine";
 import { budgetDisplayName } from "../providers/gcp/budget";
-import { byName, ofType, one, planJson } from "./helpers/plan";
+import { artifactRegionProblem } from "../providers/gcp/vertexAgent";
+import { byName, ofType, one, planJson, runPlanCli } from "./helpers/plan";
 
 // Issue 16: what Google Cloud refuses or breaks that the mocks accept.
 const LONGEST = "longest-model-name-the-validator-accepts";
@@ -195,5 +196,45 @@ describe("registry cleanup and logs (items 12 and 14)", () => {
         const { code, doc: refused } = planJson(["--stack", "dev", ...gcp("vertex", "logRetentionDays=4000")]);
         expect(code).toBe(1);
         expect(refused.contract.map((b) => b.rule)).toEqual(["gcp.logging.bucket.retentionDays"]);
+    });
+});
+
+describe("an existing artifact or an image in another project on vertex (item 8)", () => {
+    let doc: PlanDocument;
+    beforeAll(() => {
+        doc = planJson(["--stack", "dev", ...gcp("vertex", "modelArtifact=gs://shared-models/iris/1/", "image=europe-docker.pkg.dev/other-project/serving/iris:1")]).doc;
+    }, PLAN_TIMEOUT_MS);
+
+    it("lets the Vertex AI service agent, which runs the upload, read the model prefix and pull the image, before the upload", () => {
+        expect(doc.errors).toEqual([]);
+        const agent = one(doc, "gcp:projects/serviceIdentity:ServiceIdentity");
+        expect(agent.inputs).toMatchObject({ project: "my-ml-project-dev", service: "aiplatform.googleapis.com" });
+        const member = agent.outputs.member;
+        expect(byName(doc, "gcp:storage/bucketIAMMember:BucketIAMMember", "iris-vertex-agent-read-model").inputs).toMatchObject({
+            bucket: "shared-models",
+            role: "roles/storage.objectViewer",
+            member,
+            condition: { expression: 'resource.name.startsWith("projects/_/buckets/shared-models/objects/iris/1/")' },
+        });
+        const pull = byName(doc, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember", "iris-vertex-agent-pull-image");
+        expect(pull.inputs).toMatchObject({ project: "other-project", location: "europe", repository: "serving", role: "roles/artifactregistry.reader", member });
+        expect(one(doc, "pulumi-nodejs:dynamic:Resource").options.dependsOn).toEqual(expect.arrayContaining([pull.urn]));
+    });
+
+    it("grants nothing for the stack's own bucket and Google's public prediction images", () => {
+        const own = planJson(["--stack", "dev", ...gcp("vertex", "image=us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest")]).doc;
+        expect(ofType(own, "gcp:projects/serviceIdentity:ServiceIdentity")).toEqual([]);
+    });
+
+    it("refuses, before the upload, a bucket outside the endpoint's region", () => {
+        expect(artifactRegionProblem("shared-models", "US-CENTRAL1", "us-central1")).toBeUndefined();
+        expect(artifactRegionProblem("shared-models", "EU", "us-central1")).toMatch(/^model-service:modelArtifact: bucket shared-models is in EU, but the Vertex AI endpoint is in us-central1.*Fix: copy the artifact/);
+    });
+});
+
+describe("quota during a Vertex AI rollout (item 15)", () => {
+    it("says in the plan's rollout section that old and new deployed models reserve their maxReplicas at once", () => {
+        const run = runPlanCli(["--stack", "prod", ...gcp("vertex", "rollout=canary")]);
+        expect(run.stdout).toMatch(/iris-vertex-deployment: Vertex AI canary .*; quota for 12 e2-standard-4 replicas while the old and new models are both deployed/);
     });
 });

@@ -37,6 +37,10 @@ export const GCP_OUTPUTS: Record<string, OutputsOf> = {
         return { id: `projects/${project}/locations/${location}/endpoints/${id}`, state: { name: id, location, region: inputs.region ?? location } };
     },
     "gcp:projects/iAMMember:IAMMember": iamMember,
+    "gcp:projects/serviceIdentity:ServiceIdentity": ({ inputs }) => {
+        const email = `service-${MOCK_GCP_PROJECT_NUMBER}@gcp-sa-${String(inputs.service).split(".")[0]}.iam.gserviceaccount.com`;
+        return { id: `projects/${inputs.project}/services/${inputs.service}`, state: { email, member: `serviceAccount:${email}` } };
+    },
     "gcp:compute/network:Network": ({ inputs, project }) => {
         const id = `projects/${inputs.project ?? project}/global/networks/${inputs.name}`;
         return { id, state: { selfLink: `https://www.googleapis.com/compute/v1/${id}` } };

@@ -11,6 +11,8 @@ export interface GcpServingImage {
     readonly uri: pulumi.Output<string>;
     /** The Artifact Registry repository the serving identity may read, when the image lives in one of this project. */
     readonly repository?: { readonly location: pulumi.Input<string>; readonly name: pulumi.Input<string> };
+    /** The Artifact Registry repository of an image in another project, which Vertex AI's service agent must read. */
+    readonly foreign?: { readonly project: string; readonly location: string; readonly name: string };
     readonly created?: Repository;
     readonly image?: Image;
 }
@@ -25,7 +27,7 @@ export function createGcpServingImage(name: string, args: ResolvedServiceArgs, o
     if (args.image.kind === "uri") {
         const m = ARTIFACT_REGISTRY_IMAGE.exec(args.image.uri);
         const inProject = m && m[2] === args.gcp.project;
-        return { uri: pulumi.output(args.image.uri), repository: inProject ? { location: m[1]!, name: m[3]! } : undefined };
+        return { uri: pulumi.output(args.image.uri), repository: inProject ? { location: m[1]!, name: m[3]! } : undefined, foreign: m && !inProject ? { project: m[2]!, location: m[1]!, name: m[3]! } : undefined };
     }
     const created = new Repository(
         `${name}-images`,

@@ -9,6 +9,7 @@ import { VERTEX_GPU, defaultInstanceType } from "../../components/sizes";
 import { VERTEX_ERROR_THRESHOLD, createVertexAlerts } from "./alerts";
 import { createGcpFoundation, gcpFoundationChildren } from "./foundation";
 import { routeServingLogs } from "./logs";
+import { grantVertexServiceAgent } from "./vertexAgent";
 import { VertexModelDeployment } from "./vertexDeployment";
 
 // Beside the foundation's (./foundation.ts SHARED_APIS: Cloud Monitoring carries the alerts and the rollout's bake checks).
@@ -42,6 +43,7 @@ export class VertexService extends ServiceComponent {
             },
             child,
         );
+        const agent = grantVertexServiceAgent(name, args, artifact, image, child);
         const accelerator = args.compute.gpu === "none" ? undefined : VERTEX_GPU[args.compute.gpu];
         const env = [
             ...Object.entries({ ...args.environment, MODEL_NAME: args.model.name, MODEL_VERSION: args.model.version }).map(([name, value]) => ({ name, value })),
@@ -55,7 +57,8 @@ export class VertexService extends ServiceComponent {
                 region: args.region,
                 endpointName: this.endpoint.id,
                 displayName: resourceName([args.model.name, args.model.version], 128),
-                artifactUri: artifact.uri,
+                // Known only once the bucket's region was checked (an existing gs:// artifact must be in the endpoint's region).
+                artifactUri: pulumi.all([artifact.uri, agent.regionCheck]).apply(([uri]) => uri),
                 imageUri: image.uri,
                 port: args.serving.port,
                 healthRoute: args.serving.healthRoute,
@@ -75,7 +78,7 @@ export class VertexService extends ServiceComponent {
                 rollbackErrorThreshold: VERTEX_ERROR_THRESHOLD,
                 rollbackLatencyP99Ms: args.alarms.latencyP99Ms,
             },
-            { parent: this, dependsOn: [...identity.grants, ...artifact.uploads, ...Object.values(secrets).map((s) => s.access)] },
+            { parent: this, dependsOn: [...identity.grants, ...agent.grants, ...artifact.uploads, ...Object.values(secrets).map((s) => s.access)] },
         );
 
         const alerts = createVertexAlerts(name, args, this.endpoint.name, child);

@@ -738,16 +738,35 @@ async function uploadModel(ctx: ApiContext, p: DeploymentProps): Promise<string>
 }
 
 /** Deploys an uploaded model to the endpoint with the given split ("0" is this model) and returns its deployed model id. */
-async function deployModel(ctx: ApiContext, p: DeploymentProps, modelName: string, trafficSplit: Record<string, number>): Promise<string> {
-    const deployed = await callAndWait(ctx, "endpoints.deployModel", "POST", `${p.endpointName}:deployModel`, {
-        deployedModel: {
-            model: modelName,
-            displayName: p.displayName,
-            serviceAccount: p.serviceAccount,
-            dedicatedResources: dedicatedResources(p),
-        },
-        trafficSplit,
-    });
+/**
+ * What a deployed model reserves of the region's serving quota: its maxReplicaCount machines, reserved
+ * for as long as it is deployed, so during a rollout the old and the new deployed model hold theirs at once.
+ */
+export function quotaNeeded(p: Pick<DeploymentProps, "machineType" | "maxReplicas" | "acceleratorType" | "acceleratorCount">, besides = 0): string {
+    const vcpus = Number(/-(\d+)$/.exec(p.machineType)?.[1] ?? NaN);
+    const replicas = p.maxReplicas + besides;
+    const cpu = Number.isFinite(vcpus) ? `${replicas * vcpus} vCPUs of "Custom model serving CPUs" for ${p.machineType}` : `${replicas} ${p.machineType} machines of "Custom model serving" quota`;
+    const gpu = p.acceleratorType ? ` and ${replicas * (p.acceleratorCount ?? 1)} ${p.acceleratorType} of its GPU quota` : "";
+    return `${replicas} replicas (${besides > 0 ? `${besides} of the deployed model already serving plus ` : ""}maxReplicas ${p.maxReplicas} of the new one): ${cpu}${gpu} in the region`;
+}
+
+async function deployModel(ctx: ApiContext, p: DeploymentProps, modelName: string, trafficSplit: Record<string, number>, besides = 0): Promise<string> {
+    let deployed: any;
+    try {
+        deployed = await callAndWait(ctx, "endpoints.deployModel", "POST", `${p.endpointName}:deployModel`, {
+            deployedModel: {
+                model: modelName,
+                displayName: p.displayName,
+                serviceAccount: p.serviceAccount,
+                dedicatedResources: dedicatedResources(p),
+            },
+            trafficSplit,
+        });
+    } catch (err) {
+        const message = errorMessage(err);
+        if (/quota|RESOURCE_EXHAUSTED/i.test(message)) throw new Error(`${message} Deploying needs ${quotaNeeded(p, besides)}. Fix: request that quota (IAM & Admin > Quotas), or lower maxReplicas.`);
+        throw err;
+    }
     const deployedModelId = String(deployed?.deployedModel?.id ?? "");
     if (!deployedModelId) throw new Error(`Vertex AI endpoints.deployModel finished without a deployed model id: ${JSON.stringify(deployed).slice(0, 200)}`);
     return deployedModelId;
@@ -839,7 +858,8 @@ async function rollOut(ctx: ApiContext, olds: DeploymentState, news: DeploymentP
     let phase = "deploying the new model";
     let failure: string | undefined;
     try {
-        newId = await deployModel(ctx, news, newModel, steps.length > 0 ? stepSplit(original, oldId, "0", steps[0]!) : finalSplit(original, oldId, "0", finalPercent));
+        const oldMax = Number(endpoint.deployedModels?.find((d) => String(d.id) === oldId)?.dedicatedResources?.maxReplicaCount ?? olds.maxReplicas ?? 0);
+        newId = await deployModel(ctx, news, newModel, steps.length > 0 ? stepSplit(original, oldId, "0", steps[0]!) : finalSplit(original, oldId, "0", finalPercent), oldMax);
         for (const [i, percent] of steps.entries()) {
             const split = stepSplit(original, oldId, newId, percent);
             if (i > 0) {
