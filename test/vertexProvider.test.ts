@@ -130,6 +130,17 @@ describe("create", { timeout: 10_000 }, () => {
         ]);
     });
 
+    it("reads the Private Service Connect address back after the deploy, and says when there is none yet (issue 16 item 11)", async () => {
+        const endpoint = fake.endpoints.get(ENDPOINT)! as any;
+        endpoint.privateServiceConnectConfig = { pscAutomationConfigs: [{ projectId: PROJECT, network: "projects/p/global/networks/n", ipAddress: "10.10.0.7", state: "PSC_AUTOMATION_STATE_SUCCESSFUL" }] };
+        expect((await provider.create(inputs({ privateServiceConnect: true }))).outs).toMatchObject({ privateAddress: "10.10.0.7" });
+        endpoint.privateServiceConnectConfig = { pscAutomationConfigs: [{ state: "PSC_AUTOMATION_STATE_FAILED", errorMessage: "no service connection policy" }] };
+        const lines: string[] = [];
+        const logging = createVertexDeploymentProvider({ getAccessToken: async () => TOKEN, backoffMs: 5, log: (l) => lines.push(l) });
+        expect((await logging.create(inputs({ privateServiceConnect: true }))).outs.privateAddress).toBeUndefined();
+        expect(lines.join("\n")).toContain("PSC_AUTOMATION_STATE_FAILED: no service connection policy");
+    });
+
     it("rounds the scaled shares to whole percent that still sum to 100", async () => {
         fake.seedDeployedModel("111", 50);
         fake.seedDeployedModel("222", 50);

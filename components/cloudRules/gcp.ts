@@ -24,6 +24,7 @@ export const GCP_TYPES = {
     logBucket: "gcp:logging/projectBucketConfig:ProjectBucketConfig",
     logSink: "gcp:logging/projectSink:ProjectSink",
     logExclusion: "gcp:logging/projectExclusion:ProjectExclusion",
+    serviceConnectionPolicy: "gcp:networkconnectivity/serviceConnectionPolicy:ServiceConnectionPolicy",
     budget: "gcp:billing/budget:Budget",
     alertPolicy: "gcp:monitoring/alertPolicy:AlertPolicy",
     notificationChannel: "gcp:monitoring/notificationChannel:NotificationChannel",
@@ -103,6 +104,14 @@ const autonames: AutonameRule[] = [
             source: `${PULUMI_GCP} (SetAutonaming(255, "-")); https://cloud.google.com/compute/docs/naming-resources (RFC 1035, 1-63 characters)`,
         }),
     ),
+    {
+        type: T.serviceConnectionPolicy,
+        property: "name",
+        maxLength: 63,
+        ...bridged,
+        uniqueness: "account-region",
+        source: `${PULUMI_GCP} (SetAutonaming(255, "-")); https://cloud.google.com/vpc/docs/reference/networkconnectivity/rest/v1/projects.locations.serviceConnectionPolicies/create (serviceConnectionPolicyId: RFC 1035, 1-63 characters)`,
+    },
     {
         type: T.logSink,
         property: "name",
@@ -191,6 +200,20 @@ const rules: ContractRule[] = [
     ...Object.entries({ network: T.network, subnetwork: T.subnetwork, router: T.router, routerNat: T.routerNat, address: T.address, forwardingRule: T.forwardingRule }).map(
         ([kind, type]): ContractRule => ({ id: `gcp.compute.${kind}.name`, type, path: "name", check: RFC1035, source: "https://cloud.google.com/compute/docs/naming-resources (RFC 1035)" }),
     ),
+    {
+        id: "gcp.networkconnectivity.serviceConnectionPolicy.name",
+        type: T.serviceConnectionPolicy,
+        path: "name",
+        check: RFC1035,
+        source: "https://cloud.google.com/vpc/docs/reference/networkconnectivity/rest/v1/projects.locations.serviceConnectionPolicies/create (serviceConnectionPolicyId)",
+    },
+    {
+        id: "gcp.networkconnectivity.serviceConnectionPolicy.serviceClass",
+        type: T.serviceConnectionPolicy,
+        path: "serviceClass",
+        check: { kind: "enum", values: ["gcp-vertexai"] },
+        source: "https://cloud.google.com/vertex-ai/docs/predictions/private-service-connect#create-endpoint-with-automation (service class gcp-vertexai)",
+    },
     {
         id: "gcp.logging.bucket.id",
         type: T.logBucket,

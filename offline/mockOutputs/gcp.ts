@@ -78,13 +78,23 @@ export const GCP_OUTPUTS: Record<string, OutputsOf> = {
         const id = `billingAccounts/${inputs.billingAccount}/budgets/${suffix(seed, 32)}`;
         return { id, state: { name: id } };
     },
+    "gcp:networkconnectivity/serviceConnectionPolicy:ServiceConnectionPolicy": ({ inputs, region, project }) => ({
+        id: `projects/${inputs.project ?? project}/locations/${inputs.location ?? region}/serviceConnectionPolicies/${inputs.name}`,
+        state: { etag: "offline", infrastructure: "PSC" },
+    }),
     "pulumi-nodejs:dynamic:Resource": ({ inputs, region, project, seed }) => {
         const modelId = String(parseInt(suffix(seed, 12), 16));
         const deployedModelId = String(parseInt(suffix(`d${seed}`, 12), 16));
         const endpointName = String(inputs.endpointName ?? "");
         return {
             id: `${endpointName}/deployedModels/${deployedModelId}`,
-            state: { modelName: `projects/${MOCK_GCP_PROJECT_NUMBER}/locations/${inputs.region ?? region}/models/${modelId}`, deployedModelId, project: inputs.project ?? project },
+            state: {
+                modelName: `projects/${MOCK_GCP_PROJECT_NUMBER}/locations/${inputs.region ?? region}/models/${modelId}`,
+                deployedModelId,
+                project: inputs.project ?? project,
+                // PSC automation's forwarding rule, in the service subnet (providers/gcp/network.ts).
+                ...(inputs.privateServiceConnect ? { privateAddress: `10.10.0.${2 + (parseInt(suffix(seed, 2), 16) % 250)}` } : {}),
+            },
         };
     },
 };

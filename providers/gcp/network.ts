@@ -34,5 +34,5 @@ export function createServiceNetwork(name: string, args: ResolvedServiceArgs, op
         },
         opts,
     );
-    return { network, subnet };
+    return { network, subnet, subnetRange: SUBNET_RANGES.primary };
 }

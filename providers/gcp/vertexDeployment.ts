@@ -60,6 +60,8 @@ export interface VertexModelDeploymentInputs {
     rollbackLatencyP99Ms?: pulumi.Input<number>;
     /** Cloud Monitoring API base URL. Default https://monitoring.googleapis.com */
     monitoringApiEndpoint?: pulumi.Input<string>;
+    /** The endpoint is reached through Private Service Connect automation: read the forwarding rule's address after each deploy into `privateAddress`. Default false. */
+    privateServiceConnect?: pulumi.Input<boolean>;
 }
 
 export interface VertexProviderDeps {
@@ -102,12 +104,14 @@ interface DeploymentProps {
     rollbackErrorThreshold?: number;
     rollbackLatencyP99Ms?: number;
     monitoringApiEndpoint?: string;
+    privateServiceConnect?: boolean;
 }
 
 /** The resource's outputs: the inputs plus what Vertex AI assigned. */
 interface DeploymentState extends DeploymentProps {
     modelName: string;
     deployedModelId: string;
+    privateAddress?: string;
 }
 
 interface ApiContext {
@@ -167,6 +171,7 @@ interface VertexEndpoint {
     name?: string;
     deployedModels?: VertexDeployedModel[];
     trafficSplit?: Record<string, number>;
+    privateServiceConnectConfig?: { pscAutomationConfigs?: { ipAddress?: string; state?: string; errorMessage?: string }[] };
 }
 
 const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
@@ -223,6 +228,7 @@ const PROVIDER_FIELDS = [
     "rollbackErrorThreshold",
     "rollbackLatencyP99Ms",
     "monitoringApiEndpoint",
+    "privateServiceConnect",
 ];
 const RPC_CODES = [
     "OK",
@@ -286,10 +292,12 @@ export class VertexModelDeployment extends pulumi.dynamic.Resource {
     declare readonly modelName: pulumi.Output<string>;
     declare readonly deployedModelId: pulumi.Output<string>;
     declare readonly endpointName: pulumi.Output<string>;
+    /** With privateServiceConnect: the address of the forwarding rule Vertex AI's PSC automation created in the consumer network. */
+    declare readonly privateAddress: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: VertexModelDeploymentInputs, opts?: pulumi.CustomResourceOptions) {
         // The default type token (pulumi-nodejs:dynamic:Resource) is the one the offline mocks know.
-        super(vertexDeploymentProvider, name, { ...args, modelName: undefined, deployedModelId: undefined }, opts);
+        super(vertexDeploymentProvider, name, { ...args, modelName: undefined, deployedModelId: undefined, privateAddress: undefined }, opts);
     }
 }
 
@@ -881,7 +889,7 @@ async function rollOut(ctx: ApiContext, olds: DeploymentState, news: DeploymentP
     if (failure) throw new Error(await rollBack(ctx, news, { strategy, original, oldId, oldModel: olds.modelName, newModel, failure }));
     ctx.log(`Vertex AI ${strategy} rollout: the new deployed model ${newId} serves; removing deployed model ${oldId} and model ${olds.modelName}`);
     await retire(ctx, news.endpointName, oldId, olds.modelName);
-    return { outs: definedOnly({ ...news, modelName: newModel, deployedModelId: newId }) };
+    return { outs: definedOnly({ ...news, modelName: newModel, deployedModelId: newId, privateAddress: await privateAddressOf(ctx, news) }) };
 }
 
 /**
@@ -1042,7 +1050,7 @@ async function createDeployment(ctx: ApiContext, p: DeploymentProps): Promise<pu
     }
     return {
         id: `${p.endpointName}/deployedModels/${deployedModelId}`,
-        outs: definedOnly({ ...p, modelName, deployedModelId }),
+        outs: definedOnly({ ...p, modelName, deployedModelId, privateAddress: await privateAddressOf(ctx, p) }),
     };
 }
 
@@ -1072,7 +1080,22 @@ async function updateDeployment(ctx: ApiContext, olds: DeploymentState, news: De
         });
     }
     if (trafficChanged && !trafficFirst) await shiftTraffic();
-    return { outs: definedOnly({ ...news, modelName, deployedModelId }) };
+    return { outs: definedOnly({ ...news, modelName, deployedModelId, privateAddress: news.privateServiceConnect ? (olds.privateAddress ?? (await privateAddressOf(ctx, news))) : undefined }) };
+}
+
+/**
+ * The address of the forwarding rule Vertex AI's PSC automation created for the endpoint
+ * (Endpoint.privateServiceConnectConfig.pscAutomationConfigs[].ipAddress, set once a model is deployed).
+ */
+async function privateAddressOf(ctx: ApiContext, p: DeploymentProps): Promise<string | undefined> {
+    if (!p.privateServiceConnect) return undefined;
+    const configs = (await getEndpoint(ctx, p.endpointName))?.privateServiceConnectConfig?.pscAutomationConfigs ?? [];
+    const address = configs.find((c) => c?.ipAddress)?.ipAddress;
+    if (!address) {
+        const why = configs.map((c) => [c?.state, c?.errorMessage].filter(Boolean).join(": ")).filter(Boolean).join("; ") || "no PSC automation config on the endpoint";
+        ctx.log(`Warning: Vertex AI created no Private Service Connect address for ${p.endpointName} yet (${why}); run pulumi refresh once it exists to publish endpointUrl.`);
+    }
+    return address;
 }
 
 async function deleteDeployment(ctx: ApiContext, s: Partial<DeploymentState>): Promise<void> {
@@ -1114,6 +1137,7 @@ async function readDeployment(ctx: ApiContext, id: string, s: Partial<Deployment
         targetCpuUtilization: cpu?.target !== undefined ? Number(cpu.target) : s.targetCpuUtilization,
         targetRequestsPerMinute: requests?.target !== undefined ? Number(requests.target) : undefined,
         trafficPercent: Number(endpoint.trafficSplit?.[s.deployedModelId] ?? 0),
+        privateAddress: s.privateServiceConnect ? (endpoint.privateServiceConnectConfig?.pscAutomationConfigs?.find((c) => c?.ipAddress)?.ipAddress ?? s.privateAddress) : undefined,
     };
     return { id, props: definedOnly(props) };
 }

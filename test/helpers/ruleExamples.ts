@@ -49,6 +49,7 @@ export const PATTERN_EXAMPLES: Readonly<Record<string, { readonly pass: string; 
     "gcp.compute.routerNat.name": { pass: "iris-gke-nat-1a2b3c4", fail: "9nat" },
     "gcp.compute.address.name": { pass: "iris-vertex-psc-1a2b3c4", fail: "iris_psc" },
     "gcp.compute.forwardingRule.name": { pass: "iris-vertex-psc-1a2b3c4", fail: "iris-psc-" },
+    "gcp.networkconnectivity.serviceConnectionPolicy.name": { pass: "iris-vertex-psc-1a2b3c4", fail: "iris_vertex_psc" },
     "gcp.logging.bucket.id": { pass: "iris-logs-1a2b3c", fail: "-iris-logs" },
     "gcp.logging.sink.name": { pass: "iris-gcp-logs-1a2b3c4", fail: "iris logs" },
     "gcp.logging.exclusion.name": { pass: "iris-vertex-logs-default-1a2b3c4", fail: "_iris" },
