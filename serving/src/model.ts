@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
 import { InferencePool, type Feeds, type Outputs } from "./inferencePool";
-import { classifierLabels, metadataClasses, OnnxFormatError, readOnnxModel, unzipMapOutputs } from "./onnxGraph";
+import { findModelFile, ModelLoadError, prepareModel } from "./modelFile";
+import { classifierLabels, metadataClasses } from "./onnxGraph";
 import { planServing, type ModelSignature, type ServingPlan, type Task, type ValueSignature } from "./task";
 
 /** What metadata.json beside model.onnx may say; every field is optional. */
@@ -52,7 +53,8 @@ export interface LoadedModel {
     release(): Promise<void>;
 }
 
-export class ModelLoadError extends Error {}
+
+export { findModelFile, ModelLoadError } from "./modelFile";
 
 const V2_TYPES: Readonly<Record<string, string>> = {
     float32: "FP32",
@@ -68,34 +70,6 @@ const V2_TYPES: Readonly<Record<string, string>> = {
 export const v2Datatype = (type: string): string => V2_TYPES[type] ?? type.toUpperCase();
 
 const dims = (shape: readonly (number | string)[]): number[] => shape.map((d) => (typeof d === "number" && d >= 0 ? d : -1));
-
-/** model.onnx in `dir`, else below it (Azure ML mounts the registered folder a level or two down). */
-export function findModelFile(dir: string, maxDepth = 4): string | undefined {
-    const direct = path.join(dir, "model.onnx");
-    if (fs.existsSync(direct)) return direct;
-    let queue = [dir];
-    const others: string[] = [];
-    for (let depth = 0; depth <= maxDepth && queue.length > 0; depth++) {
-        const next: string[] = [];
-        for (const d of queue) {
-            let entries: fs.Dirent[];
-            try {
-                entries = fs.readdirSync(d, { withFileTypes: true });
-            } catch {
-                continue;
-            }
-            entries.sort((a, b) => a.name.localeCompare(b.name));
-            for (const e of entries) {
-                const full = path.join(d, e.name);
-                if (e.isDirectory()) next.push(full);
-                else if (e.name === "model.onnx") return full;
-                else if (e.name.endsWith(".onnx")) others.push(full);
-            }
-        }
-        queue = next;
-    }
-    return others.length === 1 ? others[0] : undefined;
-}
 
 function readMetadata(dir: string): ModelMetadata {
     const file = path.join(dir, "metadata.json");
@@ -124,29 +98,6 @@ export interface LoadOptions {
 }
 
 const signatureOf = (values: readonly ort.InferenceSession.ValueMetadata[]): ValueSignature[] => values.map((v) => (v.isTensor ? { name: v.name, isTensor: true, type: v.type, shape: v.shape } : { name: v.name, isTensor: false }));
-
-/** A pickle (protocol 2 and later, what pickle and joblib write) starts with the PROTO opcode 0x80 and its protocol number. */
-export function looksLikePickle(head: Uint8Array): boolean {
-    return head.length >= 2 && head[0] === 0x80 && head[1]! >= 2 && head[1]! <= 5;
-}
-
-/**
- * The model as the server runs it: the ONNX bytes (ZipMap outputs replaced by their tensors), the
- * session's signature and the serving plan. Shared with the plan-time check, which runs it in a child.
- */
-export function prepareModel(file: string): { bytes: Uint8Array; info: ReturnType<typeof readOnnxModel>; unzipped: ReturnType<typeof unzipMapOutputs>["unzipped"] } {
-    const raw = fs.readFileSync(file);
-    if (looksLikePickle(raw.subarray(0, 2))) throw new ModelLoadError(`${file} is a Python pickle, not an ONNX model: export the trained model to ONNX first (see examples/export/README.md)`);
-    let info;
-    try {
-        info = readOnnxModel(raw);
-    } catch (err) {
-        if (err instanceof OnnxFormatError) throw new ModelLoadError(`${file} is not an ONNX model: ${err.message}`);
-        throw err;
-    }
-    const { bytes, unzipped } = unzipMapOutputs(raw, info);
-    return { bytes, info, unzipped };
-}
 
 /** Loads model.onnx (+ metadata.json) found in or below `dir`, checks its signature and warms it up. */
 export async function loadModel(dir: string, options: LoadOptions = {}): Promise<LoadedModel> {
