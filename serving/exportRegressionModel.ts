@@ -90,6 +90,8 @@ async function main(): Promise<void> {
         format: "onnx",
         features: [...REGRESSION_FEATURES],
         target: REGRESSION_TARGET,
+        // The first training row: the request body the plan shows (components/artifactCheck.ts).
+        example: rows[0]!.slice(0, 3),
         trainingR2: Number(r2.toFixed(4)),
         trainingRows: rows.length,
         training: { algorithm: "ordinary least squares (normal equations)", coefficients: coefficients.map((c) => Number(c.toFixed(6))), intercept: Number(intercept.toFixed(6)) },

@@ -94,19 +94,19 @@ describe("plan-time artifact check: what it reports for models it can serve", ()
         expect(invoke.example).toMatch(/^printf '%s\\n' '\{"instances":\[\[0,0,0,0\]\]\}' > request\.json && aws sagemaker-runtime invoke-endpoint .* --body fileb:\/\/request\.json/);
     });
 
-    it("the regression example plans as a regressor; --request-json writes its three-feature body", () => {
+    it("the regression example plans as a regressor; --request-json writes its three-feature body (metadata.json's example row)", () => {
         const out = path.join(root, "request.json");
         const run = runPlanCli(["--stack", "dev", "--config", "modelArtifact=examples/iris-regression-onnx", "--config", "cloud=gcp", "--request-json", out]);
         expect(run.code, run.stderr).toBe(0);
         expect(run.stdout).toContain('"task":"regressor"');
         expect(run.stderr).toContain(`Wrote ${out}`);
-        expect(JSON.parse(fs.readFileSync(out, "utf8"))).toEqual({ instances: [[0, 0, 0]] });
+        expect(JSON.parse(fs.readFileSync(out, "utf8"))).toEqual({ instances: [[5.1, 3.5, 1.4]] });
     });
 
     it("the iris example (the stacks' own) is a classifier with its feature names; a .tar.gz is unpacked to be checked", () => {
         expect(checkModelArtifact(PROJECT_DIR, { kind: "local", path: "examples/iris-onnx" }, REFERENCE)).toMatchObject({
             status: "checked",
-            report: { task: "classifier", featureNames: ["sepal_length", "sepal_width", "petal_length", "petal_width"], request: { instances: [[0, 0, 0, 0]] } },
+            report: { task: "classifier", featureNames: ["sepal_length", "sepal_width", "petal_length", "petal_width"], request: { instances: [[5.1, 3.5, 1.4, 0.2]] } },
         });
         const archive = path.join(root, "model.tar.gz");
         expect(spawnSync("tar", ["-czf", archive, "-C", path.join(PROJECT_DIR, "examples", "iris-regression-onnx"), "model.onnx", "metadata.json"]).status).toBe(0);
