@@ -8,14 +8,12 @@ import { FEATURES, train } from "../serving/exportIrisModel";
 import { linearClassifierOnnx, torchClassifierOnnx, twoHeadOnnx } from "../serving/exporterModels";
 import { regressionModel } from "../serving/exportRegressionModel";
 import { DataType, encodeModel } from "../serving/onnxProto";
-import type { Logger } from "../serving/src/log";
 import { loadModel } from "../serving/src/model";
 import { readOnnxModel, unzipMapOutputs } from "../serving/src/onnxGraph";
-import { startServer, type ServerHandle } from "../serving/src/server";
+import type { ServerHandle } from "../serving/src/server";
 import { planServing } from "../serving/src/task";
+import { IRIS_MODEL_DIR as IRIS, loopbackServers, ROOT } from "./helpers/servingServer";
 
-const ROOT = path.resolve(__dirname, "..");
-const IRIS = path.join(ROOT, "examples", "iris-onnx");
 const REGRESSION = path.join(ROOT, "examples", "iris-regression-onnx");
 const SETOSA = [5.1, 3.5, 1.4, 0.2];
 const VERSICOLOR = [6.0, 2.9, 4.5, 1.5];
@@ -24,13 +22,9 @@ const NAMES = ["setosa", "versicolor", "virginica"];
 const VERTEX_PREDICT = "/v1/endpoints/1/deployedModels/2:predict";
 const ENV = { PREDICT_ROUTE: "/predict", HEALTH_ROUTE: "/health", AIP_PREDICT_ROUTE: VERTEX_PREDICT, AIP_HEALTH_ROUTE: "/v1/health", MODEL_NAME: "byom" };
 
-const quiet: Logger = { request: () => undefined, info: () => undefined, error: () => undefined, flush: () => undefined };
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "byom-"));
-const servers: ServerHandle[] = [];
-afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close(1000)));
-    fs.rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const start = loopbackServers({ env: ENV });
 
 function modelDir(name: string, bytes: Uint8Array, metadata?: object): string {
     const dir = path.join(tmp, name);
@@ -41,8 +35,7 @@ function modelDir(name: string, bytes: Uint8Array, metadata?: object): string {
 }
 
 async function serve(dir: string, workers = 0): Promise<ServerHandle> {
-    const s = await startServer({ modelDir: dir, env: ENV, logger: quiet, config: { host: "127.0.0.1", port: 0, inferenceWorkers: workers } });
-    servers.push(s);
+    const s = await start({ modelDir: dir, config: { inferenceWorkers: workers } });
     await s.ready;
     return s;
 }
