@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { ImageSource, ModelArtifact } from "./contract";
 import { extractTarGz } from "../serving/src/download";
-import { findModelFile, looksLikePickle, ModelLoadError, prepareModel } from "../serving/src/modelFile";
+import { findModelFile, isPickleFile, ModelLoadError, pickleIn, prepareModel } from "../serving/src/modelFile";
 import { describeSignature, planServing, type ModelSignature, type Task, type ValueSignature } from "../serving/src/task";
 
 /** What the check found out about a model it could load. */
@@ -39,7 +39,6 @@ export function exportFix(pickle = "model.pkl"): string {
     );
 }
 const EXPORT_FIX = exportFix();
-const PICKLE_EXTENSIONS = /\.(pkl|pickle|joblib|sav)$/i;
 const REFERENCE_SERVER = "serving";
 
 /** True when the image is the reference server built from this project's serving/ folder. */
@@ -61,7 +60,9 @@ process.stdin.on("data", (c) => chunks.push(c));
 process.stdin.on("end", async () => {
     const out = {};
     try {
-        const s = await ort.InferenceSession.create(new Uint8Array(Buffer.concat(chunks)), { executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1 });
+        // A path (argv[2]) when the file is loaded as it is, so external data beside it is found; else the rewritten bytes.
+        const model = process.argv[2] ? process.argv[2] : new Uint8Array(Buffer.concat(chunks));
+        const s = await ort.InferenceSession.create(model, { executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1 });
         out.inputs = s.inputMetadata;
         out.outputs = s.outputMetadata;
         const i = s.inputMetadata[0];
@@ -89,9 +90,11 @@ export interface ChildAnswer {
     readonly runError?: string;
 }
 
-/** Loads the model bytes with onnxruntime-node (the module at `ort`) in a child node process. */
-export function loadInChild(bytes: Uint8Array, ort = resolveOrt()): ChildAnswer {
-    const result = spawnSync(process.execPath, ["-e", CHILD_SOURCE, ort], { input: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), timeout: 120_000, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" });
+/** Loads a model (a file, or its bytes) with onnxruntime-node (the module at `ort`) in a child node process. */
+export function loadInChild(model: string | Uint8Array, ort = resolveOrt()): ChildAnswer {
+    const args = typeof model === "string" ? ["-e", CHILD_SOURCE, ort, model] : ["-e", CHILD_SOURCE, ort];
+    const input = typeof model === "string" ? "" : Buffer.from(model.buffer, model.byteOffset, model.byteLength);
+    const result = spawnSync(process.execPath, args, { input, timeout: 120_000, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" });
     if (result.error) return { loadError: `could not start onnxruntime-node: ${result.error.message}` };
     if (result.status !== 0) return { loadError: `onnxruntime-node ended with ${result.signal ?? `exit code ${result.status}`} loading it${result.stderr ? `: ${result.stderr.trim().split("\n").slice(-1)[0]}` : ""}` };
     try {
@@ -111,24 +114,6 @@ function resolveOrt(): string {
 }
 
 const refused = (message: string, fix = EXPORT_FIX): ArtifactCheck => ({ status: "refused", problems: [{ message, fix }] });
-
-function pickleIn(dir: string): string | undefined {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        const full = path.join(dir, entry.name);
-        if (entry.isFile() && (PICKLE_EXTENSIONS.test(entry.name) || isPickleFile(full))) return entry.name;
-    }
-    return undefined;
-}
-
-function isPickleFile(file: string): boolean {
-    const fd = fs.openSync(file, "r");
-    try {
-        const head = Buffer.alloc(2);
-        return fs.readSync(fd, head, 0, 2, 0) === 2 && looksLikePickle(head);
-    } finally {
-        fs.closeSync(fd);
-    }
-}
 
 /** Feature names and an example row: metadata.json's `features` and `example` when they fit, else the model's metadata_props, else f0.. and zeros. */
 function describeFeatures(dir: string, featureCount: number, fromModel: string | undefined): { names: string[]; example: number[] } {
@@ -153,7 +138,7 @@ function describeFeatures(dir: string, featureCount: number, fromModel: string |
 /** Checks a model folder or file the way the server loads it. */
 function checkLocalModel(target: string, shown: string): ArtifactCheck {
     const stat = fs.statSync(target);
-    if (stat.isFile() && (PICKLE_EXTENSIONS.test(target) || isPickleFile(target))) return refused(`is a Python pickle (${path.basename(target)}), which the reference server cannot load`, exportFix(shown));
+    if (stat.isFile() && isPickleFile(target)) return refused(`is a Python pickle (${path.basename(target)}), which the reference server cannot load`, exportFix(shown));
     const dir = stat.isDirectory() ? target : path.dirname(target);
     const file = stat.isDirectory() ? findModelFile(dir) : target.endsWith(".onnx") ? target : undefined;
     if (!file) {
@@ -169,7 +154,7 @@ function checkLocalModel(target: string, shown: string): ArtifactCheck {
         throw err;
     }
     const rel = path.relative(dir, file) || path.basename(file);
-    const answer = loadInChild(prepared.bytes);
+    const answer = loadInChild(prepared.unzipped.length > 0 ? prepared.bytes : file);
     if (answer.unavailable !== undefined) return { status: "skipped", reason: `onnxruntime-node does not load on this machine (${answer.unavailable.split("\n")[0]}), so the plan could not try the model; the server checks it when it starts` };
     if (answer.loadError !== undefined) return refused(`${rel} does not load in ONNX Runtime (${answer.loadError})`, `re-export it with an opset ONNX Runtime 1.30 supports (skl2onnx target_opset, torch.onnx.export opset_version); ${EXPORT_FIX}`);
     const signature: ModelSignature = { inputs: answer.inputs ?? [], outputs: answer.outputs ?? [], unzipped: new Set(prepared.unzipped.map((u) => u.output)) };

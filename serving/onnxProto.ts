@@ -102,6 +102,16 @@ export interface Initializer {
     readonly name: string;
     readonly dims: readonly number[];
     readonly values: Float32Array;
+    /** Keep the values in this file beside the model (ONNX external data) instead of inside it; the caller writes externalData(values) there. */
+    readonly externalFile?: string;
+}
+
+/** The bytes of an external data file for `values`: little-endian float32, as raw_data holds them. */
+export function externalData(values: Float32Array): Uint8Array {
+    const raw = new Uint8Array(values.length * 4);
+    const view = new DataView(raw.buffer);
+    values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+    return raw;
 }
 
 /**
@@ -164,11 +174,13 @@ function tensor(t: Initializer): Writer {
     const w = new Writer();
     for (const d of t.dims) w.int(1, d);
     w.int(2, DataType.FLOAT).string(8, t.name);
-    // raw_data is little-endian; build it explicitly so the encoding does not depend on the host.
-    const raw = new Uint8Array(t.values.length * 4);
-    const view = new DataView(raw.buffer);
-    t.values.forEach((v, i) => view.setFloat32(i * 4, v, true));
-    return w.bytes(9, raw);
+    if (t.externalFile !== undefined) {
+        // external_data = 13 (location, offset, length), data_location = 14 (EXTERNAL = 1).
+        for (const [key, value] of [["location", t.externalFile], ["offset", "0"], ["length", String(t.values.length * 4)]]) w.message(13, new Writer().string(1, key!).string(2, value!));
+        return w.int(14, 1);
+    }
+    // raw_data is little-endian; built explicitly so the encoding does not depend on the host.
+    return w.bytes(9, externalData(t.values));
 }
 
 function valueInfo(v: ValueInfo): Writer {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { checkModelArtifact, loadInChild } from "../components/artifactCheck";
 import { train } from "../serving/exportIrisModel";
 import { linearClassifierOnnx } from "../serving/exporterModels";
-import { DataType, encodeModel } from "../serving/onnxProto";
+import { DataType, encodeModel, externalData } from "../serving/onnxProto";
 import { PROJECT_DIR, planJson, runPlanCli } from "./helpers/plan";
 
 // Models outside the project, reached through modelArtifactRoot as a user's would be.
@@ -111,6 +111,13 @@ describe("plan-time artifact check: what it reports for models it can serve", ()
         const archive = path.join(root, "model.tar.gz");
         expect(spawnSync("tar", ["-czf", archive, "-C", path.join(PROJECT_DIR, "examples", "iris-regression-onnx"), "model.onnx", "metadata.json"]).status).toBe(0);
         expect(checkModelArtifact(PROJECT_DIR, { kind: "local", path: archive }, REFERENCE)).toMatchObject({ status: "checked", report: { task: "regressor", featureNames: ["sepal_length", "sepal_width", "petal_length"] } });
+    });
+
+    it("a model with ONNX external data is loaded by path, so its data file beside it is found", () => {
+        const w = Float32Array.of(1, 2);
+        put("external/model.onnx", encodeModel({ irVersion: 8, opset: 13, producerName: "pytorch", producerVersion: "2", graphName: "g", nodes: [{ opType: "MatMul", name: "m", inputs: ["x", "w"], outputs: ["y"] }], initializers: [{ name: "w", dims: [2], values: w, externalFile: "weights.bin" }], inputs: [{ name: "x", elemType: DataType.FLOAT, shape: ["batch", 2] }], outputs: [{ name: "y", elemType: DataType.FLOAT, shape: ["batch"] }] }));
+        put("external/weights.bin", externalData(w));
+        expect(checkModelArtifact(PROJECT_DIR, { kind: "local", path: path.join(root, "external") }, REFERENCE)).toMatchObject({ status: "checked", report: { task: "regressor" } });
     });
 
     it("a machine where onnxruntime-node does not load gets 'unavailable', not a refused model", () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FEATURES, train } from "../serving/exportIrisModel";
 import { linearClassifierOnnx, torchClassifierOnnx, twoHeadOnnx } from "../serving/exporterModels";
 import { regressionModel } from "../serving/exportRegressionModel";
-import { DataType, encodeModel } from "../serving/onnxProto";
+import { DataType, encodeModel, externalData } from "../serving/onnxProto";
 import { loadModel } from "../serving/src/model";
 import { readOnnxModel, unzipMapOutputs } from "../serving/src/onnxGraph";
 import type { ServerHandle } from "../serving/src/server";
@@ -174,6 +174,25 @@ describe("regressors and multi-output models", () => {
         expect(r.predictions).toEqual([[1, 12]]);
     });
 
+    it("a model whose weights are ONNX external data (large PyTorch exports) still loads by path, beside its data file", async () => {
+        const weights = Float32Array.of(1, 2, 3);
+        const bytes = encodeModel({
+            irVersion: 8,
+            opset: 13,
+            producerName: "pytorch",
+            producerVersion: "2.5.0",
+            graphName: "external",
+            nodes: [{ opType: "MatMul", name: "dot", inputs: ["x", "w"], outputs: ["y"] }],
+            initializers: [{ name: "w", dims: [3], values: weights, externalFile: "model.onnx.data" }],
+            inputs: [{ name: "x", elemType: DataType.FLOAT, shape: ["batch", 3] }],
+            outputs: [{ name: "y", elemType: DataType.FLOAT, shape: ["batch"] }],
+        });
+        const dir = modelDir("external-data", bytes);
+        fs.writeFileSync(path.join(dir, "model.onnx.data"), externalData(weights));
+        const s = await serve(dir, 1);
+        expect((await everyRoute(s.port, { instances: [[1, 1, 1], [1, 0, 2]] })).predictions).toEqual([6, 7]);
+    });
+
     it("a model with two heads answers every output per row, on workers too", async () => {
         const s = await serve(modelDir("two-heads", twoHeadOnnx(3)), 1);
         const r = await everyRoute(s.port, { instances: [[1, 2, 3], [0.5, 0, -1]] });
@@ -195,6 +214,10 @@ describe("models the server refuses, saying why", () => {
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(path.join(dir, "model.onnx"), Buffer.from([0x80, 0x04, 0x95, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x8c, 0x07, 0x73, 0x6b, 0x6c, 0x65, 0x61, 0x72, 0x6e, 0x2e]));
         await expect(loadModel(dir)).rejects.toThrow(/is a Python pickle, not an ONNX model: export the trained model to ONNX/);
+        const only = path.join(tmp, "pickle-only");
+        fs.mkdirSync(only, { recursive: true });
+        fs.copyFileSync(path.join(dir, "model.onnx"), path.join(only, "model.joblib"));
+        await expect(loadModel(only)).rejects.toThrow(/no model\.onnx found in .*, only a Python pickle \(model\.joblib\): export the trained model to ONNX/);
     });
 
     it("several inputs, a fixed batch size, a non-tensor output that is not a ZipMap", () => {

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
 import { InferencePool, type Feeds, type Outputs } from "./inferencePool";
-import { findModelFile, ModelLoadError, prepareModel } from "./modelFile";
+import { findModelFile, ModelLoadError, pickleIn, prepareModel } from "./modelFile";
 import { classifierLabels, metadataClasses } from "./onnxGraph";
 import { planServing, type ModelSignature, type ServingPlan, type Task, type ValueSignature } from "./task";
 
@@ -102,7 +102,11 @@ const signatureOf = (values: readonly ort.InferenceSession.ValueMetadata[]): Val
 /** Loads model.onnx (+ metadata.json) found in or below `dir`, checks its signature and warms it up. */
 export async function loadModel(dir: string, options: LoadOptions = {}): Promise<LoadedModel> {
     const file = findModelFile(dir);
-    if (!file) throw new ModelLoadError(`no model.onnx found in ${dir} (searched 4 levels down)`);
+    if (!file) {
+        const pickle = pickleIn(dir);
+        if (pickle) throw new ModelLoadError(`no model.onnx found in ${dir}, only a Python pickle (${pickle}): export the trained model to ONNX (see examples/export/README.md)`);
+        throw new ModelLoadError(`no model.onnx found in ${dir} (searched 4 levels down)`);
+    }
     const metadata = readMetadata(path.dirname(file));
     const { bytes, info, unzipped } = prepareModel(file);
     let session: ort.InferenceSession;
@@ -114,7 +118,8 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
         interOpNumThreads: 1,
     };
     try {
-        session = await ort.InferenceSession.create(bytes, sessionOptions);
+        // By path when nothing was rewritten, so external data files beside the model are found.
+        session = unzipped.length > 0 ? await ort.InferenceSession.create(bytes, sessionOptions) : await ort.InferenceSession.create(file, sessionOptions);
     } catch (err) {
         throw new ModelLoadError(`onnxruntime could not load ${file}: ${(err as Error).message}`);
     }
@@ -157,7 +162,7 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
     let pool: InferencePool | undefined;
     if ((options.workers ?? 0) > 0) {
         try {
-            pool = await InferencePool.start(bytes, sessionOptions, options.workers!, file);
+            pool = await InferencePool.start(unzipped.length > 0 ? bytes : file, sessionOptions, options.workers!, file);
         } catch (err) {
             return fail((err as Error).message);
         }

@@ -41,6 +41,32 @@ export function looksLikePickle(head: Uint8Array): boolean {
     return head.length >= 2 && head[0] === 0x80 && head[1]! >= 2 && head[1]! <= 5;
 }
 
+const PICKLE_EXTENSIONS = /\.(pkl|pickle|joblib|sav)$/i;
+
+/** True for a file named like a pickle or starting like one. */
+export function isPickleFile(file: string): boolean {
+    if (PICKLE_EXTENSIONS.test(file)) return true;
+    const fd = fs.openSync(file, "r");
+    try {
+        const head = Buffer.alloc(2);
+        return fs.readSync(fd, head, 0, 2, 0) === 2 && looksLikePickle(head);
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/** The first pickle directly in `dir`, by name or by its first bytes. */
+export function pickleIn(dir: string): string | undefined {
+    let entries: fs.Dirent[];
+    try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+        return undefined;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) if (entry.isFile() && isPickleFile(path.join(dir, entry.name))) return entry.name;
+    return undefined;
+}
+
 /** The model as the server runs it: its ONNX bytes with ZipMap outputs replaced by their tensors, and what the graph says. */
 export function prepareModel(file: string): { bytes: Uint8Array; info: OnnxModelInfo; unzipped: UnzippedOutput[] } {
     const raw = fs.readFileSync(file);
