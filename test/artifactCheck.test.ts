@@ -127,6 +127,11 @@ describe("plan-time artifact check: what it reports for models it can serve", ()
     });
 
     it("is skipped, and says so, for cloud URIs and for images other than the reference server", () => {
+        const out = path.join(root, "skipped-request.json");
+        const run = runPlanCli(["--stack", "dev", "--config", "modelArtifact=s3://models-bucket/iris/1/", "--request-json", out]);
+        expect(run.code).toBe(0);
+        expect(run.stderr).toContain(`Did not write ${out}: s3://models-bucket/iris/1/ is in the cloud, so the plan does not read it`);
+        expect(fs.existsSync(out)).toBe(false);
         const { code, doc } = planJson(["--stack", "dev", "--config", "modelArtifact=s3://models-bucket/iris/1/"]);
         expect(code).toBe(0);
         expect(doc.outputs.model).toEqual({ checked: false, reason: "s3://models-bucket/iris/1/ is in the cloud, so the plan does not read it; the server checks the model when it starts" });
