@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import type { Violation } from "./evaluatePolicies";
-import { analyzerProto, analyzerRpc, grpc, Struct } from "./grpcRuntime";
+import { analyzerProto, analyzerRpc, Empty, grpc, Struct } from "./grpcRuntime";
 import type { RecordedResource } from "./recorder";
 
 export interface AnalyzerStack {
@@ -85,6 +85,12 @@ function resourceOptions(r: RecordedResource): unknown {
     return opts;
 }
 
+interface AnalyzerInfo {
+    getSupportsconfig(): boolean;
+    getPoliciesList(): { getName(): string; getEnforcementlevel(): number }[];
+    getInitialconfigMap(): { get(key: string): unknown };
+}
+
 interface Diagnostic {
     getPolicyname(): string;
     getDescription(): string;
@@ -144,6 +150,21 @@ async function analyzeOver(client: unknown, stack: AnalyzerStack, resources: rea
     configure.setConfigSecretKeysList([...stack.secretKeys]);
     for (const [k, v] of Object.entries(stack.config)) configure.getConfigMap().set(k, v);
     await unaryCall(client, "configureStack", configure);
+
+    // As the engine does before the first Analyze (pkg/engine/update.go): read the pack's policies, then
+    // Configure each with its own enforcement level and initial config when there is no config file.
+    const info = await unaryCall<AnalyzerInfo>(client, "getAnalyzerInfo", new Empty());
+    if (info.getSupportsconfig()) {
+        const request = new analyzerProto.ConfigureAnalyzerRequest();
+        for (const policy of info.getPoliciesList()) {
+            const config = new analyzerProto.PolicyConfig();
+            config.setEnforcementlevel(policy.getEnforcementlevel());
+            const initial = info.getInitialconfigMap().get(policy.getName()) as { getProperties(): unknown } | undefined;
+            config.setProperties(initial?.getProperties() ?? Struct.fromJavaScript({}));
+            request.getPolicyconfigMap().set(policy.getName(), config);
+        }
+        await unaryCall(client, "configure", request);
+    }
 
     const violations: Violation[] = [];
     const stackRequest = new analyzerProto.AnalyzeStackRequest();
