@@ -80,9 +80,9 @@ function runProgram(args: { address: string; projectDir: string; project: string
     const runner = path.dirname(require.resolve("@pulumi/pulumi/cmd/run"));
     const modulesFile = path.join(os.tmpdir(), `model-service-modules-${process.pid}-${Date.now()}.json`);
     const argv = [
-        // Not the language host's: lists the modules the program loaded (see the file), nothing else.
-        "--require",
-        path.join(args.projectDir, "offline", "sdkModulesReport.cjs"),
+        // Not the language host's: list the modules the program loaded, and end it if the plan dies (see the files).
+        ...["--require", path.join(args.projectDir, "offline", "sdkModulesReport.cjs")],
+        ...["--require", path.join(args.projectDir, "offline", "exitWithParent.cjs")],
         runner,
         ...["--monitor", args.address, "--engine", args.address, "--organization", ORGANIZATION, "--project", args.project],
         ...["--root-directory", args.projectDir, "--stack", args.stack, "--pwd", args.projectDir, "--dry-run"],
