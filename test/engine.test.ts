@@ -31,6 +31,9 @@ function comparable(doc: PlanDocument): unknown {
             inputs: withoutProviderSource(r.inputs),
             outputs: withoutProviderSource(r.outputs),
             options: { ...r.options, dependsOn: [...r.options.dependsOn].sort() },
+            secretInputs: [...r.secretInputs].sort(),
+            secretOutputs: [...r.secretOutputs].sort(),
+            propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, urns]) => [k, [...urns].sort()])),
         }));
     return sortKeys({ resources, outputs: doc.outputs, contract: doc.contract, errors: doc.errors, sdkModules: doc.sdkModules, violations: doc.violations.map((v) => JSON.stringify(v)).sort() });
 }
