@@ -16,6 +16,7 @@ import { defaultInstanceType } from "../../components/sizes";
 import { MAX_5XX_PER_MINUTE, createActionGroup, createAzureMlAlerts } from "./alerts";
 import { createAzureMlAutoscale } from "./autoscale";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
+import { WORKSPACE_PRIVATE_DNS_ZONES, createWorkspacePrivateAccess } from "./privateAccess";
 import { createAzureServingImage } from "./registryImage";
 import { azureMlRelease } from "./release";
 import { TrafficShift } from "./trafficShift";
@@ -111,6 +112,8 @@ export class AzureMlService extends ServiceComponent {
             // Traffic is set below, once the deployment exists; Pulumi must not reset it.
             { ...child, ignoreChanges: ["properties.traffic"] },
         );
+        // Public network access off: callers come in through a private endpoint of the workspace (issue 14 item 12).
+        const privateAccess = args.network.public ? undefined : createWorkspacePrivateAccess(name, args, { resourceGroupName, tags }, workspace.id, child);
         const principalId = this.endpoint.identity.apply((identity) => identity?.principalId ?? "");
         // No AcrPull: Azure ML grants the endpoint's system-assigned identity AcrPull on the workspace's
         // registry itself, and a second assignment fails with RoleAssignmentExists (issue 14 item 6;
@@ -169,6 +172,7 @@ export class AzureMlService extends ServiceComponent {
                 bakeSeconds: args.rollout.bakeMinutes * 60,
                 latencyP99Ms: args.alarms.latencyP99Ms,
                 max5xxPerMinute: MAX_5XX_PER_MINUTE,
+                allowIdleBake: args.azure.allowIdleBake ?? false,
             },
             { ...child, dependsOn: [this.deployment] },
         );
@@ -185,15 +189,17 @@ export class AzureMlService extends ServiceComponent {
         const alerts = createAzureMlAlerts(name, args, { resourceGroupName, tags, actionGroup }, this.endpoint.id, this.deployment.id, { ...child, dependsOn: [this.traffic] });
 
         const scoringUri = this.endpoint.properties.apply((p) => p.scoringUri ?? "");
+        const network = privateAccess ? pulumi.all([privateAccess.virtualNetworkId, privateAccess.subnetId]) : pulumi.output(undefined);
         this.publish({
             endpointUrl: scoringUri,
-            invoke: pulumi.all([scoringUri, this.endpoint.name, workspaceName, resourceGroupName]).apply(([url, ep, ws, rg]) => ({
+            invoke: pulumi.all([scoringUri, this.endpoint.name, workspaceName, resourceGroupName, network]).apply(([url, ep, ws, rg, net]) => ({
                 auth: "azure-key",
                 reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
                 example: `curl -sS -X POST -H "Authorization: Bearer $(az ml online-endpoint get-credentials -n ${ep} -w ${ws} -g ${rg} --query primaryKey -o tsv)" -H 'Content-Type: application/json' --data @request.json ${url}`,
-                note: args.network.public
-                    ? "Callers send the endpoint key (or an Azure ML token) as a bearer token; anonymous calls are refused."
-                    : "Public network access is off: call through a private endpoint of the workspace, with the endpoint key or an Azure ML token.",
+                note: net
+                    ? `Public network access is off: call from ${net[0]}, where ${new URL(url || "https://endpoint/").host} resolves to the workspace's private endpoint through the private DNS zones ${WORKSPACE_PRIVATE_DNS_ZONES.join(" and ")} in ${rg} (from a network peered with it, link those zones to that network too), with the endpoint key or an Azure ML token as a bearer token.`
+                    : "Callers send the endpoint key (or an Azure ML token) as a bearer token; anonymous calls are refused.",
+                ...(net ? { privateNetwork: { virtualNetworkId: net[0], subnetId: net[1], privateDnsZones: [...WORKSPACE_PRIVATE_DNS_ZONES] } } : {}),
             })),
             artifactUri: f.artifactUri,
             imageUri: image.uri,
@@ -207,6 +213,14 @@ export class AzureMlService extends ServiceComponent {
                 deployment: this.deployment,
                 traffic: this.traffic,
                 autoscale: this.autoscale,
+                ...(privateAccess
+                    ? {
+                          workspacePrivateEndpoint: privateAccess.privateEndpoint,
+                          workspacePrivateDnsZoneGroup: privateAccess.zoneGroup,
+                          ...(privateAccess.virtualNetwork ? { virtualNetwork: privateAccess.virtualNetwork } : {}),
+                          ...Object.fromEntries(privateAccess.zones.map((z, i) => [`privateDnsZone:${WORKSPACE_PRIVATE_DNS_ZONES[i]}`, z])),
+                      }
+                    : {}),
                 ...(actionGroup ? { actionGroup } : {}),
                 ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])),
             },

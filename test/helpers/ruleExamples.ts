@@ -35,6 +35,9 @@ export const PATTERN_EXAMPLES: Readonly<Record<string, { readonly pass: string; 
     "azure.managedidentity.userAssignedIdentity.name.pattern": { pass: "iris-aks-workload-identity1a2b3c4d", fail: "-iris-identity" },
     "azure.insights.dataCollectionEndpoint.name.pattern": { pass: "iris-aks-prometheus-dce1a2b3c4d", fail: "iris_dce" },
     "azure.insights.dataCollectionRule.name.pattern": { pass: "iris-aks-prometheus-dcr1a2b3c4d", fail: "-iris-dcr" },
+    "azure.network.virtualNetwork.name.pattern": { pass: "iris-azureml-vnet1a2b3c4d", fail: "iris-vnet." },
+    "azure.network.privateEndpoint.name.pattern": { pass: "iris-azureml-workspace-pe1a2b3c4d", fail: "-iris-pe" },
+    "azure.privatedns.virtualNetworkLink.name.pattern": { pass: "iris-azureml-dns-api-link1a2b3c4d", fail: "iris-link-" },
     // kubernetes
     "kubernetes.core.namespace.name": { pass: "iris-classifier", fail: "Iris_Classifier" },
     "kubernetes.core.service.loadBalancerSourceRanges": { pass: "10.128.0.0/9", fail: "10.128.0.0" },
