@@ -38,6 +38,7 @@ const T = {
     privateZone: "azure-native:privatedns:PrivateZone",
     virtualNetworkLink: "azure-native:privatedns:VirtualNetworkLink",
     datastore: "azure-native:machinelearningservices:Datastore",
+    diagnosticSetting: "azure-native:monitor:DiagnosticSetting",
 } as const;
 
 export const AZURE_TYPES = T;
@@ -92,6 +93,22 @@ const rules: ContractRule[] = [
     ...name(T.virtualNetwork, "virtualNetworkName", "azure.network.virtualNetwork.name", /^[a-zA-Z0-9](?:[a-zA-Z0-9_.-]*[a-zA-Z0-9_])?$/, "letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore", 2, 64, `${NAME_RULES}#microsoftnetwork`, "shorten the logical name"),
     ...name(T.privateEndpoint, "privateEndpointName", "azure.network.privateEndpoint.name", /^[a-zA-Z0-9](?:[a-zA-Z0-9_.-]*[a-zA-Z0-9_])?$/, "letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore", 2, 64, `${NAME_RULES}#microsoftnetwork`, "shorten the logical name"),
     ...name(T.virtualNetworkLink, "virtualNetworkLinkName", "azure.privatedns.virtualNetworkLink.name", /^[a-zA-Z0-9](?:[a-zA-Z0-9_.-]*[a-zA-Z0-9_])?$/, "letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore", 1, 80, `${NAME_RULES}#microsoftnetwork`, "shorten the logical name"),
+    {
+        id: "azure.machinelearningservices.datastore.name.pattern",
+        type: T.datastore,
+        path: "name",
+        check: { kind: "pattern", pattern: /^[a-z0-9_]+$/, description: "lowercase letters, digits and underscores" },
+        source: "https://learn.microsoft.com/azure/machine-learning/v1/how-to-access-data (a datastore name should only contain lowercase letters, digits and underscores)",
+        fix: "derive the datastore name from lowercase letters, digits and underscores",
+    },
+    {
+        id: "azure.insights.diagnosticSetting.onlineEndpointCategories",
+        type: T.diagnosticSetting,
+        path: "logs[].category",
+        check: { kind: "enum", values: ["AmlOnlineEndpointConsoleLog", "AmlOnlineEndpointTrafficLog", "AmlOnlineEndpointEventLog"] },
+        source: "https://learn.microsoft.com/azure/machine-learning/monitor-azure-machine-learning-reference (Supported resource logs for Microsoft.MachineLearningServices/workspaces/onlineEndpoints)",
+        fix: "use the online endpoint's log categories",
+    },
     {
         id: "azure.network.privateEndpoint.workspaceGroupId",
         type: T.privateEndpoint,

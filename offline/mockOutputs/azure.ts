@@ -92,5 +92,6 @@ export const AZURE_OUTPUTS: Record<string, OutputsOf> = {
     "azure-native:privatedns:PrivateZone": arm("privateZoneName", (n) => `Microsoft.Network/privateDnsZones/${n}`),
     "azure-native:privatedns:VirtualNetworkLink": arm("virtualNetworkLinkName", (n, i) => `Microsoft.Network/privateDnsZones/${i.privateZoneName}/virtualNetworkLinks/${n}`),
     "azure-native:machinelearningservices:Datastore": arm("name", ml("datastores")),
+    "azure-native:monitor:DiagnosticSetting": ({ inputs }) => ({ id: `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`, state: { name: inputs.name } }),
     "azure-native:managedidentity:FederatedIdentityCredential": arm("federatedIdentityCredentialResourceName", (n, i) => `Microsoft.ManagedIdentity/userAssignedIdentities/${i.resourceName}/federatedIdentityCredentials/${n}`),
 };

@@ -8,6 +8,7 @@ import { OnlineDeployment } from "@pulumi/azure-native/machinelearningservices/o
 import { OnlineEndpoint } from "@pulumi/azure-native/machinelearningservices/onlineEndpoint";
 import { Workspace } from "@pulumi/azure-native/machinelearningservices/workspace";
 import type { AutoscaleSetting } from "@pulumi/azure-native/monitor/autoscaleSetting";
+import { DiagnosticSetting } from "@pulumi/azure-native/monitor/diagnosticSetting";
 import { AZURE_TYPES } from "../../components/cloudRules/azure";
 import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { autonamedLogicalName } from "../../components/physicalName";
@@ -16,6 +17,7 @@ import { defaultInstanceType } from "../../components/sizes";
 import { MAX_5XX_PER_MINUTE, createActionGroup, createAzureMlAlerts } from "./alerts";
 import { createAzureMlAutoscale } from "./autoscale";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
+import { registerModelDatastore } from "./modelDatastore";
 import { WORKSPACE_PRIVATE_DNS_ZONES, createWorkspacePrivateAccess } from "./privateAccess";
 import { createAzureServingImage } from "./registryImage";
 import { azureMlRelease } from "./release";
@@ -41,6 +43,9 @@ export class AzureMlService extends ServiceComponent {
         const { port, healthRoute, predictRoute } = args.serving;
 
         const image = createAzureServingImage(placement.name, args, f, { parent: placement.parent });
+        // Local auth off: only Entra-authenticated telemetry is ingested, and Azure ML documents no Entra-authenticated
+        // path for a deployment's telemetry, so the deployment does not send to it (appInsightsEnabled false below):
+        // its logs reach Log Analytics through the endpoint's diagnostic setting instead (issue 14 item 17).
         const insights = new Component(
             autonamedLogicalName(AZURE_TYPES.appInsights, name, "insights"),
             { resourceGroupName, location: args.region, kind: "web", applicationType: "web", workspaceResourceId: f.logs.id, disableLocalAuth: true, tags },
@@ -66,11 +71,13 @@ export class AzureMlService extends ServiceComponent {
         const workspaceName = workspace.name;
         const ml = { resourceGroupName, workspaceName };
 
+        // Model versions take datastore paths, not blob URLs (issue 14 item 17): the model's container is registered.
+        const models = registerModelDatastore(name, f.artifactUri, { ...ml, subscriptionId: f.client.subscriptionId }, child);
         const modelContainer = new ModelContainer(`${name}-model`, { ...ml, name: args.model.name, properties: { description: `Model served by ${args.model.name}`, tags } }, child);
         const modelVersion = new ModelVersion(
             `${name}-model-version`,
-            { ...ml, name: modelContainer.name, version: args.model.version, properties: { modelUri: f.artifactUri, modelType: "custom_model", description: `Version ${args.model.version}` } },
-            { ...child, dependsOn: f.uploads },
+            { ...ml, name: modelContainer.name, version: args.model.version, properties: { modelUri: models.modelUri, modelType: "custom_model", description: `Version ${args.model.version}` } },
+            { ...child, dependsOn: [...f.uploads, models.datastore] },
         );
         const environmentContainer = new EnvironmentContainer(`${name}-environment`, { ...ml, name: `${args.model.name}-server`, properties: { description: "Serving image" } }, child);
         const route = (routePath: string) => ({ path: routePath, port });
@@ -114,6 +121,17 @@ export class AzureMlService extends ServiceComponent {
         );
         // Public network access off: callers come in through a private endpoint of the workspace (issue 14 item 12).
         const privateAccess = args.network.public ? undefined : createWorkspacePrivateAccess(name, args, { resourceGroupName, tags }, workspace.id, child);
+        const endpointLogs = new DiagnosticSetting(
+            `${name}-endpoint-logs`,
+            {
+                resourceUri: this.endpoint.id,
+                name: "model-service-logs",
+                workspaceId: f.logs.id,
+                logAnalyticsDestinationType: "Dedicated",
+                logs: ONLINE_ENDPOINT_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
+            },
+            child,
+        );
         const principalId = this.endpoint.identity.apply((identity) => identity?.principalId ?? "");
         // No AcrPull: Azure ML grants the endpoint's system-assigned identity AcrPull on the workspace's
         // registry itself, and a second assignment fails with RoleAssignmentExists (issue 14 item 6;
@@ -152,7 +170,7 @@ export class AzureMlService extends ServiceComponent {
                     requestSettings: { requestTimeout: "PT60S", maxConcurrentRequestsPerInstance: 1, maxQueueWait: "PT1S" },
                     // Managed deployments take the Default scale type only; the autoscale setting below scales them.
                     scaleSettings: { scaleType: "Default" },
-                    appInsightsEnabled: true,
+                    appInsightsEnabled: false,
                     egressPublicNetworkAccess: "Enabled",
                 },
                 tags,
@@ -207,6 +225,8 @@ export class AzureMlService extends ServiceComponent {
                 ...foundationChildren(f),
                 applicationInsights: insights,
                 workspace,
+                modelDatastore: models.datastore,
+                endpointLogs,
                 modelVersion,
                 environmentVersion,
                 endpoint: this.endpoint,
@@ -229,6 +249,12 @@ export class AzureMlService extends ServiceComponent {
 }
 
 export const createAzureMlService: ImplementationFactory = (name, args, opts, foundation) => new AzureMlService(name, args, foundation, opts);
+
+/**
+ * The online endpoint's resource logs, by diagnostic category: console output of the containers, every
+ * scoring request, and the deployment's events (https://learn.microsoft.com/azure/machine-learning/monitor-azure-machine-learning-reference#supported-resource-logs-for-microsoftmachinelearningservicesworkspacesonlineendpoints).
+ */
+export const ONLINE_ENDPOINT_LOG_CATEGORIES = ["AmlOnlineEndpointConsoleLog", "AmlOnlineEndpointTrafficLog", "AmlOnlineEndpointEventLog"] as const;
 
 /** The tags without the model version, which changes with every release. */
 function releaseIndependentTags(tags: Record<string, string>): Record<string, string> {
