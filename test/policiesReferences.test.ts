@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluatePolicies } from "../offline/evaluatePolicies";
+import { evaluatePolicies, plaintextSecretsInState } from "../offline/evaluatePolicies";
 import { POLICIES } from "../policies/rules";
 import { findSecretInConfigFile } from "../policies/secretPatterns";
 import { resource } from "./helpers/resources";
@@ -60,7 +60,8 @@ const LEAKING_FILES: readonly [string, string, string][] = [
     ["web.config", '<appSettings>\n  <add key="ApiKey" value="9f8e7d6c5b4a39281706" />\n</appSettings>\n', "9f8e7d6c5b4a39281706"],
 ];
 
-const mandatory = async (r: ReturnType<typeof resource>) => (await evaluatePolicies(POLICIES, [r])).filter((v) => v.level === "mandatory");
+/** The pack's mandatory findings, and the offline plan's own (a credential in plaintext state). */
+const mandatory = async (r: ReturnType<typeof resource>) => [...(await evaluatePolicies(POLICIES, [r])), ...plaintextSecretsInState([r])].filter((v) => v.level === "mandatory");
 
 /** Where the pack reads a secret-named plain value, one resource per platform. */
 function holders(name: string, value: string): ReturnType<typeof resource>[] {
