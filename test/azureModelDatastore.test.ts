@@ -21,6 +21,8 @@ describe("the model's datastore (issue 14 item 17)", { timeout: 180_000 }, () =>
             name: `ms_${account}_models`,
             properties: { datastoreType: "AzureBlob", accountName: account, containerName: "models", endpoint: "core.windows.net", protocol: "https", credentials: { credentialsType: "None" } },
         });
+        // The stack's own account: where it lives is known, and given.
+        expect((datastore.inputs as any).properties).toMatchObject({ subscriptionId: "00000000-0000-4000-8000-000000000001", resourceGroup: (one(doc, "azure-native:resources:ResourceGroup").outputs as any).name });
         const version = one(doc, "azure-native:machinelearningservices:ModelVersion");
         const group = (one(doc, "azure-native:resources:ResourceGroup").outputs as any).name;
         expect((version.inputs as any).properties.modelUri).toBe(
@@ -35,7 +37,9 @@ describe("the model's datastore (issue 14 item 17)", { timeout: 180_000 }, () =>
         const uri = "https://teamstore01.blob.core.windows.net/trained-models/iris/7/";
         const { code, doc } = planJson(["--stack", "dev", "--config", "cloud=azure", "--config", `image=${IMAGE}`, "--config", `modelArtifact=${uri}`]);
         expect(code).toBe(0);
-        expect((byName(doc, "azure-native:machinelearningservices:Datastore", "iris-azureml-model-datastore").inputs as any).properties).toMatchObject({ accountName: "teamstore01", containerName: "trained-models" });
+        const properties = (byName(doc, "azure-native:machinelearningservices:Datastore", "iris-azureml-model-datastore").inputs as any).properties;
+        expect(properties).toMatchObject({ accountName: "teamstore01", containerName: "trained-models" });
+        expect(properties.resourceGroup).toBeUndefined();
         expect((one(doc, "azure-native:machinelearningservices:ModelVersion").inputs as any).properties.modelUri).toMatch(/\/datastores\/ms_teamstore01_trained_models\/paths\/iris\/7\/$/);
     });
 

@@ -72,7 +72,8 @@ export class AzureMlService extends ServiceComponent {
         const ml = { resourceGroupName, workspaceName };
 
         // Model versions take datastore paths, not blob URLs (issue 14 item 17): the model's container is registered.
-        const models = registerModelDatastore(name, f.artifactUri, { ...ml, subscriptionId: f.client.subscriptionId }, child);
+        const ownAccount = args.model.artifact.kind === "local" ? { subscriptionId: f.client.subscriptionId, resourceGroup: resourceGroupName } : undefined;
+        const models = registerModelDatastore(name, f.artifactUri, { ...ml, subscriptionId: f.client.subscriptionId }, child, ownAccount);
         const modelContainer = new ModelContainer(`${name}-model`, { ...ml, name: args.model.name, properties: { description: `Model served by ${args.model.name}`, tags } }, child);
         const modelVersion = new ModelVersion(
             `${name}-model-version`,

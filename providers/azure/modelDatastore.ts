@@ -35,6 +35,8 @@ export function registerModelDatastore(
     artifactUri: pulumi.Input<string>,
     ml: { resourceGroupName: pulumi.Input<string>; workspaceName: pulumi.Input<string>; subscriptionId: pulumi.Input<string> },
     opts: pulumi.CustomResourceOptions,
+    /** Where the storage account lives, when it is the stack's own. */
+    account?: { subscriptionId: pulumi.Input<string>; resourceGroup: pulumi.Input<string> },
 ): { datastore: Datastore; modelUri: pulumi.Output<string> } {
     const location = pulumi.output(artifactUri).apply(blobLocation);
     const datastore = new Datastore(
@@ -50,6 +52,7 @@ export function registerModelDatastore(
                 endpoint: "core.windows.net",
                 protocol: "https",
                 credentials: { credentialsType: "None" },
+                ...(account ? { subscriptionId: account.subscriptionId, resourceGroup: account.resourceGroup } : {}),
                 description: "The served model's container (identity-based access)",
             },
         },
