@@ -82,6 +82,15 @@ describe("references and placeholders are not leaks", () => {
         for (const r of holders("DB_PASSWORD", value)) expect(await mandatory(r), `${r.type}: ${value}`).toEqual([]);
     });
 
+    it("structural references pass: Kubernetes secretKeyRef, ECS secrets valueFrom, App Service Key Vault settings", async () => {
+        const structural = [
+            resource("kubernetes:apps/v1:Deployment", { spec: { template: { spec: { containers: [{ name: "server", env: [{ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "db-credentials", key: "password" } } }] }] } } } }),
+            resource("aws:ecs/taskDefinition:TaskDefinition", { containerDefinitions: JSON.stringify([{ name: "server", secrets: [{ name: "DB_PASSWORD", valueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf" }] }]) }),
+            resource("azure-native:web:WebApp", { siteConfig: { appSettings: [{ name: "DB_PASSWORD", value: "@Microsoft.KeyVault(VaultName=myvault;SecretName=db-password)" }] } }),
+        ];
+        for (const r of structural) expect(await mandatory(r), r.type).toEqual([]);
+    });
+
     it.each(REFERENCE_FILES)("%s holding only references passes in a ConfigMap and an app setting", async (file, text) => {
         expect(findSecretInConfigFile(text)).toBeUndefined();
         for (const r of holders(file, text)) expect(await mandatory(r), `${r.type}: ${file}`).toEqual([]);
