@@ -11,6 +11,7 @@ import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
 import { azureRule } from "./cloudRules/azure";
 import { CLOUDWATCH_RETENTION_DAYS } from "./cloudRules/aws";
+import { validateGcpArgs } from "./gcpValidation";
 
 /**
  * The longest model name accepted. Every child's physical name fits its cloud's limit for any name up to
@@ -223,6 +224,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
 
     validateAwsArgs(args, runtime, problem);
     if (cloud === "azure") validateAzureNames(args, problem);
+    if (cloud === "gcp" && entry.cloud === cloud) validateGcpArgs(args, runtime, problem);
     const rollout = { strategy: args.rollout?.strategy ?? "allAtOnce", stepPercent: args.rollout?.stepPercent ?? 10, bakeMinutes: args.rollout?.bakeMinutes ?? 10 };
     if (!["allAtOnce", "canary", "linear"].includes(rollout.strategy)) {
         problem("rollout.strategy", rollout.strategy, "is not a rollout strategy", "use allAtOnce, canary or linear");
