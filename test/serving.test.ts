@@ -6,44 +6,13 @@ import { configFromEnv } from "../serving/src/config";
 import { createLogger } from "../serving/src/log";
 import { loadModel, type LoadedModel } from "../serving/src/model";
 import type { ServerHandle } from "../serving/src/server";
-import { IRIS_MODEL_DIR as MODEL_DIR, loopbackServers, quietLogger, ROOT } from "./helpers/servingServer";
+import { call, IRIS_MODEL_DIR as MODEL_DIR, loopbackServers, post, quietLogger, ROOT } from "./helpers/servingServer";
 
 const SETOSA = [5.1, 3.5, 1.4, 0.2];
 const VERSICOLOR = [6.0, 2.9, 4.5, 1.5];
 const VIRGINICA = [6.7, 3.0, 5.2, 2.3];
 const VERTEX_PREDICT = "/v1/endpoints/123/deployedModels/456:predict";
 
-interface Reply {
-    status: number;
-    headers: http.IncomingHttpHeaders;
-    text: string;
-    json: any;
-}
-
-/** One request on its own connection (no keep-alive), 10 s at most. */
-function call(port: number, method: string, urlPath: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-        const req = http.request({ host: "127.0.0.1", port, method, path: urlPath, agent: false, headers: { "Content-Type": "application/json", ...headers }, timeout: 10_000 }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => {
-                const text = Buffer.concat(chunks).toString("utf8");
-                let json: unknown;
-                try {
-                    json = JSON.parse(text);
-                } catch {
-                    json = undefined;
-                }
-                resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-            });
-        });
-        req.on("timeout", () => req.destroy(new Error(`${method} ${urlPath} timed out`)));
-        req.on("error", reject);
-        req.end(body);
-    });
-}
-
-const post = (port: number, urlPath: string, body: unknown, headers?: Record<string, string>) => call(port, "POST", urlPath, typeof body === "string" ? body : JSON.stringify(body), headers);
 
 const serve = loopbackServers();
 

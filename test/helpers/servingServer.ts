@@ -1,3 +1,4 @@
+import * as http from "node:http";
 import * as path from "node:path";
 import { afterAll } from "vitest";
 import type { Logger } from "../../serving/src/log";
@@ -32,3 +33,35 @@ export function loopbackServers(defaults: ServerOptions = {}): (options?: Server
         return s;
     };
 }
+
+export interface Reply {
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    text: string;
+    json: any;
+}
+
+/** One request on its own connection (no keep-alive), 10 s at most. */
+export function call(port: number, method: string, urlPath: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+        const req = http.request({ host: "127.0.0.1", port, method, path: urlPath, agent: false, headers: { "Content-Type": "application/json", ...headers }, timeout: 10_000 }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => {
+                const text = Buffer.concat(chunks).toString("utf8");
+                let json: unknown;
+                try {
+                    json = JSON.parse(text);
+                } catch {
+                    json = undefined;
+                }
+                resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+            });
+        });
+        req.on("timeout", () => req.destroy(new Error(`${method} ${urlPath} timed out`)));
+        req.on("error", reject);
+        req.end(body);
+    });
+}
+
+export const post = (port: number, urlPath: string, body: unknown, headers?: Record<string, string>) => call(port, "POST", urlPath, typeof body === "string" ? body : JSON.stringify(body), headers);
