@@ -10,6 +10,7 @@ import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
 import { azureRule } from "./cloudRules/azure";
 import { CLOUDWATCH_RETENTION_DAYS } from "./cloudRules/aws";
+import { rolloutDurationProblems } from "../providers/aws/rolloutDuration";
 
 /**
  * The longest model name accepted. Every child's physical name fits its cloud's limit for any name up to
@@ -226,12 +227,21 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     if (runtime === "ecs" && rollout.strategy === "linear" && rollout.stepPercent < 3) {
         problem("rollout.stepPercent", rollout.stepPercent, "is below the 3 percent ECS linear deployments shift at least", "set rolloutStepPercent to 3 or more, or use rollout canary");
     }
+    if (runtime === "sagemaker" && rollout.strategy === "linear" && rollout.stepPercent < 10) {
+        problem("rollout.stepPercent", rollout.stepPercent, "is below the 10 percent of capacity a SageMaker linear step takes at least (10-50%)", "set rolloutStepPercent to 10 or more, or use rollout canary");
+    }
+    // SageMaker: a canary or linear step is at most 50% of the variant's instances; one instance is 100%.
+    if (runtime === "sagemaker" && rollout.strategy !== "allAtOnce" && Number.isInteger(minReplicas) && minReplicas < 2) {
+        problem("scaling.minReplicas", minReplicas, `is too few for rollout ${rollout.strategy} on sagemaker: a traffic step may take at most 50% of the variant's instances, and one instance is all of them`, `set minReplicas to 2 or more, or use rollout allAtOnce`);
+    }
     const principalType = args.azure?.deployerPrincipalType;
     if (principalType !== undefined && !["User", "ServicePrincipal"].includes(principalType)) {
         problem("azure.deployerPrincipalType", principalType, "is not a principal type", "use User (pulumi runs after az login) or ServicePrincipal (pulumi runs in CI)");
     }
     if (!Number.isInteger(rollout.bakeMinutes) || rollout.bakeMinutes < 0 || rollout.bakeMinutes > 60) {
         problem("rollout.bakeMinutes", rollout.bakeMinutes, "must be whole minutes from 0 to 60", "set how long each step is watched before the next, e.g. 10");
+    } else if (entry.cloud === cloud && Number.isInteger(rollout.stepPercent) && rollout.stepPercent >= 1 && ["allAtOnce", "canary", "linear"].includes(rollout.strategy)) {
+        for (const p of rolloutDurationProblems(runtime, rollout as ResolvedServiceArgs["rollout"])) problem(p.field, p.value, p.message, p.fix);
     }
     if (args.budget) {
         if (!Number.isInteger(args.budget.monthlyUsd) || args.budget.monthlyUsd < 1) problem("budget.monthlyUsd", args.budget.monthlyUsd, "must be a positive whole number of US dollars", "set the monthly amount, or 0 for no budget");

@@ -243,6 +243,8 @@ describe("ECS canary and linear rollouts (ECS native traffic shifting)", () => {
         expect(service.inputs.deploymentConfiguration).toEqual({ strategy: "CANARY", bakeTimeInMinutes: "15", canaryConfiguration: { canaryPercent: 20, canaryBakeTimeInMinutes: "15" } });
         expect(service.inputs).toMatchObject({ deploymentCircuitBreaker: { enable: true, rollback: true }, alarms: { enable: true, rollback: true } });
         expect(service.options.ignoreChanges).toEqual(["desiredCount", "loadBalancers"]);
+        // Task start, three 15-minute bakes, a rollback: beyond the provider's 20-minute default (issue 15 item 2).
+        expect(service.options.customTimeouts).toEqual({ create: "65m", update: "65m" });
     });
 
     it("gives ECS an alternate target group, a production rule to reweigh and a role to do it with", () => {

@@ -290,7 +290,8 @@ describe("SageMaker rollouts", () => {
         ]);
         for (const a of alarms) expect(a.inputs.dimensions).toEqual({ EndpointName: expect.stringMatching(/^iris-dev-[0-9a-f]{6}$/), VariantName: "primary" });
         const config = deploymentConfig(doc);
-        expect(config.blueGreenUpdatePolicy).toEqual({ trafficRoutingConfiguration: { type: "ALL_AT_ONCE", waitIntervalInSeconds: 600 }, terminationWaitInSeconds: 600 });
+        // SageMaker gives up (and rolls back) 5 minutes before the provider's fixed 60-minute wait does (issue 15 item 3).
+        expect(config.blueGreenUpdatePolicy).toEqual({ trafficRoutingConfiguration: { type: "ALL_AT_ONCE", waitIntervalInSeconds: 600 }, terminationWaitInSeconds: 600, maximumExecutionTimeoutInSeconds: 3300 });
         expect(config.autoRollbackConfiguration.alarms.map((a: { alarmName: string }) => a.alarmName).sort()).toEqual(alarms.map((a) => a.outputs.name).sort());
     });
 
@@ -311,11 +312,20 @@ describe("SageMaker rollouts", () => {
     });
 
     it("shifts a canary, then the rest, and linear steps, as configured", () => {
-        const canary = planJson(["--stack", "dev", "--config", "rollout=canary", "--config", "rolloutStepPercent=20", "--config", "rolloutBakeMinutes=5", "--config", "alarmLatencyP99Ms=250"]).doc;
+        const canary = planJson(["--stack", "dev", "--config", "minReplicas=2", "--config", "rollout=canary", "--config", "rolloutStepPercent=20", "--config", "rolloutBakeMinutes=5", "--config", "alarmLatencyP99Ms=250"]).doc;
         expect(deploymentConfig(canary).blueGreenUpdatePolicy.trafficRoutingConfiguration).toEqual({ type: "CANARY", waitIntervalInSeconds: 300, canarySize: { type: "CAPACITY_PERCENT", value: 20 } });
         expect(ofType(canary, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.inputs.metricName === "ModelLatency")?.inputs).toMatchObject({ extendedStatistic: "p99", threshold: 250_000 });
-        const linear = planJson(["--stack", "dev", "--config", "rollout=linear"]).doc;
-        expect(deploymentConfig(linear).blueGreenUpdatePolicy.trafficRoutingConfiguration).toEqual({ type: "LINEAR", waitIntervalInSeconds: 600, linearStepSize: { type: "CAPACITY_PERCENT", value: 10 } });
+        const linear = planJson(["--stack", "dev", "--config", "minReplicas=2", "--config", "rollout=linear", "--config", "rolloutStepPercent=25", "--config", "rolloutBakeMinutes=5"]).doc;
+        expect(deploymentConfig(linear).blueGreenUpdatePolicy.trafficRoutingConfiguration).toEqual({ type: "LINEAR", waitIntervalInSeconds: 300, linearStepSize: { type: "CAPACITY_PERCENT", value: 25 } });
+    });
+
+    it("refuses, before planning, a rollout SageMaker or the provider's 60-minute wait cannot take (issue 15 items 3, 4)", () => {
+        const { code, doc } = planJson(["--stack", "dev", "--config", "rollout=linear"]);
+        expect(code).toBe(2);
+        const errors = doc.errors.join("\n");
+        expect(errors).toMatch(/model-service:minReplicas\b.*1.*is too few for rollout linear on sagemaker.*set minReplicas to 2 or more/);
+        expect(errors).toMatch(/model-service:rolloutBakeMinutes\b.*10.*with rollout linear at 10% takes up to 130 minutes.*at most 60 minutes.*lower rolloutBakeMinutes to 3 or less/);
+        expect(doc.resources).toEqual([]);
     });
 });
 

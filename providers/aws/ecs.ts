@@ -22,6 +22,7 @@ import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { createTrafficShifting, deploymentConfiguration, shiftsTraffic } from "./ecsRollout";
 import { createNetwork } from "./network";
 import { checkEcsRollout } from "./rolloutCheck";
+import { ecsServiceTimeouts } from "./rolloutDuration";
 import { secretValueVariable } from "./secretStore";
 import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
@@ -232,7 +233,13 @@ export class EcsService extends ServiceComponent {
             },
             // Autoscaling owns the running count after the first deployment; with traffic shifting, ECS swaps
             // which target group is the primary one after each deployment.
-            { ...child, dependsOn: [...listeners, ...rules, ...network.ready, ...(shifting?.ready ?? [])], ignoreChanges: shifting ? ["desiredCount", "loadBalancers"] : ["desiredCount"] },
+            // The provider waits for a steady state 20 minutes by default; a canary or linear rollout bakes longer.
+            {
+                ...child,
+                dependsOn: [...listeners, ...rules, ...network.ready, ...(shifting?.ready ?? [])],
+                ignoreChanges: shifting ? ["desiredCount", "loadBalancers"] : ["desiredCount"],
+                customTimeouts: ecsServiceTimeouts(args.rollout),
+            },
         );
         // A rolled-back deployment is a steady state too: fail the update unless the requested task definition serves.
         const servingVersion = checkEcsRollout(args, { service: this.service, cluster: cluster.arn, taskDefinitionArn: taskDefinition.arn, alarms: [errors, latency] });

@@ -5,6 +5,7 @@ import type { Endpoint } from "@pulumi/aws/sagemaker/endpoint";
 import type { DescribeEndpointCommandOutput, SageMakerClientConfig } from "@aws-sdk/client-sagemaker";
 import type { DescribeServicesCommandOutput, Deployment as EcsDeployment, Service as EcsServiceState } from "@aws-sdk/client-ecs";
 import type { ResolvedServiceArgs } from "../../components/contract";
+import { rolloutMinutes } from "./rolloutDuration";
 
 // After an update, the truth. SageMaker (blue/green with auto-rollback alarms) and ECS (circuit breaker and
 // alarm rollback) can roll an update back on their own; the aws provider then reports success, because the
@@ -92,12 +93,12 @@ function afterUpdate<T>(inputs: pulumi.Input<T>, requested: (t: T) => string, ve
 }
 
 /**
- * How long an update may still be in progress when the check starts: half an hour to provision, plus a bake
- * for each traffic step and one for the final wait. The aws provider usually waits this out already.
+ * How long an update may still be in progress when the check starts: the rollout's worst case
+ * (providers/aws/rolloutDuration.ts). The provider has waited it out already (ecs: customTimeouts from the
+ * same worst case; sagemaker: a config that fits the provider's fixed hour), so this deadline is rarely met.
  */
-export function rolloutTimeoutSeconds(rollout: ResolvedServiceArgs["rollout"]): number {
-    const steps = rollout.strategy === "allAtOnce" ? 1 : rollout.strategy === "canary" ? 2 : Math.ceil(100 / rollout.stepPercent);
-    return 1800 + (steps + 1) * rollout.bakeMinutes * 60;
+export function rolloutTimeoutSeconds(runtime: "sagemaker" | "ecs", rollout: ResolvedServiceArgs["rollout"]): number {
+    return rolloutMinutes(runtime, rollout) * 60;
 }
 
 /**
@@ -115,7 +116,7 @@ export function checkSageMakerRollout(
         inputs,
         ([, endpointConfigName]) => endpointConfigName,
         async ([endpointName, endpointConfigName, alarmNames]) =>
-            (await verifySageMakerRollout({ ...common(args), endpointName, endpointConfigName, alarmNames }, deps)).servingEndpointConfigName,
+            (await verifySageMakerRollout({ ...common(args, "sagemaker"), endpointName, endpointConfigName, alarmNames }, deps)).servingEndpointConfigName,
     );
 }
 
@@ -134,12 +135,12 @@ export function checkEcsRollout(
         inputs,
         ([, , taskDefinitionArn]) => taskDefinitionArn,
         async ([cluster, serviceName, taskDefinitionArn, alarmNames]) =>
-            (await verifyEcsRollout({ ...common(args), cluster, serviceName, taskDefinitionArn, alarmNames }, deps)).servingTaskDefinitionArn,
+            (await verifyEcsRollout({ ...common(args, "ecs"), cluster, serviceName, taskDefinitionArn, alarmNames }, deps)).servingTaskDefinitionArn,
     );
 }
 
-function common(args: ResolvedServiceArgs): CommonProps {
-    return { region: args.region, modelName: args.model.name, modelVersion: args.model.version, alarmNames: [], timeoutSeconds: rolloutTimeoutSeconds(args.rollout) };
+function common(args: ResolvedServiceArgs, runtime: "sagemaker" | "ecs"): CommonProps {
+    return { region: args.region, modelName: args.model.name, modelVersion: args.model.version, alarmNames: [], timeoutSeconds: rolloutTimeoutSeconds(runtime, args.rollout) };
 }
 
 // ---------------------------------------------------------------------------------------------

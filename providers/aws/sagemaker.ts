@@ -15,6 +15,7 @@ import type { Topic } from "@pulumi/aws/sns/topic";
 import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { checkSageMakerRollout } from "./rolloutCheck";
+import { SAGEMAKER_MAX_EXECUTION_SECONDS } from "./rolloutDuration";
 import { secretArnVariable } from "./secretStore";
 import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
@@ -112,6 +113,8 @@ export class SageMakerService extends ServiceComponent {
                             ...(args.rollout.strategy === "linear" ? { linearStepSize: step } : {}),
                         },
                         terminationWaitInSeconds: bakeSeconds,
+                        // SageMaker gives up and rolls back before the provider's fixed hour runs out.
+                        maximumExecutionTimeoutInSeconds: SAGEMAKER_MAX_EXECUTION_SECONDS,
                     },
                     autoRollbackConfiguration: { alarms: alarms.map((alarm) => ({ alarmName: alarm.name })) },
                 },
