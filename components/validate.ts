@@ -9,7 +9,7 @@ import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS } from
 import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
 import { azureRule } from "./cloudRules/azure";
-import { CLOUDWATCH_RETENTION_DAYS } from "./cloudRules/aws";
+import { CLOUDWATCH_RETENTION_DAYS, awsCountLimit } from "./cloudRules/aws";
 import { rolloutDurationProblems } from "../providers/aws/rolloutDuration";
 
 /**
@@ -247,6 +247,10 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
         if (!Number.isInteger(args.budget.monthlyUsd) || args.budget.monthlyUsd < 1) problem("budget.monthlyUsd", args.budget.monthlyUsd, "must be a positive whole number of US dollars", "set the monthly amount, or 0 for no budget");
         if (args.budget.emails.length === 0) problem("budget.emails", [], "is empty: nobody would hear of the budget", "list the addresses that get the alerts");
         args.budget.emails.filter((e) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e)).forEach((e) => problem("budget.emails", e, "is not an email address", "write it as name@example.com"));
+        const subscribers = awsCountLimit("aws.budgets.budget.subscribers");
+        if (cloud === "aws" && args.budget.emails.length > subscribers) {
+            problem("budget.emails", `${args.budget.emails.length} addresses`, `is more than the ${subscribers} email subscribers an AWS budget notification takes`, `list at most ${subscribers} addresses, e.g. a team mailing list instead of each member`);
+        }
         if (cloud === "gcp" && !/^(billingAccounts\/)?[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/.test(args.budget.gcpBillingAccount ?? "")) {
             problem("budget.gcpBillingAccount", args.budget.gcpBillingAccount, "is not a billing account id, which a budget on gcp needs", "set it to XXXXXX-XXXXXX-XXXXXX (gcloud billing accounts list)");
         }

@@ -101,3 +101,17 @@ const rules: ContractRule[] = [
 ];
 
 export const AWS_RULES: CloudRules = { autonames, rules };
+
+/** One AWS rule by id (the program and the validator read their bounds from the table). */
+export function awsRule(id: string): ContractRule {
+    const rule = rules.find((r) => r.id === id);
+    if (!rule) throw new Error(`no AWS rule ${id}`);
+    return rule;
+}
+
+/** The `max` of a count rule. */
+export function awsCountLimit(id: string): number {
+    const { check } = awsRule(id);
+    if (check.kind !== "count") throw new Error(`AWS rule ${id} is not a count`);
+    return check.max;
+}
