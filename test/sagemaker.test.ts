@@ -111,7 +111,9 @@ describe("SageMaker on the dev stack", () => {
         expect(bySid.ListModelPrefix?.Condition).toEqual({ StringLike: { "s3:prefix": ["models/iris/1/", "models/iris/1/*"] } });
         expect(bySid.PullServingImage?.Resource).toBe(one(doc, "aws:ecr/repository:Repository").outputs.arn);
         // Only actions without resource-level permissions may name "*", and metrics are held to a namespace.
-        expect(policy.filter((s) => [s.Resource].flat().includes("*")).map((s) => s.Sid)).toEqual(["GetRegistryToken", "PutServingMetrics"]);
+        expect(policy.filter((s) => [s.Resource].flat().includes("*")).map((s) => s.Sid)).toEqual(["GetRegistryToken", "PutServingMetrics", "ReadRollbackAlarms"]);
+        // Deployment guardrails read the rollback alarms as this role (issue 15 item 14).
+        expect(bySid.ReadRollbackAlarms).toEqual({ Sid: "ReadRollbackAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: "*" });
         expect(policy.some((s) => actions(s).some((a) => a.startsWith("secretsmanager:")))).toBe(false);
     });
 
@@ -298,7 +300,15 @@ describe("SageMaker rollouts", () => {
     it("tells the alarm recipients through an encrypted SNS topic, when there are any", () => {
         const { doc } = planJson(["--stack", "dev", "--config", 'alarmEmails=["oncall@example.com"]']);
         const topic = one(doc, "aws:sns/topic:Topic");
-        expect(topic.inputs.kmsMasterKeyId).toBe("alias/aws/sns");
+        // A customer managed key CloudWatch may use: under alias/aws/sns no alarm reaches the topic (issue 15 item 13).
+        const key = one(doc, "aws:kms/key:Key");
+        expect(topic.inputs.kmsMasterKeyId).toBe(key.outputs.arn);
+        expect(key.inputs.enableKeyRotation).toBe(true);
+        expect(statements(key.inputs.policy)).toEqual([
+            { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
+            { Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*" },
+        ]);
+        expect(doc.contract).toEqual([]);
         expect(one(doc, "aws:sns/topicSubscription:TopicSubscription").inputs).toMatchObject({ topic: topic.outputs.arn, protocol: "email", endpoint: "oncall@example.com" });
         for (const alarm of ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm")) expect(alarm.inputs.alarmActions).toEqual([topic.outputs.arn]);
         expect(ofType(planJson(["--stack", "dev"]).doc, "aws:sns/topic:Topic")).toEqual([]);

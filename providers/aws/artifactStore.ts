@@ -9,6 +9,7 @@ import { BucketVersioning } from "@pulumi/aws/s3/bucketVersioning";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { localArtifactFiles, uploadName } from "../../components/naming";
 import { autonamedLogicalName } from "../../components/physicalName";
+import { awsPartition } from "./partition";
 
 /** Where the model lives in S3, and how SageMaker should read it. */
 export interface ModelArtifactLocation {
@@ -33,7 +34,7 @@ export function createArtifactStore(name: string, args: ResolvedServiceArgs, opt
         const [, bucketName = "", key = ""] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(artifact.uri) ?? [];
         const compressed = key.endsWith(".tar.gz");
         return {
-            bucketArn: pulumi.output(`arn:aws:s3:::${bucketName}`),
+            bucketArn: pulumi.output(`arn:${awsPartition(args.region)}:s3:::${bucketName}`),
             prefix: compressed ? key : key.replace(/\/?$/, "/"),
             uri: pulumi.output(artifact.uri),
             compressed,

@@ -115,7 +115,7 @@ export class EcsService extends ServiceComponent {
             ? [serving, new Listener(`${name}-http-redirect`, { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] }, child)]
             : [serving];
 
-        const shifting = alternate ? createTrafficShifting(name, serving.arn, targets, alternate, child) : undefined;
+        const shifting = alternate ? createTrafficShifting(name, args.region, serving.arn, targets, alternate, child) : undefined;
 
         const size = SIZES[args.compute.size];
         const environment = {

@@ -7,6 +7,7 @@ import { Image } from "@pulumi/docker/image";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { contentHash } from "../../components/naming";
 import { parseEcrImage } from "../../components/validate";
+import { awsPartition } from "./partition";
 
 /** The image the service runs, and the one ECR repository its role may pull from. */
 export interface ServingImage {
@@ -28,7 +29,7 @@ export function createServingImage(name: string, args: ResolvedServiceArgs, opts
         const ecr = parseEcrImage(args.image.uri);
         return {
             uri: pulumi.output(args.image.uri),
-            repositoryArn: ecr ? pulumi.output(`arn:${ecr.partition}:ecr:${ecr.region}:${ecr.account}:repository/${ecr.repository}`) : undefined,
+            repositoryArn: ecr ? pulumi.output(`arn:${awsPartition(ecr.region)}:ecr:${ecr.region}:${ecr.account}:repository/${ecr.repository}`) : undefined,
         };
     }
     const repository = new Repository(

@@ -16,8 +16,9 @@ import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { checkSageMakerRollout } from "./rolloutCheck";
 import { SAGEMAKER_MAX_EXECUTION_SECONDS } from "./rolloutDuration";
+import { awsDnsSuffix } from "./partition";
 import { secretArnVariable } from "./secretStore";
-import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
+import { createServingRole, describeAlarms, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
 const VARIANT = "primary";
 
@@ -50,6 +51,7 @@ export class SageMakerService extends ServiceComponent {
                 ...pullImage(image.repositoryArn!),
                 ...writeLogs(logGroup.arn),
                 ...putMetrics(["/aws/sagemaker/*", "model-service/*"]),
+                ...describeAlarms(),
                 ...readSecrets(Object.values(secrets).map((s) => s.arn)),
             ],
             child,
@@ -166,7 +168,7 @@ export class SageMakerService extends ServiceComponent {
             child,
         );
 
-        const domain = args.region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+        const domain = awsDnsSuffix(args.region);
         const invoke = pulumi.all([this.endpoint.name, this.invokerPolicy.arn]).apply(([endpoint, policyArn]) => ({
             auth: "aws-sigv4",
             reachability: args.network.public ? ("internet" as const) : ("private-network" as const),

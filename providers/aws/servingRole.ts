@@ -40,6 +40,16 @@ export function putMetrics(namespaces: string[]): Statement[] {
     return [{ Sid: "PutServingMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringLike: { "cloudwatch:namespace": namespaces } } }];
 }
 
+/**
+ * Read the state of the rollback alarms: SageMaker's deployment guardrails call DescribeAlarms as the
+ * endpoint's execution role during a blue/green update, and without it cannot roll back
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html). Read-only; the
+ * guardrails pass alarm names the role does not know in advance, so it is not held to ARNs.
+ */
+export function describeAlarms(): Statement[] {
+    return [{ Sid: "ReadRollbackAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: "*" }];
+}
+
 /** Read these secrets' values, and nothing else of Secrets Manager. */
 export function readSecrets(secretArns: readonly pulumi.Input<string>[]): Statement[] {
     return secretArns.length > 0 ? [{ Sid: "ReadServingSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [...secretArns] }] : [];
