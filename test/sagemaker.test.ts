@@ -171,8 +171,11 @@ describe("SageMaker on the dev stack", () => {
         expect(doc.outputs.endpointUrl).toMatch(/^https:\/\/runtime\.sagemaker\.us-east-1\.amazonaws\.com\/endpoints\/iris-dev-[0-9a-f]{6}\/invocations$/);
         expect(doc.outputs.invoke).toMatchObject({ auth: "aws-sigv4", reachability: "private-network" });
         expect((doc.outputs.invoke as { note: string }).note).toContain(one(doc, "aws:iam/policy:Policy").outputs.arn as string);
+        // public: false means what it says: only requests through an interface VPC endpoint (issue 15 item 15).
         const invoker = statements(one(doc, "aws:iam/policy:Policy").inputs.policy);
-        expect(invoker).toEqual([{ Effect: "Allow", Action: "sagemaker:InvokeEndpoint", Resource: one(doc, "aws:sagemaker/endpoint:Endpoint").outputs.arn }]);
+        expect(invoker).toEqual([
+            { Sid: "InvokeThroughVpcEndpoint", Effect: "Allow", Action: "sagemaker:InvokeEndpoint", Resource: one(doc, "aws:sagemaker/endpoint:Endpoint").outputs.arn, Condition: { Null: { "aws:SourceVpce": "false" } } },
+        ]);
     });
 
     it("loads only the AWS SDK: no other cloud's modules are in the module cache", () => {
@@ -271,9 +274,10 @@ describe("SageMaker with secrets, a built image, a compressed artifact and allow
         expect(variant.instanceType).toBe("ml.g4dn.xlarge");
     });
 
-    it("lets callers invoke only from the allowed CIDRs", () => {
-        const [invoke] = statements(one(doc, "aws:iam/policy:Policy").inputs.policy);
-        expect(invoke?.Condition).toEqual({ IpAddress: { "aws:SourceIp": ["10.20.0.0/16"] } });
+    it("lets callers invoke only from the allowed CIDRs: a private range is matched on aws:VpcSourceIp, through a VPC endpoint", () => {
+        const [invoke, ...more] = statements(one(doc, "aws:iam/policy:Policy").inputs.policy);
+        expect(more).toEqual([]);
+        expect(invoke?.Condition).toEqual({ Null: { "aws:SourceVpce": "false" }, IpAddress: { "aws:VpcSourceIp": ["10.20.0.0/16"] } });
     });
 });
 

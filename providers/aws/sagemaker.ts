@@ -17,6 +17,7 @@ import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { checkSageMakerRollout } from "./rolloutCheck";
 import { SAGEMAKER_MAX_EXECUTION_SECONDS } from "./rolloutDuration";
 import { awsDnsSuffix } from "./partition";
+import { invokerStatements } from "./invokerPolicy";
 import { secretArnVariable } from "./secretStore";
 import { createServingRole, describeAlarms, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
@@ -154,16 +155,12 @@ export class SageMakerService extends ServiceComponent {
             child,
         );
 
-        // Callers get this policy; allowedCidrs limits where they may call from.
-        const sourceIp = args.network.allowedCidrs.length > 0 ? { Condition: { IpAddress: { "aws:SourceIp": args.network.allowedCidrs } } } : {};
+        // Callers get this policy; public and allowedCidrs decide which networks they may call from.
         this.invokerPolicy = new IamPolicy(
             `${name}-invoker`,
             {
                 description: `Lets a caller invoke the ${endpointName} endpoint`,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Action: "sagemaker:InvokeEndpoint", Resource: this.endpoint.arn, ...sourceIp }],
-                }),
+                policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: invokerStatements(args, this.endpoint.arn) }),
             },
             child,
         );
@@ -174,8 +171,8 @@ export class SageMakerService extends ServiceComponent {
             reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
             example: `aws sagemaker-runtime invoke-endpoint --region ${args.region} --endpoint-name ${endpoint} --content-type application/json --body fileb://request.json response.json`,
             note: args.network.public
-                ? `Callers sign requests with IAM credentials that have ${policyArn} attached.`
-                : `Callers sign requests with IAM credentials that have ${policyArn} attached; keep traffic inside your VPC with an interface endpoint for com.amazonaws.${args.region}.sagemaker.runtime.`,
+                ? `Callers sign requests with IAM credentials that have ${policyArn} attached${args.network.allowedCidrs.length > 0 ? `, from ${args.network.allowedCidrs.join(", ")} (private addresses through an interface VPC endpoint)` : ""}.`
+                : `Callers sign requests with IAM credentials that have ${policyArn} attached, and call through an interface VPC endpoint for com.amazonaws.${args.region}.sagemaker.runtime${args.network.allowedCidrs.length > 0 ? ` from ${args.network.allowedCidrs.join(", ")}` : ""}: the policy admits no other path.`,
         }));
         this.publish({
             endpointUrl: pulumi.interpolate`https://runtime.sagemaker.${args.region}.${domain}/endpoints/${this.endpoint.name}/invocations`,
