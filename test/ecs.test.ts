@@ -1,7 +1,9 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../offline/engine";
 import type { RecordedResource } from "../offline/recorder";
-import { byName, ofType, one, planJson, statementsOf } from "./helpers/plan";
+import { PROJECT_DIR, byName, ofType, one, planJson, statementsOf } from "./helpers/plan";
 
 function statements(r: RecordedResource) {
     return statementsOf(r.inputs.policy);
@@ -70,6 +72,20 @@ describe("ECS on the dev stack (runtime switched in config only)", () => {
         expect(one(doc, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).toBe(7);
         expect(c.environment).toEqual(expect.arrayContaining([{ name: "MODEL_URI", value: doc.outputs.artifactUri }, { name: "PREDICT_ROUTE", value: "/invocations" }]));
         expect(c.secrets).toEqual([]);
+    });
+
+    it("gives the non-root reference server a writable /tmp: the image declares every mounted path a VOLUME (issue 15 item 12)", () => {
+        const c = container(doc);
+        const task = one(doc, "aws:ecs/taskDefinition:TaskDefinition");
+        expect(c.mountPoints).toEqual([{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]);
+        expect(task.inputs.volumes).toEqual([{ name: "tmp" }]);
+        // Without VOLUME, Fargate mounts a root-owned 0755 directory and the model download fails.
+        const dockerfile = fs.readFileSync(path.join(PROJECT_DIR, "serving", "Dockerfile"), "utf8");
+        const volumes = [...dockerfile.matchAll(/^VOLUME\s+\[([^\]]*)\]/gm)].flatMap((m) => JSON.parse(`[${m[1]}]`) as string[]);
+        for (const mount of c.mountPoints as { containerPath: string }[]) expect(volumes).toContain(mount.containerPath);
+        // The image's own cache and model directories sit under it.
+        expect(dockerfile).toMatch(/MODEL_CACHE_DIR=\/tmp\//);
+        expect(dockerfile).toMatch(/^USER nonroot$/m);
     });
 
     it("scopes the task role to the model prefix and the execution role to the image repository and log group", () => {

@@ -27,6 +27,12 @@ import { secretValueVariable } from "./secretStore";
 import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
 const CONTAINER = "model-server";
+/**
+ * The only writable path under the read-only root filesystem. Fargate creates a bind mount root-owned 0755
+ * unless the image declares the path a VOLUME (then the image's ownership and mode are kept), so a non-root
+ * image must declare it, as serving/Dockerfile does (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html).
+ */
+export const WRITABLE_PATH = "/tmp";
 const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /**
@@ -136,7 +142,7 @@ export class EcsService extends ServiceComponent {
                         essential: true,
                         portMappings: [{ containerPort: port, protocol: "tcp" }],
                         readonlyRootFilesystem: true,
-                        mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+                        mountPoints: [{ sourceVolume: "tmp", containerPath: WRITABLE_PATH, readOnly: false }],
                         environment: Object.entries({ ...environment, MODEL_URI: modelUri })
                             .sort(([a], [b]) => a.localeCompare(b))
                             .map(([key, value]) => ({ name: key, value })),
