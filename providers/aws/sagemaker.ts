@@ -75,7 +75,7 @@ export class SageMakerService extends ServiceComponent {
                     environment,
                     ...(artifact.compressed
                         ? { modelDataUrl: artifact.uri }
-                        : { modelDataSource: { s3DataSources: [{ s3Uri: artifact.uri, s3DataType: "S3Prefix", compressionType: "None" }] } }),
+                        : { modelDataSource: { s3DataSources: [{ s3Uri: artifact.uri, s3DataType: artifact.singleObject ? "S3Object" : "S3Prefix", compressionType: "None" }] } }),
                 },
                 // Without secrets to fetch, the container needs no network at all.
                 enableNetworkIsolation: Object.keys(secrets).length === 0,

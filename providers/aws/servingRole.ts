@@ -12,12 +12,14 @@ export interface Statement {
     readonly Condition?: Record<string, Record<string, unknown>>;
 }
 
-/** Read the model's objects (one key, or one prefix ending in /) and list only that prefix. */
+/** Read the model's objects (one key, one prefix ending in /, or "" for the whole bucket) and list only them. */
 export function readArtifact(bucketArn: pulumi.Input<string>, prefix: string): Statement[] {
-    const objects = prefix.endsWith("/") ? `${prefix}*` : prefix;
+    const objects = prefix === "" || prefix.endsWith("/") ? `${prefix}*` : prefix;
     return [
         { Sid: "ReadModelArtifact", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: pulumi.interpolate`${bucketArn}/${objects}` },
-        { Sid: "ListModelPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": [prefix, objects] } } },
+        prefix === ""
+            ? { Sid: "ListModelPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn }
+            : { Sid: "ListModelPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": [...new Set([prefix, objects])] } } },
     ];
 }
 
