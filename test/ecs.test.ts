@@ -139,10 +139,26 @@ describe("ECS on the dev stack (runtime switched in config only)", () => {
 });
 
 describe("ECS scaled to zero", () => {
-    it("runs no task when idle and does not alarm on it", () => {
+    it("runs no task when idle, does not alarm on it, and starts one when requests arrive (issue 15 item 17)", () => {
         const { doc } = planJson(["--stack", "dev", "--config", "runtime=ecs", "--config", "minReplicas=0"]);
+        expect(doc.errors).toEqual([]);
+        expect(doc.violations).toEqual([]);
+        expect(doc.contract).toEqual([]);
         expect(one(doc, "aws:ecs/service:Service").inputs.desiredCount).toBe(0);
-        expect(ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.metricName).sort()).toEqual(["HTTPCode_Target_5XX_Count", "TargetResponseTime"]);
+        const alarms = ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm");
+        expect(alarms.map((a) => a.inputs.metricName).filter(Boolean).sort()).toEqual(["HTTPCode_Target_5XX_Count", "TargetResponseTime"]);
+        // Target tracking has nothing to track at zero tasks: a step policy, fired by requests while none runs, starts one.
+        const step = byName(doc, "aws:appautoscaling/policy:Policy", "iris-ecs-scale-from-zero");
+        const target = one(doc, "aws:appautoscaling/target:Target");
+        expect(step.inputs).toMatchObject({ policyType: "StepScaling", resourceId: target.outputs.resourceId ?? target.inputs.resourceId, stepScalingPolicyConfiguration: { adjustmentType: "ExactCapacity", stepAdjustments: [{ metricIntervalLowerBound: "0", scalingAdjustment: 1 }] } });
+        const wake = alarms.find((a) => a.name === "iris-ecs-requests-while-idle")!;
+        expect(wake.inputs.alarmActions).toEqual([step.outputs.arn]);
+        const queries = wake.inputs.metricQueries as any[];
+        expect(queries.map((q) => q.metric?.metricName ?? q.expression)).toEqual(["RequestCount", "RunningTaskCount", "IF(FILL(requests, 0) > 0 AND FILL(tasks, 0) < 1, 1, 0)"]);
+        expect(queries[0].metric.dimensions).toEqual({ LoadBalancer: one(doc, "aws:lb/loadBalancer:LoadBalancer").outputs.arnSuffix });
+        // With a floor of one task, target tracking alone is enough.
+        const { doc: floor } = planJson(["--stack", "dev", "--config", "runtime=ecs"]);
+        expect(ofType(floor, "aws:appautoscaling/policy:Policy").map((p) => p.name)).not.toContain("iris-ecs-scale-from-zero");
     });
 });
 

@@ -21,6 +21,7 @@ import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { createTrafficShifting, deploymentConfiguration, shiftsTraffic } from "./ecsRollout";
 import { createNetwork } from "./network";
+import { createScaleFromZero } from "./scaleFromZero";
 import { checkEcsRollout } from "./rolloutCheck";
 import { ecsServiceTimeouts } from "./rolloutDuration";
 import { secretValueVariable } from "./secretStore";
@@ -306,6 +307,8 @@ export class EcsService extends ServiceComponent {
                 : { predefinedMetricSpecification: { predefinedMetricType: "ALBRequestCountPerTarget", resourceLabel: pulumi.interpolate`${this.loadBalancer.arnSuffix}/${targets.arnSuffix}` } },
         );
 
+        const fromZero = args.scaling.minReplicas === 0 ? createScaleFromZero(name, scaling, { loadBalancer: this.loadBalancer.arnSuffix, clusterName: cluster.name, serviceName: this.service.name }, child) : undefined;
+
         const scheme = https ? "https" : "http";
         const endpointUrl = pulumi.interpolate`${scheme}://${this.loadBalancer.dnsName}${predictRoute}`;
         const invoke = endpointUrl.apply((url) => ({
@@ -338,6 +341,7 @@ export class EcsService extends ServiceComponent {
                 errorAlarm: errors,
                 latencyAlarm: latency,
                 ...(noTasks ? { noTasksAlarm: noTasks } : {}),
+                ...(fromZero ? { scaleFromZeroPolicy: fromZero.policy, scaleFromZeroAlarm: fromZero.alarm } : {}),
             },
         });
     }
