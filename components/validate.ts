@@ -10,6 +10,7 @@ import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
 import { azureRule } from "./cloudRules/azure";
 import { CLOUDWATCH_RETENTION_DAYS, awsCountLimit } from "./cloudRules/aws";
+import { SAGEMAKER_HOSTING_INSTANCE_TYPES } from "./cloudRules/awsHostingInstanceTypes";
 import { rolloutDurationProblems } from "../providers/aws/rolloutDuration";
 
 /**
@@ -161,6 +162,10 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
             problem("compute.instanceType", instanceType, owner ? `is a ${owner} instance type, not a ${cloud} one` : `is not a ${cloud} instance type`, `use a ${cloud} type such as ${INSTANCE_TYPE_SHAPES[cloud].example}, or remove it to derive one from size`);
         } else if (!entry.takesInstanceType) {
             problem("compute.instanceType", instanceType, `is not used by ${runtime}, which sizes replicas from size`, "remove it and set size instead");
+        } else if (runtime === "sagemaker" && !SAGEMAKER_HOSTING_INSTANCE_TYPES.includes(instanceType)) {
+            const family = instanceType.split(".").slice(0, 2).join(".");
+            const same = SAGEMAKER_HOSTING_INSTANCE_TYPES.filter((t) => t.startsWith(`${family}.`));
+            problem("compute.instanceType", instanceType, "is not an instance type SageMaker real-time endpoints run on (training, notebook and Elastic Inference types are not)", same.length > 0 ? `use one of ${same.join(", ")}` : "use a hosting type such as ml.m5.large, ml.c5.xlarge or ml.g5.xlarge, or remove it to derive one from size");
         }
     }
 

@@ -1,4 +1,10 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { SAGEMAKER_HOSTING_INSTANCE_TYPES } from "../components/cloudRules/awsHostingInstanceTypes";
+import { GPUS } from "../components/validate";
+import { SIZES, defaultInstanceType } from "../components/sizes";
+import type { Gpu, Size } from "../components/contract";
 import type { ModelServiceArgs } from "../components/contract";
 import { validateServiceArgs } from "../components/validate";
 import { ecsRolloutMinutes, ecsServiceTimeouts, rolloutDurationProblems, sageMakerRolloutMinutes, SAGEMAKER_WAIT_MINUTES } from "../providers/aws/rolloutDuration";
@@ -74,5 +80,33 @@ describe("SageMaker traffic steps (issue 15 item 4)", () => {
         }
         expect(problemsOf(awsArgs("sagemaker", { rollout: { strategy: "allAtOnce" } }))).toEqual([]);
         expect(problemsOf(awsArgs("ecs", { rollout: { strategy: "canary", stepPercent: 20, bakeMinutes: 1 } }))).toEqual([]);
+    });
+});
+
+describe("SageMaker instance types are real-time hosting types (issue 15 item 7)", () => {
+    it("is the SageMaker API model's ProductionVariantInstanceType enum, as the installed SDK has it", () => {
+        const enums = fs.readFileSync(path.join(__dirname, "..", "node_modules", "@aws-sdk", "client-sagemaker", "dist-es", "models", "enums.js"), "utf8");
+        const start = enums.indexOf("export const ProductionVariantInstanceType = {");
+        const sdk = [...enums.slice(start, enums.indexOf("};", start)).matchAll(/: "([^"]+)"/g)].map((m) => m[1]!).sort();
+        expect([...SAGEMAKER_HOSTING_INSTANCE_TYPES].sort()).toEqual(sdk);
+    });
+
+    it("refuses training, notebook and Elastic Inference types, naming hosting types of the same family when there are", () => {
+        const c5n = problemsOf(awsArgs("sagemaker", { compute: { instanceType: "ml.c5n.xlarge" } }));
+        expect(c5n).toEqual([expect.objectContaining({ field: "compute.instanceType", value: "ml.c5n.xlarge", fix: expect.stringContaining("ml.m5.large") })]);
+        const eia = problemsOf(awsArgs("sagemaker", { compute: { instanceType: "ml.eia1.medium" } }));
+        expect(eia).toEqual([expect.objectContaining({ field: "compute.instanceType", value: "ml.eia1.medium" })]);
+        const g5 = problemsOf(awsArgs("sagemaker", { compute: { instanceType: "ml.g5.3xlarge" } }));
+        expect(g5[0]?.fix).toContain("ml.g5.xlarge");
+        expect(problemsOf(awsArgs("sagemaker", { compute: { instanceType: "ml.c5.xlarge" } }))).toEqual([]);
+    });
+
+    it("derives only hosting types from size and gpu", () => {
+        for (const size of Object.keys(SIZES) as Size[]) {
+            for (const gpu of GPUS as Gpu[]) {
+                const type = defaultInstanceType("sagemaker", size, gpu);
+                if (type) expect(SAGEMAKER_HOSTING_INSTANCE_TYPES, `${size}/${gpu}`).toContain(type);
+            }
+        }
     });
 });

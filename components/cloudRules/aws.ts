@@ -1,4 +1,5 @@
 import type { AutonameRule, CloudRules, ContractRule } from "./types";
+import { SAGEMAKER_HOSTING_INSTANCE_TYPES } from "./awsHostingInstanceTypes";
 
 // pulumi-aws autonames through the terraform bridge: `<logical>-<7 hex>` (tfbridge.AutoName, separator
 // "-", 7 random hex); where resources.go gives no maximum the bridge's default is 255, so the API's own
@@ -58,6 +59,14 @@ const rules: ContractRule[] = [
         path: "productionVariants",
         check: { kind: "count", min: 1, max: 10 },
         source: "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html (ProductionVariants: 1-10 items)",
+    },
+    {
+        id: "aws.sagemaker.endpointConfiguration.instanceType",
+        type: "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+        path: "productionVariants[].instanceType",
+        check: { kind: "enum", values: SAGEMAKER_HOSTING_INSTANCE_TYPES },
+        source: "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html (InstanceType: ProductionVariantInstanceType)",
+        fix: "set instanceType to a SageMaker hosting instance type",
     },
     {
         id: "aws.ecr.repository.name",
