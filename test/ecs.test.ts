@@ -38,6 +38,7 @@ describe("ECS on the dev stack (runtime switched in config only)", () => {
             ["iris-ecs-public-0", "10.0.0.0/20", false],
             ["iris-ecs-public-1", "10.0.16.0/20", false],
         ]);
+        // Standard zones only, though the account lists a Local Zone first (issue 15 item 9).
         expect(new Set(subnets.map((s) => s.inputs.availabilityZone))).toEqual(new Set(["us-east-1a", "us-east-1b"]));
         expect(ofType(doc, "aws:ec2/natGateway:NatGateway")).toHaveLength(1);
         const privateSubnetIds = subnets.filter((s) => s.name.includes("private")).map((s) => s.id); // private-0, private-1
