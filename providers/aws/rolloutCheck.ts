@@ -36,6 +36,8 @@ export interface CommonProps {
     alarmNames: string[];
     /** How long to wait for an update still in progress. */
     timeoutSeconds: number;
+    /** The stack's aws:profile, which the provider deploys with: the check reads with the same. */
+    profile?: string;
 }
 
 export interface SageMakerCheckProps extends CommonProps {
@@ -140,7 +142,8 @@ export function checkEcsRollout(
 }
 
 function common(args: ResolvedServiceArgs, runtime: "sagemaker" | "ecs"): CommonProps {
-    return { region: args.region, modelName: args.model.name, modelVersion: args.model.version, alarmNames: [], timeoutSeconds: rolloutTimeoutSeconds(runtime, args.rollout) };
+    const profile = new pulumi.Config("aws").get("profile") || undefined;
+    return { region: args.region, modelName: args.model.name, modelVersion: args.model.version, alarmNames: [], timeoutSeconds: rolloutTimeoutSeconds(runtime, args.rollout), ...(profile ? { profile } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,8 +175,8 @@ function isTransient(err: any): boolean {
     return NETWORK.includes(err.code) || NETWORK.includes(err.name) || NETWORK.includes(err.cause?.code);
 }
 
-function clientConfig(region: string, s: Settings): { region: string; maxAttempts: number; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
-    return { region, maxAttempts: SDK_MAX_ATTEMPTS, ...(s.endpoint ? { endpoint: s.endpoint } : {}), ...(s.credentials ? { credentials: s.credentials } : {}) };
+function clientConfig(p: CommonProps, s: Settings): { region: string; maxAttempts: number; profile?: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
+    return { region: p.region, maxAttempts: SDK_MAX_ATTEMPTS, ...(p.profile ? { profile: p.profile } : {}), ...(s.endpoint ? { endpoint: s.endpoint } : {}), ...(s.credentials ? { credentials: s.credentials } : {}) };
 }
 
 function label(p: CommonProps): string {
@@ -236,7 +239,7 @@ async function verifyEndpoint(p: SageMakerCheckProps, s: Settings): Promise<Reco
     // Required here, not at module top, so a plan or preview never loads the SDK.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { SageMakerClient, DescribeEndpointCommand } = require("@aws-sdk/client-sagemaker") as typeof import("@aws-sdk/client-sagemaker");
-    const config: SageMakerClientConfig = clientConfig(p.region, s);
+    const config: SageMakerClientConfig = clientConfig(p, s);
     const client = new SageMakerClient(config);
     const requested = p.endpointConfigName;
     const where = `SageMaker endpoint ${p.endpointName}`;
@@ -321,7 +324,7 @@ function ecsReasons(service: EcsServiceState, requested: string): string {
 async function verifyService(p: EcsCheckProps, s: Settings): Promise<Record<string, unknown>> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { ECSClient, DescribeServicesCommand } = require("@aws-sdk/client-ecs") as typeof import("@aws-sdk/client-ecs");
-    const client = new ECSClient(clientConfig(p.region, s));
+    const client = new ECSClient(clientConfig(p, s));
     const requested = p.taskDefinitionArn;
     const where = `ECS service ${p.serviceName}`;
     try {
