@@ -21,6 +21,8 @@ export interface RecordedOptions {
     readonly provider?: string;
     /** customTimeouts as Pulumi passes them to the provider ("90m"), where set. */
     readonly customTimeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
+    /** replacementTrigger, where set: a change of it from the last deployment replaces the resource. */
+    readonly replacementTrigger?: unknown;
 }
 
 export interface RecordedResource {
@@ -107,6 +109,7 @@ export class Recorder {
                     ignoreChanges: req.getIgnorechangesList(),
                     provider: req.getProvider() || undefined,
                     customTimeouts: timeoutsOf(req.getCustomtimeouts()),
+                    ...(req.hasReplacementTrigger() ? { replacementTrigger: req.getReplacementTrigger()!.toJavaScript() } : {}),
                 },
                 outputs: {},
                 secretOutputs: [],

@@ -108,6 +108,8 @@ describe("ECS on the dev stack (runtime switched in config only)", () => {
             deploymentMaximumPercent: 200,
         });
         expect(service.options.ignoreChanges).toEqual(["desiredCount"]);
+        expect(service.options.replacementTrigger).toBeUndefined();
+        expect(one(doc, "aws:lb/loadBalancer:LoadBalancer").options.retainOnDelete).toBe(false);
         const alarmNames = ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/ApplicationELB").map((a) => a.outputs.name);
         expect((service.inputs.alarms as any).enable).toBe(true);
         expect((service.inputs.alarms as any).rollback).toBe(true);
@@ -174,7 +176,10 @@ describe("ECS on the prod stack", () => {
         expect(ofType(doc, "aws:ec2/natGateway:NatGateway")).toHaveLength(2);
         expect(new Set(ofType(doc, "aws:ec2/routeTable:RouteTable").filter((r) => r.name.includes("private")).map((r) => (r.inputs.routes as any[])[0].natGatewayId)).size).toBe(2);
         expect(doc.resources.filter((r) => r.options.protect).map((r) => r.type).sort()).toEqual(["aws:cloudwatch/logGroup:LogGroup", "aws:ecr/repository:Repository", "aws:s3/bucket:Bucket"]);
-        expect(one(doc, "aws:lb/loadBalancer:LoadBalancer").inputs.enableDeletionProtection).toBe(true);
+        const lb = one(doc, "aws:lb/loadBalancer:LoadBalancer");
+        expect(lb.inputs.enableDeletionProtection).toBe(true);
+        // Toggling public replaces it; AWS refuses to delete a protected one, so the old one is kept, not failed on (issue 15 item 11).
+        expect(lb.options.retainOnDelete).toBe(true);
         expect(one(doc, "aws:ecs/taskDefinition:TaskDefinition").inputs).toMatchObject({ cpu: "4096", memory: "16384" });
         expect(one(doc, "aws:ecs/service:Service").inputs.desiredCount).toBe(2);
     });
@@ -278,6 +283,8 @@ describe("ECS canary and linear rollouts (ECS native traffic shifting)", () => {
         expect(service.options.ignoreChanges).toEqual(["desiredCount", "loadBalancers"]);
         // Task start, three 15-minute bakes, a rollback: beyond the provider's 20-minute default (issue 15 item 2).
         expect(service.options.customTimeouts).toEqual({ create: "65m", update: "65m" });
+        // A switch from or to traffic shifting replaces the service, since ignoreChanges keeps loadBalancers (issue 15 item 20).
+        expect(service.options.replacementTrigger).toBe("ecs-traffic-shifting");
     });
 
     it("gives ECS an alternate target group, a production rule to reweigh and a role to do it with", () => {

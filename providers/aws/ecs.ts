@@ -93,7 +93,9 @@ export class EcsService extends ServiceComponent {
                 enableDeletionProtection: args.protect,
                 idleTimeout: 120,
             },
-            { ...child, dependsOn: network.ready },
+            // `internal` cannot change in place: toggling public replaces the load balancer, and AWS refuses to delete
+            // one with deletion protection. Protected, the old one is left behind (and named in the README) instead.
+            { ...child, dependsOn: network.ready, retainOnDelete: args.protect },
         );
         const targetGroup = (suffix: string) =>
             new TargetGroup(
@@ -246,6 +248,10 @@ export class EcsService extends ServiceComponent {
                 dependsOn: [...listeners, ...rules, ...network.ready, ...(shifting?.ready ?? [])],
                 ignoreChanges: shifting ? ["desiredCount", "loadBalancers"] : ["desiredCount"],
                 customTimeouts: ecsServiceTimeouts(args.rollout),
+                // ignoreChanges keeps a live service's loadBalancers, so a switch between rolling and traffic shifting
+                // could never add or drop the alternate target group: it replaces the service (a new one first).
+                // Rolling services carry no trigger, so their existing stacks see no change.
+                ...(shifting ? { replacementTrigger: "ecs-traffic-shifting" } : {}),
             },
         );
         // A rolled-back deployment is a steady state too: fail the update unless the requested task definition serves.
