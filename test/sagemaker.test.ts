@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../offline/engine";
-import { ofType, one, planJson, statementsOf as statements, type Statement } from "./helpers/plan";
+import { PROJECT_DIR, ofType, one, planJson, statementsOf as statements, type Statement } from "./helpers/plan";
 
 function actions(s: Statement): string[] {
     return [s.Action].flat();
@@ -64,7 +64,8 @@ describe("SageMaker on the dev stack", () => {
         }
         // No image configured: the reference server is built from serving/ and pushed to the stack's repository.
         const image = one(doc, "docker:index/image:Image");
-        expect((image.inputs.build as any).context).toMatch(/\/serving$/);
+        // Relative to the project: another checkout plans no rebuild, and no second push of the tag (issue 15 item 6).
+        expect((image.inputs.build as any).context).toBe("serving");
         expect(image.inputs.imageName).toMatch(new RegExp(`^${one(doc, "aws:ecr/repository:Repository").outputs.repositoryUrl}:1-[0-9a-f]{12}$`));
         expect(doc.outputs.imageUri).toBe(image.outputs.repoDigest);
     });
@@ -256,6 +257,9 @@ describe("SageMaker with secrets, a built image, a compressed artifact and allow
         const image = one(doc, "docker:index/image:Image");
         expect(image.inputs.imageName).toMatch(new RegExp(`^${repo.outputs.repositoryUrl}:1-[0-9a-f]{12}$`));
         expect(image.secretInputs).toContain("registry.password");
+        // No absolute path in the build inputs: a checkout elsewhere plans the same image (issue 15 item 6).
+        expect(image.inputs.build).toMatchObject({ context: "test/fixtures/server" });
+        expect(JSON.stringify(image.inputs)).not.toContain(PROJECT_DIR);
         expect(doc.outputs.imageUri).toBe(image.outputs.repoDigest);
         const pull = statements(one(doc, "aws:iam/rolePolicy:RolePolicy").inputs.policy).find((s) => s.Sid === "PullServingImage");
         expect(pull?.Resource).toBe(repo.outputs.arn);

@@ -64,11 +64,19 @@ export function createServingImage(name: string, args: ResolvedServiceArgs, opts
     const image = new Image(
         `${name}-image`,
         {
+            // Tagged by content, and built from paths relative to the project (where pulumi runs, and so the docker
+            // provider): another checkout of the same code (CI after a laptop) plans no change, so it never pushes the
+            // same tag again into the immutable repository, which ECR would refuse.
             imageName: pulumi.interpolate`${repository.repositoryUrl}:${args.model.version}-${contentHash(context)}`,
-            build: { context, platform: "linux/amd64", ...(args.image.dockerfile ? { dockerfile: path.resolve(args.projectDir, args.image.dockerfile) } : {}) },
+            build: { context: projectRelative(args.projectDir, context), platform: "linux/amd64", ...(args.image.dockerfile ? { dockerfile: projectRelative(args.projectDir, path.resolve(args.projectDir, args.image.dockerfile)) } : {}) },
             registry: { server: repository.repositoryUrl, username: token.userName, password: pulumi.secret(token.password) },
         },
         { parent: opts.parent },
     );
     return { uri: image.repoDigest, repositoryArn: repository.arn, repository, image };
+}
+
+/** A path as the project sees it: relative to the project folder, in POSIX form ("." for the folder itself). */
+export function projectRelative(projectDir: string, absolute: string): string {
+    return path.relative(projectDir, absolute).split(path.sep).join("/") || ".";
 }
