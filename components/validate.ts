@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import type { Cloud, Gpu, ModelServiceArgs, ResolvedServiceArgs, Runtime, Size } from "./contract";
+import { checkModelArtifact } from "./artifactCheck";
 import { checkArtifactRoot, checkLocalArtifactPath } from "./artifactPath";
 import { DEFAULT_MAX_SHARE, cidrProblems } from "./cidr";
 import { exposureProblems } from "./exposure";
@@ -100,6 +101,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
         problem("model.version", args.model.version, "must be 1-63 letters, digits, dots, underscores or hyphens", 'use a label such as "1" or "2024-06-01"');
     }
     const artifact = args.model.artifact;
+    const problemsBeforeArtifact = problems.length;
     if (artifact.kind === "local") {
         const root = artifact.allowedRoot ? checkArtifactRoot(projectDir, artifact.allowedRoot) : {};
         if (root.problem) problem("model.artifactRoot", artifact.allowedRoot, root.problem.message, root.problem.fix);
@@ -115,6 +117,11 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
 
     const image = args.image;
+    // What the reference server will load, checked once the path itself is known to be fine.
+    if (artifact.kind === "local" && !problems.slice(problemsBeforeArtifact).some((p) => p.field.startsWith("model.artifact"))) {
+        const check = checkModelArtifact(projectDir, artifact, image);
+        if (check.status === "refused") for (const p of check.problems) problem("model.artifact", artifact.path, p.message, p.fix);
+    }
     if (image.kind === "build") {
         const dockerfile = path.resolve(projectDir, image.dockerfile ?? path.join(image.context, "Dockerfile"));
         if (!fs.existsSync(dockerfile)) {

@@ -1,15 +1,17 @@
+import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { POLICIES } from "../policies/rules";
 import { exitCodeOf, plan } from "./engine";
 import { projectRoot } from "./projectRoot";
 import { renderPlan } from "./render";
 
-const USAGE = `Usage: npm run plan -- --stack <name> [--config key=value]... [--secret key=value]... [--json] [--mock-account <12 digits>] [--program <file.cjs>]
+const USAGE = `Usage: npm run plan -- --stack <name> [--config key=value]... [--secret key=value]... [--json] [--mock-account <12 digits>] [--request-json <file>] [--program <file.cjs>]
 
 Runs the program offline under Pulumi's mock runtime with Pulumi.<name>.yaml, checks every planned
 resource against the clouds' API rules, evaluates the policy pack, and prints the resources it would
 create. --mock-account plans as another customer (account, project number, subscription); --program
-plans another CommonJS program of the project instead of index.ts (test fixtures). Exit codes:
+plans another CommonJS program of the project instead of index.ts (test fixtures); --request-json
+writes a request body that fits the model (its real input shape) to <file>. Exit codes:
 0 valid, 1 cloud contract breaches or mandatory policy violations, 2 invalid config or program error.`;
 
 async function main(): Promise<number> {
@@ -23,6 +25,7 @@ async function main(): Promise<number> {
                 json: { type: "boolean" },
                 "mock-account": { type: "string" },
                 program: { type: "string" },
+                "request-json": { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
             strict: true,
@@ -50,9 +53,22 @@ async function main(): Promise<number> {
         program: values.program,
     });
     const code = exitCodeOf(doc);
+    if (values["request-json"] !== undefined && code !== 2) writeRequest(values["request-json"], doc.outputs.model);
     if (values.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     else (code === 2 ? process.stderr : process.stdout).write(`${renderPlan(doc)}\n`);
     return code;
+}
+
+/** Writes the `model` output's request body to `file`, or says why there is none. */
+function writeRequest(file: string, model: unknown): void {
+    const m = model as { checked?: boolean; request?: unknown; reason?: string } | string | undefined;
+    if (typeof m === "object" && m.checked === true && m.request !== undefined) {
+        fs.writeFileSync(file, `${JSON.stringify(m.request)}\n`);
+        process.stderr.write(`Wrote ${file}: a request body for the model's input; the invoke example sends it.\n`);
+    } else {
+        const why = m === "[secret]" ? "the model output is secret (an encrypted modelArtifact)" : typeof m === "object" && m.reason ? m.reason : "the plan has no model output";
+        process.stderr.write(`Did not write ${file}: ${why}.\n`);
+    }
 }
 
 main().then(

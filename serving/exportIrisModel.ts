@@ -186,6 +186,8 @@ async function main(): Promise<void> {
         ],
         features: [...FEATURES],
         classes: model.classes,
+        // The first training row: the request body the plan shows (components/artifactCheck.ts).
+        example: rows[0],
         trainingAccuracy: Number(onnxAccuracy.toFixed(4)),
         trainingRows: rows.length,
         training: { algorithm: "multinomial logistic regression, full-batch gradient descent", epochs: EPOCHS, learningRate: LEARNING_RATE, l2: L2, seed: SEED },

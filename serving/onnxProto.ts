@@ -1,13 +1,14 @@
 /**
- * A minimal protobuf writer for the ONNX messages an exported linear classifier needs
- * (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto, TypeProto,
- * TensorShapeProto, OperatorSetIdProto, StringStringEntryProto). Field numbers follow onnx/onnx.proto.
+ * A minimal protobuf writer for the ONNX messages the example models and the tests' exporter-shaped
+ * models need (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto, ValueInfoProto,
+ * TypeProto with tensor, sequence and map types, TensorShapeProto, OperatorSetIdProto,
+ * StringStringEntryProto). Field numbers follow onnx/onnx.proto.
  */
 
 /** ONNX TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, STRING: 8, DOUBLE: 11 } as const;
 /** ONNX AttributeProto.AttributeType values used here. */
-const AttributeType = { FLOAT: 1, INT: 2 } as const;
+const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 const WIRE_VARINT = 0;
 const WIRE_LEN = 2;
@@ -81,11 +82,17 @@ export interface Attribute {
     readonly name: string;
     readonly int?: number;
     readonly float?: number;
+    readonly string?: string;
+    readonly ints?: readonly number[];
+    readonly floats?: readonly number[];
+    readonly strings?: readonly string[];
 }
 
 export interface Node {
     readonly opType: string;
     readonly name: string;
+    /** "ai.onnx.ml" for the classic ML operators (LinearClassifier, TreeEnsemble*, ZipMap); empty for the default domain. */
+    readonly domain?: string;
     readonly inputs: readonly string[];
     readonly outputs: readonly string[];
     readonly attributes?: readonly Attribute[];
@@ -95,19 +102,35 @@ export interface Initializer {
     readonly name: string;
     readonly dims: readonly number[];
     readonly values: Float32Array;
+    /** Keep the values in this file beside the model (ONNX external data) instead of inside it; the caller writes externalData(values) there. */
+    readonly externalFile?: string;
 }
 
-/** A tensor-typed graph input or output; a string dimension is symbolic (e.g. the batch "N"). */
+/** The bytes of an external data file for `values`: little-endian float32, as raw_data holds them. */
+export function externalData(values: Float32Array): Uint8Array {
+    const raw = new Uint8Array(values.length * 4);
+    const view = new DataView(raw.buffer);
+    values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+    return raw;
+}
+
+/**
+ * A graph input or output: a tensor (a string dimension is symbolic, e.g. the batch "N"), or with
+ * `mapKey` a sequence of maps from that key type to `elemType` scalars, as ZipMap outputs.
+ */
 export interface ValueInfo {
     readonly name: string;
     readonly elemType: number;
     readonly shape: readonly (number | string)[];
+    readonly mapKey?: number;
     readonly doc?: string;
 }
 
 export interface Model {
     readonly irVersion: number;
     readonly opset: number;
+    /** Further operator sets, e.g. { domain: "ai.onnx.ml", version: 1 }. */
+    readonly opsets?: readonly { readonly domain: string; readonly version: number }[];
     readonly producerName: string;
     readonly producerVersion: string;
     readonly graphName: string;
@@ -123,7 +146,17 @@ function attribute(a: Attribute): Writer {
     const w = new Writer().string(1, a.name);
     if (a.int !== undefined) w.int(3, a.int).int(20, AttributeType.INT);
     else if (a.float !== undefined) w.float(2, a.float).int(20, AttributeType.FLOAT);
-    else throw new Error(`attribute ${a.name} has no value`);
+    else if (a.string !== undefined) w.string(4, a.string).int(20, AttributeType.STRING);
+    else if (a.floats !== undefined) {
+        for (const f of a.floats) w.float(7, f);
+        w.int(20, AttributeType.FLOATS);
+    } else if (a.ints !== undefined) {
+        for (const i of a.ints) w.int(8, i);
+        w.int(20, AttributeType.INTS);
+    } else if (a.strings !== undefined) {
+        for (const t of a.strings) w.string(9, t);
+        w.int(20, AttributeType.STRINGS);
+    } else throw new Error(`attribute ${a.name} has no value`);
     return w;
 }
 
@@ -133,6 +166,7 @@ function node(n: Node): Writer {
     for (const o of n.outputs) w.string(2, o);
     w.string(3, n.name).string(4, n.opType);
     for (const a of n.attributes ?? []) w.message(5, attribute(a));
+    if (n.domain) w.string(7, n.domain);
     return w;
 }
 
@@ -140,18 +174,25 @@ function tensor(t: Initializer): Writer {
     const w = new Writer();
     for (const d of t.dims) w.int(1, d);
     w.int(2, DataType.FLOAT).string(8, t.name);
-    // raw_data is little-endian; build it explicitly so the encoding does not depend on the host.
-    const raw = new Uint8Array(t.values.length * 4);
-    const view = new DataView(raw.buffer);
-    t.values.forEach((v, i) => view.setFloat32(i * 4, v, true));
-    return w.bytes(9, raw);
+    if (t.externalFile !== undefined) {
+        // external_data = 13 (location, offset, length), data_location = 14 (EXTERNAL = 1).
+        for (const [key, value] of [["location", t.externalFile], ["offset", "0"], ["length", String(t.values.length * 4)]]) w.message(13, new Writer().string(1, key!).string(2, value!));
+        return w.int(14, 1);
+    }
+    // raw_data is little-endian; built explicitly so the encoding does not depend on the host.
+    return w.bytes(9, externalData(t.values));
 }
 
 function valueInfo(v: ValueInfo): Writer {
     const shape = new Writer();
     for (const d of v.shape) shape.message(1, typeof d === "number" ? new Writer().int(1, d) : new Writer().string(2, d));
     const tensorType = new Writer().int(1, v.elemType).message(2, shape);
-    const w = new Writer().string(1, v.name).message(2, new Writer().message(1, tensorType));
+    // TypeProto: tensor_type = 1, sequence_type = 4 (elem_type = 1), map_type = 5 (key_type = 1, value_type = 2).
+    const type =
+        v.mapKey === undefined
+            ? new Writer().message(1, tensorType)
+            : new Writer().message(4, new Writer().message(1, new Writer().message(5, new Writer().int(1, v.mapKey).message(2, new Writer().message(1, new Writer().int(1, v.elemType))))));
+    const w = new Writer().string(1, v.name).message(2, type);
     if (v.doc) w.string(3, v.doc);
     return w;
 }
@@ -169,6 +210,7 @@ export function encodeModel(m: Model): Uint8Array {
     const model = new Writer().int(1, m.irVersion).string(2, m.producerName).string(3, m.producerVersion).int(5, 1);
     if (m.doc) model.string(6, m.doc);
     model.message(7, graph).message(8, new Writer().string(1, "").int(2, m.opset));
+    for (const o of m.opsets ?? []) model.message(8, new Writer().string(1, o.domain).int(2, o.version));
     for (const [key, value] of Object.entries(m.metadata ?? {})) model.message(14, new Writer().string(1, key).string(2, value));
     return model.finish();
 }

@@ -5,18 +5,16 @@ import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cpuQuota, usableCpus, type ReadFile } from "../serving/src/cpus";
 import { configFromEnv, openFileLimit, RESERVED_FDS } from "../serving/src/config";
 import { downloadModel, type HttpFetch } from "../serving/src/download";
-import { createLogger, type Logger } from "../serving/src/log";
+import { createLogger } from "../serving/src/log";
 import { loadModel } from "../serving/src/model";
 import { redactFields, redactSecrets } from "../serving/src/redact";
 import { backoffDelay, METADATA_BACKOFF, type BackoffPolicy } from "../serving/src/retry";
-import { startServer, type ServerHandle, type ServerOptions } from "../serving/src/server";
+import { IRIS_MODEL_DIR as MODEL_DIR, loopbackServers, ROOT } from "./helpers/servingServer";
 
-const ROOT = path.resolve(__dirname, "..");
-const MODEL_DIR = path.join(ROOT, "examples", "iris-onnx");
 const ROW = '{"instances":[[5.1,3.5,1.4,0.2]]}';
 
 interface RawReply {
@@ -49,24 +47,7 @@ const get = (port: number, target: string): Promise<RawReply> => raw(port, `GET 
 const predict = (port: number, target = "/invocations"): Promise<RawReply> =>
     raw(port, `POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${ROW.length}\r\nConnection: close\r\n\r\n${ROW}`);
 
-function quietLogger(lines: string[] = []): Logger {
-    return {
-        request: (method, route, p, status) => lines.push(JSON.stringify({ method, route, path: p, status })),
-        info: (msg, fields) => lines.push(JSON.stringify({ msg, ...fields })),
-        error: (msg, fields) => lines.push(JSON.stringify({ msg, ...fields })),
-        flush: () => undefined,
-    };
-}
-
-const servers: ServerHandle[] = [];
-async function serve(options: ServerOptions = {}): Promise<ServerHandle> {
-    const s = await startServer({ modelDir: MODEL_DIR, env: {}, logger: quietLogger(), ...options, config: { host: "127.0.0.1", port: 0, ...options.config } });
-    servers.push(s);
-    return s;
-}
-afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close(1000)));
-});
+const serve = loopbackServers();
 
 /** Starts serving/src/main.ts as the container does; resolves once the model is loaded. */
 async function spawnMain(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; output: () => string }> {

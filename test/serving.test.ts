@@ -1,14 +1,13 @@
 import { spawn } from "node:child_process";
 import * as http from "node:http";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv } from "../serving/src/config";
-import { createLogger, type Logger } from "../serving/src/log";
+import { createLogger } from "../serving/src/log";
 import { loadModel, type LoadedModel } from "../serving/src/model";
-import { startServer, type ServerHandle, type ServerOptions } from "../serving/src/server";
+import type { ServerHandle } from "../serving/src/server";
+import { IRIS_MODEL_DIR as MODEL_DIR, loopbackServers, quietLogger, ROOT } from "./helpers/servingServer";
 
-const ROOT = path.resolve(__dirname, "..");
-const MODEL_DIR = path.join(ROOT, "examples", "iris-onnx");
 const SETOSA = [5.1, 3.5, 1.4, 0.2];
 const VERSICOLOR = [6.0, 2.9, 4.5, 1.5];
 const VIRGINICA = [6.7, 3.0, 5.2, 2.3];
@@ -46,25 +45,7 @@ function call(port: number, method: string, urlPath: string, body?: string | Buf
 
 const post = (port: number, urlPath: string, body: unknown, headers?: Record<string, string>) => call(port, "POST", urlPath, typeof body === "string" ? body : JSON.stringify(body), headers);
 
-function quietLogger(lines: string[] = []): Logger {
-    return {
-        request: (method, route, p, status, ms) => lines.push(JSON.stringify({ method, route, path: p, status, ms })),
-        info: (msg) => lines.push(msg),
-        error: (msg) => lines.push(msg),
-        flush: () => undefined,
-    };
-}
-
-const servers: ServerHandle[] = [];
-async function serve(options: ServerOptions = {}): Promise<ServerHandle> {
-    const s = await startServer({ modelDir: MODEL_DIR, env: {}, logger: quietLogger(), ...options, config: { host: "127.0.0.1", port: 0, ...options.config } });
-    servers.push(s);
-    return s;
-}
-
-afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close(1000)));
-});
+const serve = loopbackServers();
 
 function gate(): { promise: Promise<void>; open: () => void } {
     let open!: () => void;

@@ -5,6 +5,7 @@
 import type { Tensor } from "onnxruntime-node";
 import type { BatchResult, LoadedModel } from "./model";
 import { v2Datatype } from "./model";
+import type { ServingPlan } from "./task";
 
 /** A client error: the status and a message that says what was expected. */
 export class RequestError extends Error {
@@ -206,14 +207,52 @@ export function decodeV2(body: Buffer, model: ModelShape, buffers: FeatureBuffer
 
 const num = (v: number): string => (Number.isFinite(v) ? String(v) : "null");
 
-/** Encodes predictions as JSON, with the label names' JSON precomputed once per model. */
+/** Row `i` of a tensor whose first axis is the batch: a value for [N], an array for [N, k], nested arrays beyond. */
+function rowJson(t: Tensor, i: number): string {
+    const dims = t.dims;
+    const data = t.data as ArrayLike<number | bigint | string | boolean>;
+    const stride = dims.slice(1).reduce((n, d) => n * d, 1);
+    const value = (v: number | bigint | string | boolean): string => (typeof v === "number" ? num(v) : typeof v === "bigint" ? String(v) : JSON.stringify(v));
+    const nest = (at: number, axis: number): string => {
+        if (axis === dims.length) return value(data[at]!);
+        const step = dims.slice(axis + 1).reduce((n, d) => n * d, 1);
+        let s = "[";
+        for (let k = 0; k < dims[axis]!; k++) s += (k > 0 ? "," : "") + nest(at + k * step, axis + 1);
+        return s + "]";
+    };
+    return nest(i * stride, 1);
+}
+
+/** One CSV line's cells for row `i`: the tensor's values for that row, flattened. */
+function rowCells(t: Tensor, i: number): string {
+    const data = t.data as ArrayLike<number | bigint | string | boolean>;
+    const stride = t.dims.slice(1).reduce((n, d) => n * d, 1);
+    const cells: string[] = [];
+    for (let k = 0; k < stride; k++) {
+        const v = data[i * stride + k]!;
+        cells.push(typeof v === "number" ? num(v) : String(v));
+    }
+    return cells.join(",");
+}
+
+/**
+ * Encodes predictions per task, with the label names' JSON precomputed once per model:
+ *   classifier  {"predictions": [{"label": "...", "probabilities": [...]}, ...]}
+ *   regressor   {"predictions": [value, ...]} (or [[v1, ..., vk], ...] for k targets)
+ *   other       {"predictions": [{"<output>": value or array, ...}, ...]}
+ */
 export class PredictionEncoder {
     private readonly labelJson: string[];
     private readonly classCount: number;
+    private readonly classes: readonly string[];
+    private readonly plan: Pick<ServingPlan, "task" | "values">;
 
-    constructor(private readonly classes: readonly string[]) {
-        this.labelJson = classes.map((c) => JSON.stringify(c));
-        this.classCount = classes.length;
+    constructor(model: readonly string[] | Pick<LoadedModel, "classes" | "plan">) {
+        const m = Array.isArray(model) ? { classes: model as readonly string[], plan: { task: "classifier" as const, values: [] } } : (model as Pick<LoadedModel, "classes" | "plan">);
+        this.classes = m.classes;
+        this.plan = m.plan;
+        this.labelJson = this.classes.map((c) => JSON.stringify(c));
+        this.classCount = this.classes.length;
     }
 
     private label(result: BatchResult, i: number): string {
@@ -222,33 +261,55 @@ export class PredictionEncoder {
         return JSON.stringify(result.labelNames?.[i] ?? "");
     }
 
-    /** {"predictions": [{"label": "...", "probabilities": [...]}, ...]} for rows [offset, offset + rows). */
+    private probabilityCount(result: BatchResult): number {
+        return result.probabilities && result.rows > 0 ? result.probabilities.length / result.rows : this.classCount;
+    }
+
+    /** The predictions for rows [offset, offset + rows). */
     json(result: BatchResult, offset = 0, rows = result.rows): string {
-        const p = result.probabilities;
-        const c = this.classCount;
         let s = '{"predictions":[';
-        for (let i = offset; i < offset + rows; i++) {
-            if (i > offset) s += ",";
-            s += '{"label":' + this.label(result, i);
-            if (p) {
-                s += ',"probabilities":[';
-                for (let k = 0; k < c; k++) s += (k > 0 ? "," : "") + num(p[i * c + k]!);
-                s += "]";
+        if (this.plan.task === "classifier") {
+            const p = result.probabilities;
+            const c = this.probabilityCount(result);
+            for (let i = offset; i < offset + rows; i++) {
+                if (i > offset) s += ",";
+                s += '{"label":' + this.label(result, i);
+                if (p) {
+                    s += ',"probabilities":[';
+                    for (let k = 0; k < c; k++) s += (k > 0 ? "," : "") + num(p[i * c + k]!);
+                    s += "]";
+                }
+                s += "}";
             }
-            s += "}";
+        } else if (this.plan.task === "regressor") {
+            const t = result.outputs[this.plan.values[0]!]!;
+            // [N] and [N, 1] are one value per row; [N, k] an array of k.
+            const single = t.dims.length === 1 || t.dims[1] === 1;
+            for (let i = offset; i < offset + rows; i++) s += (i > offset ? "," : "") + (single ? num(Number((t.data as ArrayLike<number>)[i]!)) : rowJson(t, i));
+        } else {
+            const names = this.plan.values.map((n) => JSON.stringify(n));
+            for (let i = offset; i < offset + rows; i++) {
+                s += (i > offset ? "," : "") + "{";
+                this.plan.values.forEach((n, k) => (s += (k > 0 ? "," : "") + names[k] + ":" + rowJson(result.outputs[n]!, i)));
+                s += "}";
+            }
         }
         return s + "]}";
     }
 
-    /** One line per row: label, then the probabilities. */
+    /** One line per row: classifier label then the probabilities; regressor the value(s); other every output's values. */
     csv(result: BatchResult, offset = 0, rows = result.rows): string {
-        const p = result.probabilities;
-        const c = this.classCount;
         let s = "";
         for (let i = offset; i < offset + rows; i++) {
-            const idx = result.labelIndex[i]!;
-            s += idx >= 0 ? (this.classes[idx] ?? String(idx)) : (result.labelNames?.[i] ?? "");
-            if (p) for (let k = 0; k < c; k++) s += "," + num(p[i * c + k]!);
+            if (this.plan.task === "classifier") {
+                const p = result.probabilities;
+                const c = this.probabilityCount(result);
+                const idx = result.labelIndex[i]!;
+                s += idx >= 0 ? (this.classes[idx] ?? String(idx)) : (result.labelNames?.[i] ?? "");
+                if (p) for (let k = 0; k < c; k++) s += "," + num(p[i * c + k]!);
+            } else {
+                s += this.plan.values.map((n) => rowCells(result.outputs[n]!, i)).join(",");
+            }
             s += "\n";
         }
         return s;

@@ -75,14 +75,14 @@ export class InferencePool {
         }
     }
 
-    /** Starts `workers` threads, each loading `file` with `options`; resolves once all are ready. */
-    static async start(file: string, options: ort.InferenceSession.SessionOptions, workers: number): Promise<InferencePool> {
+    /** Starts `workers` threads, each loading `file` (a path, or the model's bytes, copied to each) with `options`; resolves once all are ready. */
+    static async start(file: string | Uint8Array, options: ort.InferenceSession.SessionOptions, workers: number, label = typeof file === "string" ? file : "the model"): Promise<InferencePool> {
         const ortPath = createRequire(__filename).resolve("onnxruntime-node");
         const slots = await Promise.all(
             Array.from({ length: workers }, async () => {
                 const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ort: ortPath, file, options } });
                 await new Promise<void>((resolve, reject) => {
-                    worker.once("message", (msg: { ready?: boolean; failed?: string }) => (msg.ready ? resolve() : reject(new Error(`inference worker could not load ${file}: ${msg.failed}`))));
+                    worker.once("message", (msg: { ready?: boolean; failed?: string }) => (msg.ready ? resolve() : reject(new Error(`inference worker could not load ${label}: ${msg.failed}`))));
                     worker.once("error", reject);
                 });
                 return { worker, outstanding: 0, alive: true };

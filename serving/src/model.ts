@@ -2,6 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
 import { InferencePool, type Feeds, type Outputs } from "./inferencePool";
+import { findModelFile, ModelLoadError, pickleIn, prepareModel } from "./modelFile";
+import { classifierLabels, metadataClasses } from "./onnxGraph";
+import { planServing, type ModelSignature, type ServingPlan, type Task, type ValueSignature } from "./task";
 
 /** What metadata.json beside model.onnx may say; every field is optional. */
 export interface ModelMetadata {
@@ -12,14 +15,15 @@ export interface ModelMetadata {
     readonly [key: string]: unknown;
 }
 
-/** One batch's results: label indices (or names) and class probabilities, row-major. */
+/** One batch's results: label indices (or names) and class probabilities, row-major, for a classifier; every output for all. */
 export interface BatchResult {
     readonly rows: number;
-    /** Index per row into `classes`, or -1 when the label is a name (see labelNames). */
+    /** classifier: index per row into `classes`, or -1 when the label is not one of them (see labelNames). */
     readonly labelIndex: Int32Array;
+    /** classifier: the label as the model gave it, per row, where labelIndex is -1. */
     readonly labelNames?: readonly string[];
-    /** rows x classCount, row-major; absent when the model has no probabilities output. */
-    readonly probabilities?: Float32Array;
+    /** classifier: rows x classCount, row-major; absent when the model has no probabilities output. */
+    readonly probabilities?: Float32Array | Float64Array;
     /** The raw outputs, for the Open Inference Protocol. */
     readonly outputs: Readonly<Record<string, ort.Tensor>>;
 }
@@ -30,13 +34,16 @@ export interface OutputInfo {
     readonly shape: readonly number[];
 }
 
-/** A loaded classifier: one float input [N, F]; a label output and/or a probabilities output. */
+/** A loaded model: one float input [N, F]; what it answers depends on its task (src/task.ts). */
 export interface LoadedModel {
     readonly name: string;
     readonly version: string;
+    readonly task: Task;
+    readonly plan: ServingPlan;
     readonly inputName: string;
     readonly featureCount: number;
     readonly featureNames: readonly string[];
+    /** classifier: the class names, in the probabilities' order; empty for other tasks. */
     readonly classes: readonly string[];
     readonly outputs: readonly OutputInfo[];
     readonly file: string;
@@ -46,7 +53,8 @@ export interface LoadedModel {
     release(): Promise<void>;
 }
 
-export class ModelLoadError extends Error {}
+
+export { findModelFile, ModelLoadError } from "./modelFile";
 
 const V2_TYPES: Readonly<Record<string, string>> = {
     float32: "FP32",
@@ -62,34 +70,6 @@ const V2_TYPES: Readonly<Record<string, string>> = {
 export const v2Datatype = (type: string): string => V2_TYPES[type] ?? type.toUpperCase();
 
 const dims = (shape: readonly (number | string)[]): number[] => shape.map((d) => (typeof d === "number" && d >= 0 ? d : -1));
-
-/** model.onnx in `dir`, else below it (Azure ML mounts the registered folder a level or two down). */
-export function findModelFile(dir: string, maxDepth = 4): string | undefined {
-    const direct = path.join(dir, "model.onnx");
-    if (fs.existsSync(direct)) return direct;
-    let queue = [dir];
-    const others: string[] = [];
-    for (let depth = 0; depth <= maxDepth && queue.length > 0; depth++) {
-        const next: string[] = [];
-        for (const d of queue) {
-            let entries: fs.Dirent[];
-            try {
-                entries = fs.readdirSync(d, { withFileTypes: true });
-            } catch {
-                continue;
-            }
-            entries.sort((a, b) => a.name.localeCompare(b.name));
-            for (const e of entries) {
-                const full = path.join(d, e.name);
-                if (e.isDirectory()) next.push(full);
-                else if (e.name === "model.onnx") return full;
-                else if (e.name.endsWith(".onnx")) others.push(full);
-            }
-        }
-        queue = next;
-    }
-    return others.length === 1 ? others[0] : undefined;
-}
 
 function readMetadata(dir: string): ModelMetadata {
     const file = path.join(dir, "metadata.json");
@@ -117,11 +97,18 @@ export interface LoadOptions {
     readonly workers?: number;
 }
 
+const signatureOf = (values: readonly ort.InferenceSession.ValueMetadata[]): ValueSignature[] => values.map((v) => (v.isTensor ? { name: v.name, isTensor: true, type: v.type, shape: v.shape } : { name: v.name, isTensor: false }));
+
 /** Loads model.onnx (+ metadata.json) found in or below `dir`, checks its signature and warms it up. */
 export async function loadModel(dir: string, options: LoadOptions = {}): Promise<LoadedModel> {
     const file = findModelFile(dir);
-    if (!file) throw new ModelLoadError(`no model.onnx found in ${dir} (searched 4 levels down)`);
+    if (!file) {
+        const pickle = pickleIn(dir);
+        if (pickle) throw new ModelLoadError(`no model.onnx found in ${dir}, only a Python pickle (${pickle}): export the trained model to ONNX (see examples/export/README.md)`);
+        throw new ModelLoadError(`no model.onnx found in ${dir} (searched 4 levels down)`);
+    }
     const metadata = readMetadata(path.dirname(file));
+    const { bytes, info, unzipped } = prepareModel(file);
     let session: ort.InferenceSession;
     const sessionOptions: ort.InferenceSession.SessionOptions = {
         executionProviders: ["cpu"],
@@ -131,49 +118,53 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
         interOpNumThreads: 1,
     };
     try {
-        session = await ort.InferenceSession.create(file, sessionOptions);
+        // By path when nothing was rewritten, so external data files beside the model are found.
+        session = unzipped.length > 0 ? await ort.InferenceSession.create(bytes, sessionOptions) : await ort.InferenceSession.create(file, sessionOptions);
     } catch (err) {
         throw new ModelLoadError(`onnxruntime could not load ${file}: ${(err as Error).message}`);
     }
 
-    const inputs = session.inputMetadata;
-    const input = inputs[0];
-    if (inputs.length !== 1 || !input?.isTensor || input.type !== "float32" || input.shape.length !== 2 || typeof input.shape[1] !== "number") {
+    const signature: ModelSignature = { inputs: signatureOf(session.inputMetadata), outputs: signatureOf(session.outputMetadata), unzipped: new Set(unzipped.map((u) => u.output)) };
+    const { plan, problems } = planServing(signature);
+    const fail = async (message: string): Promise<never> => {
         await session.release();
-        throw new ModelLoadError(`${file} must take one float32 input of shape [N, features]; it takes ${JSON.stringify(inputs)}`);
+        throw new ModelLoadError(message);
+    };
+    if (!plan) return fail(`${file} cannot be served: ${problems.join("; ")}`);
+    const featureCount = plan.featureCount;
+    const outputMeta = new Map(signature.outputs.map((o) => [o.name, o]));
+    const probOut = plan.probabilities ? outputMeta.get(plan.probabilities) : undefined;
+    const labelOut = plan.label ? outputMeta.get(plan.label) : undefined;
+
+    // The values the label output emits, where the model says: a classifier operator's or ZipMap's class labels.
+    const zipLabels = unzipped.find((u) => u.output === plan.probabilities)?.labels;
+    const labelValues = classifierLabels(info) ?? (zipLabels && zipLabels.length > 0 ? zipLabels : undefined);
+    const declaredCount = typeof probOut?.shape?.[1] === "number" ? probOut.shape[1] : undefined;
+    let classes: readonly string[] = [];
+    if (plan.task === "classifier") {
+        classes = metadata.classes ?? metadataClasses(info.metadata) ?? labelValues ?? Array.from({ length: declaredCount ?? 0 }, (_, i) => String(i));
+        if (probOut && declaredCount !== undefined && classes.length !== declaredCount) {
+            const from = metadata.classes ? "metadata.json" : "the model's metadata";
+            return fail(`${from} names ${classes.length} classes; the model's probabilities have ${declaredCount}`);
+        }
     }
-    const featureCount = input.shape[1];
-    const outputMeta = session.outputMetadata.filter((o) => o.isTensor);
-    const labelOut = outputMeta.find((o) => o.name === "label") ?? outputMeta.find((o) => o.isTensor && (o.type === "int64" || o.type === "string") && o.shape.length === 1);
-    const probOut = outputMeta.find((o) => o.name === "probabilities") ?? outputMeta.find((o) => o.isTensor && o.type === "float32" && o.shape.length === 2);
-    if (!labelOut && !probOut) {
-        await session.release();
-        throw new ModelLoadError(`${file} has neither a "label" nor a "probabilities" output`);
-    }
-    const classCount = probOut?.isTensor && typeof probOut.shape[1] === "number" ? probOut.shape[1] : (metadata.classes?.length ?? 0);
-    const classes = metadata.classes ?? Array.from({ length: classCount }, (_, i) => String(i));
-    if (probOut && metadata.classes && classCount !== metadata.classes.length) {
-        await session.release();
-        throw new ModelLoadError(`metadata.json names ${metadata.classes.length} classes; the model's probabilities have ${classCount}`);
-    }
-    const featureNames = metadata.features ?? Array.from({ length: featureCount }, (_, i) => `f${i}`);
+    const classCount = declaredCount ?? classes.length;
+    const labelIndexOf = labelValues ? new Map(labelValues.map((v, i) => [v, i])) : undefined;
+    const featureNames = metadata.features ?? metadataClasses({ classes: info.metadata.features ?? "" }) ?? Array.from({ length: featureCount }, (_, i) => `f${i}`);
     if (featureNames.length !== featureCount) {
-        await session.release();
-        throw new ModelLoadError(`metadata.json names ${featureNames.length} features; the model takes ${featureCount}`);
+        return fail(`${metadata.features ? "metadata.json" : "the model's metadata"} names ${featureNames.length} features; the model takes ${featureCount}`);
     }
 
-    const inputName = input.name;
+    const inputName = plan.inputName;
     const labelName = labelOut?.name;
-    const labelIsString = labelOut?.isTensor === true && labelOut.type === "string";
     const probName = probOut?.name;
 
     let pool: InferencePool | undefined;
     if ((options.workers ?? 0) > 0) {
         try {
-            pool = await InferencePool.start(file, sessionOptions, options.workers!);
+            pool = await InferencePool.start(unzipped.length > 0 ? bytes : file, sessionOptions, options.workers!, file);
         } catch (err) {
-            await session.release();
-            throw new ModelLoadError((err as Error).message);
+            return fail((err as Error).message);
         }
     }
     const run = (feeds: Feeds): Promise<Outputs> => (pool ? pool.run(feeds) : session.run(feeds));
@@ -182,16 +173,20 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
         const view = features.length === rows * featureCount ? features : features.subarray(0, rows * featureCount);
         const results = await run({ [inputName]: new ort.Tensor("float32", view, [rows, featureCount]) });
         const labelIndex = new Int32Array(rows);
+        if (plan.task !== "classifier") return { rows, labelIndex, outputs: results };
         let labelNames: string[] | undefined;
         const probTensor = probName ? results[probName] : undefined;
-        const probabilities = probTensor ? (probTensor.data as Float32Array) : undefined;
+        const probabilities = probTensor ? (probTensor.data as Float32Array | Float64Array) : undefined;
         const labelTensor = labelName ? results[labelName] : undefined;
-        if (labelTensor && labelIsString) {
-            labelNames = labelTensor.data as string[];
-            labelIndex.fill(-1);
-        } else if (labelTensor) {
-            const data = labelTensor.data as BigInt64Array | Int32Array;
-            for (let i = 0; i < rows; i++) labelIndex[i] = Number(data[i]);
+        if (labelTensor) {
+            const data = labelTensor.data as ArrayLike<bigint | number | string>;
+            for (let i = 0; i < rows; i++) {
+                const v = data[i]!;
+                // Without class labels in the model, an integer label is the index (ArgMax); a name is looked up in the classes.
+                const idx = labelIndexOf ? (labelIndexOf.get(String(v)) ?? -1) : typeof v === "string" ? classes.indexOf(v) : Number(v);
+                labelIndex[i] = idx >= 0 && idx < Math.max(classes.length, classCount) ? idx : -1;
+                if (labelIndex[i] === -1) (labelNames ??= new Array<string>(rows).fill(""))[i] = String(v);
+            }
         } else if (probabilities) {
             for (let i = 0; i < rows; i++) {
                 let best = 0;
@@ -202,12 +197,19 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
         return { rows, labelIndex, labelNames, probabilities, outputs: results };
     };
 
-    // Warm up: the first run allocates; do it before reporting ready.
-    await predict(new Float32Array(featureCount), 1);
+    // Warm up: the first run allocates, and proves every output can be returned; do it before reporting ready.
+    try {
+        await predict(new Float32Array(featureCount), 1);
+    } catch (err) {
+        await pool?.release();
+        return fail(`${file} failed its first inference: ${(err as Error).message}`);
+    }
 
     return {
         name: options.name ?? metadata.name ?? path.basename(path.dirname(file)),
         version: options.version ?? metadata.version ?? "1",
+        task: plan.task,
+        plan,
         inputName,
         featureCount,
         featureNames,

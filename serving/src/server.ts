@@ -230,7 +230,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
             platform: "onnxruntime_onnx",
             inputs: [{ name: m.inputName, datatype: "FP32", shape: [-1, m.featureCount] }],
             outputs: m.outputs,
-            parameters: { features: m.featureNames, classes: m.classes },
+            parameters: { task: m.task, features: m.featureNames, classes: m.classes },
         });
 
     /** /v2/models/{name}[/versions/{v}][/ready|/infer] */
@@ -348,12 +348,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
                 throw new Error("server closed before the model loaded");
             }
             model = m;
-            encoder = new PredictionEncoder(m.classes);
+            encoder = new PredictionEncoder(m);
             buffers = new FeatureBuffers(m.featureCount);
             batcher = new Batcher(m, config.maxBatchRows);
             modelNames = new Set([modelNameFor(m), m.name]);
             metrics.modelLoaded.set(1);
-            logger.info("model loaded", { file: m.file, name: modelNameFor(m), version: m.version, features: m.featureCount, classes: m.classes, ms: Math.round(ms) });
+            logger.info("model loaded", { file: m.file, name: modelNameFor(m), version: m.version, task: m.task, features: m.featureCount, classes: m.classes, outputs: m.outputs.map((o) => o.name), ms: Math.round(ms) });
             return m;
         },
         (err: unknown) => {
