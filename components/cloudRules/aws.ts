@@ -69,6 +69,16 @@ const rules: ContractRule[] = [
         fix: "set instanceType to a SageMaker hosting instance type",
     },
     {
+        // SageMaker takes 600-14400 s, but the aws provider stops waiting for InService after a fixed 60 minutes:
+        // a deployment allowed to run longer outlives the wait and fails pulumi up while it goes on.
+        id: "aws.sagemaker.endpoint.maxExecution",
+        type: "aws:sagemaker/endpoint:Endpoint",
+        path: "deploymentConfig.blueGreenUpdatePolicy.maximumExecutionTimeoutInSeconds",
+        check: { kind: "range", min: 600, max: 3600 },
+        source: "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_BlueGreenUpdatePolicy.html (600-14400); terraform-provider-aws internal/service/sagemaker/endpoint.go (waits for InService 60 minutes, no timeouts block)",
+        fix: "keep the blue/green deployment within the provider's 60-minute wait (providers/aws/rolloutDuration.ts)",
+    },
+    {
         id: "aws.ecr.repository.name",
         type: "aws:ecr/repository:Repository",
         path: "name",
