@@ -13,6 +13,7 @@ import { azureRule } from "./cloudRules/azure";
 import { CLOUDWATCH_RETENTION_DAYS, awsCountLimit } from "./cloudRules/aws";
 import { SAGEMAKER_HOSTING_INSTANCE_TYPES } from "./cloudRules/awsHostingInstanceTypes";
 import { rolloutDurationProblems } from "../providers/aws/rolloutDuration";
+import { validateGcpArgs } from "./gcpValidation";
 
 /**
  * The longest model name accepted. Every child's physical name fits its cloud's limit for any name up to
@@ -229,6 +230,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
 
     validateAwsArgs(args, runtime, problem);
     if (cloud === "azure") validateAzureNames(args, problem);
+    if (cloud === "gcp" && entry.cloud === cloud) validateGcpArgs(args, runtime, problem);
     const rollout = { strategy: args.rollout?.strategy ?? "allAtOnce", stepPercent: args.rollout?.stepPercent ?? 10, bakeMinutes: args.rollout?.bakeMinutes ?? 10 };
     if (!["allAtOnce", "canary", "linear"].includes(rollout.strategy)) {
         problem("rollout.strategy", rollout.strategy, "is not a rollout strategy", "use allAtOnce, canary or linear");

@@ -68,6 +68,9 @@ export class RealisticMocks implements pulumi.runtime.Mocks {
                 return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com" };
             case "gcp:organizations/getClientConfig:getClientConfig":
                 return { id: project, project, region, zone: `${region}-a`, accessToken: "offline-access-token" };
+            case "gcp:storage/getBucket:getBucket":
+                // An existing bucket, in the stack's region (providers/gcp/vertexAgent.ts checks it at deploy time).
+                return { id: args.inputs.name, name: args.inputs.name, location: region.toUpperCase(), url: `gs://${args.inputs.name}` };
             case "gcp:organizations/getProject:getProject":
                 return { id: `projects/${project}`, projectId: project, number: MOCK_GCP_PROJECT_NUMBER, name: project };
             case "azure-native:authorization:getClientConfig":

@@ -44,12 +44,12 @@ describe("GKE Autopilot on the dev stack", () => {
     });
 
     it("gives the serving account object read on the model prefix only, and binds it to the pod's service account", () => {
-        const sa = one(doc, "gcp:serviceaccount/account:Account");
+        const sa = byName(doc, "gcp:serviceaccount/account:Account", "iris-gcp-serving-sa");
         const member = `serviceAccount:${sa.outputs.email}`;
-        const read = byName(doc, "gcp:storage/bucketIAMMember:BucketIAMMember", "iris-gke-read-model");
+        const read = byName(doc, "gcp:storage/bucketIAMMember:BucketIAMMember", "iris-gcp-read-model");
         const bucket = one(doc, "gcp:storage/bucket:Bucket").outputs.name;
         expect(read.inputs).toMatchObject({ role: "roles/storage.objectViewer", member, condition: { expression: `resource.name.startsWith("projects/_/buckets/${bucket}/objects/models/iris/1/")` } });
-        expect(byName(doc, "gcp:storage/bucketIAMMember:BucketIAMMember", "iris-gke-list-model").inputs).toMatchObject({ role: "roles/storage.legacyBucketReader", member });
+        expect(byName(doc, "gcp:storage/bucketIAMMember:BucketIAMMember", "iris-gcp-list-model").inputs).toMatchObject({ role: "roles/storage.legacyBucketReader", member });
         expect(one(doc, "gcp:serviceaccount/iAMMember:IAMMember").inputs).toMatchObject({
             serviceAccountId: sa.outputs.name,
             role: "roles/iam.workloadIdentityUser",
@@ -74,12 +74,12 @@ describe("GKE Autopilot on the dev stack", () => {
     it("exposes an internal load balancer, scales between min and max, keeps one pod through disruptions, admits only the VPC on the container port", () => {
         const service = one(doc, "kubernetes:core/v1:Service").inputs as any;
         expect(service.metadata.annotations).toEqual({ "networking.gke.io/load-balancer-type": "Internal" });
-        // Regional without global access; the load balancer's firewall and the network policy admit the same range.
-        expect(service.spec).toMatchObject({ type: "LoadBalancer", ports: [{ port: 80, targetPort: 8080, protocol: "TCP", name: "http" }], loadBalancerSourceRanges: ["10.128.0.0/9"] });
+        // Regional without global access; the load balancer's firewall and the network policy admit the same range: the service subnet's.
+        expect(service.spec).toMatchObject({ type: "LoadBalancer", ports: [{ port: 80, targetPort: 8080, protocol: "TCP", name: "http" }], loadBalancerSourceRanges: ["10.10.0.0/20"] });
         expect((one(doc, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs as any).spec).toMatchObject({ minReplicas: 1, maxReplicas: 2 });
         expect((one(doc, "kubernetes:policy/v1:PodDisruptionBudget").inputs as any).spec).toMatchObject({ maxUnavailable: 1 });
         expect((one(doc, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs as any).spec.ingress).toEqual([
-            { from: [{ ipBlock: { cidr: "10.128.0.0/9" } }], ports: [{ protocol: "TCP", port: 8080 }] },
+            { from: [{ ipBlock: { cidr: "10.10.0.0/20" } }], ports: [{ protocol: "TCP", port: 8080 }] },
             // Autopilot's managed Prometheus collectors (namespace gke-gmp-system) scrape /metrics on the same port.
             { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gke-gmp-system" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
         ]);
@@ -165,14 +165,14 @@ describe("GKE with secrets, public access and a protected prod stack", () => {
     it("plans cleanly and protects the bucket and the cluster", () => {
         expect(doc.errors).toEqual([]);
         expect(doc.violations).toEqual([]);
-        expect(doc.resources.filter((r) => r.options.protect).map((r) => r.type).sort()).toEqual(["gcp:container/cluster:Cluster", "gcp:secretmanager/secret:Secret", "gcp:storage/bucket:Bucket"]);
+        expect(doc.resources.filter((r) => r.options.protect).map((r) => r.type).sort()).toEqual(["gcp:container/cluster:Cluster", "gcp:logging/projectBucketConfig:ProjectBucketConfig", "gcp:secretmanager/secret:Secret", "gcp:storage/bucket:Bucket"]);
         expect(one(doc, "gcp:container/cluster:Cluster").inputs.deletionProtection).toBe(true);
     });
 
     it("keeps the secret in Secret Manager, readable by the serving account only, mounted as a file", () => {
         const secret = one(doc, "gcp:secretmanager/secret:Secret");
         expect(one(doc, "gcp:secretmanager/secretVersion:SecretVersion").secretInputs).toContain("secretData");
-        const sa = one(doc, "gcp:serviceaccount/account:Account");
+        const sa = byName(doc, "gcp:serviceaccount/account:Account", "iris-gcp-serving-sa");
         expect(one(doc, "gcp:secretmanager/secretIamMember:SecretIamMember").inputs).toMatchObject({ secretId: secret.id, role: "roles/secretmanager.secretAccessor", member: `serviceAccount:${sa.outputs.email}` });
         const spc = one(doc, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").inputs as any;
         expect(spc.spec).toEqual({ provider: "gke", parameters: { secrets: `- resourceName: "${secret.id}/versions/latest"\n  path: "hfToken"` } });

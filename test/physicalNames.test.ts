@@ -59,8 +59,20 @@ describe("physical names", () => {
         expect(theirs.filter((n) => mine.has(`${n.type}|${n.name}`)).map((n) => `${n.type} ${n.name}`)).toEqual([]);
     });
 
+    it("on Google Cloud include the ids the program chooses itself, which a vertex <-> gke switch keeps", () => {
+        // Service account, repository and log bucket ids are not autonamed: without their rows the switch test above would not see them.
+        const types = new Set(physicalNames(planOf("dev/vertex").resources).map((n) => n.type));
+        for (const t of ["gcp:serviceaccount/account:Account", "gcp:artifactregistry/repository:Repository", "gcp:logging/projectBucketConfig:ProjectBucketConfig", "gcp:storage/bucket:Bucket", "gcp:vertex/aiEndpoint:AiEndpoint"]) expect(types).toContain(t);
+        // The ids the program sets are equal; autonamed ones keep their state's random part, since the URN stays.
+        const shared = (doc: PlanDocument) =>
+            doc.resources
+                .filter((r) => physicalNames([r]).length > 0 && !/model-service:gcp:(Vertex|Gke)Service\$/.test(r.urn))
+                .map((r) => `${r.urn} ${JSON.stringify([r.inputs.accountId, r.inputs.repositoryId, r.inputs.bucketId, r.inputs.secretId])}`);
+        expect(shared(planOf("dev/gke")).sort()).toEqual(shared(planOf("dev/vertex")).sort());
+    });
+
     it("are found for the world-unique resources of every cloud", () => {
         // Without rows in the cloud tables the tests above would pass on nothing: each cloud's plan names its buckets or accounts.
-        for (const runtime of ["sagemaker", "ecs"] as const) expect(physicalNames(planOf(`dev/${runtime}`).resources).some((n) => n.uniqueness === "world")).toBe(true);
+        for (const runtime of ["sagemaker", "ecs", "vertex", "gke"] as const) expect(physicalNames(planOf(`dev/${runtime}`).resources).some((n) => n.uniqueness === "world")).toBe(true);
     });
 });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../offline/engine";
-import { one, planJson } from "./helpers/plan";
+import { ofType, one, planJson } from "./helpers/plan";
 
 const IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest";
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
@@ -19,14 +19,30 @@ describe("Vertex AI on the dev stack (the cloud's default runtime)", () => {
         expect(doc.outputs).toMatchObject({ cloud: "gcp", runtime: "vertex", region: "us-central1" });
     });
 
-    it("creates a Private Service Connect endpoint allow-listed to the project", () => {
-        expect(one(doc, "gcp:vertex/aiEndpoint:AiEndpoint").inputs).toMatchObject({
+    it("creates a Private Service Connect endpoint allow-listed to the project, IAM-authorized, with its consumer side in the service's network (issue 16 item 11)", () => {
+        const network = one(doc, "gcp:compute/network:Network");
+        const endpoint = one(doc, "gcp:vertex/aiEndpoint:AiEndpoint");
+        expect(endpoint.inputs).toMatchObject({
             location: "us-central1",
             project: "my-ml-project-dev",
-            privateServiceConnectConfig: { enablePrivateServiceConnect: true, projectAllowlists: ["my-ml-project-dev"] },
+            privateServiceConnectConfig: {
+                enablePrivateServiceConnect: true,
+                projectAllowlists: ["my-ml-project-dev"],
+                enableSecurePrivateServiceConnect: true,
+                pscAutomationConfigs: [{ projectId: "my-ml-project-dev", network: network.id }],
+            },
         });
+        // PSC automation creates the forwarding rule through a service connection policy on the subnet.
+        const policy = one(doc, "gcp:networkconnectivity/serviceConnectionPolicy:ServiceConnectionPolicy");
+        expect(policy.inputs).toMatchObject({ network: network.id, location: "us-central1", serviceClass: "gcp-vertexai", pscConfig: { subnetworks: [one(doc, "gcp:compute/subnetwork:Subnetwork").id] } });
+        expect(endpoint.options.dependsOn).toContain(policy.urn);
+        expect(ofType(doc, "gcp:projects/service:Service").map((s) => s.inputs.service)).toContain("networkconnectivity.googleapis.com");
         expect(doc.outputs.invoke).toMatchObject({ auth: "gcp-oauth", reachability: "private-network" });
-        expect(doc.outputs.endpointUrl).toBe(`https://us-central1-aiplatform.googleapis.com/v1/${one(doc, "gcp:vertex/aiEndpoint:AiEndpoint").id}:predict`);
+        // The URL that works: the forwarding rule's address the deployment read back, not the shared regional host.
+        const address = one(doc, DYNAMIC).outputs.privateAddress;
+        expect(address).toMatch(/^10\.10\.0\.\d+$/);
+        expect(one(doc, DYNAMIC).inputs.privateServiceConnect).toBe(true);
+        expect(doc.outputs.endpointUrl).toBe(`http://${address}/v1/${endpoint.id}:predict`);
     });
 
     it("uploads and deploys the model through the dynamic provider with dedicated, autoscaled resources", () => {
@@ -45,6 +61,8 @@ describe("Vertex AI on the dev stack (the cloud's default runtime)", () => {
             minReplicas: 1,
             maxReplicas: 2,
             targetCpuUtilization: 60,
+            // Vertex AI scales on requests per replica too (prediction/online/request_count), not on CPU alone.
+            targetRequestsPerMinute: 600,
             serviceAccount: sa.outputs.email,
             trafficPercent: 100,
         });

@@ -121,6 +121,26 @@ describe("create", { timeout: 10_000 }, () => {
         expect(deploy.trafficSplit).toEqual({ "0": 50, "111": 30, "222": 20 });
     });
 
+    it("scales on prediction requests per replica beside CPU when targetRequestsPerMinute is set (issue 16 item 13)", async () => {
+        await provider.create(inputs({ targetRequestsPerMinute: 1200 }));
+        const [deploy] = fake.bodiesOf("POST", /:deployModel$/);
+        expect(deploy.deployedModel.dedicatedResources.autoscalingMetricSpecs).toEqual([
+            { metricName: CPU_METRIC, target: 60 },
+            { metricName: "aiplatform.googleapis.com/prediction/online/request_count", target: 1200 },
+        ]);
+    });
+
+    it("reads the Private Service Connect address back after the deploy, and says when there is none yet (issue 16 item 11)", async () => {
+        const endpoint = fake.endpoints.get(ENDPOINT)! as any;
+        endpoint.privateServiceConnectConfig = { pscAutomationConfigs: [{ projectId: PROJECT, network: "projects/p/global/networks/n", ipAddress: "10.10.0.7", state: "PSC_AUTOMATION_STATE_SUCCESSFUL" }] };
+        expect((await provider.create(inputs({ privateServiceConnect: true }))).outs).toMatchObject({ privateAddress: "10.10.0.7" });
+        endpoint.privateServiceConnectConfig = { pscAutomationConfigs: [{ state: "PSC_AUTOMATION_STATE_FAILED", errorMessage: "no service connection policy" }] };
+        const lines: string[] = [];
+        const logging = createVertexDeploymentProvider({ getAccessToken: async () => TOKEN, backoffMs: 5, log: (l) => lines.push(l) });
+        expect((await logging.create(inputs({ privateServiceConnect: true }))).outs.privateAddress).toBeUndefined();
+        expect(lines.join("\n")).toContain("PSC_AUTOMATION_STATE_FAILED: no service connection policy");
+    });
+
     it("rounds the scaled shares to whole percent that still sum to 100", async () => {
         fake.seedDeployedModel("111", 50);
         fake.seedDeployedModel("222", 50);
@@ -258,6 +278,14 @@ describe("update", { timeout: 10_000 }, () => {
         ]);
         expect(fake.endpoints.get(ENDPOINT)!.deployedModels[0]!.dedicatedResources).toMatchObject({ minReplicaCount: 2, maxReplicaCount: 6 });
         expect(result.outs).toEqual({ ...inputs({ minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 70 }), modelName: outs.modelName, deployedModelId: id });
+    });
+
+    it("changes the requests-per-replica target in place, with mutateDeployedModel", async () => {
+        const { outs } = await created({ targetRequestsPerMinute: 600 });
+        expect((await diff(outs, inputs({ targetRequestsPerMinute: 900 }))).replaces).toEqual([]);
+        await provider.update!("id", outs, inputs({ targetRequestsPerMinute: 900 }));
+        const [mutate] = fake.bodiesOf("POST", /:mutateDeployedModel$/);
+        expect(mutate.deployedModel.dedicatedResources.autoscalingMetricSpecs).toContainEqual({ metricName: "aiplatform.googleapis.com/prediction/online/request_count", target: 900 });
     });
 
     it("makes no call when only a provider setting changes", async () => {

@@ -295,6 +295,16 @@ describe("rollback", { timeout: 15_000 }, () => {
         expect(fake.monitoringQueries()).toEqual([]);
     });
 
+    it("when the region's serving quota cannot hold both deployed models: says how much the rollout needs (issue 16 item 15)", async () => {
+        const { id, outs } = await deployedV1();
+        fake.nextOperation("deploy", { error: { code: 8, message: "The following quota metrics exceed quota limits: aiplatform.googleapis.com/custom_model_serving_cpus" } });
+        const error = (await provider.update!(id, outs, v2()).catch((e: Error) => e)) as Error;
+        const max = Number(outs.maxReplicas);
+        const vcpus = Number(/-(\d+)$/.exec(String(outs.machineType))![1]);
+        expect(error.message).toContain(`Deploying needs ${2 * max} replicas (${max} of the deployed model already serving plus maxReplicas ${max} of the new one): ${2 * max * vcpus} vCPUs of "Custom model serving CPUs" for ${outs.machineType} in the region.`);
+        expectOldServing(outs);
+    });
+
     it("when Cloud Monitoring cannot be read: the health is unknown, so it rolls back and says how to grant access", async () => {
         const { id, outs } = await deployedV1();
         fake.inject("GET", /timeSeries$/, apiError(403, "PERMISSION_DENIED", "Permission monitoring.timeSeries.list denied."));

@@ -30,11 +30,34 @@ export const GCP_OUTPUTS: Record<string, OutputsOf> = {
     },
     "gcp:secretmanager/secretVersion:SecretVersion": ({ inputs }) => ({ id: `${inputs.secret}/versions/1`, state: { name: `${inputs.secret}/versions/1`, version: "1" } }),
     "gcp:secretmanager/secretIamMember:SecretIamMember": iamMember,
-    "gcp:vertex/aiEndpoint:AiEndpoint": ({ inputs, region, project, seed }) => {
-        const id = inputs.name ?? String(parseInt(suffix(seed, 8), 16)).slice(0, 10);
+    // pulumi-gcp autonames the endpoint (components/cloudRules/gcp.ts), so the id Vertex AI gets is that name, never a generated number.
+    "gcp:vertex/aiEndpoint:AiEndpoint": ({ name, inputs, region, project, seed }) => {
+        const id = String(inputs.name ?? autoname(name, seed));
         const location = inputs.location ?? region;
         return { id: `projects/${project}/locations/${location}/endpoints/${id}`, state: { name: id, location, region: inputs.region ?? location } };
     },
+    "gcp:projects/iAMMember:IAMMember": iamMember,
+    "gcp:projects/serviceIdentity:ServiceIdentity": ({ inputs }) => {
+        const email = `service-${MOCK_GCP_PROJECT_NUMBER}@gcp-sa-${String(inputs.service).split(".")[0]}.iam.gserviceaccount.com`;
+        return { id: `projects/${inputs.project}/services/${inputs.service}`, state: { email, member: `serviceAccount:${email}` } };
+    },
+    "gcp:compute/network:Network": ({ inputs, project }) => {
+        const id = `projects/${inputs.project ?? project}/global/networks/${inputs.name}`;
+        return { id, state: { selfLink: `https://www.googleapis.com/compute/v1/${id}` } };
+    },
+    "gcp:compute/subnetwork:Subnetwork": ({ inputs, region, project }) => {
+        const id = `projects/${inputs.project ?? project}/regions/${inputs.region ?? region}/subnetworks/${inputs.name}`;
+        return { id, state: { selfLink: `https://www.googleapis.com/compute/v1/${id}`, gatewayAddress: "10.10.0.1" } };
+    },
+    "gcp:logging/projectBucketConfig:ProjectBucketConfig": ({ inputs, project }) => {
+        const id = `projects/${inputs.project ?? project}/locations/${inputs.location}/buckets/${inputs.bucketId}`;
+        return { id, state: { name: id, lifecycleState: "ACTIVE" } };
+    },
+    "gcp:logging/projectSink:ProjectSink": ({ inputs, project }) => ({
+        id: `projects/${inputs.project ?? project}/sinks/${inputs.name}`,
+        state: { writerIdentity: `serviceAccount:service-${MOCK_GCP_PROJECT_NUMBER}@gcp-sa-logging.iam.gserviceaccount.com` },
+    }),
+    "gcp:logging/projectExclusion:ProjectExclusion": ({ inputs, project }) => ({ id: `projects/${inputs.project ?? project}/exclusions/${inputs.name}`, state: {} }),
     "gcp:container/cluster:Cluster": ({ name, inputs, seed }) => ({
         id: String(inputs.name ?? autoname(name, seed)),
         state: {
@@ -55,13 +78,23 @@ export const GCP_OUTPUTS: Record<string, OutputsOf> = {
         const id = `billingAccounts/${inputs.billingAccount}/budgets/${suffix(seed, 32)}`;
         return { id, state: { name: id } };
     },
+    "gcp:networkconnectivity/serviceConnectionPolicy:ServiceConnectionPolicy": ({ inputs, region, project }) => ({
+        id: `projects/${inputs.project ?? project}/locations/${inputs.location ?? region}/serviceConnectionPolicies/${inputs.name}`,
+        state: { etag: "offline", infrastructure: "PSC" },
+    }),
     "pulumi-nodejs:dynamic:Resource": ({ inputs, region, project, seed }) => {
         const modelId = String(parseInt(suffix(seed, 12), 16));
         const deployedModelId = String(parseInt(suffix(`d${seed}`, 12), 16));
         const endpointName = String(inputs.endpointName ?? "");
         return {
             id: `${endpointName}/deployedModels/${deployedModelId}`,
-            state: { modelName: `projects/${MOCK_GCP_PROJECT_NUMBER}/locations/${inputs.region ?? region}/models/${modelId}`, deployedModelId, project: inputs.project ?? project },
+            state: {
+                modelName: `projects/${MOCK_GCP_PROJECT_NUMBER}/locations/${inputs.region ?? region}/models/${modelId}`,
+                deployedModelId,
+                project: inputs.project ?? project,
+                // PSC automation's forwarding rule, in the service subnet (providers/gcp/network.ts).
+                ...(inputs.privateServiceConnect ? { privateAddress: `10.10.0.${2 + (parseInt(suffix(seed, 2), 16) % 250)}` } : {}),
+            },
         };
     },
 };

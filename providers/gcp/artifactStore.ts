@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Bucket } from "@pulumi/gcp/storage/bucket";
 import { BucketObject } from "@pulumi/gcp/storage/bucketObject";
+import { GCP_TYPES } from "../../components/cloudRules/gcp";
 import type { ResolvedServiceArgs } from "../../components/contract";
+import { autonamedLogicalName } from "../../components/physicalName";
 import { localArtifactFiles, uploadName } from "../../components/naming";
 
 export interface GcsArtifact {
@@ -26,7 +28,8 @@ export function createGcsArtifactStore(name: string, args: ResolvedServiceArgs, 
         return { bucketName: pulumi.output(bucketName), prefix, uri: pulumi.output(`gs://${bucketName}/${prefix}`), uploads: [] };
     }
     const bucket = new Bucket(
-        `${name}-artifacts`,
+        // Autonamed (world-unique with the random part); the logical name leaves room for it within 63 characters.
+        autonamedLogicalName(GCP_TYPES.bucket, name, "artifacts"),
         {
             location: args.region.toUpperCase(),
             uniformBucketLevelAccess: true,

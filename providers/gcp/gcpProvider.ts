@@ -12,7 +12,18 @@ export function gcpLabels(tags: Record<string, string>): Record<string, string> 
 
 /** One provider per service: project, region, and labels on every labelable resource. */
 export function createGcpProvider(name: string, args: ResolvedServiceArgs, parent: pulumi.Resource): Provider {
-    return new Provider(`${name}-gcp`, { project: args.gcp.project, region: args.region, defaultLabels: gcpLabels(standardTags(args)) }, { parent });
+    return new Provider(name, { project: args.gcp.project, region: args.region, defaultLabels: gcpLabels(standardTags(args)) }, { parent });
+}
+
+/**
+ * The provider the budget is created through. The Billing Budgets API refuses user credentials (gcloud
+ * auth application-default login) without a quota project: `billingProject` with `userProjectOverride`
+ * sends the stack's project as the quota project (X-Goog-User-Project), which needs
+ * serviceusage.services.use on it (https://cloud.google.com/billing/docs/how-to/budget-api-overview#authentication;
+ * https://registry.terraform.io/providers/hashicorp/google/latest/docs/guides/provider_reference#user_project_override).
+ */
+export function createGcpBillingProvider(name: string, args: ResolvedServiceArgs, parent: pulumi.Resource): Provider {
+    return new Provider(`${name}-billing`, { project: args.gcp.project, region: args.region, billingProject: args.gcp.project, userProjectOverride: true }, { parent });
 }
 
 /** Enables the APIs the runtime needs; left enabled on destroy, since other workloads may use them. */

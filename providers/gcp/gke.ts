@@ -1,20 +1,39 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "@pulumi/gcp/container/cluster";
+import { RepositoryIamMember } from "@pulumi/gcp/artifactregistry/repositoryIamMember";
+import { IAMMember as ProjectIAMMember } from "@pulumi/gcp/projects/iammember";
+import { Account } from "@pulumi/gcp/serviceaccount/account";
 import { IAMMember } from "@pulumi/gcp/serviceaccount/iammember";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
-import type { ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
+import { stackUniqueName } from "../../components/physicalName";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
 import { createGkeAlerts } from "./alerts";
-import { createGcpFoundation, gcpFoundationChildren } from "./foundation";
+import { createGcpFoundation, gcpFoundationChildren, type GcpFoundation } from "./foundation";
+import { routeServingLogs } from "./logs";
+import { POD_RANGE_NAME, SERVICE_RANGE_NAME, SUBNET_RANGES } from "./network";
 import { createPodMonitoring } from "./podMonitoring";
 
-const APIS = ["container.googleapis.com", "compute.googleapis.com", "monitoring.googleapis.com", "artifactregistry.googleapis.com", "secretmanager.googleapis.com", "iam.googleapis.com", "storage.googleapis.com"];
-/** The default VPC's auto-mode subnets, where internal load balancer clients live. */
-const DEFAULT_NETWORK_RANGE = "10.128.0.0/9";
+// Beside the foundation's (./foundation.ts SHARED_APIS).
+const APIS = ["container.googleapis.com"];
 
-/** A kubeconfig that authenticates through gke-gcloud-auth-plugin, as `gcloud container clusters get-credentials` writes. */
+/**
+ * The roles a GKE node's own service account needs (https://cloud.google.com/kubernetes-engine/docs/how-to/service-accounts#default-gke-service-agent:
+ * roles/container.defaultNodeServiceAccount: logs, metrics, and the rest of what the kubelet reports).
+ */
+export const NODE_ROLES = ["roles/container.defaultNodeServiceAccount"] as const;
+
+/**
+ * A kubeconfig that authenticates through gke-gcloud-auth-plugin, as `gcloud container clusters get-credentials`
+ * writes, but with `--use_application_default_credentials`: without it the plugin shells out to the gcloud
+ * CLI's own login, which a key file or workload identity federation in CI (application default
+ * credentials alone) does not give it (https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin).
+ */
+export const GKE_AUTH_PLUGIN_ARGS = ["--use_application_default_credentials"] as const;
+
+/** The Kubernetes provider's kubeconfig for the cluster. */
 function kubeconfig(cluster: Cluster): pulumi.Output<string> {
     return pulumi.all([cluster.name, cluster.endpoint, cluster.masterAuth]).apply(([name, endpoint, auth]) =>
         JSON.stringify({
@@ -23,7 +42,7 @@ function kubeconfig(cluster: Cluster): pulumi.Output<string> {
             clusters: [{ name, cluster: { server: `https://${endpoint}`, "certificate-authority-data": auth.clusterCaCertificate } }],
             contexts: [{ name, context: { cluster: name, user: name } }],
             "current-context": name,
-            users: [{ name, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", provideClusterInfo: true, installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin" } } }],
+            users: [{ name, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", args: [...GKE_AUTH_PLUGIN_ARGS], provideClusterInfo: true, installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin" } } }],
         }),
     );
 }
@@ -35,10 +54,11 @@ function kubeconfig(cluster: Cluster): pulumi.Output<string> {
 export class GkeService extends ServiceComponent {
     readonly cluster: Cluster;
 
-    constructor(name: string, args: ResolvedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: ResolvedServiceArgs, opts: pulumi.ComponentResourceOptions, foundation: FoundationPlacement) {
         super("model-service:gcp:GkeService", name, {}, opts);
-        const f = createGcpFoundation(name, args, APIS, this);
+        const f = createGcpFoundation(foundation, args, APIS, this);
         const { child, project, artifact, image, identity, secrets, apis } = f;
+        const nodes = createNodeAccount(name, args, f);
 
         this.cluster = new Cluster(
             `${name}-cluster`,
@@ -48,7 +68,12 @@ export class GkeService extends ServiceComponent {
                 enableAutopilot: true,
                 releaseChannel: { channel: "REGULAR" },
                 privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: false },
-                ipAllocationPolicy: {},
+                network: f.network.network.id,
+                subnetwork: f.network.subnet.id,
+                ipAllocationPolicy: { clusterSecondaryRangeName: POD_RANGE_NAME, servicesSecondaryRangeName: SERVICE_RANGE_NAME },
+                // Autopilot nodes run as the service's node account, not the Compute Engine default account
+                // (which has no roles where the organization disables automatic grants, the default since 2024).
+                clusterAutoscaling: { autoProvisioningDefaults: { serviceAccount: nodes.account.email, oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"] } },
                 workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
                 // Mounts Secret Manager secrets into pods through the Secrets Store CSI driver.
                 secretManagerConfig: { enabled: true },
@@ -56,7 +81,7 @@ export class GkeService extends ServiceComponent {
                 monitoringConfig: { managedPrometheus: { enabled: true } },
                 deletionProtection: args.protect,
             },
-            { ...child, protect: args.protect },
+            { ...child, protect: args.protect, dependsOn: [...apis, ...nodes.grants] },
         );
         const k8s = new KubernetesProvider(`${name}-k8s`, { kubeconfig: kubeconfig(this.cluster) }, { parent: this });
 
@@ -80,7 +105,7 @@ export class GkeService extends ServiceComponent {
                     "networking.gke.io/load-balancer-type": "Internal",
                     ...(args.gcp.internalGlobalAccess ? { "networking.gke.io/internal-load-balancer-allow-global-access": "true" } : {}),
                 },
-                privateClientCidrs: [DEFAULT_NETWORK_RANGE],
+                privateClientCidrs: [SUBNET_RANGES.primary],
                 // On Autopilot, Managed Service for Prometheus's managed collectors run in gke-gmp-system
                 // (https://cloud.google.com/stackdriver/docs/managed-prometheus/setup-managed#gmp-system).
                 metricsScraperNamespaces: ["gke-gmp-system"],
@@ -115,6 +140,14 @@ export class GkeService extends ServiceComponent {
             { ...child, dependsOn: [...apis, workload.rolloutGuard, podMonitoring] },
         );
 
+        const logs = routeServingLogs(
+            name,
+            args,
+            f.logBucket,
+            pulumi.interpolate`resource.type="k8s_container" AND resource.labels.cluster_name="${this.cluster.name}" AND resource.labels.namespace_name="${namespace}"`,
+            child,
+        );
+
         const invoke = workloadInvoke(workload.url, args, "Internal load balancer: reachable only from the VPC; the service does not authenticate callers. kubectl access needs gke-gcloud-auth-plugin.");
         this.publish({
             endpointUrl: workload.url,
@@ -122,9 +155,24 @@ export class GkeService extends ServiceComponent {
             invoke,
             artifactUri: artifact.uri,
             imageUri: image.uri,
-            children: { ...gcpFoundationChildren(f), ...workloadChildren(workload), kubernetesProvider: k8s, cluster: this.cluster, podMonitoring, ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])) },
+            children: { ...gcpFoundationChildren(f), ...workloadChildren(workload), kubernetesProvider: k8s, cluster: this.cluster, nodeServiceAccount: nodes.account, logSink: logs.sink, podMonitoring, ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])) },
         });
     }
 }
 
-export const createGkeService: ImplementationFactory = (name, args, opts) => new GkeService(name, args, opts);
+/**
+ * The nodes' service account: the minimal node roles on the project and read on the service's image
+ * repository, so the kubelet can pull the image (the workload's own account does not pull images).
+ */
+function createNodeAccount(name: string, args: ResolvedServiceArgs, f: GcpFoundation) {
+    const account = new Account(`${name}-nodes-sa`, { accountId: stackUniqueName([args.model.name, "nodes"], 30), displayName: `GKE nodes of model service ${args.model.name}`, project: args.gcp.project }, f.child);
+    const member = pulumi.interpolate`serviceAccount:${account.email}`;
+    const grants: pulumi.Resource[] = NODE_ROLES.map((role) => new ProjectIAMMember(`${name}-nodes-${role.split("/")[1]!.replace(/\./g, "-").toLowerCase()}`, { project: args.gcp.project!, role, member }, f.child));
+    const repository = f.image.repository;
+    if (repository) {
+        grants.push(new RepositoryIamMember(`${name}-nodes-pull`, { project: args.gcp.project, location: repository.location, repository: repository.name, role: "roles/artifactregistry.reader", member }, f.child));
+    }
+    return { account, grants };
+}
+
+export const createGkeService: ImplementationFactory = (name, args, opts, foundation) => new GkeService(name, args, opts, foundation);

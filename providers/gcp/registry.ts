@@ -5,34 +5,44 @@ import { getClientConfigOutput } from "@pulumi/gcp/organizations/getClientConfig
 import { Image } from "@pulumi/docker/image";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { contentHash } from "../../components/naming";
+import { stackUniqueName } from "../../components/physicalName";
 
 export interface GcpServingImage {
     readonly uri: pulumi.Output<string>;
     /** The Artifact Registry repository the serving identity may read, when the image lives in one of this project. */
     readonly repository?: { readonly location: pulumi.Input<string>; readonly name: pulumi.Input<string> };
+    /** The Artifact Registry repository of an image in another project, which Vertex AI's service agent must read. */
+    readonly foreign?: { readonly project: string; readonly location: string; readonly name: string };
     readonly created?: Repository;
     readonly image?: Image;
 }
 
 const ARTIFACT_REGISTRY_IMAGE = /^([a-z0-9-]+)-docker\.pkg\.dev\/([a-z0-9-]+)\/([a-z0-9._-]+)\//;
 const KEEP_IMAGES = 20;
+/** Versions past the newest KEEP_IMAGES are deleted once this old (KEEP policies win over DELETE ones). */
+const DELETE_AFTER = `${30 * 24 * 3600}s`;
 
 /** An existing image, or a private Docker repository (immutable tags, cleanup) and the image built into it. */
 export function createGcpServingImage(name: string, args: ResolvedServiceArgs, opts: pulumi.CustomResourceOptions): GcpServingImage {
     if (args.image.kind === "uri") {
         const m = ARTIFACT_REGISTRY_IMAGE.exec(args.image.uri);
         const inProject = m && m[2] === args.gcp.project;
-        return { uri: pulumi.output(args.image.uri), repository: inProject ? { location: m[1]!, name: m[3]! } : undefined };
+        return { uri: pulumi.output(args.image.uri), repository: inProject ? { location: m[1]!, name: m[3]! } : undefined, foreign: m && !inProject ? { project: m[2]!, location: m[1]!, name: m[3]! } : undefined };
     }
     const created = new Repository(
         `${name}-images`,
         {
             location: args.region,
-            repositoryId: `${args.model.name}-images`,
+            // Known in advance (the image name holds it): unique per stack, the same on vertex and gke.
+            repositoryId: stackUniqueName([args.model.name, "images"], 63),
             format: "DOCKER",
             description: `Serving images of model service ${args.model.name}`,
             dockerConfig: { immutableTags: true },
-            cleanupPolicies: [{ id: "keep-newest", action: "KEEP", mostRecentVersions: { keepCount: KEEP_IMAGES } }],
+            cleanupPolicyDryRun: false,
+            cleanupPolicies: [
+                { id: "keep-newest", action: "KEEP", mostRecentVersions: { keepCount: KEEP_IMAGES } },
+                { id: "delete-old", action: "DELETE", condition: { tagState: "ANY", olderThan: DELETE_AFTER } },
+            ],
         },
         { ...opts, protect: args.protect },
     );

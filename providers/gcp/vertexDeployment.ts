@@ -38,6 +38,8 @@ export interface VertexModelDeploymentInputs {
     maxReplicas: pulumi.Input<number>;
     /** Autoscaling target, percent CPU utilization. Default 60. */
     targetCpuUtilization?: pulumi.Input<number>;
+    /** Autoscaling target, prediction requests per minute per replica (prediction/online/request_count). Default: CPU only. */
+    targetRequestsPerMinute?: pulumi.Input<number>;
     /** Service account email the serving container runs as. */
     serviceAccount: pulumi.Input<string>;
     /** Percent of the endpoint's traffic for this deployed model. Default 100. */
@@ -58,6 +60,8 @@ export interface VertexModelDeploymentInputs {
     rollbackLatencyP99Ms?: pulumi.Input<number>;
     /** Cloud Monitoring API base URL. Default https://monitoring.googleapis.com */
     monitoringApiEndpoint?: pulumi.Input<string>;
+    /** The endpoint is reached through Private Service Connect automation: read the forwarding rule's address after each deploy into `privateAddress`. Default false. */
+    privateServiceConnect?: pulumi.Input<boolean>;
 }
 
 export interface VertexProviderDeps {
@@ -89,6 +93,7 @@ interface DeploymentProps {
     minReplicas: number;
     maxReplicas: number;
     targetCpuUtilization?: number;
+    targetRequestsPerMinute?: number;
     serviceAccount: string;
     trafficPercent?: number;
     apiEndpoint?: string;
@@ -99,12 +104,14 @@ interface DeploymentProps {
     rollbackErrorThreshold?: number;
     rollbackLatencyP99Ms?: number;
     monitoringApiEndpoint?: string;
+    privateServiceConnect?: boolean;
 }
 
 /** The resource's outputs: the inputs plus what Vertex AI assigned. */
 interface DeploymentState extends DeploymentProps {
     modelName: string;
     deployedModelId: string;
+    privateAddress?: string;
 }
 
 interface ApiContext {
@@ -164,12 +171,15 @@ interface VertexEndpoint {
     name?: string;
     deployedModels?: VertexDeployedModel[];
     trafficSplit?: Record<string, number>;
+    privateServiceConnectConfig?: { pscAutomationConfigs?: { ipAddress?: string; state?: string; errorMessage?: string }[] };
 }
 
 const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 const VERTEX = "Vertex AI";
 const MONITORING = "Cloud Monitoring";
 const CPU_METRIC = "aiplatform.googleapis.com/prediction/online/cpu/utilization";
+/** An autoscaling metric of the v1 API (AutoscalingMetricSpec.metricName); the target is requests per replica. */
+const REQUEST_COUNT_METRIC = "aiplatform.googleapis.com/prediction/online/request_count";
 const ERROR_METRIC = "aiplatform.googleapis.com/prediction/online/error_count";
 const LATENCY_METRIC = "aiplatform.googleapis.com/prediction/online/prediction_latencies";
 const DEFAULT_MONITORING_API = "https://monitoring.googleapis.com";
@@ -206,7 +216,7 @@ const REPLACE_FIELDS = [
     "acceleratorCount",
 ];
 /** Inputs Vertex AI changes on the live deployment. */
-const SCALING_FIELDS = ["minReplicas", "maxReplicas", "targetCpuUtilization"];
+const SCALING_FIELDS = ["minReplicas", "maxReplicas", "targetCpuUtilization", "targetRequestsPerMinute"];
 const TRAFFIC_FIELDS = ["trafficPercent"];
 /** Inputs that only steer this provider (no API call needed when they change). */
 const PROVIDER_FIELDS = [
@@ -218,6 +228,7 @@ const PROVIDER_FIELDS = [
     "rollbackErrorThreshold",
     "rollbackLatencyP99Ms",
     "monitoringApiEndpoint",
+    "privateServiceConnect",
 ];
 const RPC_CODES = [
     "OK",
@@ -281,10 +292,12 @@ export class VertexModelDeployment extends pulumi.dynamic.Resource {
     declare readonly modelName: pulumi.Output<string>;
     declare readonly deployedModelId: pulumi.Output<string>;
     declare readonly endpointName: pulumi.Output<string>;
+    /** With privateServiceConnect: the address of the forwarding rule Vertex AI's PSC automation created in the consumer network. */
+    declare readonly privateAddress: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: VertexModelDeploymentInputs, opts?: pulumi.CustomResourceOptions) {
         // The default type token (pulumi-nodejs:dynamic:Resource) is the one the offline mocks know.
-        super(vertexDeploymentProvider, name, { ...args, modelName: undefined, deployedModelId: undefined }, opts);
+        super(vertexDeploymentProvider, name, { ...args, modelName: undefined, deployedModelId: undefined, privateAddress: undefined }, opts);
     }
 }
 
@@ -395,6 +408,7 @@ function checkProps(p: any): { property: string; reason: string }[] {
     integer("minReplicas", 1, 1000, true);
     integer("maxReplicas", 1, 1000, true);
     integer("targetCpuUtilization", 1, 100, false);
+    integer("targetRequestsPerMinute", 1, 1_000_000_000, false);
     integer("trafficPercent", 0, 100, false);
     integer("acceleratorCount", 1, 16, false);
     if (known("minReplicas") && known("maxReplicas") && p.maxReplicas < p.minReplicas) fail("maxReplicas", `(${p.maxReplicas}) is less than minReplicas (${p.minReplicas})`);
@@ -427,6 +441,8 @@ function comparable(p: any, key: string): string {
             return JSON.stringify(p.acceleratorType ? (p.acceleratorCount ?? 1) : 1);
         case "targetCpuUtilization":
             return JSON.stringify(p.targetCpuUtilization ?? DEFAULT_TARGET_CPU);
+        case "targetRequestsPerMinute":
+            return JSON.stringify(p.targetRequestsPerMinute ?? null);
         case "trafficPercent":
             return JSON.stringify(p.trafficPercent ?? DEFAULT_TRAFFIC);
         case "apiEndpoint":
@@ -688,7 +704,11 @@ function dedicatedResources(p: DeploymentProps): Record<string, unknown> {
         machineSpec,
         minReplicaCount: p.minReplicas,
         maxReplicaCount: p.maxReplicas,
-        autoscalingMetricSpecs: [{ metricName: CPU_METRIC, target: p.targetCpuUtilization ?? DEFAULT_TARGET_CPU }],
+        // Vertex AI scales to the largest replica count any of the metrics asks for.
+        autoscalingMetricSpecs: [
+            { metricName: CPU_METRIC, target: p.targetCpuUtilization ?? DEFAULT_TARGET_CPU },
+            ...(p.targetRequestsPerMinute !== undefined ? [{ metricName: REQUEST_COUNT_METRIC, target: p.targetRequestsPerMinute }] : []),
+        ],
     };
 }
 
@@ -726,16 +746,35 @@ async function uploadModel(ctx: ApiContext, p: DeploymentProps): Promise<string>
 }
 
 /** Deploys an uploaded model to the endpoint with the given split ("0" is this model) and returns its deployed model id. */
-async function deployModel(ctx: ApiContext, p: DeploymentProps, modelName: string, trafficSplit: Record<string, number>): Promise<string> {
-    const deployed = await callAndWait(ctx, "endpoints.deployModel", "POST", `${p.endpointName}:deployModel`, {
-        deployedModel: {
-            model: modelName,
-            displayName: p.displayName,
-            serviceAccount: p.serviceAccount,
-            dedicatedResources: dedicatedResources(p),
-        },
-        trafficSplit,
-    });
+/**
+ * What a deployed model reserves of the region's serving quota: its maxReplicaCount machines, reserved
+ * for as long as it is deployed, so during a rollout the old and the new deployed model hold theirs at once.
+ */
+export function quotaNeeded(p: Pick<DeploymentProps, "machineType" | "maxReplicas" | "acceleratorType" | "acceleratorCount">, besides = 0): string {
+    const vcpus = Number(/-(\d+)$/.exec(p.machineType)?.[1] ?? NaN);
+    const replicas = p.maxReplicas + besides;
+    const cpu = Number.isFinite(vcpus) ? `${replicas * vcpus} vCPUs of "Custom model serving CPUs" for ${p.machineType}` : `${replicas} ${p.machineType} machines of "Custom model serving" quota`;
+    const gpu = p.acceleratorType ? ` and ${replicas * (p.acceleratorCount ?? 1)} ${p.acceleratorType} of its GPU quota` : "";
+    return `${replicas} replicas (${besides > 0 ? `${besides} of the deployed model already serving plus ` : ""}maxReplicas ${p.maxReplicas} of the new one): ${cpu}${gpu} in the region`;
+}
+
+async function deployModel(ctx: ApiContext, p: DeploymentProps, modelName: string, trafficSplit: Record<string, number>, besides = 0): Promise<string> {
+    let deployed: any;
+    try {
+        deployed = await callAndWait(ctx, "endpoints.deployModel", "POST", `${p.endpointName}:deployModel`, {
+            deployedModel: {
+                model: modelName,
+                displayName: p.displayName,
+                serviceAccount: p.serviceAccount,
+                dedicatedResources: dedicatedResources(p),
+            },
+            trafficSplit,
+        });
+    } catch (err) {
+        const message = errorMessage(err);
+        if (/quota|RESOURCE_EXHAUSTED/i.test(message)) throw new Error(`${message} Deploying needs ${quotaNeeded(p, besides)}. Fix: request that quota (IAM & Admin > Quotas), or lower maxReplicas.`);
+        throw err;
+    }
     const deployedModelId = String(deployed?.deployedModel?.id ?? "");
     if (!deployedModelId) throw new Error(`Vertex AI endpoints.deployModel finished without a deployed model id: ${JSON.stringify(deployed).slice(0, 200)}`);
     return deployedModelId;
@@ -827,7 +866,8 @@ async function rollOut(ctx: ApiContext, olds: DeploymentState, news: DeploymentP
     let phase = "deploying the new model";
     let failure: string | undefined;
     try {
-        newId = await deployModel(ctx, news, newModel, steps.length > 0 ? stepSplit(original, oldId, "0", steps[0]!) : finalSplit(original, oldId, "0", finalPercent));
+        const oldMax = Number(endpoint.deployedModels?.find((d) => String(d.id) === oldId)?.dedicatedResources?.maxReplicaCount ?? olds.maxReplicas ?? 0);
+        newId = await deployModel(ctx, news, newModel, steps.length > 0 ? stepSplit(original, oldId, "0", steps[0]!) : finalSplit(original, oldId, "0", finalPercent), oldMax);
         for (const [i, percent] of steps.entries()) {
             const split = stepSplit(original, oldId, newId, percent);
             if (i > 0) {
@@ -849,7 +889,7 @@ async function rollOut(ctx: ApiContext, olds: DeploymentState, news: DeploymentP
     if (failure) throw new Error(await rollBack(ctx, news, { strategy, original, oldId, oldModel: olds.modelName, newModel, failure }));
     ctx.log(`Vertex AI ${strategy} rollout: the new deployed model ${newId} serves; removing deployed model ${oldId} and model ${olds.modelName}`);
     await retire(ctx, news.endpointName, oldId, olds.modelName);
-    return { outs: definedOnly({ ...news, modelName: newModel, deployedModelId: newId }) };
+    return { outs: definedOnly({ ...news, modelName: newModel, deployedModelId: newId, privateAddress: await privateAddressOf(ctx, news) }) };
 }
 
 /**
@@ -1010,7 +1050,7 @@ async function createDeployment(ctx: ApiContext, p: DeploymentProps): Promise<pu
     }
     return {
         id: `${p.endpointName}/deployedModels/${deployedModelId}`,
-        outs: definedOnly({ ...p, modelName, deployedModelId }),
+        outs: definedOnly({ ...p, modelName, deployedModelId, privateAddress: await privateAddressOf(ctx, p) }),
     };
 }
 
@@ -1040,7 +1080,22 @@ async function updateDeployment(ctx: ApiContext, olds: DeploymentState, news: De
         });
     }
     if (trafficChanged && !trafficFirst) await shiftTraffic();
-    return { outs: definedOnly({ ...news, modelName, deployedModelId }) };
+    return { outs: definedOnly({ ...news, modelName, deployedModelId, privateAddress: news.privateServiceConnect ? (olds.privateAddress ?? (await privateAddressOf(ctx, news))) : undefined }) };
+}
+
+/**
+ * The address of the forwarding rule Vertex AI's PSC automation created for the endpoint
+ * (Endpoint.privateServiceConnectConfig.pscAutomationConfigs[].ipAddress, set once a model is deployed).
+ */
+async function privateAddressOf(ctx: ApiContext, p: DeploymentProps): Promise<string | undefined> {
+    if (!p.privateServiceConnect) return undefined;
+    const configs = (await getEndpoint(ctx, p.endpointName))?.privateServiceConnectConfig?.pscAutomationConfigs ?? [];
+    const address = configs.find((c) => c?.ipAddress)?.ipAddress;
+    if (!address) {
+        const why = configs.map((c) => [c?.state, c?.errorMessage].filter(Boolean).join(": ")).filter(Boolean).join("; ") || "no PSC automation config on the endpoint";
+        ctx.log(`Warning: Vertex AI created no Private Service Connect address for ${p.endpointName} yet (${why}); run pulumi refresh once it exists to publish endpointUrl.`);
+    }
+    return address;
 }
 
 async function deleteDeployment(ctx: ApiContext, s: Partial<DeploymentState>): Promise<void> {
@@ -1071,6 +1126,7 @@ async function readDeployment(ctx: ApiContext, id: string, s: Partial<Deployment
     if (!endpoint || !deployed) return { id: "" };
     const resources = deployed.dedicatedResources ?? {};
     const cpu = resources.autoscalingMetricSpecs?.find((m) => m?.metricName === CPU_METRIC);
+    const requests = resources.autoscalingMetricSpecs?.find((m) => m?.metricName === REQUEST_COUNT_METRIC);
     const props: Partial<DeploymentState> = {
         ...s,
         project: s.project ?? projectOf(s.endpointName),
@@ -1079,7 +1135,9 @@ async function readDeployment(ctx: ApiContext, id: string, s: Partial<Deployment
         minReplicas: resources.minReplicaCount !== undefined ? Number(resources.minReplicaCount) : s.minReplicas,
         maxReplicas: resources.maxReplicaCount !== undefined ? Number(resources.maxReplicaCount) : s.maxReplicas,
         targetCpuUtilization: cpu?.target !== undefined ? Number(cpu.target) : s.targetCpuUtilization,
+        targetRequestsPerMinute: requests?.target !== undefined ? Number(requests.target) : undefined,
         trafficPercent: Number(endpoint.trafficSplit?.[s.deployedModelId] ?? 0),
+        privateAddress: s.privateServiceConnect ? (endpoint.privateServiceConnectConfig?.pscAutomationConfigs?.find((c) => c?.ipAddress)?.ipAddress ?? s.privateAddress) : undefined,
     };
     return { id, props: definedOnly(props) };
 }
