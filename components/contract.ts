@@ -119,6 +119,10 @@ export interface AzureServiceArgs {
     readonly privateCluster?: boolean;
     /** The kind of principal running pulumi, for the roles granted to it. @default - User with the Azure CLI's token, else ServicePrincipal */
     readonly deployerPrincipalType?: "User" | "ServicePrincipal";
+    /** azureml, private: the subnet (ARM id) for the workspace's private endpoint, in the service's region and subscription. @default - a virtual network is created */
+    readonly privateEndpointSubnetId?: string;
+    /** azureml, canary or linear: a bake in which no request reached the new deployment passes. @default false - it fails and the traffic goes back */
+    readonly allowIdleBake?: boolean;
 }
 
 export interface GcpServiceArgs {
@@ -177,6 +181,8 @@ export interface InvokeInfo {
     readonly example: string;
     /** Anything else the caller must know, in one sentence. */
     readonly note: string;
+    /** Where private callers must be, when the endpoint is reachable only through a private endpoint. */
+    readonly privateNetwork?: { readonly virtualNetworkId: string; readonly subnetId: string; readonly privateDnsZones: readonly string[] };
 }
 
 /** What every implementation provides; ModelService re-exports these as its outputs. */

@@ -10,7 +10,7 @@ const ECS_CLIENT_CIDR = AWS_RULES.rules.find((r) => r.id === "aws.ec2.securityGr
  * What `public` and `allowedCidrs` mean on each runtime, as the providers build them. A runtime whose
  * endpoint does not authenticate callers (FEATURE_TABLE auth "no") must not be public without client networks.
  */
-export const EXPOSURE: Readonly<Record<Runtime, { readonly front: string; readonly allowedCidrs: "always" | "never"; readonly cidrPattern?: RegExp }>> = {
+export const EXPOSURE: Readonly<Record<Runtime, { readonly front: string; readonly allowedCidrs: "always" | "never"; readonly cidrPattern?: RegExp; readonly refusal?: { readonly why: string; readonly fix: string } }>> = {
     // providers/aws/invokerPolicy.ts: the runtime API is an AWS endpoint either way; private allowedCidrs become aws:VpcSourceIp
     // (through a VPC endpoint, required unless public), public ones aws:SourceIp.
     sagemaker: { front: "the SageMaker runtime API (IAM-signed requests)", allowedCidrs: "always" },
@@ -22,7 +22,18 @@ export const EXPOSURE: Readonly<Record<Runtime, { readonly front: string; readon
     // internal (private clients such as a peered VPC or on-premises range; else the cluster network's range).
     gke: { front: "a LoadBalancer Service that does not authenticate callers", allowedCidrs: "always" },
     // providers/azure/azureml.ts: publicNetworkAccess Enabled or Disabled, key auth either way; no IP allow-list.
-    azureml: { front: "an Azure ML online endpoint (key auth)", allowedCidrs: "never" },
+    // The workspace's IP rules (networkAcls, "Enabled from selected IP addresses") would reach the endpoint, but
+    // azure-native 3.28's Workspace (API 2025-12-01) has no such property, they can be set only after the workspace
+    // exists, take public IPv4 only, and managed online deployments fail under them without a managed virtual
+    // network: https://learn.microsoft.com/azure/machine-learning/how-to-configure-private-link#enable-public-access-only-from-internet-ip-ranges
+    azureml: {
+        front: "an Azure ML online endpoint (key auth)",
+        allowedCidrs: "never",
+        refusal: {
+            why: "the workspace's IP rules (networkAcls) are not in azure-native's Workspace, can be set only after the workspace exists, take public IPv4 only, and managed online deployments fail under them without a workspace managed network",
+            fix: "remove allowedCidrs and keep public false: callers then come in through the workspace's private endpoint, from its network or one peered with it",
+        },
+    },
     aks: { front: "a LoadBalancer Service that does not authenticate callers", allowedCidrs: "always" },
 };
 
@@ -42,8 +53,8 @@ export function exposureProblems(runtime: Runtime, isPublic: boolean, allowedCid
         problems.push({
             field: "network.allowedCidrs",
             value: allowedCidrs.join(", "),
-            message: `cannot be honoured by ${runtime}: ${rule.front} has no IP allow-list, access is by identity`,
-            fix: "remove allowedCidrs and grant callers access by identity",
+            message: `cannot be honoured by ${runtime}: ${rule.refusal?.why ?? `${rule.front} has no IP allow-list, access is by identity`}`,
+            fix: rule.refusal?.fix ?? "remove allowedCidrs and grant callers access by identity",
         });
     }
     const pattern = rule.cidrPattern;

@@ -248,6 +248,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     if (runtime === "sagemaker" && rollout.strategy !== "allAtOnce" && Number.isInteger(minReplicas) && minReplicas < 2) {
         problem("scaling.minReplicas", minReplicas, `is too few for rollout ${rollout.strategy} on sagemaker: a traffic step may take at most 50% of the variant's instances, and one instance is all of them`, `set minReplicas to 2 or more, or use rollout allAtOnce`);
     }
+    validateAzurePrivateAccess(args, runtime, problem);
     const principalType = args.azure?.deployerPrincipalType;
     if (principalType !== undefined && !["User", "ServicePrincipal"].includes(principalType)) {
         problem("azure.deployerPrincipalType", principalType, "is not a principal type", "use User (pulumi runs after az login) or ServicePrincipal (pulumi runs in CI)");
@@ -351,4 +352,18 @@ function validateAzureNames(args: ModelServiceArgs, problem: (field: string, val
     if (rule.check.kind === "pattern" && !rule.check.pattern.test(`${args.model.name}-azure-kv00000000`)) {
         problem("model.name", args.model.name, `cannot start an Azure Key Vault name, which must be ${rule.check.description}`, "rename it without consecutive hyphens, e.g. iris-classifier (modelName)");
     }
+}
+
+/** An Azure subnet's ARM id: /subscriptions/S/resourceGroups/G/providers/Microsoft.Network/virtualNetworks/V/subnets/N */
+export const AZURE_SUBNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
+
+/** azureml: the workspace private endpoint's subnet and the idle-bake switch, where they apply. */
+function validateAzurePrivateAccess(args: ModelServiceArgs, runtime: Runtime, problem: (field: string, value: unknown, message: string, fix: string) => void): void {
+    const subnetId = args.azure?.privateEndpointSubnetId;
+    if (subnetId !== undefined) {
+        if (runtime !== "azureml") problem("azure.privateEndpointSubnetId", subnetId, `is used only by azureml, not by ${runtime}`, "remove it, or use runtime azureml");
+        else if (args.network?.public) problem("azure.privateEndpointSubnetId", subnetId, "places the workspace's private endpoint, and public is true", "remove it, or set public to false");
+        else if (!AZURE_SUBNET_ID.test(subnetId)) problem("azure.privateEndpointSubnetId", subnetId, "is not a subnet's resource id", "use /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<network>/subnets/<subnet> (az network vnet subnet show --query id)");
+    }
+    if (args.azure?.allowIdleBake && runtime !== "azureml") problem("azure.allowIdleBake", true, `is used only by azureml, not by ${runtime}`, "remove it, or use runtime azureml");
 }

@@ -1,5 +1,5 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { findEntropySecret, findSecret, findSecretInValue, type SecretFinding } from "./secretPatterns";
+import { findEntropySecret, findSecret, findSecretInConfigFile, findSecretInValue, type SecretFinding } from "./secretPatterns";
 import { UNKNOWN, jsonDocument } from "./unknown";
 
 /** One literal value a resource hands to a workload or stamps on itself, with where it sits. */
@@ -9,18 +9,22 @@ interface Literal {
     readonly value: string;
     /** Literals of one script share a group: one finding per script is enough. */
     readonly group?: string;
+    /** A tag, label or annotation: metadata, never a configuration file. */
+    readonly label?: boolean;
 }
 
 /** Keys whose values are environment maps ({NAME: value}) or lists ([{name, value}]). */
-const ENV_KEYS = new Set(["env", "envs", "environment", "environmentVariables", "variables"]);
+const ENV_KEYS = new Set(["env", "envs", "environment", "environmentVariables", "variables", "appSettings"]);
 const LABEL_KEYS = new Set(["tags", "labels", "annotations", "tagsAll"]);
 const SCRIPT_KEYS = new Set(["userData", "userDataBase64", "metadataStartupScript", "startup-script", "startupScript", "customData"]);
 const CONFIG_MAPS = new Set(["kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ConfigMapPatch"]);
+/** Type tokens whose `properties` are an app settings map ({NAME: value}). */
+const APP_SETTINGS_MAPS = new Set(["azure-native:web:WebAppApplicationSettings", "azure-native:web:WebAppApplicationSettingsSlot"]);
 /** Type tokens whose props hold a JSON string of container definitions. */
 const JSON_CONTAINER_FIELDS: Readonly<Record<string, string>> = { "aws:ecs/taskDefinition:TaskDefinition": "containerDefinitions" };
 
-function push(out: Literal[], path: string, name: string, value: unknown, group?: string): void {
-    if (typeof value === "string" && value !== "" && !value.includes(UNKNOWN)) out.push({ path, name, value, group });
+function push(out: Literal[], path: string, name: string, value: unknown, group?: string, label?: boolean): void {
+    if (typeof value === "string" && value !== "" && !value.includes(UNKNOWN)) out.push({ path, name, value, group, ...(label ? { label } : {}) });
 }
 
 /** Environment entries, labels and scripts anywhere in a resource's inputs. References (valueFrom, secretKeyRef, secureValue) are skipped by construction. */
@@ -33,13 +37,14 @@ function collect(value: unknown, path: string, out: Literal[]): void {
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
         const at = path ? `${path}.${key}` : key;
         if (ENV_KEYS.has(key) || LABEL_KEYS.has(key)) {
+            const label = LABEL_KEYS.has(key);
             if (Array.isArray(child)) {
                 child.forEach((entry: any, i) => {
-                    if (entry && typeof entry === "object" && typeof entry.name === "string") push(out, `${at}[${i}](${entry.name})`, entry.name, entry.value);
+                    if (entry && typeof entry === "object" && typeof entry.name === "string") push(out, `${at}[${i}](${entry.name})`, entry.name, entry.value, undefined, label);
                 });
             } else if (child && typeof child === "object") {
                 for (const [name, v] of Object.entries(child as Record<string, unknown>)) {
-                    if (typeof v === "string") push(out, `${at}.${name}`, name, v);
+                    if (typeof v === "string") push(out, `${at}.${name}`, name, v, undefined, label);
                 }
             }
         } else if (SCRIPT_KEYS.has(key) && typeof child === "string") {
@@ -70,13 +75,17 @@ export function literalsOf(type: string, props: Record<string, unknown>): Litera
     if (CONFIG_MAPS.has(type)) {
         for (const [name, v] of Object.entries((props.data as Record<string, unknown>) ?? {})) push(out, `data.${name}`, name, v);
     }
+    if (APP_SETTINGS_MAPS.has(type)) {
+        for (const [name, v] of Object.entries((props.properties as Record<string, unknown>) ?? {})) push(out, `properties.${name}`, name, v);
+    }
     collect(Object.fromEntries(Object.entries(props).filter(([k]) => k !== jsonField)), "", out);
     return out;
 }
 
 function findHigh(literal: Literal): SecretFinding | undefined {
     if (literal.name === "script") return findSecretInValue(literal.value);
-    return findSecret(literal.name, literal.value);
+    // A value of several lines in a ConfigMap, environment or app setting is a file: its own keys name its secrets.
+    return findSecret(literal.name, literal.value) ?? (literal.label ? undefined : findSecretInConfigFile(literal.value));
 }
 
 function scan(args: ResourceValidationArgs, detect: (l: Literal) => SecretFinding | undefined, report: (message: string) => void, advice: string): void {

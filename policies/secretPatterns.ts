@@ -183,7 +183,7 @@ function hasSequentialRun(s: string, n: number): boolean {
 }
 
 /** Placeholder markers: xxxx, ****, EXAMPLE, <...>, ${...}, {{...}}, your-token-here, changeme... */
-const PLACEHOLDER_MARK = /x{4}|X{4}|\*{3}|#{3}|\.{3}|…|<[^<>\n]{0,100}>|\$\{|\{\{|%[sd]\b|EXAMPLE|example|changeme|change[_-]me|placeholder|PLACEHOLDER|replace[_-]?me|REPLACE[_-]?ME|your[_-]|YOUR[_-]|_here\b|_HERE\b|dummy|DUMMY|redacted|REDACTED|insert[_-]|INSERT[_-]|0{10}|\[secret\]/;
+const PLACEHOLDER_MARK = /x{4}|X{4}|\*{3}|#{3}|\.{3}|…|<[^<>\n]{0,100}>|\$\{|\{\{|\$\([A-Za-z_][A-Za-z0-9_]{0,100}\)|%\([A-Za-z_][\w.-]{0,100}|#\{[^{}\s]{1,100}\}|%[sd]\b|EXAMPLE|example|changeme|change[_-]me|placeholder|PLACEHOLDER|replace[_-]?me|REPLACE[_-]?ME|your[_-]|YOUR[_-]|_here\b|_HERE\b|dummy|DUMMY|redacted|REDACTED|insert[_-]|INSERT[_-]|0{10}|\[secret\]/;
 
 /** AWS's documented example credentials (docs.aws.amazon.com); real in shape, published on purpose. */
 const DOCUMENTED_EXAMPLES = new Set(["AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"]);
@@ -719,6 +719,33 @@ export function findSecretInValue(value: string): SecretFinding | undefined {
     const format = knownFormatIn(value);
     if (format) return { kind: format.kind, confidence: "high" };
     if (value.includes("ind:") && kubernetesSecretHasData(value)) return { kind: "Kubernetes Secret manifest with data", confidence: "high" };
+    return undefined;
+}
+
+/**
+ * Finds a credential written into a configuration file (a value of more than one line, such as an
+ * application.properties, appsettings.json, YAML or .env file held in a ConfigMap or an app setting): a
+ * secret-named key assigned a literal that could be a credential. References to secret stores (Key
+ * Vault, Secrets Manager and SSM ARNs or {{resolve:...}}, Secret Manager names), templates (${...},
+ * {{ }}, $(VAR), <PLACEHOLDER>) and placeholders are not literals. A one-line value is left to
+ * findSecret, which knows its key's name.
+ */
+export function findSecretInConfigFile(value: string): SecretFinding | undefined {
+    if (!value.includes("\n")) return undefined;
+    const assignment = findSecretAssignment(value) ?? (value.includes("<add") ? findXmlSetting(value) : undefined);
+    return assignment ? { kind: `a literal ${assignment.name.slice(0, 64)} in a configuration file`, confidence: "high" } : undefined;
+}
+
+/** .NET configuration (web.config, app.config): <add key="ApiKey" value="..." />. */
+const XML_SETTING = /<add\s{1,20}key\s{0,20}=\s{0,20}(["'])([^"'<>\n]{1,256})\1\s{1,20}value\s{0,20}=\s{0,20}(["'])([^"'<>\n]{0,1024})\3/gi;
+
+function findXmlSetting(text: string): { name: string; value: string } | undefined {
+    XML_SETTING.lastIndex = 0;
+    for (let m = XML_SETTING.exec(text); m; m = XML_SETTING.exec(text)) {
+        const name = m[2] ?? "";
+        const v = m[4] ?? "";
+        if (isSecretKeyName(name) && isLiteralSecretValue(v) && looksLikeCredential(v)) return { name, value: v };
+    }
     return undefined;
 }
 

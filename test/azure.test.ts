@@ -65,7 +65,8 @@ describe("Azure ML managed online endpoint", () => {
     });
 
     it("registers the model from the blob and the image with the serving contract's routes", () => {
-        expect(one(doc, "azure-native:machinelearningservices:ModelVersion").inputs).toMatchObject({ version: "1", properties: { modelUri: doc.outputs.artifactUri, modelType: "custom_model" } });
+        // Through a datastore registered for the model's container (issue 14 item 17; test/azureModelDatastore.test.ts).
+        expect(one(doc, "azure-native:machinelearningservices:ModelVersion").inputs).toMatchObject({ version: "1", properties: { modelUri: expect.stringMatching(/^azureml:\/\/subscriptions\/.+\/datastores\/ms_[a-z0-9]+_models\/paths\/iris\/1\/$/), modelType: "custom_model" } });
         expect((one(doc, "azure-native:machinelearningservices:EnvironmentVersion").inputs as any).properties).toMatchObject({
             image: IMAGE,
             inferenceConfig: { livenessRoute: { path: "/ping", port: 8080 }, readinessRoute: { path: "/ping", port: 8080 }, scoringRoute: { path: "/invocations", port: 8080 } },

@@ -46,6 +46,8 @@ class FakeArm extends LoopbackServer {
     traffic: Record<string, number> = {};
     /** Per deployment: 5xx answers per minute and p99 latency per minute (null: no data that minute). */
     readonly metrics = new Map<string, { fivexx: (number | null)[]; p99: (number | null)[] }>();
+    /** Per deployment: requests answered per minute, any status (unset: 30 a minute, a deployment that is called). */
+    readonly callsPerMinute = new Map<string, (number | null)[]>();
     /** Per deployment: the metrics once it serves all the traffic (else `metrics`). */
     readonly metricsAtFullTraffic = new Map<string, { fivexx: (number | null)[]; p99: (number | null)[] }>();
     pollsToComplete = 2;
@@ -60,6 +62,7 @@ class FakeArm extends LoopbackServer {
         this.deployments.clear();
         this.traffic = {};
         this.metrics.clear();
+        this.callsPerMinute.clear();
         this.metricsAtFullTraffic.clear();
         this.pollsToComplete = 2;
         this.useLocation = false;
@@ -194,7 +197,14 @@ class FakeArm extends LoopbackServer {
         const filter = query.get("$filter") ?? "";
         const deployment = /deployment eq '([^']+)'/.exec(filter)?.[1] ?? "";
         const series = (this.traffic[deployment] === 100 ? this.metricsAtFullTraffic.get(deployment) : undefined) ?? this.metrics.get(deployment) ?? { fivexx: [], p99: [] };
-        const values = metric === "RequestsPerMinute" && /statusCodeClass eq '5xx'/.test(filter) ? series.fivexx : metric === "RequestLatency_P99" ? series.p99 : [];
+        const values =
+            metric === "RequestsPerMinute" && /statusCodeClass eq '5xx'/.test(filter)
+                ? series.fivexx
+                : metric === "RequestsPerMinute"
+                  ? (this.callsPerMinute.get(deployment) ?? [30])
+                  : metric === "RequestLatency_P99"
+                    ? series.p99
+                    : [];
         const start = Date.parse(query.get("timespan")!.split("/")[0]!);
         const data = values.map((v, i) => ({ timeStamp: new Date(start + i * 60_000).toISOString(), ...(v === null ? {} : { average: v }) }));
         return { body: { value: [{ name: { value: metric }, unit: "Count", timeseries: [{ metadatavalues: [], data }] }], namespace: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints" } };
@@ -287,7 +297,12 @@ describe("canary and linear rollouts", { timeout: 10_000 }, () => {
         const queries = fake.metricQueries();
         expect(queries.length).toBeGreaterThanOrEqual(4);
         expect(new Set(queries.map((q) => `${q.metric} | ${q.filter}`))).toEqual(
-            new Set(["RequestsPerMinute | deployment eq 'v2-bbbbbbbb' and statusCodeClass eq '5xx'", "RequestLatency_P99 | deployment eq 'v2-bbbbbbbb'"]),
+            new Set([
+                "RequestsPerMinute | deployment eq 'v2-bbbbbbbb' and statusCodeClass eq '5xx'",
+                "RequestLatency_P99 | deployment eq 'v2-bbbbbbbb'",
+                // Every request of the new deployment, at the end of each step's bake: an idle bake proves nothing.
+                "RequestsPerMinute | deployment eq 'v2-bbbbbbbb'",
+            ]),
         );
         for (const q of queries) expect(q).toMatchObject({ aggregation: "Average", interval: "PT1M", apiVersion: "2023-10-01" });
         // The window starts on a whole minute, before the first step, and ends now.
@@ -351,6 +366,49 @@ describe("canary and linear rollouts", { timeout: 10_000 }, () => {
         fake.metrics.set("v2-bbbbbbbb", { fivexx: [40, 0, 0, 1, 0], p99: [3000, 200, 210, 190, 205] });
         await provider.update!("id", stateOnV1(), inputs());
         expect(fake.traffic).toEqual({ "v2-bbbbbbbb": 100 });
+    });
+});
+
+describe("a bake nobody called (issue 14 item 12)", { timeout: 10_000 }, () => {
+    it("canary: no request reached the new deployment, so the traffic goes back and the update fails saying so", async () => {
+        fake.seed("v1-aaaaaaaa", 100);
+        fake.seed("v2-bbbbbbbb");
+        fake.callsPerMinute.set("v2-bbbbbbbb", [null, 0, null]);
+        const error = (await provider.update!("id", stateOnV1(), inputs()).catch((e: Error) => e)) as Error;
+        expect(error.message).toContain("rolled back: at 10% of traffic, no request reached it during the 0.05-second bake, so nothing shows it works.");
+        expect(error.message).toContain("set azureAllowIdleBake to let a bake without requests pass");
+        expect(fake.trafficPuts()).toEqual([{ "v2-bbbbbbbb": 10, "v1-aaaaaaaa": 90 }, { "v1-aaaaaaaa": 100 }]);
+        expect(fake.traffic).toEqual({ "v1-aaaaaaaa": 100 });
+    });
+
+    it("linear: the same for every step", async () => {
+        fake.seed("v1-aaaaaaaa", 100);
+        fake.seed("v2-bbbbbbbb");
+        fake.callsPerMinute.set("v2-bbbbbbbb", []);
+        await expect(provider.update!("id", stateOnV1(), inputs({ strategy: "linear", stepPercent: 25 }))).rejects.toThrow("rolled back: at 25% of traffic, no request reached it");
+        expect(fake.traffic).toEqual({ "v1-aaaaaaaa": 100 });
+    });
+
+    it("passes when explicitly allowed (allowIdleBake), and reads no request count then", async () => {
+        fake.seed("v1-aaaaaaaa", 100);
+        fake.seed("v2-bbbbbbbb");
+        fake.callsPerMinute.set("v2-bbbbbbbb", []);
+        await provider.update!("id", stateOnV1(), inputs({ allowIdleBake: true }));
+        expect(fake.traffic).toEqual({ "v2-bbbbbbbb": 100 });
+        expect(fake.metricQueries().filter((q) => q.filter === "deployment eq 'v2-bbbbbbbb'" && q.metric === "RequestsPerMinute")).toEqual([]);
+    });
+
+    it("allAtOnce (no canary asked): its bake watches errors and latency, and needs no requests", async () => {
+        fake.seed("v1-aaaaaaaa", 100);
+        fake.seed("v2-bbbbbbbb");
+        fake.callsPerMinute.set("v2-bbbbbbbb", []);
+        await provider.update!("id", stateOnV1(), inputs({ strategy: "allAtOnce" }));
+        expect(fake.traffic).toEqual({ "v2-bbbbbbbb": 100 });
+    });
+
+    it("refuses an allowIdleBake that is not a boolean", async () => {
+        const { failures } = await provider.check!({}, inputs({ allowIdleBake: "yes" }));
+        expect(failures).toEqual([{ property: "allowIdleBake", reason: "must be true or false" }]);
     });
 });
 

@@ -33,6 +33,12 @@ const T = {
     autoscaleSetting: "azure-native:monitor:AutoscaleSetting",
     prometheusRuleGroup: "azure-native:alertsmanagement:PrometheusRuleGroup",
     budget: "azure-native:consumption:Budget",
+    virtualNetwork: "azure-native:network:VirtualNetwork",
+    privateEndpoint: "azure-native:network:PrivateEndpoint",
+    privateZone: "azure-native:privatedns:PrivateZone",
+    virtualNetworkLink: "azure-native:privatedns:VirtualNetworkLink",
+    datastore: "azure-native:machinelearningservices:Datastore",
+    diagnosticSetting: "azure-native:monitor:DiagnosticSetting",
 } as const;
 
 export const AZURE_TYPES = T;
@@ -58,6 +64,9 @@ const autonames: AutonameRule[] = [
     autoname(T.metricAlert, "ruleName", 260, "resource-group", `${NAME_RULES}#microsoftinsights (metricAlerts: 1-260)`),
     autoname(T.autoscaleSetting, "autoscaleSettingName", 260, "resource-group", `${NAME_RULES}#microsoftinsights (autoscalesettings: 1-260)`),
     autoname(T.prometheusRuleGroup, "ruleGroupName", 260, "resource-group", "azure-rest-api-specs specification/alertsmanagement PrometheusRuleGroups ruleGroupName (1-260)"),
+    autoname(T.virtualNetwork, "virtualNetworkName", 64, "resource-group", `${NAME_RULES}#microsoftnetwork (virtualNetworks: 2-64)`),
+    autoname(T.privateEndpoint, "privateEndpointName", 64, "resource-group", `${NAME_RULES}#microsoftnetwork (privateEndpoints: 2-64)`),
+    autoname(T.virtualNetworkLink, "virtualNetworkLinkName", 80, "parent", `${NAME_RULES}#microsoftnetwork (privateDnsZones/virtualNetworkLinks: 1-80)`, ["resourceGroupName", "privateZoneName"]),
     autoname(T.budget, "budgetName", 63, "parent", "https://learn.microsoft.com/rest/api/consumption/budgets/create-or-update (budgetName, per scope; 1-63)", ["scope"]),
 ];
 
@@ -81,6 +90,49 @@ const rules: ContractRule[] = [
     ...name(T.userAssignedIdentity, "resourceName", "azure.managedidentity.userAssignedIdentity.name", /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, "letters, digits, hyphens and underscores, starting with a letter or digit", 3, 128, `${NAME_RULES}#microsoftmanagedidentity`, "shorten the logical name"),
     ...name(T.dataCollectionEndpoint, "dataCollectionEndpointName", "azure.insights.dataCollectionEndpoint.name", /^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$/, "letters, digits and hyphens, starting and ending with a letter or digit", 3, 44, `${NAME_RULES}#microsoftinsights`, "shorten the logical name (autonamedLogicalName)"),
     ...name(T.dataCollectionRule, "dataCollectionRuleName", "azure.insights.dataCollectionRule.name", /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "letters, digits, periods, underscores and hyphens", 1, 64, `${NAME_RULES}#microsoftinsights`, "shorten the logical name (autonamedLogicalName)"),
+    ...name(T.virtualNetwork, "virtualNetworkName", "azure.network.virtualNetwork.name", /^[a-zA-Z0-9](?:[a-zA-Z0-9_.-]*[a-zA-Z0-9_])?$/, "letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore", 2, 64, `${NAME_RULES}#microsoftnetwork`, "shorten the logical name"),
+    ...name(T.privateEndpoint, "privateEndpointName", "azure.network.privateEndpoint.name", /^[a-zA-Z0-9](?:[a-zA-Z0-9_.-]*[a-zA-Z0-9_])?$/, "letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore", 2, 64, `${NAME_RULES}#microsoftnetwork`, "shorten the logical name"),
+    ...name(T.virtualNetworkLink, "virtualNetworkLinkName", "azure.privatedns.virtualNetworkLink.name", /^[a-zA-Z0-9](?:[a-zA-Z0-9_.-]*[a-zA-Z0-9_])?$/, "letters, digits, underscores, periods and hyphens, starting with a letter or digit and ending with a letter, digit or underscore", 1, 80, `${NAME_RULES}#microsoftnetwork`, "shorten the logical name"),
+    {
+        id: "azure.machinelearningservices.datastore.name.pattern",
+        type: T.datastore,
+        path: "name",
+        check: { kind: "pattern", pattern: /^[a-z0-9_]+$/, description: "lowercase letters, digits and underscores" },
+        source: "https://learn.microsoft.com/azure/machine-learning/v1/how-to-access-data (a datastore name should only contain lowercase letters, digits and underscores)",
+        fix: "derive the datastore name from lowercase letters, digits and underscores",
+    },
+    {
+        id: "azure.insights.diagnosticSetting.onlineEndpointCategories",
+        type: T.diagnosticSetting,
+        path: "logs[].category",
+        check: { kind: "enum", values: ["AmlOnlineEndpointConsoleLog", "AmlOnlineEndpointTrafficLog", "AmlOnlineEndpointEventLog"] },
+        source: "https://learn.microsoft.com/azure/machine-learning/monitor-azure-machine-learning-reference (Supported resource logs for Microsoft.MachineLearningServices/workspaces/onlineEndpoints)",
+        fix: "use the online endpoint's log categories",
+    },
+    {
+        id: "azure.network.privateEndpoint.workspaceGroupId",
+        type: T.privateEndpoint,
+        path: "privateLinkServiceConnections[].groupIds[]",
+        check: { kind: "enum", values: ["amlworkspace"] },
+        source: "https://learn.microsoft.com/azure/private-link/private-endpoint-dns#ai--machine-learning (Azure Machine Learning workspace sub-resource: amlworkspace)",
+        fix: "connect the private endpoint to the workspace's amlworkspace sub-resource",
+    },
+    {
+        id: "azure.privatedns.privateZone.workspaceZones",
+        type: T.privateZone,
+        path: "privateZoneName",
+        check: { kind: "enum", values: ["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"] },
+        source: "https://learn.microsoft.com/azure/private-link/private-endpoint-dns#ai--machine-learning (amlworkspace: privatelink.api.azureml.ms, privatelink.notebooks.azure.net)",
+        fix: "use the private DNS zones Azure names for the workspace's private endpoint",
+    },
+    {
+        id: "azure.privatedns.privateZone.location",
+        type: T.privateZone,
+        path: "location",
+        check: { kind: "enum", values: ["global", "Global"] },
+        source: "https://learn.microsoft.com/rest/api/dns/privatednszones/private-zones/create-or-update (PrivateZone location: global)",
+        fix: "create private DNS zones in location global",
+    },
     {
         id: "azure.consumption.budget.notifications.count",
         type: T.budget,

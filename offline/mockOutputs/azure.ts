@@ -77,5 +77,21 @@ export const AZURE_OUTPUTS: Record<string, OutputsOf> = {
     "pulumi-nodejs:dynamic/azure:TrafficShift": ({ inputs }) => ({ id: `${inputs.endpointId}/traffic`, state: { traffic: { [String(inputs.deploymentName)]: 100 } } }),
     // The aks deployer's access wait (a dynamic resource): done once the role assignment took effect.
     "pulumi-nodejs:dynamic/azure:ClusterAccess": ({ inputs }) => ({ id: `${inputs.roleAssignmentId}/propagated`, state: {} }),
+    "azure-native:network:VirtualNetwork": arm("virtualNetworkName", (n) => `Microsoft.Network/virtualNetworks/${n}`, (n, i) => ({
+        subnets: (i.subnets ?? []).map((s: Record<string, unknown>) => ({ ...s, id: `/subscriptions/${MOCK_AZURE_SUBSCRIPTION}/resourceGroups/${i.resourceGroupName}/providers/Microsoft.Network/virtualNetworks/${n}/subnets/${s.name}` })),
+    })),
+    // As the network reports a workspace private endpoint: one address per FQDN group (how-to-custom-dns, "Find the IP addresses").
+    "azure-native:network:PrivateEndpoint": arm("privateEndpointName", (n) => `Microsoft.Network/privateEndpoints/${n}`, (n, i) => ({
+        networkInterfaces: [{ id: `/subscriptions/${MOCK_AZURE_SUBSCRIPTION}/resourceGroups/${i.resourceGroupName}/providers/Microsoft.Network/networkInterfaces/${n}.nic` }],
+        customDnsConfigs: [
+            { fqdn: "00000000-0000-4000-8000-00000000a11e.workspace.eastus.api.azureml.ms", ipAddresses: ["10.250.0.4"] },
+            { fqdn: "*.eastus.inference.ml.azure.com", ipAddresses: ["10.250.0.6"] },
+        ],
+    })),
+    "azure-native:network:PrivateDnsZoneGroup": arm("privateDnsZoneGroupName", (n, i) => `Microsoft.Network/privateEndpoints/${i.privateEndpointName}/privateDnsZoneGroups/${n}`),
+    "azure-native:privatedns:PrivateZone": arm("privateZoneName", (n) => `Microsoft.Network/privateDnsZones/${n}`),
+    "azure-native:privatedns:VirtualNetworkLink": arm("virtualNetworkLinkName", (n, i) => `Microsoft.Network/privateDnsZones/${i.privateZoneName}/virtualNetworkLinks/${n}`),
+    "azure-native:machinelearningservices:Datastore": arm("name", ml("datastores")),
+    "azure-native:monitor:DiagnosticSetting": ({ inputs }) => ({ id: `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`, state: { name: inputs.name } }),
     "azure-native:managedidentity:FederatedIdentityCredential": arm("federatedIdentityCredentialResourceName", (n, i) => `Microsoft.ManagedIdentity/userAssignedIdentities/${i.resourceName}/federatedIdentityCredentials/${n}`),
 };

@@ -8,6 +8,7 @@ import { OnlineDeployment } from "@pulumi/azure-native/machinelearningservices/o
 import { OnlineEndpoint } from "@pulumi/azure-native/machinelearningservices/onlineEndpoint";
 import { Workspace } from "@pulumi/azure-native/machinelearningservices/workspace";
 import type { AutoscaleSetting } from "@pulumi/azure-native/monitor/autoscaleSetting";
+import { DiagnosticSetting } from "@pulumi/azure-native/monitor/diagnosticSetting";
 import { AZURE_TYPES } from "../../components/cloudRules/azure";
 import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { autonamedLogicalName } from "../../components/physicalName";
@@ -16,6 +17,8 @@ import { defaultInstanceType } from "../../components/sizes";
 import { MAX_5XX_PER_MINUTE, createActionGroup, createAzureMlAlerts } from "./alerts";
 import { createAzureMlAutoscale } from "./autoscale";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
+import { registerModelDatastore } from "./modelDatastore";
+import { WORKSPACE_PRIVATE_DNS_ZONES, createWorkspacePrivateAccess } from "./privateAccess";
 import { createAzureServingImage } from "./registryImage";
 import { azureMlRelease } from "./release";
 import { TrafficShift } from "./trafficShift";
@@ -40,6 +43,9 @@ export class AzureMlService extends ServiceComponent {
         const { port, healthRoute, predictRoute } = args.serving;
 
         const image = createAzureServingImage(placement.name, args, f, { parent: placement.parent });
+        // Local auth off: only Entra-authenticated telemetry is ingested, and Azure ML documents no Entra-authenticated
+        // path for a deployment's telemetry, so the deployment does not send to it (appInsightsEnabled false below):
+        // its logs reach Log Analytics through the endpoint's diagnostic setting instead (issue 14 item 17).
         const insights = new Component(
             autonamedLogicalName(AZURE_TYPES.appInsights, name, "insights"),
             { resourceGroupName, location: args.region, kind: "web", applicationType: "web", workspaceResourceId: f.logs.id, disableLocalAuth: true, tags },
@@ -65,11 +71,14 @@ export class AzureMlService extends ServiceComponent {
         const workspaceName = workspace.name;
         const ml = { resourceGroupName, workspaceName };
 
+        // Model versions take datastore paths, not blob URLs (issue 14 item 17): the model's container is registered.
+        const ownAccount = args.model.artifact.kind === "local" ? { subscriptionId: f.client.subscriptionId, resourceGroup: resourceGroupName } : undefined;
+        const models = registerModelDatastore(name, f.artifactUri, { ...ml, subscriptionId: f.client.subscriptionId }, child, ownAccount);
         const modelContainer = new ModelContainer(`${name}-model`, { ...ml, name: args.model.name, properties: { description: `Model served by ${args.model.name}`, tags } }, child);
         const modelVersion = new ModelVersion(
             `${name}-model-version`,
-            { ...ml, name: modelContainer.name, version: args.model.version, properties: { modelUri: f.artifactUri, modelType: "custom_model", description: `Version ${args.model.version}` } },
-            { ...child, dependsOn: f.uploads },
+            { ...ml, name: modelContainer.name, version: args.model.version, properties: { modelUri: models.modelUri, modelType: "custom_model", description: `Version ${args.model.version}` } },
+            { ...child, dependsOn: [...f.uploads, models.datastore] },
         );
         const environmentContainer = new EnvironmentContainer(`${name}-environment`, { ...ml, name: `${args.model.name}-server`, properties: { description: "Serving image" } }, child);
         const route = (routePath: string) => ({ path: routePath, port });
@@ -111,6 +120,19 @@ export class AzureMlService extends ServiceComponent {
             // Traffic is set below, once the deployment exists; Pulumi must not reset it.
             { ...child, ignoreChanges: ["properties.traffic"] },
         );
+        // Public network access off: callers come in through a private endpoint of the workspace (issue 14 item 12).
+        const privateAccess = args.network.public ? undefined : createWorkspacePrivateAccess(name, args, { resourceGroupName, tags }, workspace.id, child);
+        const endpointLogs = new DiagnosticSetting(
+            `${name}-endpoint-logs`,
+            {
+                resourceUri: this.endpoint.id,
+                name: "model-service-logs",
+                workspaceId: f.logs.id,
+                logAnalyticsDestinationType: "Dedicated",
+                logs: ONLINE_ENDPOINT_LOG_CATEGORIES.map((category) => ({ category, enabled: true })),
+            },
+            child,
+        );
         const principalId = this.endpoint.identity.apply((identity) => identity?.principalId ?? "");
         // No AcrPull: Azure ML grants the endpoint's system-assigned identity AcrPull on the workspace's
         // registry itself, and a second assignment fails with RoleAssignmentExists (issue 14 item 6;
@@ -149,7 +171,7 @@ export class AzureMlService extends ServiceComponent {
                     requestSettings: { requestTimeout: "PT60S", maxConcurrentRequestsPerInstance: 1, maxQueueWait: "PT1S" },
                     // Managed deployments take the Default scale type only; the autoscale setting below scales them.
                     scaleSettings: { scaleType: "Default" },
-                    appInsightsEnabled: true,
+                    appInsightsEnabled: false,
                     egressPublicNetworkAccess: "Enabled",
                 },
                 tags,
@@ -169,6 +191,7 @@ export class AzureMlService extends ServiceComponent {
                 bakeSeconds: args.rollout.bakeMinutes * 60,
                 latencyP99Ms: args.alarms.latencyP99Ms,
                 max5xxPerMinute: MAX_5XX_PER_MINUTE,
+                allowIdleBake: args.azure.allowIdleBake ?? false,
             },
             { ...child, dependsOn: [this.deployment] },
         );
@@ -185,15 +208,17 @@ export class AzureMlService extends ServiceComponent {
         const alerts = createAzureMlAlerts(name, args, { resourceGroupName, tags, actionGroup }, this.endpoint.id, this.deployment.id, { ...child, dependsOn: [this.traffic] });
 
         const scoringUri = this.endpoint.properties.apply((p) => p.scoringUri ?? "");
+        const network = privateAccess ? pulumi.all([privateAccess.virtualNetworkId, privateAccess.subnetId]) : pulumi.output(undefined);
         this.publish({
             endpointUrl: scoringUri,
-            invoke: pulumi.all([scoringUri, this.endpoint.name, workspaceName, resourceGroupName]).apply(([url, ep, ws, rg]) => ({
+            invoke: pulumi.all([scoringUri, this.endpoint.name, workspaceName, resourceGroupName, network]).apply(([url, ep, ws, rg, net]) => ({
                 auth: "azure-key",
                 reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
                 example: `curl -sS -X POST -H "Authorization: Bearer $(az ml online-endpoint get-credentials -n ${ep} -w ${ws} -g ${rg} --query primaryKey -o tsv)" -H 'Content-Type: application/json' --data @request.json ${url}`,
-                note: args.network.public
-                    ? "Callers send the endpoint key (or an Azure ML token) as a bearer token; anonymous calls are refused."
-                    : "Public network access is off: call through a private endpoint of the workspace, with the endpoint key or an Azure ML token.",
+                note: net
+                    ? `Public network access is off: call from ${net[0]}, where ${new URL(url || "https://endpoint/").host} resolves to the workspace's private endpoint through the private DNS zones ${WORKSPACE_PRIVATE_DNS_ZONES.join(" and ")} in ${rg} (from a network peered with it, link those zones to that network too), with the endpoint key or an Azure ML token as a bearer token.`
+                    : "Callers send the endpoint key (or an Azure ML token) as a bearer token; anonymous calls are refused.",
+                ...(net ? { privateNetwork: { virtualNetworkId: net[0], subnetId: net[1], privateDnsZones: [...WORKSPACE_PRIVATE_DNS_ZONES] } } : {}),
             })),
             artifactUri: f.artifactUri,
             imageUri: image.uri,
@@ -201,12 +226,22 @@ export class AzureMlService extends ServiceComponent {
                 ...foundationChildren(f),
                 applicationInsights: insights,
                 workspace,
+                modelDatastore: models.datastore,
+                endpointLogs,
                 modelVersion,
                 environmentVersion,
                 endpoint: this.endpoint,
                 deployment: this.deployment,
                 traffic: this.traffic,
                 autoscale: this.autoscale,
+                ...(privateAccess
+                    ? {
+                          workspacePrivateEndpoint: privateAccess.privateEndpoint,
+                          workspacePrivateDnsZoneGroup: privateAccess.zoneGroup,
+                          ...(privateAccess.virtualNetwork ? { virtualNetwork: privateAccess.virtualNetwork } : {}),
+                          ...Object.fromEntries(privateAccess.zones.map((z, i) => [`privateDnsZone:${WORKSPACE_PRIVATE_DNS_ZONES[i]}`, z])),
+                      }
+                    : {}),
                 ...(actionGroup ? { actionGroup } : {}),
                 ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])),
             },
@@ -215,6 +250,12 @@ export class AzureMlService extends ServiceComponent {
 }
 
 export const createAzureMlService: ImplementationFactory = (name, args, opts, foundation) => new AzureMlService(name, args, foundation, opts);
+
+/**
+ * The online endpoint's resource logs, by diagnostic category: console output of the containers, every
+ * scoring request, and the deployment's events (https://learn.microsoft.com/azure/machine-learning/monitor-azure-machine-learning-reference#supported-resource-logs-for-microsoftmachinelearningservicesworkspacesonlineendpoints).
+ */
+export const ONLINE_ENDPOINT_LOG_CATEGORIES = ["AmlOnlineEndpointConsoleLog", "AmlOnlineEndpointTrafficLog", "AmlOnlineEndpointEventLog"] as const;
 
 /** The tags without the model version, which changes with every release. */
 function releaseIndependentTags(tags: Record<string, string>): Record<string, string> {

@@ -27,6 +27,11 @@ export interface TrafficShiftInputs {
     latencyP99Ms: pulumi.Input<number>;
     /** A minute with more 5xx answers than this from the new deployment is a bad minute. Default 5. */
     max5xxPerMinute?: pulumi.Input<number>;
+    /**
+     * canary and linear: a bake in which no request reached the new deployment passes. Default false:
+     * such a bake shows nothing about the new deployment, so it fails and the traffic goes back.
+     */
+    allowIdleBake?: pulumi.Input<boolean>;
     /** Seconds between metric checks during a bake. Default 60 (Azure Monitor's grain). */
     checkIntervalSeconds?: pulumi.Input<number>;
     /** ARM base URL. Default https://management.azure.com */
@@ -51,6 +56,7 @@ interface ShiftProps {
     bakeSeconds: number;
     latencyP99Ms: number;
     max5xxPerMinute?: number;
+    allowIdleBake?: boolean;
     checkIntervalSeconds?: number;
     apiEndpoint?: string;
     operationTimeoutSeconds?: number;
@@ -202,6 +208,7 @@ function checkProps(p: any): { property: string; reason: string }[] {
             fail(key, `must be a ${whole ? "whole " : ""}number from ${min} to ${max}`);
         }
     };
+    if (p.allowIdleBake !== undefined && !isUnknown(p.allowIdleBake) && typeof p.allowIdleBake !== "boolean") fail("allowIdleBake", "must be true or false");
     number("stepPercent", 1, 50, true, true);
     number("bakeSeconds", 0, 3600, true, false);
     number("latencyP99Ms", 1, 3_600_000, true, false);
@@ -213,7 +220,7 @@ function checkProps(p: any): { property: string; reason: string }[] {
 
 /** A new endpoint starts from nothing; anything else changes in place (a new deployment is a rollout). */
 function diffProps(olds: any, news: any): pulumi.dynamic.DiffResult {
-    const keys = ["endpointId", "deploymentName", "strategy", "stepPercent", "bakeSeconds", "latencyP99Ms", "max5xxPerMinute", "checkIntervalSeconds", "apiEndpoint", "operationTimeoutSeconds"];
+    const keys = ["endpointId", "deploymentName", "strategy", "stepPercent", "bakeSeconds", "latencyP99Ms", "max5xxPerMinute", "allowIdleBake", "checkIntervalSeconds", "apiEndpoint", "operationTimeoutSeconds"];
     const changed = keys.filter((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
     return { changes: changed.length > 0, replaces: changed.includes("endpointId") ? ["endpointId"] : [], deleteBeforeReplace: false };
 }
@@ -467,8 +474,19 @@ async function healthBreach(ctx: ArmContext, p: ShiftProps, fromMs: number): Pro
     return undefined;
 }
 
-/** Watches the new deployment for the bake time; returns the first breach seen. */
-async function bake(ctx: ArmContext, p: ShiftProps, since: number): Promise<Breach | undefined> {
+/** Requests the new deployment answered (any status) since `fromMs`, from the endpoint's RequestsPerMinute. */
+async function requestsSince(ctx: ArmContext, p: ShiftProps, fromMs: number): Promise<number> {
+    const from = Math.floor(fromMs / 60_000) * 60_000;
+    const points = await metricPoints(ctx, p.endpointId, "RequestsPerMinute", `deployment eq '${p.deploymentName}'`, from, Date.now());
+    return points.reduce<number>((sum, v) => sum + (v ?? 0), 0);
+}
+
+/**
+ * Watches the new deployment for the bake time; returns the first breach seen. A canary or linear step
+ * whose bake saw no request at all is a breach too, unless allowIdleBake: no errors from no traffic
+ * prove nothing (issue 14 item 12).
+ */
+async function bake(ctx: ArmContext, p: ShiftProps, since: number, stepStart: number): Promise<Breach | undefined> {
     const end = Date.now() + p.bakeSeconds * 1000;
     const every = (p.checkIntervalSeconds ?? DEFAULT_CHECK_INTERVAL_SECONDS) * 1000;
     for (;;) {
@@ -476,6 +494,13 @@ async function bake(ctx: ArmContext, p: ShiftProps, since: number): Promise<Brea
         let breach: Breach | undefined;
         try {
             breach = await healthBreach(ctx, p, since);
+            if (!breach && Date.now() >= end && p.strategy !== "allAtOnce" && !p.allowIdleBake && (await requestsSince(ctx, p, stepStart)) === 0) {
+                breach = {
+                    what:
+                        `no request reached it during the ${p.bakeSeconds >= 60 ? `${Math.round(p.bakeSeconds / 60)}-minute` : `${p.bakeSeconds}-second`} bake, so nothing shows it works. ` +
+                        "Send traffic during rollouts, or set azureAllowIdleBake to let a bake without requests pass",
+                };
+            }
         } catch (err) {
             // Without metrics nothing says the new deployment is healthy: treat it as a failed check.
             breach = { what: `its metrics could not be read (${errorMessage(err)})` };
@@ -515,6 +540,7 @@ async function shiftTraffic(ctx: ArmContext, p: ShiftProps, expected?: Record<st
     const since = Date.now();
     let current = before;
     for (const percent of stepsOf(p.strategy, p.stepPercent)) {
+        const stepStart = Date.now();
         const target = splitWith(before, p.deploymentName, percent);
         try {
             await setTraffic(ctx, p.endpointId, target);
@@ -523,7 +549,7 @@ async function shiftTraffic(ctx: ArmContext, p: ShiftProps, expected?: Record<st
         }
         current = target;
         if (p.bakeSeconds > 0) {
-            const breach = await bake(ctx, p, since);
+            const breach = await bake(ctx, p, since, stepStart);
             if (breach) await rollBack(ctx, p, restore, `at ${percent}% of traffic, ${breach.what}`, current);
         }
     }

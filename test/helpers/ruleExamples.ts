@@ -36,6 +36,10 @@ export const PATTERN_EXAMPLES: Readonly<Record<string, { readonly pass: string; 
     "azure.managedidentity.userAssignedIdentity.name.pattern": { pass: "iris-aks-workload-identity1a2b3c4d", fail: "-iris-identity" },
     "azure.insights.dataCollectionEndpoint.name.pattern": { pass: "iris-aks-prometheus-dce1a2b3c4d", fail: "iris_dce" },
     "azure.insights.dataCollectionRule.name.pattern": { pass: "iris-aks-prometheus-dcr1a2b3c4d", fail: "-iris-dcr" },
+    "azure.machinelearningservices.datastore.name.pattern": { pass: "ms_irisst1a2b3c4d5e_models", fail: "ms-iris-Models" },
+    "azure.network.virtualNetwork.name.pattern": { pass: "iris-azureml-vnet1a2b3c4d", fail: "iris-vnet." },
+    "azure.network.privateEndpoint.name.pattern": { pass: "iris-azureml-workspace-pe1a2b3c4d", fail: "-iris-pe" },
+    "azure.privatedns.virtualNetworkLink.name.pattern": { pass: "iris-azureml-dns-api-link1a2b3c4d", fail: "iris-link-" },
     // gcp
     "gcp.storage.bucket.name": { pass: "iris-gcp-artifacts-1a2b3c4", fail: "Iris.Artifacts" },
     "gcp.storage.bucket.google": { pass: "iris-gcp-artifacts-1a2b3c4", fail: "my-google-model-gcp-artifacts-1a2b3c4" },
