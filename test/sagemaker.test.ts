@@ -50,6 +50,7 @@ describe("SageMaker on the dev stack", () => {
             "aws:appautoscaling/target:Target": 1,
             "aws:appautoscaling/policy:Policy": 1,
             "aws:cloudwatch/metricAlarm:MetricAlarm": 3,
+            "aws:ssm/parameter:Parameter": 1,
         });
         const service = one(doc, "model-service:index:ModelService");
         const impl = one(doc, "model-service:aws:SageMakerService");
@@ -116,6 +117,22 @@ describe("SageMaker on the dev stack", () => {
         // Deployment guardrails read the rollback alarms as this role (issue 15 item 14).
         expect(bySid.ReadRollbackAlarms).toEqual({ Sid: "ReadRollbackAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: "*" });
         expect(policy.some((s) => actions(s).some((a) => a.startsWith("secretsmanager:")))).toBe(false);
+    });
+
+    it("deregisters the variant from autoscaling before an instance-type change reaches the endpoint (issue 15 item 5)", () => {
+        const guard = one(doc, "aws:ssm/parameter:Parameter");
+        const endpoint = one(doc, "aws:sagemaker/endpoint:Endpoint");
+        const target = one(doc, "aws:appautoscaling/target:Target");
+        const policy = one(doc, "aws:appautoscaling/policy:Policy");
+        // Replaced delete-first when the instance type changes...
+        expect(guard.inputs).toMatchObject({ type: "String", insecureValue: "ml.m5.large" });
+        expect(guard.options).toMatchObject({ deleteBeforeReplace: true, replaceOnChanges: ["insecureValue"] });
+        // ...before the endpoint updates, taking the target (a property dependency, so replaced with it) and its policy first.
+        expect(endpoint.options.dependsOn).toContain(guard.urn);
+        expect(target.propertyDependencies.resourceId).toEqual(expect.arrayContaining([guard.urn, endpoint.urn]));
+        expect(target.inputs.resourceId).toBe(`endpoint/${endpoint.outputs.name}/variant/primary`);
+        expect(target.options.dependsOn).toContain(endpoint.urn);
+        expect(policy.propertyDependencies.resourceId).toContain(target.urn);
     });
 
     it("wires Model -> autonamed EndpointConfiguration -> named Endpoint with the small instance type", () => {

@@ -30,6 +30,7 @@ const autonames: AutonameRule[] = [
     { type: "aws:ecs/taskDefinition:TaskDefinition", property: "family", maxLength: 255, ...bridge, uniqueness: "account-region", source: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html (family: 255)" },
     { type: "aws:ec2/securityGroup:SecurityGroup", property: "name", maxLength: 255, ...bridge, uniqueness: "parent", scopeProperties: ["vpcId"], source: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html (GroupName: 255, unique in its VPC)" },
     { type: "aws:appautoscaling/policy:Policy", property: "name", maxLength: 256, ...bridge, uniqueness: "parent", scopeProperties: ["resourceId"], source: "https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScalingPolicy.html (PolicyName: 1-256)" },
+    { type: "aws:ssm/parameter:Parameter", property: "name", maxLength: 2048, ...bridge, uniqueness: "account-region", source: "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html (Name: 1-2048)" },
     { type: "aws:budgets/budget:Budget", property: "name", maxLength: 100, ...bridge, uniqueness: "account", source: "https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Budget.html (BudgetName: 1-100, no ':' or '\\')" },
 ];
 

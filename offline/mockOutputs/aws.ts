@@ -9,6 +9,10 @@ export const AWS_OUTPUTS: Record<string, OutputsOf> = {
         const bucket = inputs.bucket ?? autoname(name, seed);
         return { id: bucket, state: { bucket, arn: `arn:${awsPartition(region)}:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`, region } };
     },
+    "aws:ssm/parameter:Parameter": ({ name, inputs, region, seed }) => {
+        const parameterName = inputs.name ?? autoname(name, seed);
+        return { id: parameterName, state: { name: parameterName, arn: arn("ssm", region, `parameter/${parameterName}`), version: 1 } };
+    },
     "aws:kms/key:Key": ({ region, seed }) => {
         const keyId = `${suffix(seed, 8)}-${suffix(`a${seed}`, 4)}-4${suffix(`b${seed}`, 3)}-8${suffix(`c${seed}`, 3)}-${suffix(`d${seed}`, 12)}`;
         return { id: keyId, state: { keyId, arn: arn("kms", region, `key/${keyId}`) } };

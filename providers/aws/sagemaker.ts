@@ -18,6 +18,7 @@ import { checkSageMakerRollout } from "./rolloutCheck";
 import { SAGEMAKER_MAX_EXECUTION_SECONDS } from "./rolloutDuration";
 import { awsDnsSuffix } from "./partition";
 import { invokerStatements } from "./invokerPolicy";
+import { createVariantScalingGuard, guardedResourceId } from "./variantScalingGuard";
 import { secretArnVariable } from "./secretStore";
 import { createServingRole, describeAlarms, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
@@ -82,6 +83,8 @@ export class SageMakerService extends ServiceComponent {
             },
             { ...child, dependsOn: [policy, ...artifact.uploads] },
         );
+        const instanceType = args.compute.instanceType ?? defaultInstanceType("sagemaker", args.compute.size, args.compute.gpu)!;
+        const guard = createVariantScalingGuard(name, instanceType, child);
         const config = new EndpointConfiguration(
             autonamedLogicalName("aws:sagemaker/endpointConfiguration:EndpointConfiguration", name, "config"),
             {
@@ -89,7 +92,7 @@ export class SageMakerService extends ServiceComponent {
                     {
                         variantName: VARIANT,
                         modelName: this.model.name,
-                        instanceType: args.compute.instanceType ?? defaultInstanceType("sagemaker", args.compute.size, args.compute.gpu)!,
+                        instanceType,
                         initialInstanceCount: args.scaling.minReplicas,
                         initialVariantWeight: 1,
                     },
@@ -122,7 +125,7 @@ export class SageMakerService extends ServiceComponent {
                     autoRollbackConfiguration: { alarms: alarms.map((alarm) => ({ alarmName: alarm.name })) },
                 },
             },
-            { ...child, dependsOn: [logGroup] },
+            { ...child, dependsOn: [logGroup, guard] },
         );
         // The endpoint is InService again after an automatic rollback: fail the update unless the requested config serves.
         const servingVersion = checkSageMakerRollout(args, { endpoint: this.endpoint, endpointConfigName: config.name, alarms });
@@ -131,12 +134,12 @@ export class SageMakerService extends ServiceComponent {
             `${name}-scaling-target`,
             {
                 serviceNamespace: "sagemaker",
-                resourceId: pulumi.interpolate`endpoint/${this.endpoint.name}/variant/${VARIANT}`,
+                resourceId: guardedResourceId(this.endpoint.name, VARIANT, guard),
                 scalableDimension: "sagemaker:variant:DesiredInstanceCount",
                 minCapacity: args.scaling.minReplicas,
                 maxCapacity: args.scaling.maxReplicas,
             },
-            child,
+            { ...child, dependsOn: [this.endpoint] },
         );
         const scaling = new ScalingPolicy(
             `${name}-scaling-policy`,
