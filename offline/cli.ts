@@ -1,18 +1,25 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { POLICIES } from "../policies/rules";
 import { exitCodeOf, plan } from "./engine";
+import { planWithGrpcEngine } from "./grpcEngine";
 import { projectRoot } from "./projectRoot";
 import { renderPlan } from "./render";
 
-const USAGE = `Usage: npm run plan -- --stack <name> [--config key=value]... [--secret key=value]... [--json] [--mock-account <12 digits>] [--request-json <file>] [--program <file.cjs>]
+const USAGE = `Usage: npm run plan -- --stack <name> [--config key=value]... [--secret key=value]... [--json] [--mock-account <12 digits>] [--request-json <file>] [--program <file.cjs>] [--engine in-process|grpc] [--preview]
 
 Runs the program offline under Pulumi's mock runtime with Pulumi.<name>.yaml, checks every planned
 resource against the clouds' API rules, evaluates the policy pack, and prints the resources it would
 create. --mock-account plans as another customer (account, project number, subscription); --program
 plans another CommonJS program of the project instead of index.ts (test fixtures); --request-json
-writes a request body that fits the model (its real input shape) to <file>. Exit codes:
-0 valid, 1 cloud contract breaches or mandatory policy violations, 2 invalid config or program error.`;
+writes a request body that fits the model (its real input shape) to <file>. --engine grpc runs the
+program through Pulumi's own runner (@pulumi/pulumi/cmd/run) against a loopback gRPC engine and the
+pack as the real analyzer; --preview answers ids and provider-computed outputs unknown, as a dry run
+does. Exit codes: 0 valid, 1 cloud contract breaches or mandatory policy violations, 2 invalid config
+or program error.`;
+
+const ENGINES = ["in-process", "grpc"] as const;
 
 async function main(): Promise<number> {
     let parsed;
@@ -26,6 +33,8 @@ async function main(): Promise<number> {
                 "mock-account": { type: "string" },
                 program: { type: "string" },
                 "request-json": { type: "string" },
+                engine: { type: "string", default: "in-process" },
+                preview: { type: "boolean" },
                 help: { type: "boolean", short: "h" },
             },
             strict: true,
@@ -43,15 +52,23 @@ async function main(): Promise<number> {
         process.stderr.write(`--stack is required.\n\n${USAGE}\n`);
         return 2;
     }
-    const doc = await plan({
+    if (!(ENGINES as readonly string[]).includes(values.engine!)) {
+        process.stderr.write(`--engine ${JSON.stringify(values.engine)} is not an engine. Fix: use --engine in-process (the default) or --engine grpc\n\n${USAGE}\n`);
+        return 2;
+    }
+    const common = {
         stack: values.stack,
         projectDir: projectRoot(),
         config: values.config ?? [],
         secretConfig: values.secret ?? [],
-        policies: POLICIES,
         mockAccount: values["mock-account"],
         program: values.program,
-    });
+        preview: values.preview,
+    };
+    const doc =
+        values.engine === "grpc"
+            ? await planWithGrpcEngine({ ...common, policyPack: path.join(common.projectDir, "policies") })
+            : await plan({ ...common, policies: POLICIES });
     const code = exitCodeOf(doc);
     if (values["request-json"] !== undefined && code !== 2) writeRequest(values["request-json"], doc.outputs.model);
     if (values.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);

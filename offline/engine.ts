@@ -5,7 +5,8 @@ import { checkContracts, type ContractBreach } from "./contractCheck";
 import { evaluatePolicies, type Violation } from "./evaluatePolicies";
 import { setMockAccount } from "./mockOutputs/common";
 import { RealisticMocks } from "./mocks";
-import { Recorder, unwire, type RecordedResource } from "./recorder";
+import { PreviewMocks } from "./previewMocks";
+import { Recorder, UNKNOWN_MARK, unwire, type RecordedResource } from "./recorder";
 import { loadStackConfig, StackFileError } from "./stackConfig";
 
 export interface PlanOptions {
@@ -18,6 +19,18 @@ export interface PlanOptions {
     readonly policies?: Policies;
     /** Plan as another customer: the 12-digit account the mocks answer with. @default - 123456789012 */
     readonly mockAccount?: string;
+    /** Answer as a dry run does: ids and provider-computed outputs unknown. @default - every output known */
+    readonly preview?: boolean;
+}
+
+/** Which engine ran the program: Pulumi's mock runtime in this process, or Pulumi's runner against the loopback gRPC engine. */
+export type EngineKind = "in-process" | "grpc";
+
+/** Where a resource held values unknown at preview: input and output paths, as the policies saw them. */
+export interface UnknownValues {
+    readonly urn: string;
+    readonly inputs: string[];
+    readonly outputs: string[];
 }
 
 export interface PlanDocument {
@@ -34,6 +47,11 @@ export interface PlanDocument {
     readonly errors: string[];
     /** Cloud SDK modules the program loaded: evidence that only the chosen cloud is loaded. */
     readonly sdkModules: string[];
+    readonly engine: EngineKind;
+    /** True when outputs the providers compute were answered unknown, as in `pulumi preview`. */
+    readonly preview: boolean;
+    /** Every resource with a value unknown at plan time (none unless preview). */
+    readonly unknowns: UnknownValues[];
 }
 
 export type ExitCode = 0 | 1 | 2;
@@ -55,6 +73,15 @@ export function loadedSdkModules(): string[] {
     return [...modules].sort();
 }
 
+/** The organization a DIY backend gives every stack (and `pulumi.getOrganization()` returns). */
+export const ORGANIZATION = "organization";
+
+/** The mocks both engines answer with: realistic provider outputs, or those of a dry run. */
+export function mocksFor(config: Record<string, string>, options: Pick<PlanOptions, "stack" | "preview">): pulumi.runtime.Mocks {
+    const mocks = new RealisticMocks({ region: config["aws:region"] ?? "us-east-1", project: config["gcp:project"] ?? "offline-project" }, options.stack);
+    return options.preview ? new PreviewMocks(mocks) : mocks;
+}
+
 /**
  * Runs the program under Pulumi's mock runtime with the stack's config and records what it would
  * register. One plan per process: the runtime's settings are global.
@@ -69,9 +96,7 @@ export async function plan(options: PlanOptions): Promise<PlanDocument> {
         throw err;
     }
     if (options.mockAccount !== undefined) setMockAccount(options.mockAccount);
-    const region = loaded.values["aws:region"] ?? "us-east-1";
-    const mocks = new RealisticMocks({ region, project: loaded.values["gcp:project"] ?? "offline-project" }, options.stack);
-    await pulumi.runtime.setMocks(mocks, loaded.project, options.stack, true, "organization");
+    await pulumi.runtime.setMocks(mocksFor(loaded.values, options), loaded.project, options.stack, true, ORGANIZATION);
     pulumi.runtime.setAllConfig(loaded.values, loaded.secretKeys);
     const recorder = new Recorder();
     recorder.attach();
@@ -97,22 +122,56 @@ export async function plan(options: PlanOptions): Promise<PlanDocument> {
         onRejection(err);
     }
 
+    const resources = recorder.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+    const violations = errors.length === 0 && options.policies ? await evaluatePolicies(options.policies, resources) : [];
+    return planDocument({ loaded, options, recorder, stackOutputs, violations, errors, sdkModules: loadedSdkModules(), engine: "in-process" });
+}
+
+/** The plan document of a finished run, the same for both engines. */
+export function planDocument(run: {
+    loaded: { project: string; values: Record<string, string>; secretKeys: readonly string[] };
+    options: Pick<PlanOptions, "stack" | "preview">;
+    recorder: Recorder;
+    stackOutputs: Record<string, unknown>;
+    violations: Violation[];
+    errors: string[];
+    sdkModules: string[];
+    engine: EngineKind;
+}): PlanDocument {
+    const { loaded, options, recorder, stackOutputs, errors } = run;
     const secretSet = new Set(loaded.secretKeys);
     // A secret stack output is shown the way `pulumi stack output` shows it, never in plaintext.
     for (const at of recorder.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.secretOutputs ?? []) stackOutputs[at.split(/[.[]/)[0]!] = "[secret]";
     const resources = recorder.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
-    const violations = errors.length === 0 && options.policies ? await evaluatePolicies(options.policies, resources) : [];
     return {
         project: loaded.project,
         stack: options.stack,
         config: Object.fromEntries(Object.entries(loaded.values).sort().map(([k, v]) => [k, secretSet.has(k) ? "[secret]" : v])),
         resources: errors.length === 0 ? resources : [],
         outputs: stackOutputs,
-        violations,
+        violations: run.violations,
         contract: errors.length === 0 ? checkContracts(resources) : [],
         errors,
-        sdkModules: loadedSdkModules(),
+        sdkModules: run.sdkModules,
+        engine: run.engine,
+        preview: Boolean(options.preview),
+        unknowns: errors.length === 0 ? unknownValues(resources) : [],
     };
+}
+
+/** Paths of every value marked unknown, in each resource's inputs and outputs. */
+export function unknownValues(resources: readonly RecordedResource[]): UnknownValues[] {
+    const paths = (value: unknown, at: string, found: string[]): string[] => {
+        if (value === UNKNOWN_MARK) found.push(at);
+        else if (Array.isArray(value)) value.forEach((v, i) => paths(v, `${at}[${i}]`, found));
+        else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) paths(v, at ? `${at}.${k}` : k, found);
+        return found;
+    };
+    return resources.flatMap((r) => {
+        const inputs = paths(r.inputs, "", []);
+        const outputs = paths(r.outputs, "", []);
+        return inputs.length + outputs.length > 0 ? [{ urn: r.urn, inputs, outputs }] : [];
+    });
 }
 
 async function resolveOutputs(exported: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -120,12 +179,12 @@ async function resolveOutputs(exported: Record<string, unknown>): Promise<Record
     return unwire(JSON.parse(JSON.stringify(resolved)), "", []) as Record<string, unknown>;
 }
 
-function describeError(err: unknown): string {
+export function describeError(err: unknown): string {
     if (err instanceof pulumi.RunError) return err.message;
     if (err instanceof Error) return `${err.name}: ${err.message}${err.stack ? `\n${err.stack.split("\n").slice(1, 6).join("\n")}` : ""}`;
     return String(err);
 }
 
-function emptyDocument(project: string, stack: string, errors: string[]): PlanDocument {
-    return { project, stack, config: {}, resources: [], outputs: {}, violations: [], contract: [], errors, sdkModules: loadedSdkModules() };
+export function emptyDocument(project: string, stack: string, errors: string[], engine: EngineKind = "in-process"): PlanDocument {
+    return { project, stack, config: {}, resources: [], outputs: {}, violations: [], contract: [], errors, sdkModules: loadedSdkModules(), engine, preview: false, unknowns: [] };
 }

@@ -78,11 +78,15 @@ interface WireStruct {
 /** Records every registration the program makes, exactly as the engine would receive it. */
 export class Recorder {
     readonly resources: RecordedResource[] = [];
+    /** Inputs and outputs of each resource as they travelled (secrets, assets and unknowns in wire form), by urn: what an analyzer is sent. */
+    readonly wire = new Map<string, { inputs: Record<string, unknown>; outputs: Record<string, unknown> }>();
+    /** Urns whose outputs were registered: the stack's come last, when the program has finished. */
+    readonly outputsRegistered = new Set<string>();
     private readonly byUrn = new Map<string, RecordedResource>();
 
-    /** Wraps the mock monitor installed by setMocks; call once, right after setMocks. */
-    attach(): void {
-        const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, (req: any, cb: (err: unknown, res: any) => void) => unknown>;
+    /** Wraps a mock monitor, by default the one installed by setMocks; call once, right after setMocks. */
+    attach(target: object = pulumi.runtime.getMonitor()!): void {
+        const monitor = target as unknown as Record<string, (req: any, cb: (err: unknown, res: any) => void) => unknown>;
         const register = monitor.registerResource!.bind(monitor);
         const registerOutputs = monitor.registerResourceOutputs!.bind(monitor);
         monitor.registerResource = (req, callback) => {
@@ -91,7 +95,8 @@ export class Recorder {
             req.getPropertydependenciesMap().forEach((deps: { getUrnsList(): string[] }, key: string) => {
                 propertyDependencies[key] = deps.getUrnsList();
             });
-            const inputs = unwire((req.getObject() as WireStruct | undefined)?.toJavaScript() ?? {}, "", secretInputs) as Record<string, unknown>;
+            const wireInputs = (req.getObject() as WireStruct | undefined)?.toJavaScript() ?? {};
+            const inputs = unwire(wireInputs, "", secretInputs) as Record<string, unknown>;
             // A dynamic resource carries its provider's serialized source; keep its size, not its text.
             if (typeof inputs.__provider === "string") inputs.__provider = `<serialized dynamic provider, ${inputs.__provider.length} characters>`;
             const record: RecordedResource = {
@@ -121,7 +126,9 @@ export class Recorder {
                 if (!err && response) {
                     record.urn = response.getUrn();
                     record.id = response.getId() || undefined;
-                    record.outputs = unwire((response.getObject() as WireStruct | undefined)?.toJavaScript() ?? {}, "", record.secretOutputs) as Record<string, unknown>;
+                    const wireOutputs = (response.getObject() as WireStruct | undefined)?.toJavaScript() ?? {};
+                    record.outputs = unwire(wireOutputs, "", record.secretOutputs) as Record<string, unknown>;
+                    this.wire.set(record.urn, { inputs: wireInputs, outputs: wireOutputs });
                     this.resources.push(record);
                     this.byUrn.set(record.urn, record);
                 }
@@ -129,10 +136,14 @@ export class Recorder {
             });
         };
         monitor.registerResourceOutputs = (req, callback) => {
+            this.outputsRegistered.add(req.getUrn());
             const record = this.byUrn.get(req.getUrn());
             if (record) {
                 const secrets: string[] = [];
-                record.outputs = unwire((req.getOutputs() as WireStruct | undefined)?.toJavaScript() ?? {}, "", secrets) as Record<string, unknown>;
+                const wireOutputs = (req.getOutputs() as WireStruct | undefined)?.toJavaScript() ?? {};
+                record.outputs = unwire(wireOutputs, "", secrets) as Record<string, unknown>;
+                const wire = this.wire.get(record.urn);
+                if (wire) wire.outputs = wireOutputs;
                 record.secretOutputs = secrets;
             }
             return registerOutputs(req, callback);

@@ -10,7 +10,8 @@ const FLAGS: readonly [keyof PlanDocument["resources"][number]["options"], strin
 
 /** The plan as a person reads it: a tree of resources, the rollout and alarms, outputs, violations and a one-line verdict. */
 export function renderPlan(doc: PlanDocument): string {
-    const lines: string[] = [`Offline plan of ${doc.project}/${doc.stack} (mock runtime: nothing was deployed)`];
+    const how = doc.engine === "grpc" ? `Pulumi's runner against a loopback gRPC engine${doc.preview ? ", preview unknowns" : ""}` : `mock runtime${doc.preview ? ", preview unknowns" : ""}`;
+    const lines: string[] = [`Offline plan of ${doc.project}/${doc.stack} (${how}: nothing was deployed)`];
     if (doc.errors.length > 0) {
         lines.push("", "The program stopped before registering any resource:", ...doc.errors.map((e) => e.split("\n").map((l) => `  ${l}`).join("\n")));
         lines.push("", "Result: invalid (exit 2)");

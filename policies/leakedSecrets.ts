@@ -23,6 +23,25 @@ const APP_SETTINGS_MAPS = new Set(["azure-native:web:WebAppApplicationSettings",
 /** Type tokens whose props hold a JSON string of container definitions. */
 const JSON_CONTAINER_FIELDS: Readonly<Record<string, string>> = { "aws:ecs/taskDefinition:TaskDefinition": "containerDefinitions" };
 
+/**
+ * A field's value, or undefined while it is unknown: at preview CrossGuard's proxy throws UnknownValueError on
+ * reading an unknown field, which would skip the whole resource, so one computed ARN would hide a literal
+ * credential beside it. Matched by name so that the offline plan need not load @pulumi/policy.
+ */
+function field(obj: object, key: string | number): unknown {
+    try {
+        return (obj as Record<string | number, unknown>)[key];
+    } catch (err) {
+        if (err instanceof Error && err.constructor.name === "UnknownValueError") return undefined;
+        throw err;
+    }
+}
+
+/** Own keys and values, read one by one (field), never through Object.entries on the proxy. */
+function fieldsOf(obj: object): [string, unknown][] {
+    return Object.keys(obj).map((key) => [key, field(obj, key)]);
+}
+
 function push(out: Literal[], path: string, name: string, value: unknown, group?: string, label?: boolean): void {
     if (typeof value === "string" && value !== "" && !value.includes(UNKNOWN)) out.push({ path, name, value, group, ...(label ? { label } : {}) });
 }
@@ -30,20 +49,22 @@ function push(out: Literal[], path: string, name: string, value: unknown, group?
 /** Environment entries, labels and scripts anywhere in a resource's inputs. References (valueFrom, secretKeyRef, secureValue) are skipped by construction. */
 function collect(value: unknown, path: string, out: Literal[]): void {
     if (Array.isArray(value)) {
-        value.forEach((v, i) => collect(v, `${path}[${i}]`, out));
+        for (let i = 0; i < value.length; i++) collect(field(value, i), `${path}[${i}]`, out);
         return;
     }
     if (!value || typeof value !== "object") return;
-    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    for (const [key, child] of fieldsOf(value)) {
         const at = path ? `${path}.${key}` : key;
         if (ENV_KEYS.has(key) || LABEL_KEYS.has(key)) {
             const label = LABEL_KEYS.has(key);
             if (Array.isArray(child)) {
-                child.forEach((entry: any, i) => {
-                    if (entry && typeof entry === "object" && typeof entry.name === "string") push(out, `${at}[${i}](${entry.name})`, entry.name, entry.value, undefined, label);
-                });
+                for (let i = 0; i < child.length; i++) {
+                    const entry = field(child, i);
+                    const name = entry && typeof entry === "object" ? field(entry, "name") : undefined;
+                    if (typeof name === "string") push(out, `${at}[${i}](${name})`, name, field(entry as object, "value"), undefined, label);
+                }
             } else if (child && typeof child === "object") {
-                for (const [name, v] of Object.entries(child as Record<string, unknown>)) {
+                for (const [name, v] of fieldsOf(child)) {
                     if (typeof v === "string") push(out, `${at}.${name}`, name, v, undefined, label);
                 }
             }
@@ -78,7 +99,7 @@ export function literalsOf(type: string, props: Record<string, unknown>): Litera
     if (APP_SETTINGS_MAPS.has(type)) {
         for (const [name, v] of Object.entries((props.properties as Record<string, unknown>) ?? {})) push(out, `properties.${name}`, name, v);
     }
-    collect(Object.fromEntries(Object.entries(props).filter(([k]) => k !== jsonField)), "", out);
+    collect(Object.fromEntries(fieldsOf(props).filter(([k]) => k !== jsonField)), "", out);
     return out;
 }
 
