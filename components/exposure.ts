@@ -11,7 +11,8 @@ const ECS_CLIENT_CIDR = AWS_RULES.rules.find((r) => r.id === "aws.ec2.securityGr
  * endpoint does not authenticate callers (FEATURE_TABLE auth "no") must not be public without client networks.
  */
 export const EXPOSURE: Readonly<Record<Runtime, { readonly front: string; readonly allowedCidrs: "always" | "never"; readonly cidrPattern?: RegExp; readonly refusal?: { readonly why: string; readonly fix: string } }>> = {
-    // providers/aws/sagemaker.ts: the runtime API is an AWS endpoint either way; allowedCidrs become an aws:SourceIp condition.
+    // providers/aws/invokerPolicy.ts: the runtime API is an AWS endpoint either way; private allowedCidrs become aws:VpcSourceIp
+    // (through a VPC endpoint, required unless public), public ones aws:SourceIp.
     sagemaker: { front: "the SageMaker runtime API (IAM-signed requests)", allowedCidrs: "always" },
     // providers/aws/ecs.ts: the load balancer's security group admits allowedCidrs (else the VPC) through cidrIpv4 rules.
     ecs: { front: "an Application Load Balancer that does not authenticate callers", allowedCidrs: "always", cidrPattern: ECS_CLIENT_CIDR.pattern },

@@ -10,7 +10,9 @@ import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS } from
 import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
 import { azureRule } from "./cloudRules/azure";
-import { CLOUDWATCH_RETENTION_DAYS } from "./cloudRules/aws";
+import { CLOUDWATCH_RETENTION_DAYS, awsCountLimit } from "./cloudRules/aws";
+import { SAGEMAKER_HOSTING_INSTANCE_TYPES } from "./cloudRules/awsHostingInstanceTypes";
+import { rolloutDurationProblems } from "../providers/aws/rolloutDuration";
 import { validateGcpArgs } from "./gcpValidation";
 
 /**
@@ -168,6 +170,10 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
             problem("compute.instanceType", instanceType, owner ? `is a ${owner} instance type, not a ${cloud} one` : `is not a ${cloud} instance type`, `use a ${cloud} type such as ${INSTANCE_TYPE_SHAPES[cloud].example}, or remove it to derive one from size`);
         } else if (!entry.takesInstanceType) {
             problem("compute.instanceType", instanceType, `is not used by ${runtime}, which sizes replicas from size`, "remove it and set size instead");
+        } else if (runtime === "sagemaker" && !SAGEMAKER_HOSTING_INSTANCE_TYPES.includes(instanceType)) {
+            const family = instanceType.split(".").slice(0, 2).join(".");
+            const same = SAGEMAKER_HOSTING_INSTANCE_TYPES.filter((t) => t.startsWith(`${family}.`));
+            problem("compute.instanceType", instanceType, "is not an instance type SageMaker real-time endpoints run on (training, notebook and Elastic Inference types are not)", same.length > 0 ? `use one of ${same.join(", ")}` : "use a hosting type such as ml.m5.large, ml.c5.xlarge or ml.g5.xlarge, or remove it to derive one from size");
         }
     }
 
@@ -235,6 +241,13 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     if (runtime === "ecs" && rollout.strategy === "linear" && rollout.stepPercent < 3) {
         problem("rollout.stepPercent", rollout.stepPercent, "is below the 3 percent ECS linear deployments shift at least", "set rolloutStepPercent to 3 or more, or use rollout canary");
     }
+    if (runtime === "sagemaker" && rollout.strategy === "linear" && rollout.stepPercent < 10) {
+        problem("rollout.stepPercent", rollout.stepPercent, "is below the 10 percent of capacity a SageMaker linear step takes at least (10-50%)", "set rolloutStepPercent to 10 or more, or use rollout canary");
+    }
+    // SageMaker: a canary or linear step is at most 50% of the variant's instances; one instance is 100%.
+    if (runtime === "sagemaker" && rollout.strategy !== "allAtOnce" && Number.isInteger(minReplicas) && minReplicas < 2) {
+        problem("scaling.minReplicas", minReplicas, `is too few for rollout ${rollout.strategy} on sagemaker: a traffic step may take at most 50% of the variant's instances, and one instance is all of them`, `set minReplicas to 2 or more, or use rollout allAtOnce`);
+    }
     validateAzurePrivateAccess(args, runtime, problem);
     const principalType = args.azure?.deployerPrincipalType;
     if (principalType !== undefined && !["User", "ServicePrincipal"].includes(principalType)) {
@@ -242,11 +255,17 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
     if (!Number.isInteger(rollout.bakeMinutes) || rollout.bakeMinutes < 0 || rollout.bakeMinutes > 60) {
         problem("rollout.bakeMinutes", rollout.bakeMinutes, "must be whole minutes from 0 to 60", "set how long each step is watched before the next, e.g. 10");
+    } else if (entry.cloud === cloud && Number.isInteger(rollout.stepPercent) && rollout.stepPercent >= 1 && ["allAtOnce", "canary", "linear"].includes(rollout.strategy)) {
+        for (const p of rolloutDurationProblems(runtime, rollout as ResolvedServiceArgs["rollout"])) problem(p.field, p.value, p.message, p.fix);
     }
     if (args.budget) {
         if (!Number.isInteger(args.budget.monthlyUsd) || args.budget.monthlyUsd < 1) problem("budget.monthlyUsd", args.budget.monthlyUsd, "must be a positive whole number of US dollars", "set the monthly amount, or 0 for no budget");
         if (args.budget.emails.length === 0) problem("budget.emails", [], "is empty: nobody would hear of the budget", "list the addresses that get the alerts");
         args.budget.emails.filter((e) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e)).forEach((e) => problem("budget.emails", e, "is not an email address", "write it as name@example.com"));
+        const subscribers = awsCountLimit("aws.budgets.budget.subscribers");
+        if (cloud === "aws" && args.budget.emails.length > subscribers) {
+            problem("budget.emails", `${args.budget.emails.length} addresses`, `is more than the ${subscribers} email subscribers an AWS budget notification takes`, `list at most ${subscribers} addresses, e.g. a team mailing list instead of each member`);
+        }
         if (cloud === "gcp" && !/^(billingAccounts\/)?[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/.test(args.budget.gcpBillingAccount ?? "")) {
             problem("budget.gcpBillingAccount", args.budget.gcpBillingAccount, "is not a billing account id, which a budget on gcp needs", "set it to XXXXXX-XXXXXX-XXXXXX (gcloud billing accounts list)");
         }

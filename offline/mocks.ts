@@ -52,8 +52,16 @@ export class RealisticMocks implements pulumi.runtime.Mocks {
                 return { id: MOCK_AWS_ACCOUNT, accountId: MOCK_AWS_ACCOUNT, arn: `arn:aws:iam::${MOCK_AWS_ACCOUNT}:user/offline`, userId: "AIDAOFFLINE" };
             case "aws:index/getRegion:getRegion":
                 return { id: region, name: region, region };
-            case "aws:index/getAvailabilityZones:getAvailabilityZones":
-                return { id: region, names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: ["az1", "az2", "az3"].map((z) => `${region.slice(0, 3)}${z}`), groupNames: [region] };
+            case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+                // An account that opted in to a Local Zone lists it first, as DescribeAvailabilityZones may; filters apply.
+                const all = [
+                    { name: `${region}-bos-1a`, zoneId: `${region.slice(0, 3)}-bos1-az1`, groupName: `${region}-bos-1`, "opt-in-status": "opted-in", "zone-type": "local-zone" },
+                    ...["a", "b", "c"].map((z, i) => ({ name: `${region}${z}`, zoneId: `${region.slice(0, 3)}az${i + 1}`, groupName: region, "opt-in-status": "opt-in-not-required", "zone-type": "availability-zone" })),
+                ];
+                const filters = (args.inputs.filters ?? []) as { name: keyof (typeof all)[number]; values: string[] }[];
+                const zones = all.filter((z) => filters.every((f) => f.values.includes(String(z[f.name]))));
+                return { id: region, names: zones.map((z) => z.name), zoneIds: zones.map((z) => z.zoneId), groupNames: [...new Set(zones.map((z) => z.groupName))] };
+            }
             case "aws:ec2/getVpc:getVpc":
                 return { id: args.inputs.id, arn: `arn:aws:ec2:${region}:${MOCK_AWS_ACCOUNT}:vpc/${args.inputs.id}`, cidrBlock: "10.1.0.0/16", state: "available" };
             case "aws:index/getPartition:getPartition":

@@ -21,6 +21,10 @@ export interface RecordedOptions {
     readonly provider?: string;
     /** customTimeouts as Pulumi passes them to the provider ("90m"), where set. */
     readonly customTimeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
+    /** replaceOnChanges: input paths whose change replaces the resource, where set. */
+    readonly replaceOnChanges?: string[];
+    /** replacementTrigger, where set: a change of it from the last deployment replaces the resource. */
+    readonly replacementTrigger?: unknown;
 }
 
 export interface RecordedResource {
@@ -112,6 +116,8 @@ export class Recorder {
                     ignoreChanges: req.getIgnorechangesList(),
                     provider: req.getProvider() || undefined,
                     customTimeouts: timeoutsOf(req.getCustomtimeouts()),
+                    ...(req.hasReplacementTrigger() ? { replacementTrigger: req.getReplacementTrigger()!.toJavaScript() } : {}),
+                    ...(req.getReplaceonchangesList().length > 0 ? { replaceOnChanges: req.getReplaceonchangesList() } : {}),
                 },
                 outputs: {},
                 secretOutputs: [],

@@ -12,10 +12,20 @@ describe("cost guard: a monthly budget on the stack's cloud", () => {
         const { doc } = planJson(["--stack", "dev", ...BUDGET]);
         const budget = one(doc, "aws:budgets/budget:Budget").inputs as any;
         expect(budget).toMatchObject({ budgetType: "COST", limitAmount: "200", limitUnit: "USD", timeUnit: "MONTHLY", costFilters: [{ name: "TagKeyValue", values: ["user:model-service$iris"] }] });
+        // A budget takes at most five notifications (issue 15 item 8): every actual, the two highest forecasts.
         expect(budget.notifications.map((n: any) => [n.threshold, n.notificationType]).sort()).toEqual([
-            [100, "ACTUAL"], [100, "FORECASTED"], [50, "ACTUAL"], [50, "FORECASTED"], [80, "ACTUAL"], [80, "FORECASTED"],
+            [100, "ACTUAL"], [100, "FORECASTED"], [50, "ACTUAL"], [80, "ACTUAL"], [80, "FORECASTED"],
         ]);
         for (const n of budget.notifications) expect(n.subscriberEmailAddresses).toEqual(["ml-team@example.com"]);
+        expect(doc.contract).toEqual([]);
+    });
+
+    it("aws: refuses more budgetEmails than a notification's 10 email subscribers, before planning (issue 15 item 8)", () => {
+        const emails = JSON.stringify(Array.from({ length: 11 }, (_, i) => `m${i}@example.com`));
+        const { code, doc } = planJson(["--stack", "dev", "--config", "monthlyBudgetUsd=200", "--config", `budgetEmails=${emails}`]);
+        expect(code).toBe(2);
+        expect(doc.errors.join("\n")).toMatch(/model-service:budgetEmails.*11 addresses.*more than the 10 email subscribers.*at most 10/);
+        expect(doc.resources).toEqual([]);
     });
 
     it("gcp: a billing budget on the project with an email channel, and a clear error without a billing account", () => {

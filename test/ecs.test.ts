@@ -1,7 +1,9 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../offline/engine";
 import type { RecordedResource } from "../offline/recorder";
-import { byName, ofType, one, planJson, statementsOf } from "./helpers/plan";
+import { PROJECT_DIR, byName, ofType, one, planJson, statementsOf } from "./helpers/plan";
 
 function statements(r: RecordedResource) {
     return statementsOf(r.inputs.policy);
@@ -36,6 +38,7 @@ describe("ECS on the dev stack (runtime switched in config only)", () => {
             ["iris-ecs-public-0", "10.0.0.0/20", false],
             ["iris-ecs-public-1", "10.0.16.0/20", false],
         ]);
+        // Standard zones only, though the account lists a Local Zone first (issue 15 item 9).
         expect(new Set(subnets.map((s) => s.inputs.availabilityZone))).toEqual(new Set(["us-east-1a", "us-east-1b"]));
         expect(ofType(doc, "aws:ec2/natGateway:NatGateway")).toHaveLength(1);
         const privateSubnetIds = subnets.filter((s) => s.name.includes("private")).map((s) => s.id); // private-0, private-1
@@ -72,6 +75,20 @@ describe("ECS on the dev stack (runtime switched in config only)", () => {
         expect(c.secrets).toEqual([]);
     });
 
+    it("gives the non-root reference server a writable /tmp: the image declares every mounted path a VOLUME (issue 15 item 12)", () => {
+        const c = container(doc);
+        const task = one(doc, "aws:ecs/taskDefinition:TaskDefinition");
+        expect(c.mountPoints).toEqual([{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }]);
+        expect(task.inputs.volumes).toEqual([{ name: "tmp" }]);
+        // Without VOLUME, Fargate mounts a root-owned 0755 directory and the model download fails.
+        const dockerfile = fs.readFileSync(path.join(PROJECT_DIR, "serving", "Dockerfile"), "utf8");
+        const volumes = [...dockerfile.matchAll(/^VOLUME\s+\[([^\]]*)\]/gm)].flatMap((m) => JSON.parse(`[${m[1]}]`) as string[]);
+        for (const mount of c.mountPoints as { containerPath: string }[]) expect(volumes).toContain(mount.containerPath);
+        // The image's own cache and model directories sit under it.
+        expect(dockerfile).toMatch(/MODEL_CACHE_DIR=\/tmp\//);
+        expect(dockerfile).toMatch(/^USER nonroot$/m);
+    });
+
     it("scopes the task role to the model prefix and the execution role to the image repository and log group", () => {
         const taskPolicy = statements(byName(doc, "aws:iam/rolePolicy:RolePolicy", "iris-ecs-task-role-policy"));
         expect(taskPolicy.map((s) => s.Sid)).toEqual(["ReadModelArtifact", "ListModelPrefix", "PutServingMetrics"]);
@@ -91,6 +108,8 @@ describe("ECS on the dev stack (runtime switched in config only)", () => {
             deploymentMaximumPercent: 200,
         });
         expect(service.options.ignoreChanges).toEqual(["desiredCount"]);
+        expect(service.options.replacementTrigger).toBeUndefined();
+        expect(one(doc, "aws:lb/loadBalancer:LoadBalancer").options.retainOnDelete).toBe(false);
         const alarmNames = ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/ApplicationELB").map((a) => a.outputs.name);
         expect((service.inputs.alarms as any).enable).toBe(true);
         expect((service.inputs.alarms as any).rollback).toBe(true);
@@ -123,10 +142,26 @@ describe("ECS on the dev stack (runtime switched in config only)", () => {
 });
 
 describe("ECS scaled to zero", () => {
-    it("runs no task when idle and does not alarm on it", () => {
+    it("runs no task when idle, does not alarm on it, and starts one when requests arrive (issue 15 item 17)", () => {
         const { doc } = planJson(["--stack", "dev", "--config", "runtime=ecs", "--config", "minReplicas=0"]);
+        expect(doc.errors).toEqual([]);
+        expect(doc.violations).toEqual([]);
+        expect(doc.contract).toEqual([]);
         expect(one(doc, "aws:ecs/service:Service").inputs.desiredCount).toBe(0);
-        expect(ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.metricName).sort()).toEqual(["HTTPCode_Target_5XX_Count", "TargetResponseTime"]);
+        const alarms = ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm");
+        expect(alarms.map((a) => a.inputs.metricName).filter(Boolean).sort()).toEqual(["HTTPCode_Target_5XX_Count", "TargetResponseTime"]);
+        // Target tracking has nothing to track at zero tasks: a step policy, fired by requests while none runs, starts one.
+        const step = byName(doc, "aws:appautoscaling/policy:Policy", "iris-ecs-scale-from-zero");
+        const target = one(doc, "aws:appautoscaling/target:Target");
+        expect(step.inputs).toMatchObject({ policyType: "StepScaling", resourceId: target.outputs.resourceId ?? target.inputs.resourceId, stepScalingPolicyConfiguration: { adjustmentType: "ExactCapacity", stepAdjustments: [{ metricIntervalLowerBound: "0", scalingAdjustment: 1 }] } });
+        const wake = alarms.find((a) => a.name === "iris-ecs-requests-while-idle")!;
+        expect(wake.inputs.alarmActions).toEqual([step.outputs.arn]);
+        const queries = wake.inputs.metricQueries as any[];
+        expect(queries.map((q) => q.metric?.metricName ?? q.expression)).toEqual(["RequestCount", "RunningTaskCount", "IF(FILL(requests, 0) > 0 AND FILL(tasks, 0) < 1, 1, 0)"]);
+        expect(queries[0].metric.dimensions).toEqual({ LoadBalancer: one(doc, "aws:lb/loadBalancer:LoadBalancer").outputs.arnSuffix });
+        // With a floor of one task, target tracking alone is enough.
+        const { doc: floor } = planJson(["--stack", "dev", "--config", "runtime=ecs"]);
+        expect(ofType(floor, "aws:appautoscaling/policy:Policy").map((p) => p.name)).not.toContain("iris-ecs-scale-from-zero");
     });
 });
 
@@ -141,7 +176,10 @@ describe("ECS on the prod stack", () => {
         expect(ofType(doc, "aws:ec2/natGateway:NatGateway")).toHaveLength(2);
         expect(new Set(ofType(doc, "aws:ec2/routeTable:RouteTable").filter((r) => r.name.includes("private")).map((r) => (r.inputs.routes as any[])[0].natGatewayId)).size).toBe(2);
         expect(doc.resources.filter((r) => r.options.protect).map((r) => r.type).sort()).toEqual(["aws:cloudwatch/logGroup:LogGroup", "aws:ecr/repository:Repository", "aws:s3/bucket:Bucket"]);
-        expect(one(doc, "aws:lb/loadBalancer:LoadBalancer").inputs.enableDeletionProtection).toBe(true);
+        const lb = one(doc, "aws:lb/loadBalancer:LoadBalancer");
+        expect(lb.inputs.enableDeletionProtection).toBe(true);
+        // Toggling public replaces it; AWS refuses to delete a protected one, so the old one is kept, not failed on (issue 15 item 11).
+        expect(lb.options.retainOnDelete).toBe(true);
         expect(one(doc, "aws:ecs/taskDefinition:TaskDefinition").inputs).toMatchObject({ cpu: "4096", memory: "16384" });
         expect(one(doc, "aws:ecs/service:Service").inputs.desiredCount).toBe(2);
     });
@@ -243,6 +281,10 @@ describe("ECS canary and linear rollouts (ECS native traffic shifting)", () => {
         expect(service.inputs.deploymentConfiguration).toEqual({ strategy: "CANARY", bakeTimeInMinutes: "15", canaryConfiguration: { canaryPercent: 20, canaryBakeTimeInMinutes: "15" } });
         expect(service.inputs).toMatchObject({ deploymentCircuitBreaker: { enable: true, rollback: true }, alarms: { enable: true, rollback: true } });
         expect(service.options.ignoreChanges).toEqual(["desiredCount", "loadBalancers"]);
+        // Task start, three 15-minute bakes, a rollback: beyond the provider's 20-minute default (issue 15 item 2).
+        expect(service.options.customTimeouts).toEqual({ create: "65m", update: "65m" });
+        // A switch from or to traffic shifting replaces the service, since ignoreChanges keeps loadBalancers (issue 15 item 20).
+        expect(service.options.replacementTrigger).toBe("ecs-traffic-shifting");
     });
 
     it("gives ECS an alternate target group, a production rule to reweigh and a role to do it with", () => {

@@ -40,7 +40,7 @@ const PROOF: Record<Feature, { config: string[]; proves: (doc: PlanDocument, run
     "private network": { config: [], proves: (doc) => (doc.outputs.invoke as { reachability: string }).reachability === "private-network" },
     auth: { config: [], proves: (doc) => (doc.outputs.invoke as { auth: string }).auth !== "none" },
     canary: {
-        config: ["--config", "rollout=canary"],
+        config: ["--config", "rollout=canary", "--config", "minReplicas=2"],
         proves: (doc) =>
             inputsOf(doc, "aws:sagemaker/endpoint:Endpoint")?.deploymentConfig?.blueGreenUpdatePolicy?.trafficRoutingConfiguration?.type === "CANARY" ||
             inputsOf(doc, "aws:ecs/service:Service")?.deploymentConfiguration?.strategy === "CANARY" ||
@@ -49,7 +49,7 @@ const PROOF: Record<Feature, { config: string[]; proves: (doc: PlanDocument, run
             (inputsOf(doc, VERTEX)?.rolloutStrategy === "canary" && inputsOf(doc, VERTEX)?.rolloutStepPercent === 10),
     },
     rollback: {
-        config: ["--config", "rollout=canary"],
+        config: ["--config", "rollout=canary", "--config", "minReplicas=2"],
         proves: (doc) =>
             // vertex: the provider bakes the new deployed model against Cloud Monitoring and moves traffic back.
             (inputsOf(doc, VERTEX)?.rolloutStrategy === "canary" && inputsOf(doc, VERTEX)?.rollbackErrorThreshold > 0 && inputsOf(doc, VERTEX)?.rollbackLatencyP99Ms === 1000) ||

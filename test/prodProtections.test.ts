@@ -14,7 +14,9 @@ describe("prod protections on every runtime", () => {
             expect(doc.errors).toEqual([]);
             const endpoints = doc.resources.filter((r) => ENDPOINTS.includes(r.type));
             expect(endpoints.length).toBeGreaterThan(0);
-            expect(doc.resources.filter((r) => r.options.deleteBeforeReplace).map((r) => r.name)).toEqual([]);
+            // Except sagemaker's scaling guard: replaced delete-first on an instance-type change, it takes the autoscaling
+            // registration with it before the endpoint updates (SageMaker refuses the update otherwise); nothing that serves.
+            expect(doc.resources.filter((r) => r.options.deleteBeforeReplace && !(r.type === "aws:ssm/parameter:Parameter" && r.name.endsWith("-scaling-guard"))).map((r) => r.name)).toEqual([]);
             for (const workload of endpoints.filter((r) => r.type === "kubernetes:apps/v1:Deployment")) expect((workload.inputs.spec as any).strategy.rollingUpdate.maxUnavailable).toBe(0);
             const stores = doc.resources.filter((r) => ARTIFACT_STORES.includes(r.type));
             expect(stores.length).toBeGreaterThan(0);

@@ -314,10 +314,14 @@ describe("ECS rollout check", { timeout: 20_000 }, () => {
 });
 
 describe("deadline", () => {
-    it("allows a bake per traffic step, one more for the final wait, and half an hour to provision", () => {
-        expect(rolloutTimeoutSeconds({ strategy: "allAtOnce", stepPercent: 10, bakeMinutes: 10 })).toBe(1800 + 2 * 600);
-        expect(rolloutTimeoutSeconds({ strategy: "canary", stepPercent: 10, bakeMinutes: 5 })).toBe(1800 + 3 * 300);
-        expect(rolloutTimeoutSeconds({ strategy: "linear", stepPercent: 30, bakeMinutes: 10 })).toBe(1800 + 5 * 600);
+    it("is the rollout's worst case, the same the provider is given to wait (issue 15 item 21)", () => {
+        // ecs: task start, bakes (none when rolling), a rollback that starts tasks again.
+        expect(rolloutTimeoutSeconds("ecs", { strategy: "allAtOnce", stepPercent: 10, bakeMinutes: 10 })).toBe((10 + 10) * 60);
+        expect(rolloutTimeoutSeconds("ecs", { strategy: "canary", stepPercent: 10, bakeMinutes: 5 })).toBe((10 + 3 * 5 + 10) * 60);
+        expect(rolloutTimeoutSeconds("ecs", { strategy: "linear", stepPercent: 30, bakeMinutes: 10 })).toBe((10 + 5 * 10 + 10) * 60);
+        // sagemaker: provision the new fleet, bakes (the final wait too), a rollback.
+        expect(rolloutTimeoutSeconds("sagemaker", { strategy: "allAtOnce", stepPercent: 10, bakeMinutes: 10 })).toBe((15 + 2 * 10 + 5) * 60);
+        expect(rolloutTimeoutSeconds("sagemaker", { strategy: "linear", stepPercent: 50, bakeMinutes: 10 })).toBe((15 + 3 * 10 + 5) * 60);
     });
 });
 

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../offline/engine";
-import { ofType, one, planJson, statementsOf as statements, type Statement } from "./helpers/plan";
+import { PROJECT_DIR, ofType, one, planJson, statementsOf as statements, type Statement } from "./helpers/plan";
 
 function actions(s: Statement): string[] {
     return [s.Action].flat();
@@ -50,6 +50,7 @@ describe("SageMaker on the dev stack", () => {
             "aws:appautoscaling/target:Target": 1,
             "aws:appautoscaling/policy:Policy": 1,
             "aws:cloudwatch/metricAlarm:MetricAlarm": 3,
+            "aws:ssm/parameter:Parameter": 1,
         });
         const service = one(doc, "model-service:index:ModelService");
         const impl = one(doc, "model-service:aws:SageMakerService");
@@ -64,7 +65,8 @@ describe("SageMaker on the dev stack", () => {
         }
         // No image configured: the reference server is built from serving/ and pushed to the stack's repository.
         const image = one(doc, "docker:index/image:Image");
-        expect((image.inputs.build as any).context).toMatch(/\/serving$/);
+        // Relative to the project: another checkout plans no rebuild, and no second push of the tag (issue 15 item 6).
+        expect((image.inputs.build as any).context).toBe("serving");
         expect(image.inputs.imageName).toMatch(new RegExp(`^${one(doc, "aws:ecr/repository:Repository").outputs.repositoryUrl}:1-[0-9a-f]{12}$`));
         expect(doc.outputs.imageUri).toBe(image.outputs.repoDigest);
     });
@@ -111,8 +113,26 @@ describe("SageMaker on the dev stack", () => {
         expect(bySid.ListModelPrefix?.Condition).toEqual({ StringLike: { "s3:prefix": ["models/iris/1/", "models/iris/1/*"] } });
         expect(bySid.PullServingImage?.Resource).toBe(one(doc, "aws:ecr/repository:Repository").outputs.arn);
         // Only actions without resource-level permissions may name "*", and metrics are held to a namespace.
-        expect(policy.filter((s) => [s.Resource].flat().includes("*")).map((s) => s.Sid)).toEqual(["GetRegistryToken", "PutServingMetrics"]);
+        expect(policy.filter((s) => [s.Resource].flat().includes("*")).map((s) => s.Sid)).toEqual(["GetRegistryToken", "PutServingMetrics", "ReadRollbackAlarms"]);
+        // Deployment guardrails read the rollback alarms as this role (issue 15 item 14).
+        expect(bySid.ReadRollbackAlarms).toEqual({ Sid: "ReadRollbackAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: "*" });
         expect(policy.some((s) => actions(s).some((a) => a.startsWith("secretsmanager:")))).toBe(false);
+    });
+
+    it("deregisters the variant from autoscaling before an instance-type change reaches the endpoint (issue 15 item 5)", () => {
+        const guard = one(doc, "aws:ssm/parameter:Parameter");
+        const endpoint = one(doc, "aws:sagemaker/endpoint:Endpoint");
+        const target = one(doc, "aws:appautoscaling/target:Target");
+        const policy = one(doc, "aws:appautoscaling/policy:Policy");
+        // Replaced delete-first when the instance type changes...
+        expect(guard.inputs).toMatchObject({ type: "String", insecureValue: "ml.m5.large" });
+        expect(guard.options).toMatchObject({ deleteBeforeReplace: true, replaceOnChanges: ["insecureValue"] });
+        // ...before the endpoint updates, taking the target (a property dependency, so replaced with it) and its policy first.
+        expect(endpoint.options.dependsOn).toContain(guard.urn);
+        expect(target.propertyDependencies.resourceId).toEqual(expect.arrayContaining([guard.urn, endpoint.urn]));
+        expect(target.inputs.resourceId).toBe(`endpoint/${endpoint.outputs.name}/variant/primary`);
+        expect(target.options.dependsOn).toContain(endpoint.urn);
+        expect(policy.propertyDependencies.resourceId).toContain(target.urn);
     });
 
     it("wires Model -> autonamed EndpointConfiguration -> named Endpoint with the small instance type", () => {
@@ -169,8 +189,11 @@ describe("SageMaker on the dev stack", () => {
         expect(doc.outputs.endpointUrl).toMatch(/^https:\/\/runtime\.sagemaker\.us-east-1\.amazonaws\.com\/endpoints\/iris-dev-[0-9a-f]{6}\/invocations$/);
         expect(doc.outputs.invoke).toMatchObject({ auth: "aws-sigv4", reachability: "private-network" });
         expect((doc.outputs.invoke as { note: string }).note).toContain(one(doc, "aws:iam/policy:Policy").outputs.arn as string);
+        // public: false means what it says: only requests through an interface VPC endpoint (issue 15 item 15).
         const invoker = statements(one(doc, "aws:iam/policy:Policy").inputs.policy);
-        expect(invoker).toEqual([{ Effect: "Allow", Action: "sagemaker:InvokeEndpoint", Resource: one(doc, "aws:sagemaker/endpoint:Endpoint").outputs.arn }]);
+        expect(invoker).toEqual([
+            { Sid: "InvokeThroughVpcEndpoint", Effect: "Allow", Action: "sagemaker:InvokeEndpoint", Resource: one(doc, "aws:sagemaker/endpoint:Endpoint").outputs.arn, Condition: { Null: { "aws:SourceVpce": "false" } } },
+        ]);
     });
 
     it("loads only the AWS SDK: no other cloud's modules are in the module cache", () => {
@@ -251,6 +274,9 @@ describe("SageMaker with secrets, a built image, a compressed artifact and allow
         const image = one(doc, "docker:index/image:Image");
         expect(image.inputs.imageName).toMatch(new RegExp(`^${repo.outputs.repositoryUrl}:1-[0-9a-f]{12}$`));
         expect(image.secretInputs).toContain("registry.password");
+        // No absolute path in the build inputs: a checkout elsewhere plans the same image (issue 15 item 6).
+        expect(image.inputs.build).toMatchObject({ context: "test/fixtures/server" });
+        expect(JSON.stringify(image.inputs)).not.toContain(PROJECT_DIR);
         expect(doc.outputs.imageUri).toBe(image.outputs.repoDigest);
         const pull = statements(one(doc, "aws:iam/rolePolicy:RolePolicy").inputs.policy).find((s) => s.Sid === "PullServingImage");
         expect(pull?.Resource).toBe(repo.outputs.arn);
@@ -269,9 +295,10 @@ describe("SageMaker with secrets, a built image, a compressed artifact and allow
         expect(variant.instanceType).toBe("ml.g4dn.xlarge");
     });
 
-    it("lets callers invoke only from the allowed CIDRs", () => {
-        const [invoke] = statements(one(doc, "aws:iam/policy:Policy").inputs.policy);
-        expect(invoke?.Condition).toEqual({ IpAddress: { "aws:SourceIp": ["10.20.0.0/16"] } });
+    it("lets callers invoke only from the allowed CIDRs: a private range is matched on aws:VpcSourceIp, through a VPC endpoint", () => {
+        const [invoke, ...more] = statements(one(doc, "aws:iam/policy:Policy").inputs.policy);
+        expect(more).toEqual([]);
+        expect(invoke?.Condition).toEqual({ Null: { "aws:SourceVpce": "false" }, IpAddress: { "aws:VpcSourceIp": ["10.20.0.0/16"] } });
     });
 });
 
@@ -290,14 +317,23 @@ describe("SageMaker rollouts", () => {
         ]);
         for (const a of alarms) expect(a.inputs.dimensions).toEqual({ EndpointName: expect.stringMatching(/^iris-dev-[0-9a-f]{6}$/), VariantName: "primary" });
         const config = deploymentConfig(doc);
-        expect(config.blueGreenUpdatePolicy).toEqual({ trafficRoutingConfiguration: { type: "ALL_AT_ONCE", waitIntervalInSeconds: 600 }, terminationWaitInSeconds: 600 });
+        // SageMaker gives up (and rolls back) 5 minutes before the provider's fixed 60-minute wait does (issue 15 item 3).
+        expect(config.blueGreenUpdatePolicy).toEqual({ trafficRoutingConfiguration: { type: "ALL_AT_ONCE", waitIntervalInSeconds: 600 }, terminationWaitInSeconds: 600, maximumExecutionTimeoutInSeconds: 3300 });
         expect(config.autoRollbackConfiguration.alarms.map((a: { alarmName: string }) => a.alarmName).sort()).toEqual(alarms.map((a) => a.outputs.name).sort());
     });
 
     it("tells the alarm recipients through an encrypted SNS topic, when there are any", () => {
         const { doc } = planJson(["--stack", "dev", "--config", 'alarmEmails=["oncall@example.com"]']);
         const topic = one(doc, "aws:sns/topic:Topic");
-        expect(topic.inputs.kmsMasterKeyId).toBe("alias/aws/sns");
+        // A customer managed key CloudWatch may use: under alias/aws/sns no alarm reaches the topic (issue 15 item 13).
+        const key = one(doc, "aws:kms/key:Key");
+        expect(topic.inputs.kmsMasterKeyId).toBe(key.outputs.arn);
+        expect(key.inputs.enableKeyRotation).toBe(true);
+        expect(statements(key.inputs.policy)).toEqual([
+            { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
+            { Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*" },
+        ]);
+        expect(doc.contract).toEqual([]);
         expect(one(doc, "aws:sns/topicSubscription:TopicSubscription").inputs).toMatchObject({ topic: topic.outputs.arn, protocol: "email", endpoint: "oncall@example.com" });
         for (const alarm of ofType(doc, "aws:cloudwatch/metricAlarm:MetricAlarm")) expect(alarm.inputs.alarmActions).toEqual([topic.outputs.arn]);
         expect(ofType(planJson(["--stack", "dev"]).doc, "aws:sns/topic:Topic")).toEqual([]);
@@ -311,11 +347,20 @@ describe("SageMaker rollouts", () => {
     });
 
     it("shifts a canary, then the rest, and linear steps, as configured", () => {
-        const canary = planJson(["--stack", "dev", "--config", "rollout=canary", "--config", "rolloutStepPercent=20", "--config", "rolloutBakeMinutes=5", "--config", "alarmLatencyP99Ms=250"]).doc;
+        const canary = planJson(["--stack", "dev", "--config", "minReplicas=2", "--config", "rollout=canary", "--config", "rolloutStepPercent=20", "--config", "rolloutBakeMinutes=5", "--config", "alarmLatencyP99Ms=250"]).doc;
         expect(deploymentConfig(canary).blueGreenUpdatePolicy.trafficRoutingConfiguration).toEqual({ type: "CANARY", waitIntervalInSeconds: 300, canarySize: { type: "CAPACITY_PERCENT", value: 20 } });
         expect(ofType(canary, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.inputs.metricName === "ModelLatency")?.inputs).toMatchObject({ extendedStatistic: "p99", threshold: 250_000 });
-        const linear = planJson(["--stack", "dev", "--config", "rollout=linear"]).doc;
-        expect(deploymentConfig(linear).blueGreenUpdatePolicy.trafficRoutingConfiguration).toEqual({ type: "LINEAR", waitIntervalInSeconds: 600, linearStepSize: { type: "CAPACITY_PERCENT", value: 10 } });
+        const linear = planJson(["--stack", "dev", "--config", "minReplicas=2", "--config", "rollout=linear", "--config", "rolloutStepPercent=25", "--config", "rolloutBakeMinutes=5"]).doc;
+        expect(deploymentConfig(linear).blueGreenUpdatePolicy.trafficRoutingConfiguration).toEqual({ type: "LINEAR", waitIntervalInSeconds: 300, linearStepSize: { type: "CAPACITY_PERCENT", value: 25 } });
+    });
+
+    it("refuses, before planning, a rollout SageMaker or the provider's 60-minute wait cannot take (issue 15 items 3, 4)", () => {
+        const { code, doc } = planJson(["--stack", "dev", "--config", "rollout=linear"]);
+        expect(code).toBe(2);
+        const errors = doc.errors.join("\n");
+        expect(errors).toMatch(/model-service:minReplicas\b.*1.*is too few for rollout linear on sagemaker.*set minReplicas to 2 or more/);
+        expect(errors).toMatch(/model-service:rolloutBakeMinutes\b.*10.*with rollout linear at 10% takes up to 130 minutes.*at most 60 minutes.*lower rolloutBakeMinutes to 3 or less/);
+        expect(doc.resources).toEqual([]);
     });
 });
 

@@ -1,4 +1,5 @@
 import type { AutonameRule, CloudRules, ContractRule } from "./types";
+import { SAGEMAKER_HOSTING_INSTANCE_TYPES } from "./awsHostingInstanceTypes";
 
 // pulumi-aws autonames through the terraform bridge: `<logical>-<7 hex>` (tfbridge.AutoName, separator
 // "-", 7 random hex); where resources.go gives no maximum the bridge's default is 255, so the API's own
@@ -29,6 +30,7 @@ const autonames: AutonameRule[] = [
     { type: "aws:ecs/taskDefinition:TaskDefinition", property: "family", maxLength: 255, ...bridge, uniqueness: "account-region", source: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html (family: 255)" },
     { type: "aws:ec2/securityGroup:SecurityGroup", property: "name", maxLength: 255, ...bridge, uniqueness: "parent", scopeProperties: ["vpcId"], source: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html (GroupName: 255, unique in its VPC)" },
     { type: "aws:appautoscaling/policy:Policy", property: "name", maxLength: 256, ...bridge, uniqueness: "parent", scopeProperties: ["resourceId"], source: "https://docs.aws.amazon.com/autoscaling/application/APIReference/API_PutScalingPolicy.html (PolicyName: 1-256)" },
+    { type: "aws:ssm/parameter:Parameter", property: "name", maxLength: 2048, ...bridge, uniqueness: "account-region", source: "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html (Name: 1-2048)" },
     { type: "aws:budgets/budget:Budget", property: "name", maxLength: 100, ...bridge, uniqueness: "account", source: "https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Budget.html (BudgetName: 1-100, no ':' or '\\')" },
 ];
 
@@ -60,6 +62,24 @@ const rules: ContractRule[] = [
         source: "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html (ProductionVariants: 1-10 items)",
     },
     {
+        id: "aws.sagemaker.endpointConfiguration.instanceType",
+        type: "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+        path: "productionVariants[].instanceType",
+        check: { kind: "enum", values: SAGEMAKER_HOSTING_INSTANCE_TYPES },
+        source: "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html (InstanceType: ProductionVariantInstanceType)",
+        fix: "set instanceType to a SageMaker hosting instance type",
+    },
+    {
+        // SageMaker takes 600-14400 s, but the aws provider stops waiting for InService after a fixed 60 minutes:
+        // a deployment allowed to run longer outlives the wait and fails pulumi up while it goes on.
+        id: "aws.sagemaker.endpoint.maxExecution",
+        type: "aws:sagemaker/endpoint:Endpoint",
+        path: "deploymentConfig.blueGreenUpdatePolicy.maximumExecutionTimeoutInSeconds",
+        check: { kind: "range", min: 600, max: 3600 },
+        source: "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_BlueGreenUpdatePolicy.html (600-14400); terraform-provider-aws internal/service/sagemaker/endpoint.go (waits for InService 60 minutes, no timeouts block)",
+        fix: "keep the blue/green deployment within the provider's 60-minute wait (providers/aws/rolloutDuration.ts)",
+    },
+    {
         id: "aws.ecr.repository.name",
         type: "aws:ecr/repository:Repository",
         path: "name",
@@ -76,6 +96,14 @@ const rules: ContractRule[] = [
         fix: "set logRetentionDays to one of the values CloudWatch Logs accepts",
     },
     { id: "aws.sns.topic.name", type: "aws:sns/topic:Topic", path: "name", check: { kind: "pattern", pattern: /^[\w-]{1,256}$/, description: "1-256 letters, digits, hyphens and underscores" }, source: "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html" },
+    {
+        id: "aws.sns.topic.alarmKey",
+        type: "aws:sns/topic:Topic",
+        path: "kmsMasterKeyId",
+        check: { kind: "forbidden", pattern: /^(alias\/aws\/sns|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:alias\/aws\/sns)$/, description: "the AWS managed key alias/aws/sns, whose policy cannot admit cloudwatch.amazonaws.com: CloudWatch alarms cannot publish to the topic" },
+        source: "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services (event sources need a customer managed key whose policy allows them kms:Decrypt and kms:GenerateDataKey*)",
+        fix: "encrypt the alarm topic with a customer managed KMS key whose policy admits cloudwatch.amazonaws.com",
+    },
     { id: "aws.lb.loadBalancer.name", type: "aws:lb/loadBalancer:LoadBalancer", path: "name", check: ELB_NAME, source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html" },
     { id: "aws.lb.targetGroup.name", type: "aws:lb/targetGroup:TargetGroup", path: "name", check: ELB_NAME, source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html" },
     { id: "aws.ecs.taskDefinition.family", type: "aws:ecs/taskDefinition:TaskDefinition", path: "family", check: { kind: "pattern", pattern: /^[\w-]{1,255}$/, description: "1-255 letters, digits, hyphens and underscores" }, source: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html" },
@@ -101,3 +129,17 @@ const rules: ContractRule[] = [
 ];
 
 export const AWS_RULES: CloudRules = { autonames, rules };
+
+/** One AWS rule by id (the program and the validator read their bounds from the table). */
+export function awsRule(id: string): ContractRule {
+    const rule = rules.find((r) => r.id === id);
+    if (!rule) throw new Error(`no AWS rule ${id}`);
+    return rule;
+}
+
+/** The `max` of a count rule. */
+export function awsCountLimit(id: string): number {
+    const { check } = awsRule(id);
+    if (check.kind !== "count") throw new Error(`AWS rule ${id} is not a count`);
+    return check.max;
+}

@@ -1,12 +1,21 @@
+import { awsPartition } from "../../providers/aws/partition";
 import { MOCK_AWS_ACCOUNT, autoname, suffix, type OutputsOf } from "./common";
 
-const arn = (service: string, region: string, resource: string) => `arn:aws:${service}:${region}:${MOCK_AWS_ACCOUNT}:${resource}`;
+const arn = (service: string, region: string, resource: string) => `arn:${awsPartition(region)}:${service}:${region}:${MOCK_AWS_ACCOUNT}:${resource}`;
 
 /** Provider-computed outputs of each AWS resource type the project uses: ids, ARNs, names, URLs. */
 export const AWS_OUTPUTS: Record<string, OutputsOf> = {
     "aws:s3/bucket:Bucket": ({ name, inputs, region, seed }) => {
         const bucket = inputs.bucket ?? autoname(name, seed);
-        return { id: bucket, state: { bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`, region } };
+        return { id: bucket, state: { bucket, arn: `arn:${awsPartition(region)}:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`, region } };
+    },
+    "aws:ssm/parameter:Parameter": ({ name, inputs, region, seed }) => {
+        const parameterName = inputs.name ?? autoname(name, seed);
+        return { id: parameterName, state: { name: parameterName, arn: arn("ssm", region, `parameter/${parameterName}`), version: 1 } };
+    },
+    "aws:kms/key:Key": ({ region, seed }) => {
+        const keyId = `${suffix(seed, 8)}-${suffix(`a${seed}`, 4)}-4${suffix(`b${seed}`, 3)}-8${suffix(`c${seed}`, 3)}-${suffix(`d${seed}`, 12)}`;
+        return { id: keyId, state: { keyId, arn: arn("kms", region, `key/${keyId}`) } };
     },
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ({ inputs }) => ({ id: String(inputs.bucket), state: {} }),
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ({ inputs }) => ({ id: String(inputs.bucket), state: {} }),
@@ -15,15 +24,15 @@ export const AWS_OUTPUTS: Record<string, OutputsOf> = {
     "aws:s3/bucketPolicy:BucketPolicy": ({ inputs }) => ({ id: String(inputs.bucket), state: {} }),
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": ({ inputs }) => ({ id: String(inputs.repository), state: { registryId: MOCK_AWS_ACCOUNT } }),
     "aws:s3/bucketObjectv2:BucketObjectv2": ({ inputs, seed }) => ({ id: String(inputs.key), state: { etag: suffix(seed, 32), versionId: suffix(`v${seed}`, 32) } }),
-    "aws:iam/role:Role": ({ name, inputs, seed }) => {
+    "aws:iam/role:Role": ({ name, inputs, region, seed }) => {
         const roleName = inputs.name ?? autoname(name, seed);
-        return { id: roleName, state: { name: roleName, arn: `arn:aws:iam::${MOCK_AWS_ACCOUNT}:role/${roleName}`, uniqueId: `AROA${suffix(seed, 17).toUpperCase()}` } };
+        return { id: roleName, state: { name: roleName, arn: `arn:${awsPartition(region)}:iam::${MOCK_AWS_ACCOUNT}:role/${roleName}`, uniqueId: `AROA${suffix(seed, 17).toUpperCase()}` } };
     },
     "aws:iam/rolePolicy:RolePolicy": ({ name, inputs, seed }) => ({ id: `${inputs.role}:${inputs.name ?? autoname(name, seed)}`, state: {} }),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ({ inputs, seed }) => ({ id: `${inputs.role}-${suffix(seed, 20)}`, state: {} }),
-    "aws:iam/policy:Policy": ({ name, inputs, seed }) => {
+    "aws:iam/policy:Policy": ({ name, inputs, region, seed }) => {
         const policyName = inputs.name ?? autoname(name, seed);
-        const policyArn = `arn:aws:iam::${MOCK_AWS_ACCOUNT}:policy/${policyName}`;
+        const policyArn = `arn:${awsPartition(region)}:iam::${MOCK_AWS_ACCOUNT}:policy/${policyName}`;
         return { id: policyArn, state: { name: policyName, arn: policyArn } };
     },
     "aws:sagemaker/model:Model": ({ name, inputs, region, seed }) => {
@@ -55,7 +64,7 @@ export const AWS_OUTPUTS: Record<string, OutputsOf> = {
         return { id: secretArn, state: { name: secretName, arn: secretArn } };
     },
     "aws:secretsmanager/secretVersion:SecretVersion": ({ inputs, seed }) => ({ id: `${inputs.secretId}|${suffix(seed, 32)}`, state: { versionId: suffix(seed, 32), arn: inputs.secretId } }),
-    "aws:appautoscaling/target:Target": ({ inputs }) => ({ id: String(inputs.resourceId), state: { arn: `arn:aws:application-autoscaling:scalable-target/${suffix(String(inputs.resourceId), 20)}` } }),
+    "aws:appautoscaling/target:Target": ({ inputs, region }) => ({ id: String(inputs.resourceId), state: { arn: `arn:${awsPartition(region)}:application-autoscaling:scalable-target/${suffix(String(inputs.resourceId), 20)}` } }),
     "aws:appautoscaling/policy:Policy": ({ name, inputs, region, seed }) => {
         const policyName = inputs.name ?? autoname(name, seed);
         return { id: policyName, state: { name: policyName, arn: arn("autoscaling", region, `scalingPolicy:${suffix(seed, 36)}:resource/${inputs.resourceId}:policyName/${policyName}`) } };

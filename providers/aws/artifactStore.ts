@@ -9,6 +9,7 @@ import { BucketVersioning } from "@pulumi/aws/s3/bucketVersioning";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { localArtifactFiles, uploadName } from "../../components/naming";
 import { autonamedLogicalName } from "../../components/physicalName";
+import { awsPartition } from "./partition";
 
 /** Where the model lives in S3, and how SageMaker should read it. */
 export interface ModelArtifactLocation {
@@ -18,6 +19,8 @@ export interface ModelArtifactLocation {
     /** s3:// URI of the artifact: the .tar.gz object, or the prefix of uncompressed files. */
     readonly uri: pulumi.Output<string>;
     readonly compressed: boolean;
+    /** One object (an archive or a single model file) rather than a prefix of files. */
+    readonly singleObject: boolean;
     /** Created only when the artifact is uploaded from a local path. */
     readonly bucket?: Bucket;
     readonly uploads: readonly pulumi.Resource[];
@@ -30,13 +33,13 @@ export interface ModelArtifactLocation {
 export function createArtifactStore(name: string, args: ResolvedServiceArgs, opts: pulumi.CustomResourceOptions): ModelArtifactLocation {
     const artifact = args.model.artifact;
     if (artifact.kind === "uri") {
-        const [, bucketName = "", key = ""] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(artifact.uri) ?? [];
-        const compressed = key.endsWith(".tar.gz");
+        const existing = parseS3Artifact(artifact.uri);
         return {
-            bucketArn: pulumi.output(`arn:aws:s3:::${bucketName}`),
-            prefix: compressed ? key : key.replace(/\/?$/, "/"),
-            uri: pulumi.output(artifact.uri),
-            compressed,
+            bucketArn: pulumi.output(`arn:${awsPartition(args.region)}:s3:::${existing.bucket}`),
+            prefix: existing.key,
+            uri: pulumi.output(existing.uri),
+            compressed: existing.kind === "archive",
+            singleObject: existing.kind !== "prefix",
             uploads: [],
         };
     }
@@ -88,5 +91,20 @@ export function createArtifactStore(name: string, args: ResolvedServiceArgs, opt
             ),
     );
     const key = compressed ? `${prefix}${local.files[0]!.key}` : prefix;
-    return { bucket, bucketArn: bucket.arn, prefix: key, uri: pulumi.interpolate`s3://${bucket.bucket}/${key}`, compressed, uploads };
+    return { bucket, bucketArn: bucket.arn, prefix: key, uri: pulumi.interpolate`s3://${bucket.bucket}/${key}`, compressed, singleObject: compressed, uploads };
+}
+
+/**
+ * An existing s3:// artifact, normalised: a .tar.gz archive (SageMaker's ModelDataUrl), a single model file
+ * (a key whose last segment has an extension: S3Object), or a prefix of files, which then ends in "/" as
+ * SageMaker's S3Prefix data type requires; a bare bucket is the prefix "" (the whole bucket).
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_S3ModelDataSource.html)
+ */
+export function parseS3Artifact(uri: string): { bucket: string; key: string; uri: string; kind: "archive" | "object" | "prefix" } {
+    const [, bucket = "", rawKey = ""] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri) ?? [];
+    if (rawKey.endsWith(".tar.gz")) return { bucket, key: rawKey, uri: `s3://${bucket}/${rawKey}`, kind: "archive" };
+    const last = rawKey.split("/").pop() ?? "";
+    if (!rawKey.endsWith("/") && /\.[A-Za-z0-9]+$/.test(last)) return { bucket, key: rawKey, uri: `s3://${bucket}/${rawKey}`, kind: "object" };
+    const key = rawKey === "" || rawKey.endsWith("/") ? rawKey : `${rawKey}/`;
+    return { bucket, key, uri: `s3://${bucket}/${key}`, kind: "prefix" };
 }

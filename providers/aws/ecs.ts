@@ -21,11 +21,19 @@ import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { createTrafficShifting, deploymentConfiguration, shiftsTraffic } from "./ecsRollout";
 import { createNetwork } from "./network";
+import { createScaleFromZero } from "./scaleFromZero";
 import { checkEcsRollout } from "./rolloutCheck";
+import { ecsServiceTimeouts } from "./rolloutDuration";
 import { secretValueVariable } from "./secretStore";
 import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
 const CONTAINER = "model-server";
+/**
+ * The only writable path under the read-only root filesystem. Fargate creates a bind mount root-owned 0755
+ * unless the image declares the path a VOLUME (then the image's ownership and mode are kept), so a non-root
+ * image must declare it, as serving/Dockerfile does (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html).
+ */
+export const WRITABLE_PATH = "/tmp";
 const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /**
@@ -85,7 +93,9 @@ export class EcsService extends ServiceComponent {
                 enableDeletionProtection: args.protect,
                 idleTimeout: 120,
             },
-            { ...child, dependsOn: network.ready },
+            // `internal` cannot change in place: toggling public replaces the load balancer, and AWS refuses to delete
+            // one with deletion protection. Protected, the old one is left behind (and named in the README) instead.
+            { ...child, dependsOn: network.ready, retainOnDelete: args.protect },
         );
         const targetGroup = (suffix: string) =>
             new TargetGroup(
@@ -114,7 +124,7 @@ export class EcsService extends ServiceComponent {
             ? [serving, new Listener(`${name}-http-redirect`, { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] }, child)]
             : [serving];
 
-        const shifting = alternate ? createTrafficShifting(name, serving.arn, targets, alternate, child) : undefined;
+        const shifting = alternate ? createTrafficShifting(name, args.region, serving.arn, targets, alternate, child) : undefined;
 
         const size = SIZES[args.compute.size];
         const environment = {
@@ -135,7 +145,7 @@ export class EcsService extends ServiceComponent {
                         essential: true,
                         portMappings: [{ containerPort: port, protocol: "tcp" }],
                         readonlyRootFilesystem: true,
-                        mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+                        mountPoints: [{ sourceVolume: "tmp", containerPath: WRITABLE_PATH, readOnly: false }],
                         environment: Object.entries({ ...environment, MODEL_URI: modelUri })
                             .sort(([a], [b]) => a.localeCompare(b))
                             .map(([key, value]) => ({ name: key, value })),
@@ -232,7 +242,17 @@ export class EcsService extends ServiceComponent {
             },
             // Autoscaling owns the running count after the first deployment; with traffic shifting, ECS swaps
             // which target group is the primary one after each deployment.
-            { ...child, dependsOn: [...listeners, ...rules, ...network.ready, ...(shifting?.ready ?? [])], ignoreChanges: shifting ? ["desiredCount", "loadBalancers"] : ["desiredCount"] },
+            // The provider waits for a steady state 20 minutes by default; a canary or linear rollout bakes longer.
+            {
+                ...child,
+                dependsOn: [...listeners, ...rules, ...network.ready, ...(shifting?.ready ?? [])],
+                ignoreChanges: shifting ? ["desiredCount", "loadBalancers"] : ["desiredCount"],
+                customTimeouts: ecsServiceTimeouts(args.rollout),
+                // ignoreChanges keeps a live service's loadBalancers, so a switch between rolling and traffic shifting
+                // could never add or drop the alternate target group: it replaces the service (a new one first).
+                // Rolling services carry no trigger, so their existing stacks see no change.
+                ...(shifting ? { replacementTrigger: "ecs-traffic-shifting" } : {}),
+            },
         );
         // A rolled-back deployment is a steady state too: fail the update unless the requested task definition serves.
         const servingVersion = checkEcsRollout(args, { service: this.service, cluster: cluster.arn, taskDefinitionArn: taskDefinition.arn, alarms: [errors, latency] });
@@ -293,6 +313,8 @@ export class EcsService extends ServiceComponent {
                 : { predefinedMetricSpecification: { predefinedMetricType: "ALBRequestCountPerTarget", resourceLabel: pulumi.interpolate`${this.loadBalancer.arnSuffix}/${targets.arnSuffix}` } },
         );
 
+        const fromZero = args.scaling.minReplicas === 0 ? createScaleFromZero(name, scaling, { loadBalancer: this.loadBalancer.arnSuffix, clusterName: cluster.name, serviceName: this.service.name }, child) : undefined;
+
         const scheme = https ? "https" : "http";
         const endpointUrl = pulumi.interpolate`${scheme}://${this.loadBalancer.dnsName}${predictRoute}`;
         const invoke = endpointUrl.apply((url) => ({
@@ -325,6 +347,7 @@ export class EcsService extends ServiceComponent {
                 errorAlarm: errors,
                 latencyAlarm: latency,
                 ...(noTasks ? { noTasksAlarm: noTasks } : {}),
+                ...(fromZero ? { scaleFromZeroPolicy: fromZero.policy, scaleFromZeroAlarm: fromZero.alarm } : {}),
             },
         });
     }

@@ -6,6 +6,7 @@ import type { TargetGroup } from "@pulumi/aws/lb/targetGroup";
 import type { ecs } from "@pulumi/aws/types/input";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { autonamedLogicalName } from "../../components/physicalName";
+import { awsPartition } from "./partition";
 
 /** What ECS needs to shift traffic itself between the old and the new tasks (canary and linear rollouts). */
 export interface TrafficShifting {
@@ -27,7 +28,7 @@ export function shiftsTraffic(args: ResolvedServiceArgs): boolean {
  * The listener rule, alternate target group and infrastructure role of an ECS canary or linear deployment.
  * ECS rewrites the rule's weights on every deployment, so Pulumi leaves the rule's actions alone after creating it.
  */
-export function createTrafficShifting(name: string, listenerArn: pulumi.Input<string>, primary: TargetGroup, alternate: TargetGroup, opts: pulumi.CustomResourceOptions): TrafficShifting {
+export function createTrafficShifting(name: string, region: string, listenerArn: pulumi.Input<string>, primary: TargetGroup, alternate: TargetGroup, opts: pulumi.CustomResourceOptions): TrafficShifting {
     const productionRule = new ListenerRule(
         `${name}-production`,
         {
@@ -46,7 +47,7 @@ export function createTrafficShifting(name: string, listenerArn: pulumi.Input<st
         },
         opts,
     );
-    const attachment = new RolePolicyAttachment(`${name}-traffic-role-policy`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers" }, opts);
+    const attachment = new RolePolicyAttachment(`${name}-traffic-role-policy`, { role: role.name, policyArn: `arn:${awsPartition(region)}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers` }, opts);
     return { alternate, productionRule, role, ready: [productionRule, attachment] };
 }
 

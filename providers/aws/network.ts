@@ -40,7 +40,11 @@ export function createNetwork(name: string, args: ResolvedServiceArgs, opts: pul
             ready: [],
         };
     }
-    const zones = getAvailabilityZonesOutput({ state: "available" }, { parent: opts.parent, provider: opts.provider });
+    // Standard zones only: Local and Wavelength Zones (opted in) lack NAT gateways, ALBs or Fargate.
+    const zones = getAvailabilityZonesOutput(
+        { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }, { name: "zone-type", values: ["availability-zone"] }] },
+        { parent: opts.parent, provider: opts.provider },
+    );
     const vpc = new Vpc(`${name}-vpc`, { cidrBlock: VPC_CIDR, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: `${name}-vpc` } }, opts);
     const ready: pulumi.Resource[] = [];
     const publicSubnets: Subnet[] = [];

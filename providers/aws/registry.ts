@@ -7,6 +7,7 @@ import { Image } from "@pulumi/docker/image";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { contentHash } from "../../components/naming";
 import { parseEcrImage } from "../../components/validate";
+import { awsPartition } from "./partition";
 
 /** The image the service runs, and the one ECR repository its role may pull from. */
 export interface ServingImage {
@@ -28,7 +29,7 @@ export function createServingImage(name: string, args: ResolvedServiceArgs, opts
         const ecr = parseEcrImage(args.image.uri);
         return {
             uri: pulumi.output(args.image.uri),
-            repositoryArn: ecr ? pulumi.output(`arn:${ecr.partition}:ecr:${ecr.region}:${ecr.account}:repository/${ecr.repository}`) : undefined,
+            repositoryArn: ecr ? pulumi.output(`arn:${awsPartition(ecr.region)}:ecr:${ecr.region}:${ecr.account}:repository/${ecr.repository}`) : undefined,
         };
     }
     const repository = new Repository(
@@ -63,11 +64,19 @@ export function createServingImage(name: string, args: ResolvedServiceArgs, opts
     const image = new Image(
         `${name}-image`,
         {
+            // Tagged by content, and built from paths relative to the project (where pulumi runs, and so the docker
+            // provider): another checkout of the same code (CI after a laptop) plans no change, so it never pushes the
+            // same tag again into the immutable repository, which ECR would refuse.
             imageName: pulumi.interpolate`${repository.repositoryUrl}:${args.model.version}-${contentHash(context)}`,
-            build: { context, platform: "linux/amd64", ...(args.image.dockerfile ? { dockerfile: path.resolve(args.projectDir, args.image.dockerfile) } : {}) },
+            build: { context: projectRelative(args.projectDir, context), platform: "linux/amd64", ...(args.image.dockerfile ? { dockerfile: projectRelative(args.projectDir, path.resolve(args.projectDir, args.image.dockerfile)) } : {}) },
             registry: { server: repository.repositoryUrl, username: token.userName, password: pulumi.secret(token.password) },
         },
         { parent: opts.parent },
     );
     return { uri: image.repoDigest, repositoryArn: repository.arn, repository, image };
+}
+
+/** A path as the project sees it: relative to the project folder, in POSIX form ("." for the folder itself). */
+export function projectRelative(projectDir: string, absolute: string): string {
+    return path.relative(projectDir, absolute).split(path.sep).join("/") || ".";
 }

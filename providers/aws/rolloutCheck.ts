@@ -5,6 +5,7 @@ import type { Endpoint } from "@pulumi/aws/sagemaker/endpoint";
 import type { DescribeEndpointCommandOutput, SageMakerClientConfig } from "@aws-sdk/client-sagemaker";
 import type { DescribeServicesCommandOutput, Deployment as EcsDeployment, Service as EcsServiceState } from "@aws-sdk/client-ecs";
 import type { ResolvedServiceArgs } from "../../components/contract";
+import { rolloutMinutes } from "./rolloutDuration";
 
 // After an update, the truth. SageMaker (blue/green with auto-rollback alarms) and ECS (circuit breaker and
 // alarm rollback) can roll an update back on their own; the aws provider then reports success, because the
@@ -35,6 +36,8 @@ export interface CommonProps {
     alarmNames: string[];
     /** How long to wait for an update still in progress. */
     timeoutSeconds: number;
+    /** The stack's aws:profile, which the provider deploys with: the check reads with the same. */
+    profile?: string;
 }
 
 export interface SageMakerCheckProps extends CommonProps {
@@ -92,12 +95,12 @@ function afterUpdate<T>(inputs: pulumi.Input<T>, requested: (t: T) => string, ve
 }
 
 /**
- * How long an update may still be in progress when the check starts: half an hour to provision, plus a bake
- * for each traffic step and one for the final wait. The aws provider usually waits this out already.
+ * How long an update may still be in progress when the check starts: the rollout's worst case
+ * (providers/aws/rolloutDuration.ts). The provider has waited it out already (ecs: customTimeouts from the
+ * same worst case; sagemaker: a config that fits the provider's fixed hour), so this deadline is rarely met.
  */
-export function rolloutTimeoutSeconds(rollout: ResolvedServiceArgs["rollout"]): number {
-    const steps = rollout.strategy === "allAtOnce" ? 1 : rollout.strategy === "canary" ? 2 : Math.ceil(100 / rollout.stepPercent);
-    return 1800 + (steps + 1) * rollout.bakeMinutes * 60;
+export function rolloutTimeoutSeconds(runtime: "sagemaker" | "ecs", rollout: ResolvedServiceArgs["rollout"]): number {
+    return rolloutMinutes(runtime, rollout) * 60;
 }
 
 /**
@@ -115,7 +118,7 @@ export function checkSageMakerRollout(
         inputs,
         ([, endpointConfigName]) => endpointConfigName,
         async ([endpointName, endpointConfigName, alarmNames]) =>
-            (await verifySageMakerRollout({ ...common(args), endpointName, endpointConfigName, alarmNames }, deps)).servingEndpointConfigName,
+            (await verifySageMakerRollout({ ...common(args, "sagemaker"), endpointName, endpointConfigName, alarmNames }, deps)).servingEndpointConfigName,
     );
 }
 
@@ -134,12 +137,13 @@ export function checkEcsRollout(
         inputs,
         ([, , taskDefinitionArn]) => taskDefinitionArn,
         async ([cluster, serviceName, taskDefinitionArn, alarmNames]) =>
-            (await verifyEcsRollout({ ...common(args), cluster, serviceName, taskDefinitionArn, alarmNames }, deps)).servingTaskDefinitionArn,
+            (await verifyEcsRollout({ ...common(args, "ecs"), cluster, serviceName, taskDefinitionArn, alarmNames }, deps)).servingTaskDefinitionArn,
     );
 }
 
-function common(args: ResolvedServiceArgs): CommonProps {
-    return { region: args.region, modelName: args.model.name, modelVersion: args.model.version, alarmNames: [], timeoutSeconds: rolloutTimeoutSeconds(args.rollout) };
+function common(args: ResolvedServiceArgs, runtime: "sagemaker" | "ecs"): CommonProps {
+    const profile = new pulumi.Config("aws").get("profile") || undefined;
+    return { region: args.region, modelName: args.model.name, modelVersion: args.model.version, alarmNames: [], timeoutSeconds: rolloutTimeoutSeconds(runtime, args.rollout), ...(profile ? { profile } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,8 +175,8 @@ function isTransient(err: any): boolean {
     return NETWORK.includes(err.code) || NETWORK.includes(err.name) || NETWORK.includes(err.cause?.code);
 }
 
-function clientConfig(region: string, s: Settings): { region: string; maxAttempts: number; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
-    return { region, maxAttempts: SDK_MAX_ATTEMPTS, ...(s.endpoint ? { endpoint: s.endpoint } : {}), ...(s.credentials ? { credentials: s.credentials } : {}) };
+function clientConfig(p: CommonProps, s: Settings): { region: string; maxAttempts: number; profile?: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
+    return { region: p.region, maxAttempts: SDK_MAX_ATTEMPTS, ...(p.profile ? { profile: p.profile } : {}), ...(s.endpoint ? { endpoint: s.endpoint } : {}), ...(s.credentials ? { credentials: s.credentials } : {}) };
 }
 
 function label(p: CommonProps): string {
@@ -235,7 +239,7 @@ async function verifyEndpoint(p: SageMakerCheckProps, s: Settings): Promise<Reco
     // Required here, not at module top, so a plan or preview never loads the SDK.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { SageMakerClient, DescribeEndpointCommand } = require("@aws-sdk/client-sagemaker") as typeof import("@aws-sdk/client-sagemaker");
-    const config: SageMakerClientConfig = clientConfig(p.region, s);
+    const config: SageMakerClientConfig = clientConfig(p, s);
     const client = new SageMakerClient(config);
     const requested = p.endpointConfigName;
     const where = `SageMaker endpoint ${p.endpointName}`;
@@ -320,7 +324,7 @@ function ecsReasons(service: EcsServiceState, requested: string): string {
 async function verifyService(p: EcsCheckProps, s: Settings): Promise<Record<string, unknown>> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { ECSClient, DescribeServicesCommand } = require("@aws-sdk/client-ecs") as typeof import("@aws-sdk/client-ecs");
-    const client = new ECSClient(clientConfig(p.region, s));
+    const client = new ECSClient(clientConfig(p, s));
     const requested = p.taskDefinitionArn;
     const where = `ECS service ${p.serviceName}`;
     try {

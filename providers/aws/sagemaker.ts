@@ -15,8 +15,12 @@ import type { Topic } from "@pulumi/aws/sns/topic";
 import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { checkSageMakerRollout } from "./rolloutCheck";
+import { SAGEMAKER_MAX_EXECUTION_SECONDS } from "./rolloutDuration";
+import { awsDnsSuffix } from "./partition";
+import { invokerStatements } from "./invokerPolicy";
+import { createVariantScalingGuard, guardedResourceId } from "./variantScalingGuard";
 import { secretArnVariable } from "./secretStore";
-import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
+import { createServingRole, describeAlarms, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
 const VARIANT = "primary";
 
@@ -49,6 +53,7 @@ export class SageMakerService extends ServiceComponent {
                 ...pullImage(image.repositoryArn!),
                 ...writeLogs(logGroup.arn),
                 ...putMetrics(["/aws/sagemaker/*", "model-service/*"]),
+                ...describeAlarms(),
                 ...readSecrets(Object.values(secrets).map((s) => s.arn)),
             ],
             child,
@@ -71,13 +76,15 @@ export class SageMakerService extends ServiceComponent {
                     environment,
                     ...(artifact.compressed
                         ? { modelDataUrl: artifact.uri }
-                        : { modelDataSource: { s3DataSources: [{ s3Uri: artifact.uri, s3DataType: "S3Prefix", compressionType: "None" }] } }),
+                        : { modelDataSource: { s3DataSources: [{ s3Uri: artifact.uri, s3DataType: artifact.singleObject ? "S3Object" : "S3Prefix", compressionType: "None" }] } }),
                 },
                 // Without secrets to fetch, the container needs no network at all.
                 enableNetworkIsolation: Object.keys(secrets).length === 0,
             },
             { ...child, dependsOn: [policy, ...artifact.uploads] },
         );
+        const instanceType = args.compute.instanceType ?? defaultInstanceType("sagemaker", args.compute.size, args.compute.gpu)!;
+        const guard = createVariantScalingGuard(name, instanceType, child);
         const config = new EndpointConfiguration(
             autonamedLogicalName("aws:sagemaker/endpointConfiguration:EndpointConfiguration", name, "config"),
             {
@@ -85,7 +92,7 @@ export class SageMakerService extends ServiceComponent {
                     {
                         variantName: VARIANT,
                         modelName: this.model.name,
-                        instanceType: args.compute.instanceType ?? defaultInstanceType("sagemaker", args.compute.size, args.compute.gpu)!,
+                        instanceType,
                         initialInstanceCount: args.scaling.minReplicas,
                         initialVariantWeight: 1,
                     },
@@ -112,11 +119,13 @@ export class SageMakerService extends ServiceComponent {
                             ...(args.rollout.strategy === "linear" ? { linearStepSize: step } : {}),
                         },
                         terminationWaitInSeconds: bakeSeconds,
+                        // SageMaker gives up and rolls back before the provider's fixed hour runs out.
+                        maximumExecutionTimeoutInSeconds: SAGEMAKER_MAX_EXECUTION_SECONDS,
                     },
                     autoRollbackConfiguration: { alarms: alarms.map((alarm) => ({ alarmName: alarm.name })) },
                 },
             },
-            { ...child, dependsOn: [logGroup] },
+            { ...child, dependsOn: [logGroup, guard] },
         );
         // The endpoint is InService again after an automatic rollback: fail the update unless the requested config serves.
         const servingVersion = checkSageMakerRollout(args, { endpoint: this.endpoint, endpointConfigName: config.name, alarms });
@@ -125,12 +134,12 @@ export class SageMakerService extends ServiceComponent {
             `${name}-scaling-target`,
             {
                 serviceNamespace: "sagemaker",
-                resourceId: pulumi.interpolate`endpoint/${this.endpoint.name}/variant/${VARIANT}`,
+                resourceId: guardedResourceId(this.endpoint.name, VARIANT, guard),
                 scalableDimension: "sagemaker:variant:DesiredInstanceCount",
                 minCapacity: args.scaling.minReplicas,
                 maxCapacity: args.scaling.maxReplicas,
             },
-            child,
+            { ...child, dependsOn: [this.endpoint] },
         );
         const scaling = new ScalingPolicy(
             `${name}-scaling-policy`,
@@ -149,28 +158,24 @@ export class SageMakerService extends ServiceComponent {
             child,
         );
 
-        // Callers get this policy; allowedCidrs limits where they may call from.
-        const sourceIp = args.network.allowedCidrs.length > 0 ? { Condition: { IpAddress: { "aws:SourceIp": args.network.allowedCidrs } } } : {};
+        // Callers get this policy; public and allowedCidrs decide which networks they may call from.
         this.invokerPolicy = new IamPolicy(
             `${name}-invoker`,
             {
                 description: `Lets a caller invoke the ${endpointName} endpoint`,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Action: "sagemaker:InvokeEndpoint", Resource: this.endpoint.arn, ...sourceIp }],
-                }),
+                policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: invokerStatements(args, this.endpoint.arn) }),
             },
             child,
         );
 
-        const domain = args.region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+        const domain = awsDnsSuffix(args.region);
         const invoke = pulumi.all([this.endpoint.name, this.invokerPolicy.arn]).apply(([endpoint, policyArn]) => ({
             auth: "aws-sigv4",
             reachability: args.network.public ? ("internet" as const) : ("private-network" as const),
             example: `aws sagemaker-runtime invoke-endpoint --region ${args.region} --endpoint-name ${endpoint} --content-type application/json --body fileb://request.json response.json`,
             note: args.network.public
-                ? `Callers sign requests with IAM credentials that have ${policyArn} attached.`
-                : `Callers sign requests with IAM credentials that have ${policyArn} attached; keep traffic inside your VPC with an interface endpoint for com.amazonaws.${args.region}.sagemaker.runtime.`,
+                ? `Callers sign requests with IAM credentials that have ${policyArn} attached${args.network.allowedCidrs.length > 0 ? `, from ${args.network.allowedCidrs.join(", ")} (private addresses through an interface VPC endpoint)` : ""}.`
+                : `Callers sign requests with IAM credentials that have ${policyArn} attached, and call through an interface VPC endpoint for com.amazonaws.${args.region}.sagemaker.runtime${args.network.allowedCidrs.length > 0 ? ` from ${args.network.allowedCidrs.join(", ")}` : ""}: the policy admits no other path.`,
         }));
         this.publish({
             endpointUrl: pulumi.interpolate`https://runtime.sagemaker.${args.region}.${domain}/endpoints/${this.endpoint.name}/invocations`,

@@ -12,12 +12,14 @@ export interface Statement {
     readonly Condition?: Record<string, Record<string, unknown>>;
 }
 
-/** Read the model's objects (one key, or one prefix ending in /) and list only that prefix. */
+/** Read the model's objects (one key, one prefix ending in /, or "" for the whole bucket) and list only them. */
 export function readArtifact(bucketArn: pulumi.Input<string>, prefix: string): Statement[] {
-    const objects = prefix.endsWith("/") ? `${prefix}*` : prefix;
+    const objects = prefix === "" || prefix.endsWith("/") ? `${prefix}*` : prefix;
     return [
         { Sid: "ReadModelArtifact", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: pulumi.interpolate`${bucketArn}/${objects}` },
-        { Sid: "ListModelPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": [prefix, objects] } } },
+        prefix === ""
+            ? { Sid: "ListModelPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn }
+            : { Sid: "ListModelPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn, Condition: { StringLike: { "s3:prefix": [...new Set([prefix, objects])] } } },
     ];
 }
 
@@ -38,6 +40,16 @@ export function writeLogs(logGroupArn: pulumi.Input<string>): Statement[] {
 /** Publish metrics, held to the serving namespaces (CloudWatch metrics have no resource ARNs). */
 export function putMetrics(namespaces: string[]): Statement[] {
     return [{ Sid: "PutServingMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringLike: { "cloudwatch:namespace": namespaces } } }];
+}
+
+/**
+ * Read the state of the rollback alarms: SageMaker's deployment guardrails call DescribeAlarms as the
+ * endpoint's execution role during a blue/green update, and without it cannot roll back
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html). Read-only; the
+ * guardrails pass alarm names the role does not know in advance, so it is not held to ARNs.
+ */
+export function describeAlarms(): Statement[] {
+    return [{ Sid: "ReadRollbackAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: "*" }];
 }
 
 /** Read these secrets' values, and nothing else of Secrets Manager. */

@@ -14,6 +14,7 @@ export const PATTERN_EXAMPLES: Readonly<Record<string, { readonly pass: string; 
     "aws.ecr.repository.name": { pass: "iris-aws-images-1a2b3c4", fail: "Iris-Images" },
     "aws.logs.logGroup.name": { pass: "/aws/sagemaker/Endpoints/iris-dev-1a2b3c", fail: "logs with spaces" },
     "aws.sns.topic.name": { pass: "iris-alarms-1a2b3c4", fail: "iris.alarms" },
+    "aws.sns.topic.alarmKey": { pass: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", fail: "alias/aws/sns" },
     "aws.lb.loadBalancer.name": { pass: "iris-ecs-lb-1a2b3c4", fail: "internal-iris-lb" },
     "aws.lb.targetGroup.name": { pass: "iris-ecs-targets-1a2b3c4", fail: "iris_targets" },
     "aws.ecs.taskDefinition.family": { pass: "iris-dev-1a2b3c", fail: "iris dev" },
