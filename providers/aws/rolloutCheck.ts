@@ -38,6 +38,19 @@ export interface CommonProps {
     timeoutSeconds: number;
     /** The stack's aws:profile, which the provider deploys with: the check reads with the same. */
     profile?: string;
+    /** The stack's aws:assumeRoles, assumed in order from the profile's (or the chain's) credentials, as the provider does. */
+    assumeRoles?: AssumedRole[];
+}
+
+/** One entry of aws:assumeRoles, as STS AssumeRole takes it. */
+export interface AssumedRole {
+    roleArn: string;
+    sessionName?: string;
+    externalId?: string;
+    durationSeconds?: number;
+    policy?: string;
+    policyArns?: string[];
+    sourceIdentity?: string;
 }
 
 export interface SageMakerCheckProps extends CommonProps {
@@ -142,8 +155,47 @@ export function checkEcsRollout(
 }
 
 function common(args: ResolvedServiceArgs, runtime: "sagemaker" | "ecs"): CommonProps {
-    const profile = new pulumi.Config("aws").get("profile") || undefined;
-    return { region: args.region, modelName: args.model.name, modelVersion: args.model.version, alarmNames: [], timeoutSeconds: rolloutTimeoutSeconds(runtime, args.rollout), ...(profile ? { profile } : {}) };
+    const config = new pulumi.Config("aws");
+    const profile = config.get("profile") || undefined;
+    const assumeRoles = assumedRoles(config.getObject<unknown[]>("assumeRoles"));
+    return {
+        region: args.region,
+        modelName: args.model.name,
+        modelVersion: args.model.version,
+        alarmNames: [],
+        timeoutSeconds: rolloutTimeoutSeconds(runtime, args.rollout),
+        ...(profile ? { profile } : {}),
+        ...(assumeRoles.length > 0 ? { assumeRoles } : {}),
+    };
+}
+
+/** aws:assumeRoles as the provider reads it (roleArn, sessionName, externalId, duration "1h30m", policy, policyArns, sourceIdentity). */
+export function assumedRoles(entries: unknown[] | undefined): AssumedRole[] {
+    return (entries ?? []).flatMap((entry) => {
+        const e = (entry ?? {}) as Record<string, unknown>;
+        if (typeof e.roleArn !== "string" || e.roleArn === "") return [];
+        const text = (key: string) => (typeof e[key] === "string" && e[key] !== "" ? { [key]: e[key] as string } : {});
+        const seconds = typeof e.duration === "string" ? goDurationSeconds(e.duration) : undefined;
+        return [
+            {
+                roleArn: e.roleArn,
+                ...text("sessionName"),
+                ...text("externalId"),
+                ...text("policy"),
+                ...text("sourceIdentity"),
+                ...(Array.isArray(e.policyArns) ? { policyArns: e.policyArns.map(String) } : {}),
+                ...(seconds ? { durationSeconds: seconds } : {}),
+            },
+        ];
+    });
+}
+
+/** A Go duration ("1h", "15m", "1h30m45s") in whole seconds; undefined when it is not one. */
+function goDurationSeconds(text: string): number | undefined {
+    if (!/^(\d+(\.\d+)?[hms])+$/.test(text)) return undefined;
+    let seconds = 0;
+    for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)([hms])/g)) seconds += Number(n) * (unit === "h" ? 3600 : unit === "m" ? 60 : 1);
+    return Math.round(seconds);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,8 +227,31 @@ function isTransient(err: any): boolean {
     return NETWORK.includes(err.code) || NETWORK.includes(err.name) || NETWORK.includes(err.cause?.code);
 }
 
-function clientConfig(p: CommonProps, s: Settings): { region: string; maxAttempts: number; profile?: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
-    return { region: p.region, maxAttempts: SDK_MAX_ATTEMPTS, ...(p.profile ? { profile: p.profile } : {}), ...(s.endpoint ? { endpoint: s.endpoint } : {}), ...(s.credentials ? { credentials: s.credentials } : {}) };
+type Credentials = NonNullable<SageMakerClientConfig["credentials"]>;
+
+function clientConfig(p: CommonProps, s: Settings): { region: string; maxAttempts: number; profile?: string; endpoint?: string; credentials?: Credentials } {
+    const base = { region: p.region, maxAttempts: SDK_MAX_ATTEMPTS, ...(s.endpoint ? { endpoint: s.endpoint } : {}) };
+    if (!p.assumeRoles?.length) return { ...base, ...(p.profile ? { profile: p.profile } : {}), ...(s.credentials ? { credentials: s.credentials } : {}) };
+    // Each role is assumed with the credentials of the one before, starting from the profile's (or the default chain's).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { fromNodeProviderChain, fromTemporaryCredentials } = require("@aws-sdk/credential-providers") as typeof import("@aws-sdk/credential-providers");
+    let credentials: Credentials = s.credentials ?? fromNodeProviderChain(p.profile ? { profile: p.profile } : {});
+    for (const role of p.assumeRoles) {
+        credentials = fromTemporaryCredentials({
+            masterCredentials: credentials,
+            params: {
+                RoleArn: role.roleArn,
+                RoleSessionName: role.sessionName ?? `model-service-rollout-check-${p.modelName}`.slice(0, 64),
+                ...(role.externalId ? { ExternalId: role.externalId } : {}),
+                ...(role.durationSeconds ? { DurationSeconds: role.durationSeconds } : {}),
+                ...(role.policy ? { Policy: role.policy } : {}),
+                ...(role.policyArns ? { PolicyArns: role.policyArns.map((arn) => ({ arn })) } : {}),
+                ...(role.sourceIdentity ? { SourceIdentity: role.sourceIdentity } : {}),
+            },
+            clientConfig: { region: p.region, ...(s.endpoint ? { endpoint: s.endpoint } : {}) },
+        });
+    }
+    return { ...base, credentials };
 }
 
 function label(p: CommonProps): string {
