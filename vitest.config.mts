@@ -5,6 +5,11 @@ export default defineConfig({
         include: ["test/**/*.test.ts"],
         // Each file gets its own process: Pulumi's mock runtime is process-global.
         pool: "forks",
+        // Most of a file's time is spent waiting on a plan's child process, so two files at once use both
+        // cores of a 2-core machine (vitest's default there, availableParallelism() - 1, is one).
+        maxWorkers: 2,
+        // Plans shared between the files of one run (test/helpers/plan.ts).
+        globalSetup: ["test/helpers/planCache.globalSetup.ts"],
         testTimeout: 180_000,
         // Tests and suites plan in fresh processes; on a loaded 2-core machine one plan can take a minute.
         hookTimeout: 180_000,

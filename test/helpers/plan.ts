@@ -1,5 +1,9 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { inject } from "vitest";
 import type { PlanDocument } from "../../offline/engine";
 import type { RecordedResource } from "../../offline/recorder";
 
@@ -12,20 +16,85 @@ export interface CliRun {
     readonly stderr: string;
 }
 
-/** Runs `npm run plan -- ...` as a user would (its own process: the mock runtime is global). */
-export function runPlanCli(args: readonly string[]): CliRun {
-    const run = spawnSync(process.execPath, [LAUNCHER, "offline/cli", ...args], { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+/**
+ * Plans are memoized by their arguments, in this file and (through the directory planCache.globalSetup.ts
+ * provides for one `vitest run`) across files: a plan reads only its arguments, the environment and the
+ * project's files, none of which a test changes during a run, and every caller parses the output afresh.
+ * A run that names a file outside the project (a path under the temp dir, which tests write and rewrite) or
+ * writes one (--request-json) is always run.
+ */
+const memo = new Map<string, CliRun>();
+
+function cacheKey(args: readonly string[]): string | undefined {
+    if (args.includes("--request-json") || args.some((a) => a.includes(os.tmpdir()))) return undefined;
+    return createHash("sha256").update(JSON.stringify(args)).digest("hex");
 }
 
-/** A plan as a JSON document; throws with the CLI's output when it did not print one. */
-export function planJson(args: readonly string[]): { code: number | null; doc: PlanDocument } {
-    const run = runPlanCli([...args, "--json"]);
+function sharedFile(key: string): string | undefined {
+    const dir = inject("planCacheDir");
+    return dir ? path.join(dir, `${key}.json`) : undefined;
+}
+
+function cached(key: string | undefined): CliRun | undefined {
+    if (key === undefined) return undefined;
+    const hit = memo.get(key);
+    if (hit) return hit;
+    const file = sharedFile(key);
+    if (!file || !fs.existsSync(file)) return undefined;
+    const run = JSON.parse(fs.readFileSync(file, "utf8")) as CliRun;
+    memo.set(key, run);
+    return run;
+}
+
+function remember(key: string | undefined, run: CliRun): CliRun {
+    if (key === undefined) return run;
+    memo.set(key, run);
+    const file = sharedFile(key);
+    if (file) {
+        // Written whole, then renamed: a file planning the same arguments at the same moment reads all or nothing.
+        const partial = `${file}.${process.pid}`;
+        fs.writeFileSync(partial, JSON.stringify(run));
+        fs.renameSync(partial, file);
+    }
+    return run;
+}
+
+/** Runs `npm run plan -- ...` as a user would (its own process: the mock runtime is global). */
+export function runPlanCli(args: readonly string[]): CliRun {
+    const key = cacheKey(args);
+    const hit = cached(key);
+    if (hit) return hit;
+    const run = spawnSync(process.execPath, [LAUNCHER, "offline/cli", ...args], { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    return remember(key, { code: run.status, stdout: run.stdout, stderr: run.stderr });
+}
+
+/** The same as runPlanCli, without blocking: plans started together run side by side. */
+export function runPlanCliAsync(args: readonly string[]): Promise<CliRun> {
+    const key = cacheKey(args);
+    const hit = cached(key);
+    if (hit) return Promise.resolve(hit);
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [LAUNCHER, "offline/cli", ...args], { cwd: PROJECT_DIR });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on("data", (d: Buffer) => out.push(d));
+        child.stderr.on("data", (d: Buffer) => err.push(d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve(remember(key, { code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") })));
+    });
+}
+
+function parsed(args: readonly string[], run: CliRun): { code: number | null; doc: PlanDocument } {
     try {
         return { code: run.code, doc: JSON.parse(run.stdout) as PlanDocument };
     } catch {
         throw new Error(`plan ${args.join(" ")} printed no JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
     }
+}
+
+/** A plan as a JSON document; throws with the CLI's output when it did not print one. */
+export function planJson(args: readonly string[]): { code: number | null; doc: PlanDocument } {
+    return parsed(args, runPlanCli([...args, "--json"]));
 }
 
 export function ofType(doc: PlanDocument, type: string): RecordedResource[] {
@@ -61,32 +130,14 @@ export function statementsOf(policy: unknown): Statement[] {
 
 /** Plans in parallel, one process per core: the same as planJson, for suites that need many plans. */
 export async function planJsonMany(runs: readonly (readonly string[])[]): Promise<{ code: number | null; doc: PlanDocument }[]> {
-    const { spawn } = await import("node:child_process");
-    const { availableParallelism } = await import("node:os");
     const results: { code: number | null; doc: PlanDocument }[] = new Array(runs.length);
     let next = 0;
-    const one = (args: readonly string[]) =>
-        new Promise<{ code: number | null; doc: PlanDocument }>((resolve, reject) => {
-            const child = spawn(process.execPath, [LAUNCHER, "offline/cli", ...args, "--json"], { cwd: PROJECT_DIR });
-            const out: Buffer[] = [];
-            const err: Buffer[] = [];
-            child.stdout.on("data", (d: Buffer) => out.push(d));
-            child.stderr.on("data", (d: Buffer) => err.push(d));
-            child.on("close", (code) => {
-                const stdout = Buffer.concat(out).toString("utf8");
-                try {
-                    resolve({ code, doc: JSON.parse(stdout) as PlanDocument });
-                } catch {
-                    reject(new Error(`plan ${args.join(" ")} printed no JSON (exit ${code}):\n${stdout}\n${Buffer.concat(err).toString("utf8")}`));
-                }
-            });
-        });
     const worker = async () => {
         while (next < runs.length) {
             const i = next++;
-            results[i] = await one(runs[i]!);
+            results[i] = parsed(runs[i]!, await runPlanCliAsync([...runs[i]!, "--json"]));
         }
     };
-    await Promise.all(Array.from({ length: Math.max(1, availableParallelism()) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, os.availableParallelism()) }, worker));
     return results;
 }
