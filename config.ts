@@ -94,7 +94,7 @@ export const CONFIG_SCHEMA = z.object({
     awsEgress: z.enum(["nat", "endpoints"], { error: "is not an egress mode" }).default("nat"),
     awsNatGateways: integer(1),
     azurePrivateCluster: boolean(false),
-    azureDeployerPrincipalType: z.enum(["User", "ServicePrincipal"], { error: "is not a principal type" }).optional(),
+    azureDeployerPrincipalType: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["User", "ServicePrincipal"], { error: "is not a principal type" }).optional()),
     azurePrivateEndpointSubnetId: text(""),
     azureAllowIdleBake: boolean(false),
     rollout: z.enum(["allAtOnce", "canary", "linear"], { error: "is not a rollout strategy" }).default("allAtOnce"),
