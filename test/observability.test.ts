@@ -1,9 +1,11 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../offline/engine";
 import type { RecordedResource } from "../offline/recorder";
 import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE, METRIC_NAMES, badPointsNeeded, errorsPerMinuteQuery, latencyP99MsQuery } from "../components/observability";
 import { ServerMetrics } from "../serving/src/metrics";
-import { byName, ofType, one, planJsonMany } from "./helpers/plan";
+import { PROJECT_DIR, byName, ofType, one, planJsonMany } from "./helpers/plan";
 
 // Not the default, so a watcher or an alert that ignores alarmLatencyP99Ms shows.
 const LATENCY_MS = 700;
@@ -132,5 +134,15 @@ describe("the observability contract", () => {
 
     it("calls it bad at 3 of the last 5 points, a majority while fewer exist", () => {
         expect([1, 2, 3, 4, 5, 9].map(badPointsNeeded)).toEqual([1, 2, 2, 3, 3, 3]);
+    });
+
+    it("is what the README's rollout table says", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        const rules = [...readme.matchAll(/(\d+) bad (?:checks|minutes) of the last (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+        expect(rules.length).toBeGreaterThanOrEqual(2);
+        for (const rule of rules) expect(rule).toEqual([BAD_OF_LAST.bad, BAD_OF_LAST.of]);
+        const errors = [...readme.matchAll(/more than (\d+) (?:prediction errors|answers 5xx)/g)].map((m) => Number(m[1]));
+        expect(errors.length).toBeGreaterThanOrEqual(2);
+        for (const figure of errors) expect(figure).toBe(MAX_ERRORS_PER_MINUTE);
     });
 });
