@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import type { Cloud, Gpu, ModelServiceArgs, ResolvedServiceArgs, Runtime, Size } from "./contract";
 import { checkModelArtifact } from "./artifactCheck";
 import { checkArtifactRoot, checkLocalArtifactPath } from "./artifactPath";
+import { parseEcrImage } from "./ecrImage";
 import { DEFAULT_MAX_SHARE, cidrProblems } from "./cidr";
 import { exposureProblems } from "./exposure";
 import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS } from "./runtimes";
@@ -47,23 +47,6 @@ const REGION: Readonly<Record<Cloud, { pattern: RegExp; example: string }>> = {
     gcp: { pattern: /^[a-z]+-[a-z]+\d$/, example: "us-central1" },
     azure: { pattern: /^[a-z][a-z0-9]+$/, example: "eastus" },
 };
-const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([a-z0-9][a-z0-9._/-]*)(:[\w.-]+|@sha256:[a-f0-9]{64})$/;
-
-/** Parses an ECR image URI into the parts an IAM policy needs. */
-export function parseEcrImage(uri: string): { account: string; region: string; repository: string; partition: string } | undefined {
-    const m = ECR_IMAGE.exec(uri);
-    if (!m) return undefined;
-    return { account: m[1]!, region: m[2]!, repository: m[4]!, partition: m[3] ? "aws-cn" : "aws" };
-}
-
-export function isCidr(value: string): boolean {
-    const [address, prefix, ...rest] = value.split("/");
-    if (rest.length > 0 || address === undefined || prefix === undefined || !/^\d{1,3}$/.test(prefix)) return false;
-    const family = net.isIP(address);
-    const bits = Number(prefix);
-    return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
-}
-
 /**
  * Checks args and fills in defaults. Pure apart from reading the file system for local paths.
  * Returns every problem at once, never just the first.
