@@ -14,6 +14,8 @@ import { CLOUDWATCH_RETENTION_DAYS, awsCountLimit } from "./cloudRules/aws";
 import { SAGEMAKER_HOSTING_INSTANCE_TYPES } from "./cloudRules/awsHostingInstanceTypes";
 import { rolloutDurationProblems } from "../providers/aws/rolloutDuration";
 import { validateGcpArgs } from "./gcpValidation";
+import { DEFAULT_MIN_REPLICAS, defaultMaxReplicas } from "./defaults";
+import { DEFAULT_LATENCY_P99_MS } from "./observability";
 
 /**
  * The longest model name accepted. Every child's physical name fits its cloud's limit for any name up to
@@ -160,8 +162,8 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
         }
     }
 
-    const minReplicas = args.scaling?.minReplicas ?? 1;
-    const maxReplicas = args.scaling?.maxReplicas ?? Math.max(2, minReplicas);
+    const minReplicas = args.scaling?.minReplicas ?? DEFAULT_MIN_REPLICAS;
+    const maxReplicas = args.scaling?.maxReplicas ?? defaultMaxReplicas(minReplicas);
     const targetRequestsPerMinute = args.scaling?.targetRequestsPerMinute ?? 600;
     // Only ECS scales a service to zero tasks; the endpoints and the HorizontalPodAutoscaler keep one.
     const floor = runtime === "ecs" ? 0 : 1;
@@ -254,7 +256,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
         }
     }
     (args.alarms?.emails ?? []).filter((e) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e)).forEach((e) => problem("alarms.emails", e, "is not an email address", "write it as name@example.com"));
-    const latencyP99Ms = args.alarms?.latencyP99Ms ?? 1000;
+    const latencyP99Ms = args.alarms?.latencyP99Ms ?? DEFAULT_LATENCY_P99_MS;
     if (!Number.isInteger(latencyP99Ms) || latencyP99Ms < 1) problem("alarms.latencyP99Ms", latencyP99Ms, "must be a positive whole number of milliseconds", "set the p99 latency that should alarm, e.g. 1000");
     if (cloud === "gcp" && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.gcp?.project ?? "")) {
         problem("gcp.project", args.gcp?.project, "is not a Google Cloud project id", "set it to your project id, e.g. my-ml-project");
