@@ -6,6 +6,8 @@ import { keepConfigSecrets, secretIfHolds } from "./components/secretValues";
 import { GPUS, validateServiceArgs } from "./components/validate";
 import { CLOUDS } from "./components/runtimes";
 import { SIZES } from "./components/sizes";
+import { DEFAULT_MIN_REPLICAS } from "./components/defaults";
+import { DEFAULT_LATENCY_P99_MS } from "./components/observability";
 import { findSecret, redact } from "./policies/secretPatterns";
 
 export const PROJECT = "model-service";
@@ -76,8 +78,9 @@ export const CONFIG_SCHEMA = z.object({
     size: z.enum(Object.keys(SIZES) as [keyof typeof SIZES], { error: "is not a portable size" }).default("small"),
     instanceType: text(""),
     gpu: z.enum(GPUS as ["none"], { error: "is not a supported accelerator" }).default("none"),
-    minReplicas: integer(1),
-    maxReplicas: integer(2),
+    minReplicas: integer(DEFAULT_MIN_REPLICAS),
+    // 0: unset, so validate.ts derives it from minReplicas (the Pulumi CLI fills in a declared default).
+    maxReplicas: integer(0),
     targetRequestsPerMinute: integer(600),
     public: boolean(false),
     allowedCidrs: list(),
@@ -94,13 +97,13 @@ export const CONFIG_SCHEMA = z.object({
     awsEgress: z.enum(["nat", "endpoints"], { error: "is not an egress mode" }).default("nat"),
     awsNatGateways: integer(1),
     azurePrivateCluster: boolean(false),
-    azureDeployerPrincipalType: z.enum(["User", "ServicePrincipal"], { error: "is not a principal type" }).optional(),
+    azureDeployerPrincipalType: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["User", "ServicePrincipal"], { error: "is not a principal type" }).optional()),
     azurePrivateEndpointSubnetId: text(""),
     azureAllowIdleBake: boolean(false),
     rollout: z.enum(["allAtOnce", "canary", "linear"], { error: "is not a rollout strategy" }).default("allAtOnce"),
     rolloutStepPercent: integer(10),
     rolloutBakeMinutes: integer(10),
-    alarmLatencyP99Ms: integer(1000),
+    alarmLatencyP99Ms: integer(DEFAULT_LATENCY_P99_MS),
     alarmEmails: list(),
     monthlyBudgetUsd: integer(0),
     budgetEmails: list(),
@@ -309,7 +312,7 @@ export function parseStackConfig(raw: RawStackConfig): { args?: ModelServiceArgs
         image: config.image !== "" ? { kind: "uri", uri: config.image } : { kind: "build", context: config.imageBuildContext || REFERENCE_SERVER_CONTEXT },
         serving: { port: config.port, healthRoute: config.healthRoute, predictRoute: config.predictRoute },
         compute: { size: config.size, instanceType: config.instanceType || undefined, gpu: config.gpu },
-        scaling: { minReplicas: config.minReplicas, maxReplicas: config.maxReplicas, targetRequestsPerMinute: config.targetRequestsPerMinute },
+        scaling: { minReplicas: config.minReplicas, maxReplicas: config.maxReplicas === 0 ? undefined : config.maxReplicas, targetRequestsPerMinute: config.targetRequestsPerMinute },
         network: { public: config.public, allowedCidrs: config.allowedCidrs, allowedCidrsMaxShare: parseShare(config.allowedCidrsMaxShare) },
         environment,
         secrets,

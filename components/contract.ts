@@ -56,7 +56,7 @@ export interface ModelServiceArgs {
     readonly scaling?: {
         /** @default 1 */
         readonly minReplicas?: number;
-        /** @default 2 */
+        /** @default - the larger of 2 and minReplicas */
         readonly maxReplicas?: number;
         /** Requests per minute per replica that autoscaling aims for. @default 600 */
         readonly targetRequestsPerMinute?: number;

@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import type { Cloud, Gpu, ModelServiceArgs, ResolvedServiceArgs, Runtime, Size } from "./contract";
 import { checkModelArtifact } from "./artifactCheck";
 import { checkArtifactRoot, checkLocalArtifactPath } from "./artifactPath";
+import { parseEcrImage } from "./ecrImage";
 import { DEFAULT_MAX_SHARE, cidrProblems } from "./cidr";
 import { exposureProblems } from "./exposure";
 import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS } from "./runtimes";
@@ -14,6 +14,8 @@ import { CLOUDWATCH_RETENTION_DAYS, awsCountLimit } from "./cloudRules/aws";
 import { SAGEMAKER_HOSTING_INSTANCE_TYPES } from "./cloudRules/awsHostingInstanceTypes";
 import { rolloutDurationProblems } from "../providers/aws/rolloutDuration";
 import { validateGcpArgs } from "./gcpValidation";
+import { DEFAULT_MIN_REPLICAS, defaultMaxReplicas } from "./defaults";
+import { DEFAULT_LATENCY_P99_MS } from "./observability";
 
 /**
  * The longest model name accepted. Every child's physical name fits its cloud's limit for any name up to
@@ -45,23 +47,6 @@ const REGION: Readonly<Record<Cloud, { pattern: RegExp; example: string }>> = {
     gcp: { pattern: /^[a-z]+-[a-z]+\d$/, example: "us-central1" },
     azure: { pattern: /^[a-z][a-z0-9]+$/, example: "eastus" },
 };
-const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([a-z0-9][a-z0-9._/-]*)(:[\w.-]+|@sha256:[a-f0-9]{64})$/;
-
-/** Parses an ECR image URI into the parts an IAM policy needs. */
-export function parseEcrImage(uri: string): { account: string; region: string; repository: string; partition: string } | undefined {
-    const m = ECR_IMAGE.exec(uri);
-    if (!m) return undefined;
-    return { account: m[1]!, region: m[2]!, repository: m[4]!, partition: m[3] ? "aws-cn" : "aws" };
-}
-
-export function isCidr(value: string): boolean {
-    const [address, prefix, ...rest] = value.split("/");
-    if (rest.length > 0 || address === undefined || prefix === undefined || !/^\d{1,3}$/.test(prefix)) return false;
-    const family = net.isIP(address);
-    const bits = Number(prefix);
-    return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
-}
-
 /**
  * Checks args and fills in defaults. Pure apart from reading the file system for local paths.
  * Returns every problem at once, never just the first.
@@ -177,8 +162,8 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
         }
     }
 
-    const minReplicas = args.scaling?.minReplicas ?? 1;
-    const maxReplicas = args.scaling?.maxReplicas ?? Math.max(2, minReplicas);
+    const minReplicas = args.scaling?.minReplicas ?? DEFAULT_MIN_REPLICAS;
+    const maxReplicas = args.scaling?.maxReplicas ?? defaultMaxReplicas(minReplicas);
     const targetRequestsPerMinute = args.scaling?.targetRequestsPerMinute ?? 600;
     // Only ECS scales a service to zero tasks; the endpoints and the HorizontalPodAutoscaler keep one.
     const floor = runtime === "ecs" ? 0 : 1;
@@ -271,7 +256,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
         }
     }
     (args.alarms?.emails ?? []).filter((e) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e)).forEach((e) => problem("alarms.emails", e, "is not an email address", "write it as name@example.com"));
-    const latencyP99Ms = args.alarms?.latencyP99Ms ?? 1000;
+    const latencyP99Ms = args.alarms?.latencyP99Ms ?? DEFAULT_LATENCY_P99_MS;
     if (!Number.isInteger(latencyP99Ms) || latencyP99Ms < 1) problem("alarms.latencyP99Ms", latencyP99Ms, "must be a positive whole number of milliseconds", "set the p99 latency that should alarm, e.g. 1000");
     if (cloud === "gcp" && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.gcp?.project ?? "")) {
         problem("gcp.project", args.gcp?.project, "is not a Google Cloud project id", "set it to your project id, e.g. my-ml-project");

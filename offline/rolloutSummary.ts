@@ -1,4 +1,5 @@
 import type { PlanDocument } from "./engine";
+import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE } from "../components/observability";
 
 type Planned = PlanDocument["resources"][number];
 type Describe = (inputs: any) => string | undefined;
@@ -28,9 +29,9 @@ const ROLLOUTS: Record<string, Describe> = {
             : `Vertex AI ${i.rolloutStrategy}${i.rolloutStrategy === "allAtOnce" ? "" : ` ${pct(i.rolloutStepPercent)} per step, ${i.rolloutBakeMinutes} min bake; rolled back on more than ${i.rollbackErrorThreshold} errors or p99 above ${i.rollbackLatencyP99Ms} ms`}` +
               // Each deployed model reserves quota for its maxReplicaCount while deployed: old and new at once during an update.
               `; quota for ${2 * Number(i.maxReplicas)} ${i.machineType} replicas while the old and new models are both deployed`,
-    "pulumi-nodejs:dynamic/azure:TrafficShift": (i) => `traffic ${i.strategy} ${pct(i.stepPercent)} per step, ${minutes(i.bakeSeconds)} bake; rolled back on 5xx or p99 above ${i.latencyP99Ms} ms`,
+    "pulumi-nodejs:dynamic/azure:TrafficShift": (i) => `traffic ${i.strategy} ${pct(i.stepPercent)} per step, ${minutes(i.bakeSeconds)} bake; rolled back on more than ${i.max5xxPerMinute ?? MAX_ERRORS_PER_MINUTE} 5xx a minute or p99 above ${i.latencyP99Ms} ms in ${BAD_OF_LAST.bad} of the last ${BAD_OF_LAST.of} minutes`,
     "kubernetes:apps/v1:Deployment": (i) => `rolling, surge ${i.spec?.strategy?.rollingUpdate?.maxSurge}, each step held ${minutes(i.spec?.minReadySeconds ?? 0)}`,
-    "pulumi-nodejs:dynamic/kubernetes:RolloutGuard": (i) => `followed and baked ${minutes(i.bakeSeconds)}; rolled back on 5xx, p99 above ${i.latencyP99Ms} ms or a stalled rollout`,
+    "pulumi-nodejs:dynamic/kubernetes:RolloutGuard": (i) => `followed and baked ${minutes(i.bakeSeconds)}; rolled back on more than ${i.max5xxPerMinute ?? MAX_ERRORS_PER_MINUTE} 5xx a minute or p99 above ${i.latencyP99Ms} ms in ${BAD_OF_LAST.bad} of the last ${BAD_OF_LAST.of} checks, or a stalled rollout`,
 };
 
 /** Every alarm resource, named by what it watches. */

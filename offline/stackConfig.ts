@@ -34,6 +34,28 @@ export function stackNameProblem(stack: string): string | undefined {
     return `--stack ${JSON.stringify(stack)} is not a stack name: stack names are 1-100 letters, digits, hyphens, underscores or periods, and name a file Pulumi.<stack>.yaml beside Pulumi.yaml. Fix: use --stack with a plain name such as dev`;
 }
 
+/** A key's declaration in Pulumi.yaml's config block. */
+type ProjectConfigDecl = { type?: string; default?: unknown; value?: unknown } | null | undefined;
+
+/** Whether Pulumi fills the key in when the stack does not set it (a `default` or `value` that is not null). */
+function hasDefault(decl: ProjectConfigDecl): decl is { default?: unknown; value?: unknown } {
+    return !!decl && typeof decl === "object" && ((decl.default !== undefined && decl.default !== null) || (decl.value !== undefined && decl.value !== null));
+}
+
+/**
+ * Keys of this project that Pulumi.yaml declares without a default and the stack does not set: the Pulumi CLI
+ * refuses such a stack before the program runs ("Stack 'dev' is missing configuration value 'x'"; pulumi/pulumi
+ * sdk/go/common/workspace/config.go, mergeConfig: !foundOnStack && !hasValue && !hasDefault && namespace == project).
+ * `--config` and `--secret` overrides count as set: `pulumi up --config` writes them to the stack file.
+ */
+export function missingProjectKeys(project: string, declared: Record<string, ProjectConfigDecl>, stackConfig: Record<string, unknown>, ...overrides: (readonly string[])[]): string[] {
+    const set = new Set([...Object.keys(stackConfig), ...overrides.flat().map((pair) => pair.slice(0, pair.indexOf("=")))].map((k) => namespaced(project, k)));
+    return Object.entries(declared)
+        .filter(([key, decl]) => !hasDefault(decl) && namespaced(project, key).startsWith(`${project}:`) && !set.has(namespaced(project, key)))
+        .map(([key]) => key)
+        .sort();
+}
+
 /** A YAML file's mapping, or a problem naming the file, where it breaks and the fix. */
 function readYamlMapping(file: string, problems: string[]): Record<string, unknown> | undefined {
     let doc: unknown;
@@ -65,7 +87,7 @@ export function loadStackConfig(projectDir: string, stack: string, overrides: re
     }
     const nameProblem = stackNameProblem(stack);
     if (nameProblem) problems.push(nameProblem);
-    const project = readYamlMapping(path.join(projectDir, "Pulumi.yaml"), problems) as { name?: unknown; config?: Record<string, { default?: unknown }> } | undefined;
+    const project = readYamlMapping(path.join(projectDir, "Pulumi.yaml"), problems) as { name?: unknown; config?: Record<string, ProjectConfigDecl> } | undefined;
     const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
     let stackDoc: { config?: unknown } | undefined;
     if (nameProblem) {
@@ -86,7 +108,14 @@ export function loadStackConfig(projectDir: string, stack: string, overrides: re
     const values: Record<string, string> = {};
     const secretKeys = new Set<string>();
     for (const [key, decl] of Object.entries(project.config ?? {})) {
-        if (decl && typeof decl === "object" && "default" in decl) values[namespaced(projectName, key)] = toConfigString(decl.default);
+        if (hasDefault(decl)) values[namespaced(projectName, key)] = toConfigString(decl.default ?? decl.value);
+    }
+    const missing = missingProjectKeys(projectName, project.config ?? {}, stackConfig, overrides, secretOverrides);
+    if (missing.length > 0) {
+        throw new StackFileError(
+            `Stack '${stack}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${missing.map((k) => `'${k}'`).join(", ")}: Pulumi.yaml declares ${missing.length === 1 ? "it" : "them"} without a default, so pulumi up refuses the stack before the program runs. ` +
+                `Fix: ${missing.map((k) => `pulumi config set ${k} <value>`).join("; ")} (or give ${missing.length === 1 ? "the key" : "each key"} a default in Pulumi.yaml).`,
+        );
     }
     for (const [rawKey, value] of Object.entries(stackConfig)) {
         const key = namespaced(projectName, rawKey);

@@ -98,8 +98,8 @@ describe("npm run plan shows the rollout and the alarms", () => {
         sagemaker: { cloud: "aws", rollout: /iris-sagemaker-endpoint: blue\/green CANARY 10% of capacity, 10 min per step; rolled back by 3 alarms/ },
         ecs: { cloud: "aws", rollout: /iris-ecs-service: CANARY 10% for 10 min, bake 10 min; rolled back by circuit breaker and 2 alarms/ },
         vertex: { cloud: "gcp", rollout: /iris-vertex-deployment: Vertex AI canary 10% per step, 10 min bake; rolled back on more than 5 errors or p99 above 1000 ms/ },
-        gke: { cloud: "gcp", rollout: /iris-gke-deployment: rolling, surge 10%, each step held 10 min\n {2}iris-gke-rollout: followed and baked 10 min; rolled back on 5xx, p99 above 1000 ms or a stalled rollout/ },
-        azureml: { cloud: "azure", rollout: /iris-azureml-traffic: traffic canary 10% per step, 10 min bake; rolled back on 5xx or p99 above 1000 ms/ },
+        gke: { cloud: "gcp", rollout: /iris-gke-deployment: rolling, surge 10%, each step held 10 min\n {2}iris-gke-rollout: followed and baked 10 min; rolled back on more than 5 5xx a minute or p99 above 1000 ms in 3 of the last 5 checks, or a stalled rollout/ },
+        azureml: { cloud: "azure", rollout: /iris-azureml-traffic: traffic canary 10% per step, 10 min bake; rolled back on more than 5 5xx a minute or p99 above 1000 ms in 3 of the last 5 minutes/ },
         aks: { cloud: "azure", rollout: /iris-aks-deployment: rolling, surge 10%, each step held 10 min\n {2}iris-aks-rollout: followed and baked 10 min/ },
     };
 

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CONFIG_SCHEMA, parseStackConfig, type ConfigProblem, type RawStackConfig } from "../config";
+import { validateServiceArgs } from "../components/validate";
 import { PROJECT_DIR } from "./helpers/plan";
 
 const P = "model-service";
@@ -45,10 +46,17 @@ describe("parseStackConfig", () => {
             model: { name: "model", version: "1", artifact: { kind: "local", path: "examples/iris-onnx" } },
             serving: { port: 8080, healthRoute: "/ping", predictRoute: "/invocations" },
             compute: { size: "small", gpu: "none" },
-            scaling: { minReplicas: 1, maxReplicas: 2, targetRequestsPerMinute: 600 },
+            scaling: { minReplicas: 1, maxReplicas: undefined, targetRequestsPerMinute: 600 },
             network: { public: false, allowedCidrs: [] },
             protect: false,
         });
+    });
+
+    it("derives an unset maxReplicas from minReplicas the way a library caller gets it, not a fixed 2", () => {
+        const three = parseStackConfig(raw({ [`${P}:minReplicas`]: "3" }));
+        expect(three.problems).toEqual([]);
+        expect(validateServiceArgs(three.args!).resolved?.scaling.maxReplicas).toBe(3);
+        expect(validateServiceArgs(parseStackConfig(raw({})).args!).resolved?.scaling.maxReplicas).toBe(2);
     });
 
     it("reads integers, booleans and lists the way the Pulumi CLI passes them (strings and JSON)", () => {
@@ -203,7 +211,7 @@ describe("parseStackConfig", () => {
 
     it("reports an empty or missing modelArtifact as one problem beside the others, never a raw ZodError", () => {
         for (const artifact of ["", undefined]) {
-            const values: Record<string, string> = { [`${P}:minReplicas`]: "9", [`${P}:cloud`]: "mars" };
+            const values: Record<string, string> = { [`${P}:minReplicas`]: "9", [`${P}:maxReplicas`]: "3", [`${P}:cloud`]: "mars" };
             const input = raw(values);
             const own = { ...input.values } as Record<string, string | undefined>;
             own[`${P}:modelArtifact`] = artifact;
@@ -212,12 +220,12 @@ describe("parseStackConfig", () => {
             expect(keysOf(result.problems).sort(), String(artifact)).toEqual(["cloud", "minReplicas", "modelArtifact"]);
             expect(result.problems.find((p) => p.key === "modelArtifact")).toMatchObject({ message: "is required", fix: expect.stringContaining("pulumi config set modelArtifact") });
         }
-        const withOthers = problemsOf({ [`${P}:modelArtifact`]: "", [`${P}:minReplicas`]: "9", [`${P}:port`]: "eighty" });
+        const withOthers = problemsOf({ [`${P}:modelArtifact`]: "", [`${P}:minReplicas`]: "9", [`${P}:maxReplicas`]: "3", [`${P}:port`]: "eighty" });
         expect(keysOf(withOthers).sort()).toEqual(["minReplicas", "modelArtifact", "port"]);
     });
 
     it("reports every problem at once, with wrong types next to semantic problems", () => {
-        const problems = problemsOf({ [`${P}:cloud`]: "aws", [`${P}:port`]: "eighty", [`${P}:minReplicas`]: "9", [`${P}:size`]: "huge", [`${P}:modelArtifact`]: "nope" });
+        const problems = problemsOf({ [`${P}:cloud`]: "aws", [`${P}:port`]: "eighty", [`${P}:minReplicas`]: "9", [`${P}:maxReplicas`]: "3", [`${P}:size`]: "huge", [`${P}:modelArtifact`]: "nope" });
         expect(keysOf(problems).sort()).toEqual(["minReplicas", "modelArtifact", "port", "size"]);
     });
 });
@@ -235,11 +243,14 @@ describe("Pulumi.yaml documents exactly the keys config.ts reads", () => {
         }
     });
 
-    it("declares the same defaults as the schema", () => {
+    it("declares defaults that mean what the schema does when a key is unset", () => {
         const defaults = CONFIG_SCHEMA.parse({ modelArtifact: "x" }) as Record<string, unknown>;
         for (const [key, decl] of Object.entries(project.config)) {
             if (key === "modelArtifact") continue;
-            expect(decl.default, key).toEqual(defaults[key]);
+            // The CLI hands the program Pulumi.yaml's default as a string (or JSON), as it does a stack value.
+            const asGiven = typeof decl.default === "string" ? decl.default : JSON.stringify(decl.default);
+            const parsed = CONFIG_SCHEMA.parse({ modelArtifact: "x", [key]: asGiven }) as Record<string, unknown>;
+            expect(parsed[key], key).toEqual(defaults[key]);
         }
     });
 

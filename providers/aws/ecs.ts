@@ -17,6 +17,7 @@ import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } 
 import { ServiceComponent } from "../../components/serviceComponent";
 import { autonamedLogicalName, stackUniqueName } from "../../components/physicalName";
 import { SIZES } from "../../components/sizes";
+import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { createTrafficShifting, deploymentConfiguration, shiftsTraffic } from "./ecsRollout";
@@ -184,9 +185,9 @@ export class EcsService extends ServiceComponent {
                 dimensions,
                 statistic: "Sum",
                 period: 60,
-                evaluationPeriods: 5,
-                datapointsToAlarm: 3,
-                threshold: 5,
+                evaluationPeriods: BAD_OF_LAST.of,
+                datapointsToAlarm: BAD_OF_LAST.bad,
+                threshold: MAX_ERRORS_PER_MINUTE,
                 comparisonOperator: "GreaterThanThreshold",
                 treatMissingData: "notBreaching",
                 ...notify,
@@ -202,8 +203,8 @@ export class EcsService extends ServiceComponent {
                 dimensions,
                 extendedStatistic: "p99",
                 period: 60,
-                evaluationPeriods: 5,
-                datapointsToAlarm: 3,
+                evaluationPeriods: BAD_OF_LAST.of,
+                datapointsToAlarm: BAD_OF_LAST.bad,
                 // TargetResponseTime is reported in seconds.
                 threshold: args.alarms.latencyP99Ms / 1000,
                 comparisonOperator: "GreaterThanThreshold",

@@ -6,7 +6,7 @@ import { Repository } from "@pulumi/aws/ecr/repository";
 import { Image } from "@pulumi/docker/image";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { contentHash } from "../../components/naming";
-import { parseEcrImage } from "../../components/validate";
+import { parseEcrImage } from "../../components/ecrImage";
 import { awsPartition } from "./partition";
 
 /** The image the service runs, and the one ECR repository its role may pull from. */

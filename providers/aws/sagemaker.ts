@@ -11,6 +11,7 @@ import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } 
 import { ServiceComponent } from "../../components/serviceComponent";
 import { autonamedLogicalName, stackUniqueName } from "../../components/physicalName";
 import { defaultInstanceType } from "../../components/sizes";
+import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import type { Topic } from "@pulumi/aws/sns/topic";
 import { alarmActions, createAlarmTopic } from "./alarmTopic";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
@@ -209,8 +210,8 @@ function createEndpointAlarms(name: string, args: ResolvedServiceArgs, endpointN
                 namespace: "AWS/SageMaker",
                 dimensions,
                 period: 60,
-                evaluationPeriods: 5,
-                datapointsToAlarm: 3,
+                evaluationPeriods: BAD_OF_LAST.of,
+                datapointsToAlarm: BAD_OF_LAST.bad,
                 comparisonOperator: "GreaterThanThreshold",
                 treatMissingData: "notBreaching",
                 ...alarmActions(topic),
@@ -219,8 +220,8 @@ function createEndpointAlarms(name: string, args: ResolvedServiceArgs, endpointN
             opts,
         );
     return [
-        alarm("5xx", "the variant answers with 5xx", { metricName: "Invocation5XXErrors", statistic: "Sum", threshold: 5 }),
-        alarm("model-errors", "the model container fails invocations", { metricName: "InvocationModelErrors", statistic: "Sum", threshold: 5 }),
+        alarm("5xx", "the variant answers with 5xx", { metricName: "Invocation5XXErrors", statistic: "Sum", threshold: MAX_ERRORS_PER_MINUTE }),
+        alarm("model-errors", "the model container fails invocations", { metricName: "InvocationModelErrors", statistic: "Sum", threshold: MAX_ERRORS_PER_MINUTE }),
         // ModelLatency is reported in microseconds.
         alarm("latency-p99", `p99 model latency above ${args.alarms.latencyP99Ms} ms`, { metricName: "ModelLatency", extendedStatistic: "p99", threshold: args.alarms.latencyP99Ms * 1000 }),
     ];

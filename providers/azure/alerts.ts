@@ -3,6 +3,7 @@ import { ActionGroup } from "@pulumi/azure-native/monitor/actionGroup";
 import { MetricAlert } from "@pulumi/azure-native/monitor/metricAlert";
 import type * as inputs from "@pulumi/azure-native/types/input";
 import type { ResolvedServiceArgs } from "../../components/contract";
+import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 
 type Criterion = inputs.monitor.MetricCriteriaArgs;
 
@@ -54,9 +55,6 @@ export function metricAlert(name: string, target: AzureAlertTarget, scope: pulum
     );
 }
 
-/** 5xx answers a minute above which the Azure ML alert fires and the traffic shifter rolls back: the other runtimes' figure. */
-export const MAX_5XX_PER_MINUTE = 5;
-
 /**
  * Azure Monitor alerts for an Azure ML managed online endpoint: 5xx answers and p99 latency on the
  * endpoint, and no instance in the deployment.
@@ -70,7 +68,7 @@ export function createAzureMlAlerts(name: string, args: ResolvedServiceArgs, tar
             dimensions: [{ name: "statusCodeClass", operator: "Include", values: ["5xx"] }],
             timeAggregation: "Average",
             operator: "GreaterThan",
-            threshold: MAX_5XX_PER_MINUTE,
+            threshold: MAX_ERRORS_PER_MINUTE,
         }, opts),
         metricAlert(`${name}-latency-p99`, target, endpointId, `${args.model.name}: p99 latency above ${args.alarms.latencyP99Ms} ms`, 2, {
             metricNamespace: endpoints,

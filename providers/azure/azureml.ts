@@ -14,7 +14,8 @@ import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } 
 import { autonamedLogicalName } from "../../components/physicalName";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { defaultInstanceType } from "../../components/sizes";
-import { MAX_5XX_PER_MINUTE, createActionGroup, createAzureMlAlerts } from "./alerts";
+import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
+import { createActionGroup, createAzureMlAlerts } from "./alerts";
 import { createAzureMlAutoscale } from "./autoscale";
 import { containerScope, createFoundation, foundationChildren, grant } from "./foundation";
 import { registerModelDatastore } from "./modelDatastore";
@@ -190,7 +191,7 @@ export class AzureMlService extends ServiceComponent {
                 stepPercent: args.rollout.stepPercent,
                 bakeSeconds: args.rollout.bakeMinutes * 60,
                 latencyP99Ms: args.alarms.latencyP99Ms,
-                max5xxPerMinute: MAX_5XX_PER_MINUTE,
+                max5xxPerMinute: MAX_ERRORS_PER_MINUTE,
                 allowIdleBake: args.azure.allowIdleBake ?? false,
             },
             { ...child, dependsOn: [this.deployment] },

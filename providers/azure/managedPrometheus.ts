@@ -8,6 +8,7 @@ import type { ManagedCluster } from "@pulumi/azure-native/containerservice/manag
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import { AZURE_TYPES } from "../../components/cloudRules/azure";
 import type { ResolvedServiceArgs } from "../../components/contract";
+import { MAX_ERRORS_PER_MINUTE, errorsPerMinuteQuery, latencyP99MsQuery } from "../../components/observability";
 import { autonamedLogicalName } from "../../components/physicalName";
 import type { AzureAlertTarget } from "./alerts";
 
@@ -96,16 +97,16 @@ export function createAksManagedPrometheus(
             rules: [
                 {
                     alert: "ModelServerErrors",
-                    expression: pulumi.interpolate`sum(rate(model_server_requests_total{${where},status=~"5.."}[5m])) * 60 > 5`,
+                    expression: where.apply((w) => `${errorsPerMinuteQuery(w, "5m")} > ${MAX_ERRORS_PER_MINUTE}`),
                     for: "PT3M",
                     severity: 1,
-                    annotations: { description: `${args.model.name}: more than 5 server errors a minute` },
+                    annotations: { description: `${args.model.name}: more than ${MAX_ERRORS_PER_MINUTE} server errors a minute` },
                     actions,
                     resolveConfiguration: { autoResolved: true, timeToResolve: "PT10M" },
                 },
                 {
                     alert: "ModelServerLatencyP99",
-                    expression: pulumi.interpolate`histogram_quantile(0.99, sum by (le) (rate(model_server_request_duration_seconds_bucket{${where},route="${args.serving.predictRoute}"}[5m]))) * 1000 > ${args.alarms.latencyP99Ms}`,
+                    expression: where.apply((w) => `${latencyP99MsQuery(`${w},route="${args.serving.predictRoute}"`, "5m")} > ${args.alarms.latencyP99Ms}`),
                     for: "PT3M",
                     severity: 2,
                     annotations: { description: `${args.model.name}: p99 latency above ${args.alarms.latencyP99Ms} ms` },

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { armTokenSource } from "./armCredential";
+import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE, badPointsNeeded } from "../../components/observability";
 
 // The traffic of an Azure ML managed online endpoint moved onto a new deployment, all at once, as a
 // canary or in linear steps, each step watched through Azure Monitor metrics, and moved back to the old
@@ -25,7 +26,7 @@ export interface TrafficShiftInputs {
     bakeSeconds: pulumi.Input<number>;
     /** A minute with the new deployment's p99 latency above this is a bad minute. */
     latencyP99Ms: pulumi.Input<number>;
-    /** A minute with more 5xx answers than this from the new deployment is a bad minute. Default 5. */
+    /** A minute with more 5xx answers than this from the new deployment is a bad minute. Default MAX_ERRORS_PER_MINUTE (components/observability.ts). */
     max5xxPerMinute?: pulumi.Input<number>;
     /**
      * canary and linear: a bake in which no request reached the new deployment passes. Default false:
@@ -84,12 +85,8 @@ const METRICS_API_VERSION = "2023-10-01";
 /** The engine's placeholder for a value not known until apply (runtime.unknownValue). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const DEFAULT_API = "https://management.azure.com";
-const DEFAULT_MAX_5XX_PER_MINUTE = 5;
 const DEFAULT_CHECK_INTERVAL_SECONDS = 60;
 const DEFAULT_OPERATION_TIMEOUT_SECONDS = 1800;
-/** Like the SageMaker alarms: bad when 3 of the last 5 one-minute points breach (a majority while fewer exist). */
-const EVALUATED_MINUTES = 5;
-const BAD_MINUTES_TO_ROLL_BACK = 3;
 const MAX_ATTEMPTS = 6;
 const REQUEST_TIMEOUT_MS = 60_000;
 const RETRYABLE_STATUSES = [408, 429, 500, 502, 503, 504];
@@ -451,11 +448,11 @@ async function metricPoints(ctx: ArmContext, endpointId: string, metric: string,
     return [...byMinute.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => v);
 }
 
-/** Bad when 3 of the last 5 minutes breach (a majority of the minutes while fewer than 5 exist). */
+/** Bad by the alarms' bad-of-last rule (BAD_OF_LAST) over one-minute points. */
 function breached(points: (number | null)[], threshold: number): number[] | undefined {
-    const recent = points.slice(-EVALUATED_MINUTES);
+    const recent = points.slice(-BAD_OF_LAST.of);
     if (recent.length === 0) return undefined;
-    const needed = Math.min(BAD_MINUTES_TO_ROLL_BACK, Math.floor(recent.length / 2) + 1);
+    const needed = badPointsNeeded(recent.length);
     const bad = recent.filter((v): v is number => v !== null && v > threshold);
     return bad.length >= needed ? bad : undefined;
 }
@@ -466,7 +463,7 @@ async function healthBreach(ctx: ArmContext, p: ShiftProps, fromMs: number): Pro
     // Whole minutes: Azure Monitor aligns points to the minute.
     const from = Math.floor(fromMs / 60_000) * 60_000;
     const deployment = `deployment eq '${p.deploymentName}'`;
-    const max5xx = p.max5xxPerMinute ?? DEFAULT_MAX_5XX_PER_MINUTE;
+    const max5xx = p.max5xxPerMinute ?? MAX_ERRORS_PER_MINUTE;
     const errors = breached(await metricPoints(ctx, p.endpointId, "RequestsPerMinute", `${deployment} and statusCodeClass eq '5xx'`, from, to), max5xx);
     if (errors) return { what: `${errors.length} of the last minutes had more than ${max5xx} requests answered 5xx (${errors.map((v) => Math.round(v)).join(", ")} per minute)` };
     const latency = breached(await metricPoints(ctx, p.endpointId, "RequestLatency_P99", deployment, from, to), p.latencyP99Ms);

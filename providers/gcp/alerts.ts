@@ -3,9 +3,7 @@ import { AlertPolicy } from "@pulumi/gcp/monitoring/alertPolicy";
 import { NotificationChannel } from "@pulumi/gcp/monitoring/notificationChannel";
 import type { monitoring } from "@pulumi/gcp/types/input";
 import type { ResolvedServiceArgs } from "../../components/contract";
-
-/** Prediction errors above which the errors alert fires (per minute) and a rollout's bake rolls back (per bake). */
-export const VERTEX_ERROR_THRESHOLD = 5;
+import { MAX_ERRORS_PER_MINUTE, errorsPerMinuteQuery, latencyP99MsQuery } from "../../components/observability";
 
 /** Email channels for the configured addresses; a GCP alert without channels still shows in the console. */
 export function emailChannels(name: string, args: ResolvedServiceArgs, purpose: string, emails: readonly string[], opts: pulumi.CustomResourceOptions): NotificationChannel[] {
@@ -30,7 +28,7 @@ export function createVertexAlerts(name: string, args: ResolvedServiceArgs, endp
             },
         });
     return [
-        policy("errors", "prediction errors", "aiplatform.googleapis.com/prediction/online/error_count", "ALIGN_SUM", "COMPARISON_GT", VERTEX_ERROR_THRESHOLD),
+        policy("errors", "prediction errors", "aiplatform.googleapis.com/prediction/online/error_count", "ALIGN_SUM", "COMPARISON_GT", MAX_ERRORS_PER_MINUTE),
         policy("latency-p99", `p99 latency above ${args.alarms.latencyP99Ms} ms`, "aiplatform.googleapis.com/prediction/online/prediction_latencies", "ALIGN_PERCENTILE_99", "COMPARISON_GT", args.alarms.latencyP99Ms),
         policy("no-replicas", "no replica serving", "aiplatform.googleapis.com/prediction/online/replicas", "ALIGN_MEAN", "COMPARISON_LT", 1),
     ];
@@ -64,11 +62,11 @@ export function createGkeAlerts(name: string, args: ResolvedServiceArgs, scope: 
         });
     const predict = pulumi.interpolate`${where},route="${args.serving.predictRoute}"`;
     return [
-        policy("errors", "server errors", pulumi.interpolate`sum(rate(model_server_requests_total{${where},status=~"5.."}[5m])) * 60 > 5`, "180s"),
+        policy("errors", "server errors", where.apply((w) => `${errorsPerMinuteQuery(w, "5m")} > ${MAX_ERRORS_PER_MINUTE}`), "180s"),
         policy(
             "latency-p99",
             `p99 latency above ${args.alarms.latencyP99Ms} ms`,
-            pulumi.interpolate`histogram_quantile(0.99, sum by (le) (rate(model_server_request_duration_seconds_bucket{${predict}}[5m]))) * 1000 > ${args.alarms.latencyP99Ms}`,
+            predict.apply((w) => `${latencyP99MsQuery(w, "5m")} > ${args.alarms.latencyP99Ms}`),
             "180s",
         ),
         // `or vector(0)`: a Deployment that vanished, or series that stopped, alarms too.

@@ -7,7 +7,8 @@ import { autonamedLogicalName } from "../../components/physicalName";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { VERTEX_GPU, defaultInstanceType } from "../../components/sizes";
-import { VERTEX_ERROR_THRESHOLD, createVertexAlerts } from "./alerts";
+import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
+import { createVertexAlerts } from "./alerts";
 import { createGcpFoundation, gcpFoundationChildren } from "./foundation";
 import { routeServingLogs } from "./logs";
 import { grantVertexServiceAgent } from "./vertexAgent";
@@ -100,7 +101,8 @@ export class VertexService extends ServiceComponent {
                 rolloutStrategy: args.rollout.strategy,
                 rolloutStepPercent: args.rollout.stepPercent,
                 rolloutBakeMinutes: args.rollout.bakeMinutes,
-                rollbackErrorThreshold: VERTEX_ERROR_THRESHOLD,
+                // A bake sums errors over the bake, the alert counts them a minute: both use the one figure.
+                rollbackErrorThreshold: MAX_ERRORS_PER_MINUTE,
                 rollbackLatencyP99Ms: args.alarms.latencyP99Ms,
                 privateServiceConnect: isPrivate,
             },

@@ -1,14 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
+import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 
 // A Vertex AI model upload and its deployment to an endpoint, as a Pulumi dynamic resource: the gcp
 // provider creates endpoints but can neither upload a Model nor deploy one (`deployedModels` is
 // output-only), so this calls the Vertex AI REST API (v1) directly.
 //
 // The provider object is serialized into the stack state together with everything its methods
-// capture. So the methods only reach plain functions and constants of this module and globals
-// (fetch, setTimeout, AbortSignal, JSON...): no imported module, no class, no `this`, and
-// google-auth-library is required lazily, inside the function that needs it. That is also why the
-// rollout code lives in this file: a helper imported from a sibling module would be captured as a module.
+// capture. So the methods only reach plain functions and constants (of this module, or the used exports
+// of a stateless sibling such as components/observability.ts, captured by value) and globals (fetch,
+// setTimeout, AbortSignal, JSON...): no stateful import, no class, no `this`, and google-auth-library is
+// required lazily, inside the function that needs it.
 //
 // Rollouts: with rolloutStrategy allAtOnce a new model is a replacement (create the new deployment, then
 // delete the old). With canary or linear it is an in-place update: the new model is deployed beside the
@@ -54,7 +55,7 @@ export interface VertexModelDeploymentInputs {
     rolloutStepPercent?: pulumi.Input<number>;
     /** Minutes each canary or linear step is watched before the next; 0 skips the watch. Default 10. */
     rolloutBakeMinutes?: pulumi.Input<number>;
-    /** More prediction errors than this from the new deployed model during one bake roll the update back. Default 5. */
+    /** More prediction errors than this from the new deployed model during one bake roll the update back. Default MAX_ERRORS_PER_MINUTE (components/observability.ts). */
     rollbackErrorThreshold?: pulumi.Input<number>;
     /** A p99 prediction latency (ms) of the new deployed model above this during a bake rolls the update back. Default: latency is not checked. */
     rollbackLatencyP99Ms?: pulumi.Input<number>;
@@ -191,7 +192,6 @@ const DEFAULT_OPERATION_TIMEOUT_SECONDS = 1800;
 const DEFAULT_ROLLOUT = "allAtOnce";
 const DEFAULT_STEP_PERCENT = 10;
 const DEFAULT_BAKE_MINUTES = 10;
-const DEFAULT_ROLLBACK_ERRORS = 5;
 const DEFAULT_MINUTE_MS = 60_000;
 const MAX_ATTEMPTS = 6;
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -456,7 +456,7 @@ function comparable(p: any, key: string): string {
         case "rolloutBakeMinutes":
             return JSON.stringify(p.rolloutBakeMinutes ?? DEFAULT_BAKE_MINUTES);
         case "rollbackErrorThreshold":
-            return JSON.stringify(p.rollbackErrorThreshold ?? DEFAULT_ROLLBACK_ERRORS);
+            return JSON.stringify(p.rollbackErrorThreshold ?? MAX_ERRORS_PER_MINUTE);
         case "monitoringApiEndpoint":
             return JSON.stringify(String(p.monitoringApiEndpoint || DEFAULT_MONITORING_API).replace(/\/+$/, ""));
         default:
@@ -900,7 +900,7 @@ async function bake(ctx: ApiContext, p: DeploymentProps, newId: string, percent:
     const minutes = p.rolloutBakeMinutes ?? DEFAULT_BAKE_MINUTES;
     if (minutes <= 0) return undefined;
     const started = Date.now();
-    const errorLimit = p.rollbackErrorThreshold ?? DEFAULT_ROLLBACK_ERRORS;
+    const errorLimit = p.rollbackErrorThreshold ?? MAX_ERRORS_PER_MINUTE;
     const latencyLimit = p.rollbackLatencyP99Ms;
     ctx.log(
         `Vertex AI rollout: baking ${percent}% for ${minutes} min; rolling back above ${errorLimit} prediction errors` +

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { armTokenSource } from "../azure/armCredential";
+import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE, badPointsNeeded, errorsPerMinuteQuery, latencyP99MsQuery, scrapedPodsQuery } from "../../components/observability";
 
 // The rollout of the model server's Deployment, watched and rolled back like the managed runtimes'
 // rollouts. Kubernetes rolls pods by surge and readiness but knows nothing of error rates or latency,
@@ -55,7 +56,7 @@ export interface RolloutGuardInputs {
     bakeSeconds: pulumi.Input<number>;
     /** A check with the new pods' p99 latency above this is a bad check. */
     latencyP99Ms: pulumi.Input<number>;
-    /** A check with more 5xx answers a minute than this from the new pods is a bad check. Default 5. */
+    /** A check with more 5xx answers a minute than this from the new pods is a bad check. Default MAX_ERRORS_PER_MINUTE (components/observability.ts). */
     max5xxPerMinute?: pulumi.Input<number>;
     /** Seconds between metric checks. Default 60. */
     checkIntervalSeconds?: pulumi.Input<number>;
@@ -126,12 +127,8 @@ const AKS_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
 const AZURE_PROMETHEUS_SCOPE = "https://prometheus.monitor.azure.com/.default";
 /** What gke-gcloud-auth-plugin asks for: GKE maps the token to the caller by its email. */
 const GOOGLE_SCOPES = ["https://www.googleapis.com/auth/cloud-platform", "https://www.googleapis.com/auth/userinfo.email"];
-const DEFAULT_MAX_5XX_PER_MINUTE = 5;
 const DEFAULT_CHECK_INTERVAL_SECONDS = 60;
 const DEFAULT_ROLLOUT_TIMEOUT_SECONDS = 1800;
-/** Like the alarms: bad when 3 of the last 5 checks breach (a majority while fewer exist). */
-const EVALUATED_CHECKS = 5;
-const BAD_CHECKS_TO_ROLL_BACK = 3;
 const MAX_ATTEMPTS = 5;
 const REQUEST_TIMEOUT_MS = 30_000;
 const STATUS_POLL_MS = 10_000;
@@ -403,23 +400,23 @@ async function checkPods(ctx: GuardContext, p: GuardProps, podPrefix: string): P
     const pods = `${p.metricsScope},pod=~"${podPrefix}-.+"`;
     try {
         // The kubelet's probes alone create these series, so their absence means no scrape reached the pods.
-        const scrapedPods = await instantQuery(ctx, p, `count(count by (pod) (model_server_requests_total{${pods}}))`);
-        const errorsPerMinute = await instantQuery(ctx, p, `sum(rate(model_server_requests_total{${pods},status=~"5.."}[2m])) * 60`);
-        const latencyP99Ms = await instantQuery(ctx, p, `histogram_quantile(0.99, sum by (le) (rate(model_server_request_duration_seconds_bucket{${pods},route="${p.predictRoute}"}[2m]))) * 1000`);
+        const scrapedPods = await instantQuery(ctx, p, scrapedPodsQuery(pods));
+        const errorsPerMinute = await instantQuery(ctx, p, errorsPerMinuteQuery(pods, "2m"));
+        const latencyP99Ms = await instantQuery(ctx, p, latencyP99MsQuery(`${pods},route="${p.predictRoute}"`, "2m"));
         return { scrapedPods, errorsPerMinute, latencyP99Ms };
     } catch (err) {
         return { unreadable: errorMessage(err) };
     }
 }
 
-/** What is wrong with the new pods, from the recent checks: 3 bad of the last 5 (a majority while fewer). */
+/** What is wrong with the new pods, from the recent checks: the alarms' bad-of-last rule (BAD_OF_LAST). */
 function breachOf(p: GuardProps, checks: Check[]): string | undefined {
-    const recent = checks.slice(-EVALUATED_CHECKS);
-    const needed = Math.min(BAD_CHECKS_TO_ROLL_BACK, Math.floor(recent.length / 2) + 1);
+    const recent = checks.slice(-BAD_OF_LAST.of);
+    const needed = badPointsNeeded(recent.length);
     const unreadable = recent.filter((c) => c.unreadable);
     // Without metrics nothing says the new pods are healthy.
     if (unreadable.length >= needed) return `their metrics could not be read (${unreadable[unreadable.length - 1]!.unreadable})`;
-    const max5xx = p.max5xxPerMinute ?? DEFAULT_MAX_5XX_PER_MINUTE;
+    const max5xx = p.max5xxPerMinute ?? MAX_ERRORS_PER_MINUTE;
     const errors = recent.filter((c) => c.errorsPerMinute !== undefined && c.errorsPerMinute > max5xx);
     if (errors.length >= needed) return `${errors.length} of the last ${recent.length} checks saw more than ${max5xx} answers a minute with status 5xx (${errors.map((c) => Math.round(c.errorsPerMinute!)).join(", ")})`;
     const slow = recent.filter((c) => c.latencyP99Ms !== undefined && c.latencyP99Ms > p.latencyP99Ms);

@@ -11,6 +11,7 @@ import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1/podDisruptionB
 import type { InvokeInfo, ResolvedServiceArgs } from "../../components/contract";
 import { HPA_MIN_REPLICAS } from "../../components/cloudRules/kubernetes";
 import { SIZES } from "../../components/sizes";
+import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import { type ClusterCredential, GUARDED_DEPLOYMENT_ANNOTATIONS, RolloutGuard } from "./rolloutGuard";
 
 /** What the cloud hands the shared workload: identity, secrets, load balancer flavour, image and model. */
@@ -178,6 +179,7 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
             predictRoute,
             bakeSeconds: args.rollout.bakeMinutes * 60,
             latencyP99Ms: args.alarms.latencyP99Ms,
+            max5xxPerMinute: MAX_ERRORS_PER_MINUTE,
             // Every surge step may take a pod's start-up plus its hold (minReadySeconds).
             rolloutTimeoutSeconds: Math.min(86_400, rolloutSteps(args) * (600 + (args.rollout.strategy === "allAtOnce" ? 0 : args.rollout.bakeMinutes * 60))),
         },

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { METRIC_NAMES } from "./metricNames";
 
 type CounterChild = ReturnType<Counter<string>["labels"]>;
 type HistogramChild = ReturnType<Histogram<string>["labels"]>;
@@ -24,9 +25,9 @@ export class ServerMetrics {
     /** `inFlight` is read at scrape time, so the hot path does not touch the gauge. */
     constructor(options: { defaultMetrics?: boolean; inFlight?: () => number; openConnections?: () => number } = {}) {
         const registers = [this.registry];
-        this.requests = new Counter({ name: "model_server_requests_total", help: "HTTP requests by route, method and status", labelNames: ["route", "method", "status"], registers });
+        this.requests = new Counter({ name: METRIC_NAMES.requests, help: "HTTP requests by route, method and status", labelNames: ["route", "method", "status"], registers });
         this.duration = new Histogram({
-            name: "model_server_request_duration_seconds",
+            name: METRIC_NAMES.requestDuration,
             help: "HTTP request latency (body read to response written) by route",
             labelNames: ["route"],
             buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
