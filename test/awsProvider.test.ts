@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ModelServiceArgs } from "../components/contract";
 import { PROJECT_DIR } from "./helpers/plan";
+import { setUnitMocks } from "./helpers/unitMocks";
 
 interface Registered {
     type: string;
@@ -34,18 +35,7 @@ describe("the AWS provider honours the stack's aws: identity settings and the ca
             },
             ["aws:secretKey"],
         );
-        await pulumi.runtime.setMocks(
-            {
-                newResource: (args) => {
-                    registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-                    return { id: `${args.name}-id`, state: { ...args.inputs, name: args.inputs.name ?? `${args.name}-auto`, arn: `arn:aws:mock:::${args.name}` } };
-                },
-                call: (args) => args.inputs,
-            },
-            "model-service",
-            "unit",
-            true,
-        );
+        await setUnitMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider }));
         ({ ModelService } = await import("../components/modelService"));
     });
 

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ModelServiceArgs } from "../components/contract";
 import { PROJECT_DIR } from "./helpers/plan";
+import { setUnitMocks } from "./helpers/unitMocks";
 
 const registered: string[] = [];
 
@@ -28,19 +29,8 @@ describe("ModelService", () => {
     let ModelService: typeof import("../components/modelService").ModelService;
 
     beforeAll(async () => {
-        await pulumi.runtime.setMocks(
-            {
-                newResource: (args) => {
-                    registered.push(args.type);
-                    return { id: `${args.name}-id`, state: { ...args.inputs, name: args.inputs.name ?? `${args.name}-auto`, arn: `arn:aws:mock:::${args.name}` } };
-                },
-                call: (args) => args.inputs,
-            },
-            "model-service",
-            "unit",
-            // A preview: in an update the AWS rollout check would read the endpoint with real credentials.
-            true,
-        );
+        // A preview: in an update the AWS rollout check would read the endpoint with real credentials.
+        await setUnitMocks((args) => registered.push(args.type));
         ({ ModelService } = await import("../components/modelService"));
     });
 
