@@ -11,6 +11,8 @@
 import { DataType, encodeModel, type Node } from "./onnxProto";
 
 const ML = [{ domain: "ai.onnx.ml", version: 1 }];
+/** The header skl2onnx 1.17 writes: IR 8, opset 15 and the ai.onnx.ml domain. */
+const SKL2ONNX = { irVersion: 8, opset: 15, opsets: ML, producerName: "skl2onnx", producerVersion: "1.17.0" } as const;
 
 /** Class-major coefficients ([C][F], what LinearClassifier takes) from feature-major weights ([F][C]). */
 export function classMajor(weights: Float32Array, features: number, classes: number): number[] {
@@ -60,11 +62,7 @@ export function linearClassifierOnnx(spec: LinearClassifierSpec): Uint8Array {
         });
     }
     return encodeModel({
-        irVersion: 8,
-        opset: 15,
-        opsets: ML,
-        producerName: "skl2onnx",
-        producerVersion: "1.17.0",
+        ...SKL2ONNX,
         graphName: "LogisticRegression",
         nodes,
         initializers: [],
@@ -81,11 +79,7 @@ export function linearClassifierOnnx(spec: LinearClassifierSpec): Uint8Array {
 export function linearRegressorOnnx(coefficients: readonly number[], intercepts: readonly number[], features: number, metadata?: Readonly<Record<string, string>>): Uint8Array {
     const targets = intercepts.length;
     return encodeModel({
-        irVersion: 8,
-        opset: 15,
-        opsets: ML,
-        producerName: "skl2onnx",
-        producerVersion: "1.17.0",
+        ...SKL2ONNX,
         graphName: "LinearRegression",
         nodes: [{ opType: "LinearRegressor", domain: "ai.onnx.ml", name: "LinearRegressor", inputs: ["float_input"], outputs: ["variable"], attributes: [{ name: "coefficients", floats: coefficients }, { name: "intercepts", floats: intercepts }, { name: "targets", int: targets }] }],
         initializers: [],
