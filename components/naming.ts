@@ -65,3 +65,12 @@ export function localArtifactFiles(args: ResolvedServiceArgs, artifact: Extract<
 export function uploadName(name: string, key: string): string {
     return `${name}-artifact-${key.replace(/[^A-Za-z0-9.-]+/g, "-")}`;
 }
+
+/**
+ * A path as the project sees it: relative to the project folder, in POSIX form ("." for the folder itself).
+ * Image build contexts are given this way, so that another checkout of the same code (CI after a laptop)
+ * plans no change and never pushes the same tag again.
+ */
+export function projectRelative(projectDir: string, absolute: string): string {
+    return path.relative(projectDir, absolute).split(path.sep).join("/") || ".";
+}

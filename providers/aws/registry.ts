@@ -5,7 +5,7 @@ import { LifecyclePolicy } from "@pulumi/aws/ecr/lifecyclePolicy";
 import { Repository } from "@pulumi/aws/ecr/repository";
 import { Image } from "@pulumi/docker/image";
 import type { ResolvedServiceArgs } from "../../components/contract";
-import { contentHash } from "../../components/naming";
+import { contentHash, projectRelative } from "../../components/naming";
 import { parseEcrImage } from "../../components/ecrImage";
 import { awsPartition } from "./partition";
 
@@ -74,9 +74,4 @@ export function createServingImage(name: string, args: ResolvedServiceArgs, opts
         { parent: opts.parent },
     );
     return { uri: image.repoDigest, repositoryArn: repository.arn, repository, image };
-}
-
-/** A path as the project sees it: relative to the project folder, in POSIX form ("." for the folder itself). */
-export function projectRelative(projectDir: string, absolute: string): string {
-    return path.relative(projectDir, absolute).split(path.sep).join("/") || ".";
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { getClientTokenOutput } from "@pulumi/azure-native/authorization/getClientToken";
 import { Image } from "@pulumi/docker/image";
 import type { ResolvedServiceArgs } from "../../components/contract";
-import { contentHash } from "../../components/naming";
+import { contentHash, projectRelative } from "../../components/naming";
 import { deployerPrincipalType, grant, type Foundation } from "./foundation";
 
 /** The user name ACR expects with a refresh token obtained by exchanging an Entra ID token. */
@@ -38,7 +38,7 @@ export function createAzureServingImage(name: string, args: ResolvedServiceArgs,
         `${name}-image`,
         {
             imageName: pulumi.interpolate`${loginServer}/model-server:${args.model.version}-${contentHash(context)}`,
-            build: { context, platform: "linux/amd64", ...(args.image.dockerfile ? { dockerfile: path.resolve(args.projectDir, args.image.dockerfile) } : {}) },
+            build: { context: projectRelative(args.projectDir, context), platform: "linux/amd64", ...(args.image.dockerfile ? { dockerfile: projectRelative(args.projectDir, path.resolve(args.projectDir, args.image.dockerfile)) } : {}) },
             registry: { server: loginServer, username: ACR_TOKEN_USER, password },
         },
         { parent: opts.parent, dependsOn: [push] },

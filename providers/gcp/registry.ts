@@ -4,7 +4,7 @@ import { Repository } from "@pulumi/gcp/artifactregistry/repository";
 import { getClientConfigOutput } from "@pulumi/gcp/organizations/getClientConfig";
 import { Image } from "@pulumi/docker/image";
 import type { ResolvedServiceArgs } from "../../components/contract";
-import { contentHash } from "../../components/naming";
+import { contentHash, projectRelative } from "../../components/naming";
 import { stackUniqueName } from "../../components/physicalName";
 
 export interface GcpServingImage {
@@ -53,7 +53,7 @@ export function createGcpServingImage(name: string, args: ResolvedServiceArgs, o
         `${name}-image`,
         {
             imageName: pulumi.interpolate`${registry}/${args.gcp.project}/${created.repositoryId}/server:${args.model.version}-${contentHash(context)}`,
-            build: { context, platform: "linux/amd64", ...(args.image.dockerfile ? { dockerfile: path.resolve(args.projectDir, args.image.dockerfile) } : {}) },
+            build: { context: projectRelative(args.projectDir, context), platform: "linux/amd64", ...(args.image.dockerfile ? { dockerfile: projectRelative(args.projectDir, path.resolve(args.projectDir, args.image.dockerfile)) } : {}) },
             registry: { server: registry, username: "oauth2accesstoken", password: pulumi.secret(token.accessToken) },
         },
         { parent: opts.parent },
