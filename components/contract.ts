@@ -160,6 +160,11 @@ export interface ResolvedServiceArgs {
     readonly environment: Readonly<Record<string, string>>;
     readonly secrets: Readonly<Record<string, pulumi.Input<string>>>;
     readonly tags: Readonly<Record<string, string>>;
+    /**
+     * The ModelService's own name. Names that must be unique per stack derive from it, so two services in
+     * one stack never claim one name. Unset (args resolved outside a ModelService): the model name.
+     */
+    readonly service?: string;
     readonly protect: boolean;
     readonly logRetentionDays: number;
     readonly rollout: { readonly strategy: RolloutStrategy; readonly stepPercent: number; readonly bakeMinutes: number };

@@ -32,8 +32,9 @@ export class ModelService extends pulumi.ComponentResource {
 
     constructor(name: string, args: ModelServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before registering this component, so invalid args leave nothing behind.
-        const { resolved, problems } = validateServiceArgs(args);
-        if (!resolved) throw new ServiceArgsError(problems);
+        const { resolved: validated, problems } = validateServiceArgs(args);
+        if (!validated) throw new ServiceArgsError(problems);
+        const resolved = { ...validated, service: name };
         super("model-service:index:ModelService", name, {}, opts);
 
         const load = RUNTIMES[resolved.runtime].load;

@@ -49,3 +49,8 @@ export function stackUniqueName(parts: readonly string[], max: number, scope = "
     const owner = `${organization()}/${pulumi.getProject()}/${pulumi.getStack()}/${scope}`;
     return `${resourceName(parts, max - 7)}-${shortHash(owner)}`;
 }
+
+/** What names unique per stack start from: the ModelService's name (the model name for the stack program). */
+export function serviceKey(args: { readonly service?: string; readonly model: { readonly name: string } }): string {
+    return args.service ?? args.model.name;
+}

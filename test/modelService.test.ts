@@ -66,6 +66,13 @@ describe("ModelService", () => {
         expect(Object.entries(RUNTIMES).filter(([, e]) => !e.load).map(([r]) => r)).toEqual([]);
     });
 
+    it("names two services of one model in one stack apart: stack-unique names derive from the component's name", async () => {
+        const [a, b] = [new ModelService("churn-blue", validArgs), new ModelService("churn-green", validArgs)];
+        const [urlA, urlB] = await Promise.all([value(a.endpointUrl), value(b.endpointUrl)]);
+        expect(urlA).toMatch(/\/endpoints\/churn-blue-unit-[0-9a-f]{6}\/invocations$/);
+        expect(urlB).toMatch(/\/endpoints\/churn-green-unit-[0-9a-f]{6}\/invocations$/);
+    });
+
     it("loads only the chosen runtime's SDK, by submodule, and exposes the contract's outputs", async () => {
         const service = new ModelService("churn", validArgs);
         expect(await value(service.endpointUrl)).toMatch(/^https:\/\/runtime\.sagemaker\.eu-west-1\.amazonaws\.com\/endpoints\/churn-unit-[0-9a-f]{6}\/invocations$/);

@@ -15,7 +15,7 @@ import { SecurityGroupEgressRule } from "@pulumi/aws/vpc/securityGroupEgressRule
 import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
 import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { ServiceComponent } from "../../components/serviceComponent";
-import { autonamedLogicalName, stackUniqueName } from "../../components/physicalName";
+import { autonamedLogicalName, serviceKey, stackUniqueName } from "../../components/physicalName";
 import { SIZES } from "../../components/sizes";
 import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import { alarmActions, createAlarmTopic } from "./alarmTopic";
@@ -54,7 +54,7 @@ export class EcsService extends ServiceComponent {
         const https = args.aws.certificateArn !== undefined;
 
         const network = createNetwork(name, args, child);
-        const logGroup = new LogGroup(`${name}-logs`, { name: `/model-service/${stackUniqueName([args.model.name, pulumi.getStack()], 63)}`, retentionInDays: args.logRetentionDays }, { ...child, protect: args.protect });
+        const logGroup = new LogGroup(`${name}-logs`, { name: `/model-service/${stackUniqueName([serviceKey(args), pulumi.getStack()], 63)}`, retentionInDays: args.logRetentionDays }, { ...child, protect: args.protect });
 
         const task = createServingRole(`${name}-task-role`, "ecs-tasks.amazonaws.com", [...readArtifact(artifact.bucketArn, artifact.prefix), ...putMetrics(["model-service/*"])], child, "Model server task: reads only its model artifact");
         const execution = createServingRole(
@@ -159,7 +159,7 @@ export class EcsService extends ServiceComponent {
         const taskDefinition = new TaskDefinition(
             `${name}-task`,
             {
-                family: stackUniqueName([args.model.name, pulumi.getStack()], 255),
+                family: stackUniqueName([serviceKey(args), pulumi.getStack()], 255),
                 requiresCompatibilities: ["FARGATE"],
                 networkMode: "awsvpc",
                 cpu: String(size.vcpu * 1024),

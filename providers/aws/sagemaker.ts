@@ -9,7 +9,7 @@ import { EndpointConfiguration } from "@pulumi/aws/sagemaker/endpointConfigurati
 import { Model } from "@pulumi/aws/sagemaker/model";
 import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { ServiceComponent } from "../../components/serviceComponent";
-import { autonamedLogicalName, stackUniqueName } from "../../components/physicalName";
+import { autonamedLogicalName, serviceKey, stackUniqueName } from "../../components/physicalName";
 import { defaultInstanceType } from "../../components/sizes";
 import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import type { Topic } from "@pulumi/aws/sns/topic";
@@ -39,7 +39,7 @@ export class SageMakerService extends ServiceComponent {
         const f = createAwsFoundation(foundation, args, this);
         const { child, artifact, image, secrets } = f;
 
-        const endpointName = stackUniqueName([args.model.name, pulumi.getStack()], 63);
+        const endpointName = stackUniqueName([serviceKey(args), pulumi.getStack()], 63);
         const logGroup = new LogGroup(
             `${name}-logs`,
             { name: `/aws/sagemaker/Endpoints/${endpointName}`, retentionInDays: args.logRetentionDays },

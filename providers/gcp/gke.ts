@@ -6,7 +6,7 @@ import { Account } from "@pulumi/gcp/serviceaccount/account";
 import { IAMMember } from "@pulumi/gcp/serviceaccount/iammember";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
-import { stackUniqueName } from "../../components/physicalName";
+import { serviceKey, stackUniqueName } from "../../components/physicalName";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
 import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
@@ -63,7 +63,7 @@ export class GkeService extends ServiceComponent {
         this.cluster = new Cluster(
             `${name}-cluster`,
             {
-                name: resourceName([args.model.name, pulumi.getStack()], 40),
+                name: resourceName([serviceKey(args), pulumi.getStack()], 40),
                 location: args.region,
                 enableAutopilot: true,
                 releaseChannel: { channel: "REGULAR" },
@@ -165,7 +165,7 @@ export class GkeService extends ServiceComponent {
  * repository, so the kubelet can pull the image (the workload's own account does not pull images).
  */
 function createNodeAccount(name: string, args: ResolvedServiceArgs, f: GcpFoundation) {
-    const account = new Account(`${name}-nodes-sa`, { accountId: stackUniqueName([args.model.name, "nodes"], 30), displayName: `GKE nodes of model service ${args.model.name}`, project: args.gcp.project }, f.child);
+    const account = new Account(`${name}-nodes-sa`, { accountId: stackUniqueName([serviceKey(args), "nodes"], 30), displayName: `GKE nodes of model service ${args.model.name}`, project: args.gcp.project }, f.child);
     const member = pulumi.interpolate`serviceAccount:${account.email}`;
     const grants: pulumi.Resource[] = NODE_ROLES.map((role) => new ProjectIAMMember(`${name}-nodes-${role.split("/")[1]!.replace(/\./g, "-").toLowerCase()}`, { project: args.gcp.project!, role, member }, f.child));
     const repository = f.image.repository;

@@ -4,7 +4,7 @@ import { ProjectExclusion } from "@pulumi/gcp/logging/projectExclusion";
 import { ProjectSink } from "@pulumi/gcp/logging/projectSink";
 import { GCP_TYPES } from "../../components/cloudRules/gcp";
 import type { ResolvedServiceArgs } from "../../components/contract";
-import { autonamedLogicalName, stackUniqueName } from "../../components/physicalName";
+import { autonamedLogicalName, serviceKey, stackUniqueName } from "../../components/physicalName";
 
 /**
  * The service's log bucket, kept `logRetentionDays` (1-3650). It belongs to the foundation: a deleted log
@@ -17,7 +17,7 @@ export function createLogBucket(name: string, args: ResolvedServiceArgs, opts: p
         {
             project: args.gcp.project!,
             location: "global",
-            bucketId: stackUniqueName([args.model.name, "logs"], 100),
+            bucketId: stackUniqueName([serviceKey(args), "logs"], 100),
             retentionDays: args.logRetentionDays,
             description: `Serving logs of model service ${args.model.name}`,
         },

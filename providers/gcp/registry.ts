@@ -5,7 +5,7 @@ import { getClientConfigOutput } from "@pulumi/gcp/organizations/getClientConfig
 import { Image } from "@pulumi/docker/image";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { contentHash, projectRelative } from "../../components/naming";
-import { stackUniqueName } from "../../components/physicalName";
+import { serviceKey, stackUniqueName } from "../../components/physicalName";
 
 export interface GcpServingImage {
     readonly uri: pulumi.Output<string>;
@@ -34,7 +34,7 @@ export function createGcpServingImage(name: string, args: ResolvedServiceArgs, o
         {
             location: args.region,
             // Known in advance (the image name holds it): unique per stack, the same on vertex and gke.
-            repositoryId: stackUniqueName([args.model.name, "images"], 63),
+            repositoryId: stackUniqueName([serviceKey(args), "images"], 63),
             format: "DOCKER",
             description: `Serving images of model service ${args.model.name}`,
             dockerConfig: { immutableTags: true },

@@ -3,7 +3,7 @@ import { Secret } from "@pulumi/gcp/secretmanager/secret";
 import { SecretIamMember } from "@pulumi/gcp/secretmanager/secretIamMember";
 import { SecretVersion } from "@pulumi/gcp/secretmanager/secretVersion";
 import type { ResolvedServiceArgs } from "../../components/contract";
-import { stackUniqueName } from "../../components/physicalName";
+import { serviceKey, stackUniqueName } from "../../components/physicalName";
 
 /** One Secret Manager secret per configured secret, readable by the serving account alone. */
 export function createGcpSecretStore(name: string, args: ResolvedServiceArgs, member: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) {
@@ -11,7 +11,7 @@ export function createGcpSecretStore(name: string, args: ResolvedServiceArgs, me
     for (const [key, value] of Object.entries(args.secrets)) {
         const secret = new Secret(
             `${name}-secret-${key}`,
-            { secretId: stackUniqueName([args.model.name, key], 255), replication: { auto: {} }, deletionProtection: args.protect, project: args.gcp.project },
+            { secretId: stackUniqueName([serviceKey(args), key], 255), replication: { auto: {} }, deletionProtection: args.protect, project: args.gcp.project },
             { ...opts, protect: args.protect },
         );
         const version = new SecretVersion(`${name}-secret-${key}-value`, { secret: secret.id, secretData: pulumi.secret(value) }, opts);

@@ -3,7 +3,7 @@ import { RepositoryIamMember } from "@pulumi/gcp/artifactregistry/repositoryIamM
 import { Account } from "@pulumi/gcp/serviceaccount/account";
 import { BucketIAMMember } from "@pulumi/gcp/storage/bucketIAMMember";
 import type { ResolvedServiceArgs } from "../../components/contract";
-import { stackUniqueName } from "../../components/physicalName";
+import { serviceKey, stackUniqueName } from "../../components/physicalName";
 import type { GcsArtifact } from "./artifactStore";
 import type { GcpServingImage } from "./registry";
 
@@ -14,7 +14,7 @@ import type { GcpServingImage } from "./registry";
 export function createServingAccount(name: string, args: ResolvedServiceArgs, artifact: GcsArtifact, image: GcpServingImage, opts: pulumi.CustomResourceOptions) {
     const account = new Account(
         `${name}-serving-sa`,
-        { accountId: stackUniqueName([args.model.name, "serve"], 30), displayName: `Serving identity of model service ${args.model.name}`, project: args.gcp.project },
+        { accountId: stackUniqueName([serviceKey(args), "serve"], 30), displayName: `Serving identity of model service ${args.model.name}`, project: args.gcp.project },
         opts,
     );
     const member = pulumi.interpolate`serviceAccount:${account.email}`;
