@@ -5,6 +5,7 @@ import type { Endpoint } from "@pulumi/aws/sagemaker/endpoint";
 import type { DescribeEndpointCommandOutput, SageMakerClientConfig } from "@aws-sdk/client-sagemaker";
 import type { DescribeServicesCommandOutput, Deployment as EcsDeployment, Service as EcsServiceState } from "@aws-sdk/client-ecs";
 import type { ResolvedServiceArgs } from "../../components/contract";
+import { awsIdentitySettings } from "./awsProvider";
 import { rolloutMinutes } from "./rolloutDuration";
 
 // After an update, the truth. SageMaker (blue/green with auto-rollback alarms) and ECS (circuit breaker and
@@ -155,9 +156,10 @@ export function checkEcsRollout(
 }
 
 function common(args: ResolvedServiceArgs, runtime: "sagemaker" | "ecs"): CommonProps {
-    const config = new pulumi.Config("aws");
-    const profile = config.get("profile") || undefined;
-    const assumeRoles = assumedRoles(config.getObject<unknown[]>("assumeRoles"));
+    // The same reading of the stack's aws: settings as the service's provider gets.
+    const identity = awsIdentitySettings();
+    const profile = identity.profile as string | undefined;
+    const assumeRoles = assumedRoles(identity.assumeRoles as unknown[] | undefined);
     return {
         region: args.region,
         modelName: args.model.name,
