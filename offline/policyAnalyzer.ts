@@ -86,6 +86,25 @@ function resourceOptions(r: RecordedResource): unknown {
     return opts;
 }
 
+/** The fields AnalyzeRequest and AnalyzerResource share. */
+interface DescribedResource {
+    setType(value: string): void;
+    setName(value: string): void;
+    setUrn(value: string): void;
+    setProperties(value: unknown): void;
+    setOptions(value: unknown): void;
+}
+
+/** Fills a resource's type, name, URN, options and the given properties (checked inputs or outputs) into `message`. */
+function describeResource<T extends DescribedResource>(message: T, record: RecordedResource, properties: Parameters<typeof Struct.fromJavaScript>[0]): T {
+    message.setType(record.type);
+    message.setName(record.name);
+    message.setUrn(record.urn);
+    message.setProperties(Struct.fromJavaScript(properties));
+    message.setOptions(resourceOptions(record));
+    return message;
+}
+
 interface AnalyzerInfo {
     getSupportsconfig(): boolean;
     getPoliciesList(): { getName(): string; getEnforcementlevel(): number }[];
@@ -170,12 +189,7 @@ async function analyzeOver(client: unknown, stack: AnalyzerStack, resources: rea
     const violations: Violation[] = [];
     const stackRequest = new analyzerProto.AnalyzeStackRequest();
     for (const { record, checkedInputs, outputs, provider } of resources) {
-        const request = new analyzerProto.AnalyzeRequest();
-        request.setType(record.type);
-        request.setName(record.name);
-        request.setUrn(record.urn);
-        request.setProperties(Struct.fromJavaScript(checkedInputs));
-        request.setOptions(resourceOptions(record));
+        const request = describeResource(new analyzerProto.AnalyzeRequest(), record, checkedInputs);
         if (provider) {
             const p = new analyzerProto.AnalyzerProviderResource();
             p.setType(provider.type);
@@ -187,12 +201,7 @@ async function analyzeOver(client: unknown, stack: AnalyzerStack, resources: rea
         const response = await unaryCall<{ getDiagnosticsList(): Diagnostic[] }>(client, "analyze", request);
         violations.push(...response.getDiagnosticsList().map((d) => toViolation(d, record.urn)));
 
-        const resource = new analyzerProto.AnalyzerResource();
-        resource.setType(record.type);
-        resource.setName(record.name);
-        resource.setUrn(record.urn);
-        resource.setProperties(Struct.fromJavaScript(outputs));
-        resource.setOptions(resourceOptions(record));
+        const resource = describeResource(new analyzerProto.AnalyzerResource(), record, outputs);
         if (record.parent) resource.setParent(record.parent);
         resource.setDependenciesList(record.options.dependsOn);
         for (const [key, urns] of Object.entries(record.propertyDependencies)) {
