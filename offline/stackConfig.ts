@@ -51,7 +51,10 @@ function hasDefault(decl: ProjectConfigDecl): decl is { default?: unknown; value
 export function missingProjectKeys(project: string, declared: Record<string, ProjectConfigDecl>, stackConfig: Record<string, unknown>, ...overrides: (readonly string[])[]): string[] {
     const set = new Set([...Object.keys(stackConfig), ...overrides.flat().map((pair) => pair.slice(0, pair.indexOf("=")))].map((k) => namespaced(project, k)));
     return Object.entries(declared)
-        .filter(([key, decl]) => !hasDefault(decl) && namespaced(project, key).startsWith(`${project}:`) && !set.has(namespaced(project, key)))
+        .filter(([key, decl]) => {
+            const full = namespaced(project, key);
+            return !hasDefault(decl) && full.startsWith(`${project}:`) && !set.has(full);
+        })
         .map(([key]) => key)
         .sort();
 }
