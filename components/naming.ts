@@ -17,10 +17,17 @@ export function standardTags(args: ResolvedServiceArgs): Record<string, string> 
 
 /** A cloud resource name from parts: lowercase, hyphenated, at most `max` characters. */
 export function resourceName(parts: readonly string[], max: number): string {
-    const joined = parts.join("-").toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
-    if (joined.length <= max) return joined;
-    const hash = crypto.createHash("sha256").update(joined).digest("hex").slice(0, 6);
-    return `${joined.slice(0, max - 7).replace(/-$/, "")}-${hash}`;
+    return fitName(parts.join("-").toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, ""), max);
+}
+
+/** `name` itself when it has at most `max` characters, else a prefix of it plus `-` and 6 hex of the whole. */
+export function fitName(name: string, max: number): string {
+    if (name.length <= max) return name;
+    return `${name.slice(0, Math.max(1, max - 7)).replace(/-+$/, "")}-${shortHash(name)}`;
+}
+
+export function shortHash(text: string, length = 6): string {
+    return crypto.createHash("sha256").update(text).digest("hex").slice(0, length);
 }
 
 const SKIPPED_FOLDERS = new Set(["node_modules", ".git"]);

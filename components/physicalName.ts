@@ -1,7 +1,6 @@
-import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTONAMES } from "./cloudRules";
-import { resourceName } from "./naming";
+import { fitName, resourceName, shortHash } from "./naming";
 
 /**
  * A logical name for a child of resource `type` whose provider-autonamed physical name fits the API:
@@ -17,16 +16,6 @@ export function autonamedLogicalName(type: string, base: string, role: string): 
     if (full.length <= budget) return full;
     if (!role || budget - role.length - 1 < 8) return fitName(full, budget);
     return `${fitName(base, budget - role.length - 1)}-${role}`;
-}
-
-/** `name` itself when it has at most `max` characters, else a prefix of it plus `-` and 6 hex of the whole. */
-export function fitName(name: string, max: number): string {
-    if (name.length <= max) return name;
-    return `${name.slice(0, Math.max(1, max - 7)).replace(/-+$/, "")}-${shortHash(name)}`;
-}
-
-export function shortHash(text: string, length = 6): string {
-    return crypto.createHash("sha256").update(text).digest("hex").slice(0, length);
 }
 
 /** The Pulumi organization; DIY backends call every user's "organization", as Pulumi does when none is set. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AUTONAMES, CLOUD_RULES, type Check, type ContractRule } from "../components/cloudRules";
-import { autonamedLogicalName, fitName } from "../components/physicalName";
+import { fitName } from "../components/naming";
+import { autonamedLogicalName } from "../components/physicalName";
 import { breachOf, checkContracts, nameCollisions, valuesAt } from "../offline/contractCheck";
 import { autonamed } from "../offline/mocks";
 import type { RecordedResource } from "../offline/recorder";

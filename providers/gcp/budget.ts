@@ -5,7 +5,7 @@ import type { Service } from "@pulumi/gcp/projects/service";
 import { gcpRule } from "../../components/cloudRules/gcp";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { BUDGET_PERCENTS } from "../../components/budget";
-import { fitName } from "../../components/physicalName";
+import { fitName } from "../../components/naming";
 import { emailChannels } from "./alerts";
 import { createGcpBillingProvider } from "./gcpProvider";
 
