@@ -200,6 +200,7 @@ export interface ServiceOutputs {
 
 /** An implementation: a ComponentResource with the shared outputs and its cloud-specific children. */
 export interface ServiceImplementation extends ServiceOutputs {
+    readonly runtime: Runtime;
     /** Cloud-specific children by role (bucket, role, endpoint, ...): the escape hatch. */
     readonly children: Readonly<Record<string, pulumi.Resource>>;
 }
