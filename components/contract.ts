@@ -106,7 +106,7 @@ export interface ModelServiceArgs {
     };
     /** Root folder for local artifact and build-context paths. @default - the working directory */
     readonly projectDir?: string;
-    /** AWS-only settings (used by the ecs runtime). */
+    /** AWS-only settings: the ecs network and certificate, and a bucket of your own for the model (both runtimes). */
     readonly aws?: AwsServiceArgs;
     /** Google Cloud settings: the project to deploy into (required on gcp). */
     readonly gcp?: GcpServiceArgs;
