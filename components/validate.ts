@@ -14,6 +14,7 @@ import { CLOUDWATCH_RETENTION_DAYS, awsCountLimit } from "./cloudRules/aws";
 import { SAGEMAKER_HOSTING_INSTANCE_TYPES } from "./cloudRules/awsHostingInstanceTypes";
 import { rolloutDurationProblems } from "../providers/aws/rolloutDuration";
 import { validateGcpArgs } from "./gcpValidation";
+import { validateExistingResources } from "./existingResources";
 import { DEFAULT_MIN_REPLICAS, defaultMaxReplicas } from "./defaults";
 import { DEFAULT_LATENCY_P99_MS } from "./observability";
 
@@ -214,6 +215,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
 
     validateAwsArgs(args, runtime, problem);
+    validateExistingResources(args, runtime, problem);
     if (cloud === "azure") validateAzureNames(args, problem);
     if (cloud === "gcp" && entry.cloud === cloud) validateGcpArgs(args, runtime, problem);
     const rollout = { strategy: args.rollout?.strategy ?? "allAtOnce", stepPercent: args.rollout?.stepPercent ?? 10, bakeMinutes: args.rollout?.bakeMinutes ?? 10 };
@@ -308,24 +310,11 @@ function validateAwsArgs(args: ModelServiceArgs, runtime: Runtime, problem: (fie
     // Like every cloud's provider settings, the ecs network settings may sit in a stack that runs another runtime.
     if (runtime !== "ecs") return;
     if ((args.compute?.gpu ?? "none") !== "none") problem("compute.gpu", args.compute?.gpu, "cannot be honoured by ecs: Fargate has no GPUs", "set gpu to none, or use runtime sagemaker");
-    const isPublic = args.network?.public ?? false;
     if (aws.certificateArn !== undefined && !ACM_CERTIFICATE.test(aws.certificateArn)) {
         problem("aws.certificateArn", aws.certificateArn, "is not an ACM certificate ARN", "use arn:aws:acm:REGION:ACCOUNT:certificate/ID");
     }
     if (aws.egress !== undefined && aws.egress !== "nat" && aws.egress !== "endpoints") problem("aws.egress", aws.egress, "is not an egress mode", "use nat or endpoints");
     if (aws.natGateways !== undefined && aws.natGateways !== 1 && aws.natGateways !== 2) problem("aws.natGateways", aws.natGateways, "must be 1 or 2 (one per zone)", "set it to 1 (cheaper) or 2 (survives a zone outage)");
-    if (aws.vpcId !== undefined) {
-        if (!/^vpc-[0-9a-f]{8,17}$/.test(aws.vpcId)) problem("aws.vpcId", aws.vpcId, "is not a VPC id", "use vpc-xxxxxxxx, or remove it to create a VPC");
-        const subnets = (field: "privateSubnetIds" | "publicSubnetIds") => {
-            const ids = aws[field] ?? [];
-            if (ids.length < 2) problem(`aws.${field}`, ids, "needs at least two subnets (two availability zones) with vpcId", `list two or more subnet ids in aws${field[0]!.toUpperCase()}${field.slice(1)}`);
-            ids.filter((id) => !/^subnet-[0-9a-f]{8,17}$/.test(id)).forEach((id) => problem(`aws.${field}`, id, "is not a subnet id", "use subnet-xxxxxxxx"));
-        };
-        subnets("privateSubnetIds");
-        if (isPublic) subnets("publicSubnetIds");
-    } else if ((aws.privateSubnetIds ?? []).length > 0 || (aws.publicSubnetIds ?? []).length > 0) {
-        problem("aws.vpcId", undefined, "is not set, but subnets are", "set awsVpcId to the VPC of those subnets, or remove the subnets to create a VPC");
-    }
 }
 
 /**
