@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { armTokenSource } from "../azure/armCredential";
 import { MAX_ERRORS_PER_MINUTE, errorsPerMinuteQuery, latencyP99MsQuery, scrapedPodsQuery } from "../../components/observability";
-import { type Clock, systemClock } from "../dynamic/clock";
+import { type Clock, deadlineAfter, systemClock } from "../dynamic/clock";
 import { GOOGLE_CREDENTIALS_FIX, googleTokenSource } from "../dynamic/credentials";
 import { errorMessage, parsedJson } from "../dynamic/errors";
 import { type HttpAnswer, type RetryPolicy, type Transport, callJson } from "../dynamic/http";
@@ -477,7 +477,7 @@ async function rollBack(ctx: GuardContext, p: GuardProps, d: KubeObject, reason:
     try {
         await call(ctx, p, "kubernetes", `Rolling back ${what}`, "PATCH", patchUrl(p), undo, "application/json-patch+json");
         patched = true;
-        const deadline = ctx.clock.now() + (p.rolloutTimeoutSeconds ?? DEFAULT_ROLLOUT_TIMEOUT_SECONDS) * 1000;
+        const deadline = deadlineAfter(ctx.clock, (p.rolloutTimeoutSeconds ?? DEFAULT_ROLLOUT_TIMEOUT_SECONDS) * 1000);
         for (;;) {
             const live = await getDeployment(ctx, p);
             const state = rolloutState(live);
@@ -485,7 +485,7 @@ async function rollBack(ctx: GuardContext, p: GuardProps, d: KubeObject, reason:
                 serving = live;
                 break;
             }
-            if (state.stalled || ctx.clock.now() >= deadline) throw new Error(state.stalled ?? `it did not finish in time (${state.line})`);
+            if (state.stalled || deadline.passed()) throw new Error(state.stalled ?? `it did not finish in time (${state.line})`);
             await ctx.clock.sleep(Math.min(STATUS_POLL_MS, ctx.backoffMs * 10));
         }
     } catch (err) {
