@@ -2,7 +2,7 @@ import * as http from "node:http";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { TrafficShift, createTrafficShiftProvider, trafficShiftProvider } from "../providers/azure/trafficShift";
-import { LoopbackServer, serveDuringTests } from "./helpers/loopbackServer";
+import { type CannedResponse, LoopbackServer, sendCanned, serveDuringTests } from "./helpers/loopbackServer";
 import { installFakeAzCli, withArmEnv } from "./helpers/fakeAzCli";
 import { loadSerializedProvider, serializeProvider } from "./helpers/serializedProvider";
 import { virtualClock } from "./helpers/virtualClock";
@@ -25,12 +25,7 @@ interface Recorded {
     at: number;
 }
 
-interface FakeResponse {
-    status?: number;
-    body?: unknown;
-    headers?: Record<string, string>;
-    destroy?: boolean;
-}
+type FakeResponse = CannedResponse;
 
 interface FakeOperation {
     polls: number;
@@ -111,12 +106,7 @@ class FakeArm extends LoopbackServer {
     }
 
     private send(res: http.ServerResponse, r: FakeResponse): void {
-        if (r.destroy) {
-            res.socket?.destroy();
-            return;
-        }
-        res.writeHead(r.status ?? 200, { "content-type": "application/json", ...r.headers });
-        res.end(r.body === undefined ? "" : JSON.stringify(r.body));
+        sendCanned(res, r);
     }
 
     private endpoint(): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { armTokenSource } from "./armCredential";
 import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
-import { type Clock, systemClock } from "../dynamic/clock";
+import { type Clock, type TimingDeps, systemClock } from "../dynamic/clock";
 import { asSentence, errorMessage, parsedJson } from "../dynamic/errors";
 import { type HttpAnswer, type JsonAnswer, type RetryPolicy, type Transport, callJson, fetchTransport, retryAfterMs } from "../dynamic/http";
 import { changedKeys, definedOnly, inputChecker } from "../dynamic/inputs";
@@ -47,13 +47,9 @@ export interface TrafficShiftInputs {
     operationTimeoutSeconds?: pulumi.Input<number>;
 }
 
-export interface TrafficShiftDeps {
+export interface TrafficShiftDeps extends TimingDeps {
     /** Returns an ARM access token. Default: the identity azure-native uses (./armCredential), scope https://management.azure.com/.default. */
     getAccessToken?: () => Promise<string>;
-    /** Backoff base in ms for retries and operation polling (tests pass a small number). Default 1000. */
-    backoffMs?: number;
-    /** Time for bakes, deadlines and pauses. Default the system clock (tests pass a virtual one). */
-    clock?: Clock;
 }
 
 /** The inputs as the provider receives them: resolved, plain values. */

@@ -27,3 +27,11 @@ export function deadlineAfter(clock: Clock, ms: number): Deadline {
     const at = clock.now() + ms;
     return { at, remaining: () => at - clock.now(), passed: () => clock.now() >= at };
 }
+
+/** What every dynamic provider of the project takes from its creator besides credentials (tests pass small or virtual values). */
+export interface TimingDeps {
+    /** Backoff base in ms for retries and operation polling. Default 1000. */
+    backoffMs?: number;
+    /** Time for bakes, deadlines and pauses. Default the system clock (tests pass a virtual one). */
+    clock?: Clock;
+}

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
-import { type Clock, systemClock } from "../dynamic/clock";
+import { type Clock, type TimingDeps, systemClock } from "../dynamic/clock";
 import { GOOGLE_CREDENTIALS_FIX, googleTokenSource } from "../dynamic/credentials";
 import { asSentence, errorMessage, parsedJson } from "../dynamic/errors";
 import { type HttpAnswer, type RetryPolicy, type Transport, callJson, fetchTransport } from "../dynamic/http";
@@ -73,17 +73,13 @@ export interface VertexModelDeploymentInputs {
     privateServiceConnect?: pulumi.Input<boolean>;
 }
 
-export interface VertexProviderDeps {
+export interface VertexProviderDeps extends TimingDeps {
     /** Returns an OAuth access token. Default: google-auth-library's GoogleAuth (application default credentials, scope https://www.googleapis.com/auth/cloud-platform). */
     getAccessToken?: () => Promise<string>;
-    /** Backoff base in ms for retries and operation polling (tests pass a small number). Default 1000. */
-    backoffMs?: number;
     /** Length of a bake minute in ms, and the interval of progress lines during long waits (tests pass a small number). Default 60000. */
     minuteMs?: number;
     /** Where progress lines go. Default console.log, which the Pulumi CLI shows for a dynamic provider. */
     log?: (line: string) => void;
-    /** Time for bakes, deadlines and pauses. Default the system clock (tests pass a virtual one). */
-    clock?: Clock;
 }
 
 /** The inputs as the provider receives them: resolved, plain values. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { armTokenSource } from "../azure/armCredential";
 import { MAX_ERRORS_PER_MINUTE, errorsPerMinuteQuery, latencyP99MsQuery, scrapedPodsQuery } from "../../components/observability";
-import { type Clock, deadlineAfter, systemClock } from "../dynamic/clock";
+import { type Clock, type TimingDeps, deadlineAfter, systemClock } from "../dynamic/clock";
 import { GOOGLE_CREDENTIALS_FIX, googleTokenSource } from "../dynamic/credentials";
 import { errorMessage, parsedJson } from "../dynamic/errors";
 import { type HttpAnswer, type RetryPolicy, type Transport, callJson } from "../dynamic/http";
@@ -70,15 +70,12 @@ export interface RolloutGuardInputs {
     rolloutTimeoutSeconds?: pulumi.Input<number>;
 }
 
-export interface RolloutGuardDeps {
+/** backoffMs also bounds the pause between rollout status reads (ten times it). */
+export interface RolloutGuardDeps extends TimingDeps {
     /** Returns a bearer token for the API server or the Prometheus API. Default: the credential input's library. */
     getAccessToken?: (audience: "kubernetes" | "prometheus") => Promise<string>;
-    /** Backoff base in ms for retries, and the longest pause between rollout status reads (tests pass a small number). Default 1000. */
-    backoffMs?: number;
     /** Where progress lines go. Default console.log, which the Pulumi CLI shows for a dynamic provider. */
     log?: (line: string) => void;
-    /** Time for bakes, deadlines and pauses. Default the system clock (tests pass a virtual one). */
-    clock?: Clock;
 }
 
 /** The inputs as the provider receives them: resolved, plain values. */
