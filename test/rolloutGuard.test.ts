@@ -4,6 +4,7 @@ import { RolloutGuard, createRolloutGuardProvider, rolloutGuardProvider } from "
 import { ConflictError, DEPLOYMENT, FakeKubernetes, KUBE_TOKEN, NAMESPACE, PROM_TOKEN, PULUMI_MANAGER, podTemplate } from "./helpers/fakeKubernetes";
 import { serveDuringTests } from "./helpers/loopbackServer";
 import { loadSerializedProvider, serializeProvider } from "./helpers/serializedProvider";
+import { virtualClock } from "./helpers/virtualClock";
 
 // The Kubernetes rollout guard against a fake API server and Prometheus on loopback, over real HTTP:
 // the fake's controller rolls one pod per read, and each ReplicaSet's pods answer queries with the
@@ -12,7 +13,8 @@ import { loadSerializedProvider, serializeProvider } from "./helpers/serializedP
 const fake = new FakeKubernetes();
 serveDuringTests(fake);
 const lines: string[] = [];
-const provider = createRolloutGuardProvider({ getAccessToken: async (audience) => (audience === "kubernetes" ? KUBE_TOKEN : PROM_TOKEN), backoffMs: 1, log: (l) => lines.push(l) });
+const clock = virtualClock();
+const provider = createRolloutGuardProvider({ getAccessToken: async (audience) => (audience === "kubernetes" ? KUBE_TOKEN : PROM_TOKEN), backoffMs: 1, clock, log: (l) => lines.push(l) });
 
 function inputs(version: string, overrides: Record<string, unknown> = {}): any {
     return {

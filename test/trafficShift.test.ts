@@ -2,9 +2,10 @@ import * as http from "node:http";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { TrafficShift, createTrafficShiftProvider, trafficShiftProvider } from "../providers/azure/trafficShift";
-import { LoopbackServer, serveDuringTests } from "./helpers/loopbackServer";
+import { type CannedResponse, LoopbackServer, sendCanned, serveDuringTests } from "./helpers/loopbackServer";
 import { installFakeAzCli, withArmEnv } from "./helpers/fakeAzCli";
 import { loadSerializedProvider, serializeProvider } from "./helpers/serializedProvider";
+import { virtualClock } from "./helpers/virtualClock";
 
 // A fake Azure Resource Manager on loopback: one Azure ML online endpoint (GET, PUT with an
 // Azure-AsyncOperation or Location long-running operation) and Azure Monitor metrics per deployment,
@@ -20,14 +21,11 @@ interface Recorded {
     query: URLSearchParams;
     headers: http.IncomingHttpHeaders;
     body: any;
+    /** When it arrived, on the provider's clock. */
+    at: number;
 }
 
-interface FakeResponse {
-    status?: number;
-    body?: unknown;
-    headers?: Record<string, string>;
-    destroy?: boolean;
-}
+type FakeResponse = CannedResponse;
 
 interface FakeOperation {
     polls: number;
@@ -42,6 +40,9 @@ function armError(status: number, code: string, message: string): FakeResponse {
 
 class FakeArm extends LoopbackServer {
     readonly requests: Recorded[] = [];
+    constructor(private readonly now: () => number) {
+        super();
+    }
     readonly deployments = new Set<string>();
     traffic: Record<string, number> = {};
     /** Per deployment: 5xx answers per minute and p99 latency per minute (null: no data that minute). */
@@ -90,7 +91,7 @@ class FakeArm extends LoopbackServer {
         return this.requests.filter((r) => r.method === "PUT").map((r) => r.body.properties.traffic);
     }
 
-    metricQueries(): { metric: string; filter: string; aggregation: string; interval: string; timespan: string; apiVersion: string }[] {
+    metricQueries(): { metric: string; filter: string; aggregation: string; interval: string; timespan: string; apiVersion: string; at: number }[] {
         return this.requests
             .filter((r) => r.path.endsWith("/providers/Microsoft.Insights/metrics"))
             .map((r) => ({
@@ -100,16 +101,12 @@ class FakeArm extends LoopbackServer {
                 interval: r.query.get("interval")!,
                 timespan: r.query.get("timespan")!,
                 apiVersion: r.query.get("api-version")!,
+                at: r.at,
             }));
     }
 
     private send(res: http.ServerResponse, r: FakeResponse): void {
-        if (r.destroy) {
-            res.socket?.destroy();
-            return;
-        }
-        res.writeHead(r.status ?? 200, { "content-type": "application/json", ...r.headers });
-        res.end(r.body === undefined ? "" : JSON.stringify(r.body));
+        sendCanned(res, r);
     }
 
     private endpoint(): Record<string, unknown> {
@@ -137,7 +134,7 @@ class FakeArm extends LoopbackServer {
         const url = new URL(req.url ?? "/", "http://127.0.0.1");
         const method = req.method ?? "GET";
         const body = raw ? JSON.parse(raw) : undefined;
-        this.requests.push({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body });
+        this.requests.push({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body, at: this.now() });
         const injection = this.injected.find((i) => i.method === method && i.pattern.test(url.pathname) && i.responses.length > 0);
         if (injection) {
             this.send(res, injection.responses.shift()!);
@@ -211,8 +208,9 @@ class FakeArm extends LoopbackServer {
     }
 }
 
-const fake = new FakeArm();
-const provider = createTrafficShiftProvider({ getAccessToken: async () => TOKEN, backoffMs: 2 });
+const clock = virtualClock();
+const fake = new FakeArm(() => clock.now());
+const provider = createTrafficShiftProvider({ getAccessToken: async () => TOKEN, backoffMs: 2, clock });
 
 function inputs(overrides: Record<string, unknown> = {}): Record<string, any> {
     return {
@@ -220,9 +218,9 @@ function inputs(overrides: Record<string, unknown> = {}): Record<string, any> {
         deploymentName: "v2-bbbbbbbb",
         strategy: "canary",
         stepPercent: 10,
-        // Bakes of tens of milliseconds, checked every few: the whole sequence runs, never for minutes.
-        bakeSeconds: 0.05,
-        checkIntervalSeconds: 0.02,
+        // Five-minute bakes checked every minute, on a virtual clock: the whole sequence runs without waiting.
+        bakeSeconds: 300,
+        checkIntervalSeconds: 60,
         latencyP99Ms: 1000,
         apiEndpoint: fake.url,
         ...overrides,
@@ -305,10 +303,11 @@ describe("canary and linear rollouts", { timeout: 10_000 }, () => {
             ]),
         );
         for (const q of queries) expect(q).toMatchObject({ aggregation: "Average", interval: "PT1M", apiVersion: "2023-10-01" });
-        // The window starts on a whole minute, before the first step, and ends now.
+        // The window starts on a whole minute, before the first step, and ends when it is read.
         const [from, to] = queries[0]!.timespan.split("/").map((t) => Date.parse(t));
         expect(from! % 60_000).toBe(0);
-        expect(Date.now() - to!).toBeLessThan(5_000);
+        expect(queries[0]!.at - to!).toBeGreaterThanOrEqual(0);
+        expect(queries[0]!.at - to!).toBeLessThan(5_000);
 
         // Metrics are read between the two steps: the canary is watched before it takes everything.
         const puts = fake.requests.map((r, i) => [r, i] as const).filter(([r]) => r.method === "PUT").map(([, i]) => i);
@@ -375,7 +374,7 @@ describe("a bake nobody called (issue 14 item 12)", { timeout: 10_000 }, () => {
         fake.seed("v2-bbbbbbbb");
         fake.callsPerMinute.set("v2-bbbbbbbb", [null, 0, null]);
         const error = (await provider.update!("id", stateOnV1(), inputs()).catch((e: Error) => e)) as Error;
-        expect(error.message).toContain("rolled back: at 10% of traffic, no request reached it during the 0.05-second bake, so nothing shows it works.");
+        expect(error.message).toContain("rolled back: at 10% of traffic, no request reached it during the 5-minute bake, so nothing shows it works.");
         expect(error.message).toContain("set azureAllowIdleBake to let a bake without requests pass");
         expect(fake.trafficPuts()).toEqual([{ "v2-bbbbbbbb": 10, "v1-aaaaaaaa": 90 }, { "v1-aaaaaaaa": 100 }]);
         expect(fake.traffic).toEqual({ "v1-aaaaaaaa": 100 });
@@ -528,9 +527,10 @@ describe("ARM calls", { timeout: 10_000 }, () => {
     it("stops waiting at the operation deadline", async () => {
         fake.pollsToComplete = 1_000_000;
         fake.seed("v2-bbbbbbbb");
-        const started = Date.now();
+        const started = clock.now();
         await expect(provider.create(inputs({ operationTimeoutSeconds: 0.1 }))).rejects.toThrow(/the operation did not finish within 0\.1s \(http:\/\/127\.0\.0\.1:\d+\/.*mfeOperationsStatus\/\d+/);
-        expect(Date.now() - started).toBeLessThan(3_000);
+        expect(clock.now() - started).toBeGreaterThanOrEqual(100);
+        expect(clock.now() - started).toBeLessThan(3_000);
     });
 
     it("does not retry a 403, and says how to fix it", async () => {

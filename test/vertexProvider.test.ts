@@ -4,9 +4,11 @@ import { VertexModelDeployment, createVertexDeploymentProvider, vertexDeployment
 import { CPU_METRIC, ENDPOINT, FakeVertex, PROJECT, REGION, TOKEN, apiError } from "./helpers/fakeVertex";
 import { serveDuringTests } from "./helpers/loopbackServer";
 import { loadSerializedProvider, serializeProvider } from "./helpers/serializedProvider";
+import { virtualClock } from "./helpers/virtualClock";
 
 const fake = new FakeVertex();
-const provider = createVertexDeploymentProvider({ getAccessToken: async () => TOKEN, backoffMs: 5 });
+const clock = virtualClock();
+const provider = createVertexDeploymentProvider({ getAccessToken: async () => TOKEN, backoffMs: 5, clock });
 
 function inputs(overrides: Record<string, unknown> = {}): Record<string, any> {
     return {
@@ -136,7 +138,7 @@ describe("create", { timeout: 10_000 }, () => {
         expect((await provider.create(inputs({ privateServiceConnect: true }))).outs).toMatchObject({ privateAddress: "10.10.0.7" });
         endpoint.privateServiceConnectConfig = { pscAutomationConfigs: [{ state: "PSC_AUTOMATION_STATE_FAILED", errorMessage: "no service connection policy" }] };
         const lines: string[] = [];
-        const logging = createVertexDeploymentProvider({ getAccessToken: async () => TOKEN, backoffMs: 5, log: (l) => lines.push(l) });
+        const logging = createVertexDeploymentProvider({ getAccessToken: async () => TOKEN, backoffMs: 5, clock, log: (l) => lines.push(l) });
         expect((await logging.create(inputs({ privateServiceConnect: true }))).outs.privateAddress).toBeUndefined();
         expect(lines.join("\n")).toContain("PSC_AUTOMATION_STATE_FAILED: no service connection policy");
     });
@@ -454,9 +456,9 @@ describe("failures", { timeout: 10_000 }, () => {
 
     it("waits as long as Retry-After says, not the (tiny) backoff", async () => {
         fake.inject("POST", /models:upload$/, { ...apiError(429, "RESOURCE_EXHAUSTED", "Quota exceeded."), headers: { "retry-after": "1" } });
-        const started = Date.now();
+        const started = clock.now();
         await provider.create(inputs());
-        expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+        expect(clock.now() - started).toBeGreaterThanOrEqual(1000);
         expect(fake.countOf("POST", /models:upload$/)).toBe(2);
     });
 
@@ -481,9 +483,11 @@ describe("failures", { timeout: 10_000 }, () => {
 
     it("stops waiting at the operation deadline with the operation's name and how to check it", async () => {
         fake.nextOperation("upload", { neverDone: true });
-        const started = Date.now();
+        const started = clock.now();
         const error = (await provider.create(inputs({ operationTimeoutSeconds: 0.2 })).catch((e: Error) => e)) as Error;
-        expect(Date.now() - started).toBeLessThan(3000);
+        // Polled until the deadline, and no longer.
+        expect(clock.now() - started).toBeGreaterThanOrEqual(200);
+        expect(clock.now() - started).toBeLessThan(3000);
         expect(error.message).toMatch(/^Vertex AI models\.upload operation projects\/demo-project\/locations\/us-central1\/models\/\d+\/operations\/(\d+) did not finish within 0\.2s/);
         const opId = /operations\/(\d+)/.exec(error.message)![1];
         expect(error.message).toContain(`gcloud ai operations describe ${opId} --region=us-central1 --project=demo-project`);

@@ -2,15 +2,17 @@ import { describe, expect, it } from "vitest";
 import { createVertexDeploymentProvider } from "../providers/gcp/vertexDeployment";
 import { ENDPOINT, ERROR_METRIC, FakeVertex, LATENCY_METRIC, PROJECT, REGION, TOKEN, apiError } from "./helpers/fakeVertex";
 import { serveDuringTests } from "./helpers/loopbackServer";
+import { virtualClock } from "./helpers/virtualClock";
 import { loadSerializedProvider, serializeProvider } from "./helpers/serializedProvider";
 
 // Canary and linear rollouts of the Vertex AI dynamic provider against the loopback fake: the new
 // model beside the old one, the traffic splits it goes through, the Cloud Monitoring bake checks,
-// and the rollbacks. A bake minute lasts 20 ms here.
+// and the rollbacks. Bake minutes are real minutes of a virtual clock: they take no time here.
 
 const fake = new FakeVertex();
 const logs: string[] = [];
-const provider = createVertexDeploymentProvider({ getAccessToken: async () => TOKEN, backoffMs: 5, minuteMs: 20, log: (line) => logs.push(line) });
+const clock = virtualClock();
+const provider = createVertexDeploymentProvider({ getAccessToken: async () => TOKEN, clock, log: (line) => logs.push(line) });
 const V2_IMAGE = "us-docker.pkg.dev/demo-project/serving/iris:4";
 
 function inputs(overrides: Record<string, unknown> = {}): Record<string, any> {
@@ -127,8 +129,9 @@ describe("canary", { timeout: 15_000 }, () => {
         for (const q of queries) {
             expect(q.get("filter")).toContain('resource.labels.endpoint_id = "4242"');
             expect(q.get("filter")).toContain(`metric.labels.deployed_model_id = "${newId}"`);
-            expect(q.get("aggregation.alignmentPeriod")).toBe("60s");
         }
+        // One alignment period over the bake so far, 60 s at least: a minute, then two.
+        expect(queries.map((q) => q.get("aggregation.alignmentPeriod"))).toEqual(["60s", "60s", "120s", "120s"]);
         expect(queries[0]!.get("filter")).toContain(`metric.type = "${ERROR_METRIC}"`);
         expect(queries[1]!.get("filter")).toContain(`metric.type = "${LATENCY_METRIC}"`);
         // Both checks cover the bake from its start; the second reaches later.

@@ -1,5 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
+import { type Clock, type TimingDeps, systemClock } from "../dynamic/clock";
+import { GOOGLE_CREDENTIALS_FIX, googleTokenSource } from "../dynamic/credentials";
+import { asSentence, errorMessage, parsedJson } from "../dynamic/errors";
+import { type HttpAnswer, type RetryPolicy, type Transport, callJson, fetchTransport } from "../dynamic/http";
+import { definedOnly, inputChecker, isUnknown } from "../dynamic/inputs";
+import { watch } from "../dynamic/metricAnalysis";
+import { waitForOperation } from "../dynamic/operations";
+import { type Split, bakedSteps, othersServing, splitWith, splitWithout } from "../dynamic/traffic";
 
 // A Vertex AI model upload and its deployment to an endpoint, as a Pulumi dynamic resource: the gcp
 // provider creates endpoints but can neither upload a Model nor deploy one (`deployedModels` is
@@ -7,9 +15,9 @@ import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 //
 // The provider object is serialized into the stack state together with everything its methods
 // capture. So the methods only reach plain functions and constants (of this module, or the used exports
-// of a stateless sibling such as components/observability.ts, captured by value) and globals (fetch,
-// setTimeout, AbortSignal, JSON...): no stateful import, no class, no `this`, and google-auth-library is
-// required lazily, inside the function that needs it.
+// of stateless siblings such as the toolkit ../dynamic/ and components/observability.ts, captured by
+// value) and globals (fetch, setTimeout, AbortSignal, JSON...): no stateful import, no class, no `this`,
+// and google-auth-library is required lazily, inside the function that needs it.
 //
 // Rollouts: with rolloutStrategy allAtOnce a new model is a replacement (create the new deployment, then
 // delete the old). With canary or linear it is an in-place update: the new model is deployed beside the
@@ -65,11 +73,9 @@ export interface VertexModelDeploymentInputs {
     privateServiceConnect?: pulumi.Input<boolean>;
 }
 
-export interface VertexProviderDeps {
+export interface VertexProviderDeps extends TimingDeps {
     /** Returns an OAuth access token. Default: google-auth-library's GoogleAuth (application default credentials, scope https://www.googleapis.com/auth/cloud-platform). */
     getAccessToken?: () => Promise<string>;
-    /** Backoff base in ms for retries and operation polling (tests pass a small number). Default 1000. */
-    backoffMs?: number;
     /** Length of a bake minute in ms, and the interval of progress lines during long waits (tests pass a small number). Default 60000. */
     minuteMs?: number;
     /** Where progress lines go. Default console.log, which the Pulumi CLI shows for a dynamic provider. */
@@ -77,36 +83,7 @@ export interface VertexProviderDeps {
 }
 
 /** The inputs as the provider receives them: resolved, plain values. */
-interface DeploymentProps {
-    project: string;
-    region: string;
-    endpointName: string;
-    displayName: string;
-    artifactUri: string;
-    imageUri: string;
-    port: number;
-    healthRoute: string;
-    predictRoute: string;
-    env: { name: string; value: string }[];
-    machineType: string;
-    acceleratorType?: string;
-    acceleratorCount?: number;
-    minReplicas: number;
-    maxReplicas: number;
-    targetCpuUtilization?: number;
-    targetRequestsPerMinute?: number;
-    serviceAccount: string;
-    trafficPercent?: number;
-    apiEndpoint?: string;
-    operationTimeoutSeconds?: number;
-    rolloutStrategy?: "allAtOnce" | "canary" | "linear";
-    rolloutStepPercent?: number;
-    rolloutBakeMinutes?: number;
-    rollbackErrorThreshold?: number;
-    rollbackLatencyP99Ms?: number;
-    monitoringApiEndpoint?: string;
-    privateServiceConnect?: boolean;
-}
+type DeploymentProps = pulumi.Unwrap<VertexModelDeploymentInputs>;
 
 /** The resource's outputs: the inputs plus what Vertex AI assigned. */
 interface DeploymentState extends DeploymentProps {
@@ -125,6 +102,9 @@ interface ApiContext {
     timeoutMs: number;
     minuteMs: number;
     log: (line: string) => void;
+    clock: Clock;
+    transport: Transport;
+    retry: RetryPolicy;
 }
 
 /** What the provider gets from its creator: plain values and functions only. */
@@ -133,6 +113,7 @@ interface ProviderTools {
     backoffMs: number;
     minuteMs: number;
     log: (line: string) => void;
+    clock: Clock;
 }
 
 /** A Cloud Monitoring time series, as much of it as the bake check reads. */
@@ -144,7 +125,7 @@ interface TimeSeries {
 interface RollbackPlan {
     strategy: string;
     /** The endpoint's split before the rollout began. */
-    original: Record<string, number>;
+    original: Split;
     oldId: string;
     oldModel: string;
     newModel: string;
@@ -171,7 +152,7 @@ interface VertexDeployedModel {
 interface VertexEndpoint {
     name?: string;
     deployedModels?: VertexDeployedModel[];
-    trafficSplit?: Record<string, number>;
+    trafficSplit?: Split;
     privateServiceConnectConfig?: { pscAutomationConfigs?: { ipAddress?: string; state?: string; errorMessage?: string }[] };
 }
 
@@ -184,8 +165,6 @@ const REQUEST_COUNT_METRIC = "aiplatform.googleapis.com/prediction/online/reques
 const ERROR_METRIC = "aiplatform.googleapis.com/prediction/online/error_count";
 const LATENCY_METRIC = "aiplatform.googleapis.com/prediction/online/prediction_latencies";
 const DEFAULT_MONITORING_API = "https://monitoring.googleapis.com";
-/** The engine's placeholder for a value not known until apply (runtime.unknownValue). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const DEFAULT_TARGET_CPU = 60;
 const DEFAULT_TRAFFIC = 100;
 const DEFAULT_OPERATION_TIMEOUT_SECONDS = 1800;
@@ -256,7 +235,8 @@ export function createVertexDeploymentProvider(deps?: VertexProviderDeps): pulum
     const backoffMs = deps?.backoffMs ?? 1000;
     const minuteMs = deps?.minuteMs ?? DEFAULT_MINUTE_MS;
     const log = deps?.log ?? consoleLog;
-    const context = (p: Partial<DeploymentProps>): ApiContext => apiContext(p, { token: getAccessToken ?? adcTokenSource(), backoffMs, minuteMs, log });
+    const clock = deps?.clock ?? systemClock;
+    const context = (p: Partial<DeploymentProps>): ApiContext => apiContext(p, { token: getAccessToken ?? adcTokenSource(), backoffMs, minuteMs, log, clock });
     return {
         async check(_olds: any, news: any) {
             return { inputs: news, failures: checkProps(news) };
@@ -306,24 +286,12 @@ export class VertexModelDeployment extends pulumi.dynamic.Resource {
 
 /** Application default credentials, loaded on first use and kept for one provider call. */
 function adcTokenSource(): () => Promise<string> {
-    let auth: { getAccessToken(): Promise<string | null | undefined> } | undefined;
+    const tokens = googleTokenSource([CLOUD_PLATFORM_SCOPE]);
     return async () => {
         try {
-            if (!auth) {
-                // Required here, not at module top, so the serialized provider holds a require() call
-                // instead of a copy of the library.
-                // eslint-disable-next-line @typescript-eslint/no-require-imports
-                const { GoogleAuth } = require("google-auth-library") as typeof import("google-auth-library");
-                auth = new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] });
-            }
-            const token = await auth.getAccessToken();
-            if (!token) throw new Error("no access token was returned");
-            return token;
+            return await tokens();
         } catch (err) {
-            throw new Error(
-                `Vertex AI: could not get Google Cloud credentials: ${errorMessage(err)}. ` +
-                    "Fix: run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS to a key file, or run where a service account is attached.",
-            );
+            throw new Error(`Vertex AI: could not get Google Cloud credentials: ${errorMessage(err)}. Fix: ${GOOGLE_CREDENTIALS_FIX}.`);
         }
     };
 }
@@ -337,7 +305,9 @@ function apiContext(p: Partial<DeploymentProps>, tools: ProviderTools): ApiConte
     const api = String(p.apiEndpoint || `https://${region}-aiplatform.googleapis.com`).replace(/\/+$/, "");
     const monitoringApi = String(p.monitoringApiEndpoint || DEFAULT_MONITORING_API).replace(/\/+$/, "");
     const seconds = Number(p.operationTimeoutSeconds ?? DEFAULT_OPERATION_TIMEOUT_SECONDS);
-    return { ...tools, api, monitoringApi, project: String(p.project ?? projectOf(p.endpointName) ?? ""), region, timeoutMs: seconds * 1000 };
+    const retry = { clock: tools.clock, attempts: MAX_ATTEMPTS, backoffMs: tools.backoffMs, retryableStatuses: RETRYABLE_STATUSES };
+    const project = String(p.project ?? projectOf(p.endpointName) ?? "");
+    return { ...tools, api, monitoringApi, project, region, timeoutMs: seconds * 1000, transport: fetchTransport(REQUEST_TIMEOUT_MS), retry };
 }
 
 function projectOf(name: string | undefined): string | undefined {
@@ -355,36 +325,11 @@ function stateFromId(id: string, props: Partial<DeploymentState>): Partial<Deplo
     return { ...props, endpointName: props.endpointName ?? match[1], deployedModelId: props.deployedModelId ?? match[2] };
 }
 
-function errorMessage(err: unknown): string {
-    return err instanceof Error ? err.message : String(err);
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
-
-/** Drops undefined values: the engine's wire format (protobuf Struct) rejects them. */
-function definedOnly<T extends object>(obj: T): T {
-    return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
-}
-
-function isUnknown(value: unknown): boolean {
-    if (value === UNKNOWN) return true;
-    if (Array.isArray(value)) return value.some(isUnknown);
-    if (value && typeof value === "object") return Object.values(value).some(isUnknown);
-    return false;
-}
-
 // --- check and diff ----------------------------------------------------------------------------
 
 function checkProps(p: any): { property: string; reason: string }[] {
-    const failures: { property: string; reason: string }[] = [];
-    const fail = (property: string, reason: string) => failures.push({ property, reason });
-    const known = (key: string) => p[key] !== undefined && !isUnknown(p[key]);
-    for (const key of ["project", "region", "endpointName", "displayName", "artifactUri", "imageUri", "healthRoute", "predictRoute", "machineType", "serviceAccount"]) {
-        if (p[key] === undefined || p[key] === null || p[key] === "") fail(key, "is required");
-        else if (!isUnknown(p[key]) && typeof p[key] !== "string") fail(key, "must be a string");
-    }
+    const { failures, fail, known, requiredStrings, number } = inputChecker(p);
+    requiredStrings(["project", "region", "endpointName", "displayName", "artifactUri", "imageUri", "healthRoute", "predictRoute", "machineType", "serviceAccount"]);
     if (known("endpointName") && typeof p.endpointName === "string") {
         const region = regionOf(p.endpointName);
         if (!/^projects\/[^/]+\/locations\/[^/]+\/endpoints\/[^/]+$/.test(p.endpointName)) {
@@ -397,13 +342,7 @@ function checkProps(p: any): { property: string; reason: string }[] {
     for (const key of ["healthRoute", "predictRoute"]) {
         if (known(key) && typeof p[key] === "string" && !p[key].startsWith("/")) fail(key, "must start with /");
     }
-    const integer = (key: string, min: number, max: number, required: boolean) => {
-        if (p[key] === undefined || p[key] === null) {
-            if (required) fail(key, "is required");
-        } else if (!isUnknown(p[key]) && (!Number.isInteger(p[key]) || p[key] < min || p[key] > max)) {
-            fail(key, `must be a whole number from ${min} to ${max}`);
-        }
-    };
+    const integer = (key: string, min: number, max: number, required: boolean) => number(key, min, max, { required, whole: true });
     integer("port", 1, 65535, true);
     integer("minReplicas", 1, 1000, true);
     integer("maxReplicas", 1, 1000, true);
@@ -483,19 +422,6 @@ function diffProps(olds: any, news: any): pulumi.dynamic.DiffResult {
 
 // --- HTTP --------------------------------------------------------------------------------------
 
-function retryAfterMs(header: string | null): number | undefined {
-    if (header === null || header.trim() === "") return undefined;
-    const seconds = Number(header);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(header);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-function backoffDelay(base: number, attempt: number): number {
-    // Exponential with jitter: base * 2^(attempt-1), scaled by a random factor in [0.5, 1).
-    return base * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
-}
-
 function hintFor(service: string, status: number, apiStatus: string, message: string): string {
     if (service === MONITORING) {
         if (status === 403) return " Fix: grant roles/monitoring.viewer to the deploying identity and enable the API: gcloud services enable monitoring.googleapis.com.";
@@ -516,129 +442,59 @@ function hintFor(service: string, status: number, apiStatus: string, message: st
     return "";
 }
 
-async function apiError(service: string, op: string, res: Response): Promise<Error> {
-    const text = await res.text().catch(() => "");
-    let apiStatus = "";
-    let message = text.slice(0, 500);
-    try {
-        const parsed = JSON.parse(text) as { error?: { status?: string; message?: string; details?: { reason?: string }[] } };
-        if (parsed.error) {
-            apiStatus = parsed.error.status ?? "";
-            message = parsed.error.message ?? message;
-            const reason = parsed.error.details?.find((d) => d?.reason)?.reason;
-            if (reason === "SERVICE_DISABLED") apiStatus = reason;
-        }
-    } catch {
-        // Not JSON: keep the start of the body.
-    }
-    const status = apiStatus ? `${res.status} ${apiStatus}` : `${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
-    const sentence = /[.!?]$/.test(message.trim()) ? message.trim() : `${message.trim()}.`;
-    const err = new Error(`${service} ${op} failed: ${status}: ${sentence}${hintFor(service, res.status, apiStatus, message)}`);
-    return Object.assign(err, { status: res.status });
+/** `403 PERMISSION_DENIED: message. Fix: ...` from a Google API's error body. */
+function googleFailure(service: string): (answer: HttpAnswer) => string {
+    return (answer) => {
+        const error = parsedJson(answer.text)?.error as { status?: string; message?: string; details?: { reason?: string }[] } | undefined;
+        const reason = error?.details?.find((d) => d?.reason)?.reason;
+        const apiStatus = reason === "SERVICE_DISABLED" ? reason : (error?.status ?? "");
+        const message = error?.message ?? answer.text.slice(0, 500);
+        const status = apiStatus ? `${answer.status} ${apiStatus}` : `${answer.status}${answer.statusText ? ` ${answer.statusText}` : ""}`;
+        return `${status}: ${asSentence(message)}${hintFor(service, answer.status, apiStatus, message)}`;
+    };
 }
 
 /**
  * One Vertex AI REST call with retries on 429/5xx and network errors. Statuses listed in `tolerate`
  * are returned instead of thrown (e.g. 404 where "already gone" is fine).
  */
-async function request(
-    ctx: ApiContext,
-    op: string,
-    method: string,
-    path: string,
-    body?: unknown,
-    tolerate: number[] = [],
-): Promise<{ status: number; data: any }> {
+async function request(ctx: ApiContext, op: string, method: string, path: string, body?: unknown, tolerate: number[] = []): Promise<{ status: number; data: any }> {
     return send(ctx, VERTEX, op, method, `${ctx.api}/v1/${path.replace(/^\/+/, "")}`, body, tolerate);
 }
 
-/** A REST call to a Google API with retries on 429/5xx and network errors; `service` names it in errors. */
-async function send(
-    ctx: ApiContext,
-    service: string,
-    op: string,
-    method: string,
-    url: string,
-    body?: unknown,
-    tolerate: number[] = [],
-): Promise<{ status: number; data: any }> {
-    let lastProblem = "";
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        const token = await ctx.token();
-        let res: Response;
-        try {
-            res = await fetch(url, {
-                method,
-                headers: {
-                    authorization: `Bearer ${token}`,
-                    accept: "application/json",
-                    ...(body === undefined ? {} : { "content-type": "application/json" }),
-                },
-                body: body === undefined ? undefined : JSON.stringify(body),
-                signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-            });
-        } catch (err) {
-            const cause = (err as { cause?: unknown }).cause;
-            lastProblem = `network error: ${errorMessage(err)}${cause ? ` (${errorMessage(cause)})` : ""}`;
-            if (attempt < MAX_ATTEMPTS) await sleep(backoffDelay(ctx.backoffMs, attempt));
-            continue;
-        }
-        if (res.ok || tolerate.includes(res.status)) {
-            const text = await res.text();
-            let data: any = {};
-            if (text.trim() !== "") {
-                try {
-                    data = JSON.parse(text);
-                } catch {
-                    throw new Error(`${service} ${op} returned a response that is not JSON (status ${res.status}): ${text.slice(0, 200)}`);
-                }
-            }
-            return { status: res.status, data };
-        }
-        if (!RETRYABLE_STATUSES.includes(res.status)) throw await apiError(service, op, res);
-        const error = await apiError(service, op, res);
-        lastProblem = error.message.replace(`${service} ${op} failed: `, "");
-        if (attempt < MAX_ATTEMPTS) {
-            const hinted = retryAfterMs(res.headers.get("retry-after"));
-            await sleep(hinted !== undefined ? Math.min(hinted, 120_000) : backoffDelay(ctx.backoffMs, attempt));
-        }
-    }
-    throw new Error(`${service} ${op} failed after ${MAX_ATTEMPTS} attempts; last: ${lastProblem}`);
+/** A REST call to a Google API with retries on 429/5xx and network errors, honouring Retry-After; `service` names it in errors. */
+async function send(ctx: ApiContext, service: string, op: string, method: string, url: string, body?: unknown, tolerate: number[] = []): Promise<{ status: number; data: any }> {
+    const headers = async () => ({ authorization: `Bearer ${await ctx.token()}` });
+    return callJson(ctx.transport, ctx.retry, { label: `${service} ${op}`, url, method, body, tolerate, headers, describeFailure: googleFailure(service) });
 }
 
 /** Polls a long-running operation until done, within the context's deadline; returns its response. */
-async function waitForOperation(ctx: ApiContext, op: string, operation: Operation): Promise<any> {
-    const started = Date.now();
-    const deadline = started + ctx.timeoutMs;
-    let nextReport = started + ctx.minuteMs;
-    let current = operation;
-    let interval = ctx.backoffMs;
-    while (!current.done) {
-        if (Date.now() >= nextReport) {
-            ctx.log(`Vertex AI ${op}: still waiting for operation ${current.name} (${Math.round((Date.now() - started) / 1000)}s so far)`);
-            nextReport += ctx.minuteMs;
-        }
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) {
-            const id = current.name.split("/").pop();
-            throw new Error(
-                `Vertex AI ${op} operation ${current.name} did not finish within ${ctx.timeoutMs / 1000}s; it may still be running. ` +
-                    `Check it with: gcloud ai operations describe ${id} --region=${ctx.region} --project=${ctx.project} ` +
-                    `(or GET ${ctx.api}/v1/${current.name}); raise operationTimeoutSeconds if it needs longer, then run pulumi refresh and up again.`,
-            );
-        }
-        await sleep(Math.min(interval, remaining));
-        interval = Math.min(interval * 1.5, ctx.backoffMs * 15);
-        const name = current.name;
-        current = (await request(ctx, `${op} operation`, "GET", name)).data as Operation;
-        if (!current.name) current = { ...current, name };
-    }
-    if (current.error) {
-        const code = current.error.code ?? 2;
+async function waitForVertexOperation(ctx: ApiContext, op: string, operation: Operation): Promise<any> {
+    const name = operation.name;
+    const finished = operation.done
+        ? operation
+        : await waitForOperation<Operation>({
+              clock: ctx.clock,
+              timeoutMs: ctx.timeoutMs,
+              backoffMs: ctx.backoffMs,
+              progress: { everyMs: ctx.minuteMs, report: (waited) => ctx.log(`Vertex AI ${op}: still waiting for operation ${name} (${Math.round(waited / 1000)}s so far)`) },
+              timedOut: () =>
+                  new Error(
+                      `Vertex AI ${op} operation ${name} did not finish within ${ctx.timeoutMs / 1000}s; it may still be running. ` +
+                          `Check it with: gcloud ai operations describe ${name.split("/").pop()} --region=${ctx.region} --project=${ctx.project} ` +
+                          `(or GET ${ctx.api}/v1/${name}); raise operationTimeoutSeconds if it needs longer, then run pulumi refresh and up again.`,
+                  ),
+              poll: async () => {
+                  const polled = (await request(ctx, `${op} operation`, "GET", name)).data as Operation;
+                  return polled.done ? { done: true, value: { ...polled, name: polled.name || name } } : { done: false };
+              },
+          });
+    if (finished.error) {
+        const code = finished.error.code ?? 2;
         const codeName = RPC_CODES[code] ?? "";
-        throw new Error(`Vertex AI ${op} operation ${current.name} failed: ${code}${codeName ? ` ${codeName}` : ""}: ${current.error.message ?? "no message"}`);
+        throw new Error(`Vertex AI ${op} operation ${finished.name} failed: ${code}${codeName ? ` ${codeName}` : ""}: ${finished.error.message ?? "no message"}`);
     }
-    return current.response ?? {};
+    return finished.response ?? {};
 }
 
 /** A call that starts a long-running operation, awaited. Returns undefined for a tolerated status. */
@@ -650,47 +506,10 @@ async function callAndWait(ctx: ApiContext, op: string, method: string, path: st
         if (operation.done) return operation.response ?? {};
         throw new Error(`Vertex AI ${op} did not return a long-running operation: ${JSON.stringify(data).slice(0, 200)}`);
     }
-    return waitForOperation(ctx, op, operation);
+    return waitForVertexOperation(ctx, op, operation);
 }
 
 // --- traffic -----------------------------------------------------------------------------------
-
-/** Splits `total` percent across keys in proportion to their weights, in whole numbers (largest remainder). */
-function apportion(total: number, weights: [string, number][]): Record<string, number> {
-    const sum = weights.reduce((acc, [, w]) => acc + w, 0);
-    const shares = weights.map(([key, w]) => {
-        const exact = (total * w) / sum;
-        return { key, floor: Math.floor(exact), rest: exact - Math.floor(exact) };
-    });
-    let left = total - shares.reduce((acc, s) => acc + s.floor, 0);
-    const byRest = [...shares].sort((a, b) => b.rest - a.rest || a.key.localeCompare(b.key));
-    for (const share of byRest) {
-        if (left <= 0) break;
-        share.floor += 1;
-        left -= 1;
-    }
-    return Object.fromEntries(shares.map((s) => [s.key, s.floor]));
-}
-
-/**
- * The endpoint's split with `key` at `percent` and the rest of the traffic kept on the other models
- * now serving, scaled to fit. With no other model serving, `key` takes all of it (the split must sum to 100).
- */
-function splitWith(current: Record<string, number>, key: string, percent: number): Record<string, number> {
-    const others = Object.entries(current)
-        .filter(([k, v]) => k !== key && Number(v) > 0)
-        .map(([k, v]): [string, number] => [k, Number(v)]);
-    if (percent >= 100 || others.length === 0) return { [key]: 100 };
-    return { [key]: percent, ...apportion(100 - percent, others) };
-}
-
-/** The endpoint's split without `key`, the others renormalized to 100; empty when no other model serves. */
-function splitWithout(current: Record<string, number>, key: string): Record<string, number> {
-    const others = Object.entries(current)
-        .filter(([k, v]) => k !== key && Number(v) > 0)
-        .map(([k, v]): [string, number] => [k, Number(v)]);
-    return others.length === 0 ? {} : apportion(100, others);
-}
 
 // --- requests ----------------------------------------------------------------------------------
 
@@ -717,7 +536,7 @@ async function getEndpoint(ctx: ApiContext, endpointName: string): Promise<Verte
     return status === 404 ? undefined : (data as VertexEndpoint);
 }
 
-async function setTraffic(ctx: ApiContext, endpointName: string, split: Record<string, number>): Promise<void> {
+async function setTraffic(ctx: ApiContext, endpointName: string, split: Split): Promise<void> {
     await request(ctx, "endpoints.patch", "PATCH", `${endpointName}?updateMask=trafficSplit`, { trafficSplit: split });
 }
 
@@ -758,7 +577,7 @@ export function quotaNeeded(p: Pick<DeploymentProps, "machineType" | "maxReplica
     return `${replicas} replicas (${besides > 0 ? `${besides} of the deployed model already serving plus ` : ""}maxReplicas ${p.maxReplicas} of the new one): ${cpu}${gpu} in the region`;
 }
 
-async function deployModel(ctx: ApiContext, p: DeploymentProps, modelName: string, trafficSplit: Record<string, number>, besides = 0): Promise<string> {
+async function deployModel(ctx: ApiContext, p: DeploymentProps, modelName: string, trafficSplit: Split, besides = 0): Promise<string> {
     let deployed: any;
     try {
         deployed = await callAndWait(ctx, "endpoints.deployModel", "POST", `${p.endpointName}:deployModel`, {
@@ -797,40 +616,31 @@ function undeployCommand(ctx: ApiContext, endpointName: string, deployedModelId:
     return `gcloud ai endpoints undeploy-model ${lastSegment(endpointName)} --deployed-model-id=${deployedModelId} --region=${ctx.region} --project=${ctx.project}`;
 }
 
-function trafficCommand(ctx: ApiContext, endpointName: string, split: Record<string, number>): string {
+function trafficCommand(ctx: ApiContext, endpointName: string, split: Split): string {
     const pairs = Object.entries(split).map(([id, percent]) => `${id}=${percent}`).join(",");
     return `gcloud ai endpoints update ${lastSegment(endpointName)} --traffic-split=${pairs} --region=${ctx.region} --project=${ctx.project}`;
 }
 
 // --- rollouts ----------------------------------------------------------------------------------
 
-/** The new model's percent of the old deployed model's traffic at each baked step; all of it follows the last. */
-function rolloutSteps(p: DeploymentProps): number[] {
-    const step = p.rolloutStepPercent ?? DEFAULT_STEP_PERCENT;
-    if (p.rolloutStrategy !== "linear") return [step];
-    const steps: number[] = [];
-    for (let percent = step; percent < 100; percent += step) steps.push(percent);
-    return steps;
-}
-
 /** The split without zero shares (a model not named gets no traffic). */
-function positiveShares(split: Record<string, number>): Record<string, number> {
-    return Object.fromEntries(Object.entries(split).filter(([, v]) => Number(v) > 0).map(([k, v]) => [k, Number(v)]));
+function positiveShares(split: Split): Split {
+    return Object.fromEntries(othersServing(split, ""));
 }
 
 /** The original split with `percent` of the old deployed model's share moved to `newKey`; other models keep theirs. */
-function stepSplit(original: Record<string, number>, oldId: string, newKey: string, percent: number): Record<string, number> {
+function stepSplit(original: Split, oldId: string, newKey: string, percent: number): Split {
     const oldShare = Number(original[oldId] ?? 0);
     const moved = Math.min(oldShare, Math.max(1, Math.round((oldShare * percent) / 100)));
     return positiveShares({ ...original, [oldId]: oldShare - moved, [newKey]: moved });
 }
 
 /** The split once the old deployed model is out: `newKey` at the deployment's traffic percent, the others scaled. */
-function finalSplit(original: Record<string, number>, oldId: string, newKey: string, percent: number): Record<string, number> {
+function finalSplit(original: Split, oldId: string, newKey: string, percent: number): Split {
     return splitWith(Object.fromEntries(Object.entries(original).filter(([id]) => id !== oldId)), newKey, percent);
 }
 
-function describeSplit(split: Record<string, number>, names: Record<string, string>): string {
+function describeSplit(split: Split, names: Record<string, string>): string {
     return Object.entries(split)
         .map(([id, percent]) => `${names[id] ?? `deployed model ${id}`} ${percent}%`)
         .join(", ");
@@ -850,7 +660,8 @@ async function rollOut(ctx: ApiContext, olds: DeploymentState, news: DeploymentP
     }
     const original = positiveShares(endpoint.trafficSplit ?? {});
     // With no traffic on the old deployed model there is nothing to compare against: the new one goes straight in.
-    const steps = Number(original[oldId] ?? 0) > 0 ? rolloutSteps(news) : [];
+    // The new model's percent of the old deployed model's traffic at each baked step; all of it follows the last.
+    const steps = Number(original[oldId] ?? 0) > 0 ? bakedSteps(strategy, news.rolloutStepPercent ?? DEFAULT_STEP_PERCENT) : [];
     const finalPercent = news.trafficPercent ?? DEFAULT_TRAFFIC;
     ctx.log(
         `Vertex AI ${strategy} rollout of ${news.displayName} beside deployed model ${oldId}: ` +
@@ -899,29 +710,33 @@ async function rollOut(ctx: ApiContext, olds: DeploymentState, news: DeploymentP
 async function bake(ctx: ApiContext, p: DeploymentProps, newId: string, percent: number): Promise<string | undefined> {
     const minutes = p.rolloutBakeMinutes ?? DEFAULT_BAKE_MINUTES;
     if (minutes <= 0) return undefined;
-    const started = Date.now();
+    const started = ctx.clock.now();
     const errorLimit = p.rollbackErrorThreshold ?? MAX_ERRORS_PER_MINUTE;
     const latencyLimit = p.rollbackLatencyP99Ms;
     ctx.log(
         `Vertex AI rollout: baking ${percent}% for ${minutes} min; rolling back above ${errorLimit} prediction errors` +
             (latencyLimit ? ` or a p99 latency above ${latencyLimit} ms` : ""),
     );
-    for (let minute = 1; minute <= minutes; minute++) {
-        await sleep(started + minute * ctx.minuteMs - Date.now());
-        const health = await observeHealth(ctx, p, newId, started, Date.now());
-        const during = `in ${minute} of ${minutes} bake minute(s) at ${percent}% of the traffic`;
-        if (health.errors > errorLimit) {
-            return `the new deployed model ${newId} had ${health.errors} prediction errors ${during} (threshold: ${errorLimit})`;
-        }
-        if (latencyLimit && health.p99Ms !== undefined && health.p99Ms > latencyLimit) {
-            return `the new deployed model ${newId} had a p99 latency of ${Math.round(health.p99Ms)} ms ${during} (threshold: ${latencyLimit} ms)`;
-        }
-        ctx.log(
-            `Vertex AI rollout: minute ${minute}/${minutes} at ${percent}%: ${health.errors} prediction errors` +
-                (health.p99Ms !== undefined ? `, p99 latency ${Math.round(health.p99Ms)} ms` : ""),
-        );
-    }
-    return undefined;
+    return watch<string>({
+        clock: ctx.clock,
+        durationMs: minutes * ctx.minuteMs,
+        everyMs: ctx.minuteMs,
+        check: async (minute) => {
+            const health = await observeHealth(ctx, p, newId, started, ctx.clock.now());
+            const during = `in ${minute} of ${minutes} bake minute(s) at ${percent}% of the traffic`;
+            if (health.errors > errorLimit) {
+                return `the new deployed model ${newId} had ${health.errors} prediction errors ${during} (threshold: ${errorLimit})`;
+            }
+            if (latencyLimit && health.p99Ms !== undefined && health.p99Ms > latencyLimit) {
+                return `the new deployed model ${newId} had a p99 latency of ${Math.round(health.p99Ms)} ms ${during} (threshold: ${latencyLimit} ms)`;
+            }
+            ctx.log(
+                `Vertex AI rollout: minute ${minute}/${minutes} at ${percent}%: ${health.errors} prediction errors` +
+                    (health.p99Ms !== undefined ? `, p99 latency ${Math.round(health.p99Ms)} ms` : ""),
+            );
+            return undefined;
+        },
+    });
 }
 
 /** The new deployed model's prediction errors (sum) and p99 latency (worst series) between two instants. */

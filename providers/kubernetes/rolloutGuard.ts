@@ -1,6 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { armTokenSource } from "../azure/armCredential";
-import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE, badPointsNeeded, errorsPerMinuteQuery, latencyP99MsQuery, scrapedPodsQuery } from "../../components/observability";
+import { MAX_ERRORS_PER_MINUTE, errorsPerMinuteQuery, latencyP99MsQuery, scrapedPodsQuery } from "../../components/observability";
+import { type Clock, type TimingDeps, deadlineAfter, systemClock } from "../dynamic/clock";
+import { GOOGLE_CREDENTIALS_FIX, googleTokenSource } from "../dynamic/credentials";
+import { errorMessage, parsedJson } from "../dynamic/errors";
+import { type HttpAnswer, type RetryPolicy, type Transport, callJson } from "../dynamic/http";
+import { changedKeys, inputChecker, isUnknown } from "../dynamic/inputs";
+import { badOfLast } from "../dynamic/metricAnalysis";
 
 // The rollout of the model server's Deployment, watched and rolled back like the managed runtimes'
 // rollouts. Kubernetes rolls pods by surge and readiness but knows nothing of error rates or latency,
@@ -20,9 +26,9 @@ import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE, badPointsNeeded, errorsPerMinuteQue
 // `kubectl get deployment --show-managed-fields` says who rolled back.
 //
 // The provider object is serialized into the stack state with everything its methods capture, so
-// they only reach plain functions and constants of this module (and the plain Azure credential
-// functions of ../azure/armCredential) and globals; node:https,
-// google-auth-library and @azure/identity are required lazily, inside the functions that need them.
+// they only reach plain functions and constants of this module, of the toolkit ../dynamic/ and of
+// ../azure/armCredential, and globals; node:https, google-auth-library and @azure/identity are
+// required lazily, inside the functions that need them.
 
 export type ClusterCredential = "google" | "azure";
 
@@ -64,39 +70,23 @@ export interface RolloutGuardInputs {
     rolloutTimeoutSeconds?: pulumi.Input<number>;
 }
 
-export interface RolloutGuardDeps {
+/** backoffMs also bounds the pause between rollout status reads (ten times it). */
+export interface RolloutGuardDeps extends TimingDeps {
     /** Returns a bearer token for the API server or the Prometheus API. Default: the credential input's library. */
     getAccessToken?: (audience: "kubernetes" | "prometheus") => Promise<string>;
-    /** Backoff base in ms for retries, and the longest pause between rollout status reads (tests pass a small number). Default 1000. */
-    backoffMs?: number;
     /** Where progress lines go. Default console.log, which the Pulumi CLI shows for a dynamic provider. */
     log?: (line: string) => void;
 }
 
 /** The inputs as the provider receives them: resolved, plain values. */
-interface GuardProps {
-    apiServer: string;
-    caCertificate: string;
-    credential: ClusterCredential;
-    namespace: string;
-    deployment: string;
-    image: string;
-    modelVersion: string;
-    templateFingerprint: string;
-    prometheusUrl: string;
-    metricsScope: string;
-    predictRoute: string;
-    bakeSeconds: number;
-    latencyP99Ms: number;
-    max5xxPerMinute?: number;
-    checkIntervalSeconds?: number;
-    rolloutTimeoutSeconds?: number;
-}
+type GuardProps = pulumi.Unwrap<RolloutGuardInputs>;
 
 interface GuardContext {
     token: (audience: "kubernetes" | "prometheus") => Promise<string>;
     backoffMs: number;
     log: (line: string) => void;
+    clock: Clock;
+    retry: RetryPolicy;
 }
 
 interface KubeObject {
@@ -122,7 +112,6 @@ const FIELD_MANAGER = "model-service-rollout-guard";
  * ReplicaSet (kubectl pkg/polymorphichelpers/rollback.go annotationsToSkip).
  */
 const UNDO_KEEPS = ["kubectl.kubernetes.io/last-applied-configuration", REVISION, "deployment.kubernetes.io/revision-history", "deployment.kubernetes.io/desired-replicas", "deployment.kubernetes.io/max-replicas", "deprecated.deployment.rollback.to"];
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const AKS_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
 const AZURE_PROMETHEUS_SCOPE = "https://prometheus.monitor.azure.com/.default";
 /** What gke-gcloud-auth-plugin asks for: GKE maps the token to the caller by its email. */
@@ -143,13 +132,15 @@ export function createRolloutGuardProvider(deps?: RolloutGuardDeps): pulumi.dyna
     const getAccessToken = deps?.getAccessToken;
     const backoffMs = deps?.backoffMs ?? 1000;
     const log = deps?.log ?? consoleLog;
-    const context = (p: GuardProps): GuardContext => ({ token: getAccessToken ?? tokenSource(p.credential), backoffMs, log });
+    const clock = deps?.clock ?? systemClock;
+    const retry = { clock, attempts: MAX_ATTEMPTS, backoffMs, retryableStatuses: RETRYABLE_STATUSES };
+    const context = (p: GuardProps): GuardContext => ({ token: getAccessToken ?? tokenSource(p.credential), backoffMs, log, clock, retry });
     return {
         async check(_olds: any, news: any) {
             return { inputs: news, failures: checkProps(news) };
         },
         async diff(_id: string, olds: any, news: any) {
-            const changed = [...WATCHED_FIELDS, ...SETTING_FIELDS].filter((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
+            const changed = changedKeys(olds, news, [...WATCHED_FIELDS, ...SETTING_FIELDS]);
             return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
         },
         async create(inputs: any) {
@@ -161,7 +152,7 @@ export function createRolloutGuardProvider(deps?: RolloutGuardDeps): pulumi.dyna
             return { id, props: props ?? {} };
         },
         async update(_id: string, olds: any, news: any) {
-            const rollout = WATCHED_FIELDS.some((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
+            const rollout = changedKeys(olds, news, WATCHED_FIELDS).length > 0;
             // A change of thresholds or timings alone moves no pod.
             if (!rollout) return { outs: { ...news, servingRevision: olds.servingRevision, servingModelVersion: olds.servingModelVersion } };
             return { outs: { ...news, ...(await guardRollout(context(news), news, true, olds.servingRevision)) } };
@@ -195,33 +186,15 @@ function consoleLog(line: string): void {
     console.log(line);
 }
 
-function errorMessage(err: unknown): string {
-    return err instanceof Error ? err.message : String(err);
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
-
-function isUnknown(value: unknown): boolean {
-    return value === UNKNOWN;
-}
-
 /** Tokens from the cloud's own library, loaded on first use and kept while valid. */
 function tokenSource(credential: ClusterCredential): (audience: "kubernetes" | "prometheus") => Promise<string> {
-    let google: { getAccessToken(): Promise<string | null | undefined> } | undefined;
+    let google: (() => Promise<string>) | undefined;
     let azure: ((scope: string) => Promise<string>) | undefined;
     return async (audience) => {
         try {
             if (credential === "google") {
-                if (!google) {
-                    // eslint-disable-next-line @typescript-eslint/no-require-imports
-                    const { GoogleAuth } = require("google-auth-library") as typeof import("google-auth-library");
-                    google = new GoogleAuth({ scopes: GOOGLE_SCOPES });
-                }
-                const token = await google.getAccessToken();
-                if (!token) throw new Error("no access token was returned");
-                return token;
+                google ??= googleTokenSource(GOOGLE_SCOPES);
+                return await google();
             }
             // The identity azure-native deploys as (ARM_* variables, else the Azure CLI), not AZURE_*.
             azure ??= armTokenSource();
@@ -229,7 +202,7 @@ function tokenSource(credential: ClusterCredential): (audience: "kubernetes" | "
         } catch (err) {
             const fix =
                 credential === "google"
-                    ? "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS, or run where a service account is attached"
+                    ? GOOGLE_CREDENTIALS_FIX
                     : "run `az login`, or set the ARM_* variables the azure-native provider reads (see the README's Azure section)";
             throw new Error(`Kubernetes rollout guard: could not get ${credential === "google" ? "Google Cloud" : "Azure"} credentials for the ${audience} API: ${errorMessage(err)}. Fix: ${fix}.`);
         }
@@ -239,39 +212,28 @@ function tokenSource(credential: ClusterCredential): (audience: "kubernetes" | "
 // --- check -------------------------------------------------------------------------------------
 
 function checkProps(p: any): { property: string; reason: string }[] {
-    const failures: { property: string; reason: string }[] = [];
-    const fail = (property: string, reason: string) => failures.push({ property, reason });
-    for (const key of ["apiServer", "caCertificate", "namespace", "deployment", "image", "modelVersion", "templateFingerprint", "prometheusUrl", "metricsScope", "predictRoute"]) {
-        if (p[key] === undefined || p[key] === null || p[key] === "") fail(key, "is required");
-        else if (!isUnknown(p[key]) && typeof p[key] !== "string") fail(key, "must be a string");
-    }
+    const { failures, fail, requiredStrings, number } = inputChecker(p);
+    requiredStrings(["apiServer", "caCertificate", "namespace", "deployment", "image", "modelVersion", "templateFingerprint", "prometheusUrl", "metricsScope", "predictRoute"]);
     for (const key of ["apiServer", "prometheusUrl"]) {
         if (typeof p[key] === "string" && !isUnknown(p[key]) && !/^https?:\/\/[^/]+/.test(p[key])) fail(key, `"${p[key]}" is not an http(s) URL`);
     }
     if (!isUnknown(p.credential) && !["google", "azure"].includes(p.credential)) fail("credential", "must be google or azure");
-    const number = (key: string, min: number, max: number, required: boolean) => {
-        if (p[key] === undefined || p[key] === null) {
-            if (required) fail(key, "is required");
-        } else if (!isUnknown(p[key]) && (typeof p[key] !== "number" || p[key] < min || p[key] > max)) {
-            fail(key, `must be a number from ${min} to ${max}`);
-        }
-    };
-    number("bakeSeconds", 0, 3600, true);
-    number("latencyP99Ms", 1, 3_600_000, true);
-    number("max5xxPerMinute", 0, 1_000_000, false);
-    number("checkIntervalSeconds", 0.001, 3600, false);
-    number("rolloutTimeoutSeconds", 0.001, 86_400, false);
+    number("bakeSeconds", 0, 3600, { required: true });
+    number("latencyP99Ms", 1, 3_600_000, { required: true });
+    number("max5xxPerMinute", 0, 1_000_000);
+    number("checkIntervalSeconds", 0.001, 3600);
+    number("rolloutTimeoutSeconds", 0.001, 86_400);
     return failures;
 }
 
 // --- HTTP --------------------------------------------------------------------------------------
 
-function backoffDelay(base: number, attempt: number): number {
-    return base * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+/** HTTPS trusting only the cluster CA when one is given (plain HTTP for a loopback test server). */
+function nodeTransport(caPem: string | undefined): Transport {
+    return (url, request) => nodeRequest(url, request.method, request.headers, request.body, caPem);
 }
 
-/** One HTTPS call trusting only the cluster CA (plain HTTP for a loopback test server). */
-function rawRequest(url: string, method: string, headers: Record<string, string>, body: string | undefined, caPem: string | undefined): Promise<{ status: number; text: string }> {
+function nodeRequest(url: string, method: string, headers: Record<string, string>, body: string | undefined, caPem: string | undefined): Promise<HttpAnswer> {
     const parsed = new URL(url);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const transport = (parsed.protocol === "https:" ? require("node:https") : require("node:http")) as typeof import("node:https");
@@ -279,7 +241,10 @@ function rawRequest(url: string, method: string, headers: Record<string, string>
         const req = transport.request(parsed, { method, headers: { ...headers, ...(body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }) }, timeout: REQUEST_TIMEOUT_MS, ...(caPem ? { ca: caPem } : {}) }, (res) => {
             const chunks: Buffer[] = [];
             res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+            res.on("end", () => {
+                const header = (name: string) => res.headers[name];
+                resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8"), headers: { get: (name) => [header(name.toLowerCase())].flat()[0] ?? null } });
+            });
             res.on("error", reject);
         });
         req.on("timeout", () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
@@ -300,39 +265,15 @@ function hintFor(api: "kubernetes" | "prometheus", status: number, p: GuardProps
     return "";
 }
 
-/** A JSON call with retries on 429/5xx and network errors. */
+/** A JSON call with retries on 429/5xx and network errors, honouring Retry-After. */
 async function call(ctx: GuardContext, p: GuardProps, api: "kubernetes" | "prometheus", op: string, method: string, url: string, body?: unknown, contentType = "application/json"): Promise<any> {
-    let lastProblem = "";
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        const headers: Record<string, string> = { authorization: `Bearer ${await ctx.token(api)}`, accept: "application/json", ...(body === undefined ? {} : { "content-type": contentType }) };
-        let res: { status: number; text: string };
-        try {
-            res = await rawRequest(url, method, headers, body === undefined ? undefined : JSON.stringify(body), api === "kubernetes" ? Buffer.from(p.caCertificate, "base64").toString("utf8") : undefined);
-        } catch (err) {
-            lastProblem = `network error: ${errorMessage(err)}`;
-            if (attempt < MAX_ATTEMPTS) await sleep(backoffDelay(ctx.backoffMs, attempt));
-            continue;
-        }
-        if (res.status >= 200 && res.status < 300) {
-            try {
-                return res.text.trim() === "" ? {} : JSON.parse(res.text);
-            } catch {
-                throw new Error(`${op} returned a response that is not JSON (status ${res.status}): ${res.text.slice(0, 200)}`);
-            }
-        }
-        let message = res.text.slice(0, 300).trim();
-        try {
-            const parsed = JSON.parse(res.text) as { message?: string; error?: string };
-            message = parsed.message ?? parsed.error ?? message;
-        } catch {
-            // Not JSON: keep the start of the body.
-        }
-        const error = Object.assign(new Error(`${op} failed: ${res.status}: ${message}${hintFor(api, res.status, p)}`), { status: res.status });
-        if (!RETRYABLE_STATUSES.includes(res.status)) throw error;
-        lastProblem = error.message;
-        if (attempt < MAX_ATTEMPTS) await sleep(backoffDelay(ctx.backoffMs, attempt));
-    }
-    throw new Error(`${op} failed after ${MAX_ATTEMPTS} attempts; last: ${lastProblem}`);
+    const transport = nodeTransport(api === "kubernetes" ? Buffer.from(p.caCertificate, "base64").toString("utf8") : undefined);
+    const describeFailure = (answer: HttpAnswer) => {
+        const parsed = parsedJson(answer.text) as { message?: string; error?: string } | undefined;
+        return `${answer.status}: ${parsed?.message ?? parsed?.error ?? answer.text.slice(0, 300).trim()}${hintFor(api, answer.status, p)}`;
+    };
+    const headers = async () => ({ authorization: `Bearer ${await ctx.token(api)}` });
+    return (await callJson(transport, ctx.retry, { label: op, url, method, body, contentType, headers, describeFailure })).data;
 }
 
 // --- the Deployment ----------------------------------------------------------------------------
@@ -411,16 +352,14 @@ async function checkPods(ctx: GuardContext, p: GuardProps, podPrefix: string): P
 
 /** What is wrong with the new pods, from the recent checks: the alarms' bad-of-last rule (BAD_OF_LAST). */
 function breachOf(p: GuardProps, checks: Check[]): string | undefined {
-    const recent = checks.slice(-BAD_OF_LAST.of);
-    const needed = badPointsNeeded(recent.length);
-    const unreadable = recent.filter((c) => c.unreadable);
     // Without metrics nothing says the new pods are healthy.
-    if (unreadable.length >= needed) return `their metrics could not be read (${unreadable[unreadable.length - 1]!.unreadable})`;
+    const unreadable = badOfLast(checks, (c) => Boolean(c.unreadable));
+    if (unreadable) return `their metrics could not be read (${unreadable.bad[unreadable.bad.length - 1]!.unreadable})`;
     const max5xx = p.max5xxPerMinute ?? MAX_ERRORS_PER_MINUTE;
-    const errors = recent.filter((c) => c.errorsPerMinute !== undefined && c.errorsPerMinute > max5xx);
-    if (errors.length >= needed) return `${errors.length} of the last ${recent.length} checks saw more than ${max5xx} answers a minute with status 5xx (${errors.map((c) => Math.round(c.errorsPerMinute!)).join(", ")})`;
-    const slow = recent.filter((c) => c.latencyP99Ms !== undefined && c.latencyP99Ms > p.latencyP99Ms);
-    if (slow.length >= needed) return `${slow.length} of the last ${recent.length} checks saw a p99 latency above ${p.latencyP99Ms} ms (${slow.map((c) => `${Math.round(c.latencyP99Ms!)} ms`).join(", ")})`;
+    const errors = badOfLast(checks, (c) => c.errorsPerMinute !== undefined && c.errorsPerMinute > max5xx);
+    if (errors) return `${errors.bad.length} of the last ${errors.of} checks saw more than ${max5xx} answers a minute with status 5xx (${errors.bad.map((c) => Math.round(c.errorsPerMinute!)).join(", ")})`;
+    const slow = badOfLast(checks, (c) => c.latencyP99Ms !== undefined && c.latencyP99Ms > p.latencyP99Ms);
+    if (slow) return `${slow.bad.length} of the last ${slow.of} checks saw a p99 latency above ${p.latencyP99Ms} ms (${slow.bad.map((c) => `${Math.round(c.latencyP99Ms!)} ms`).join(", ")})`;
     return undefined;
 }
 
@@ -441,7 +380,7 @@ function describeCheck(c: Check | undefined): string {
  */
 async function guardRollout(ctx: GuardContext, p: GuardProps, canRollBack: boolean, servedBefore?: string): Promise<{ servingRevision: string; servingModelVersion: string }> {
     const what = `Deployment ${p.namespace}/${p.deployment}`;
-    const started = Date.now();
+    const started = ctx.clock.now();
     const deadline = started + (p.rolloutTimeoutSeconds ?? DEFAULT_ROLLOUT_TIMEOUT_SECONDS) * 1000;
     const every = (p.checkIntervalSeconds ?? DEFAULT_CHECK_INTERVAL_SECONDS) * 1000;
     const poll = Math.min(STATUS_POLL_MS, ctx.backoffMs * 10, every);
@@ -466,12 +405,12 @@ async function guardRollout(ctx: GuardContext, p: GuardProps, canRollBack: boole
         const revision = String(revisionOf(d));
         // The same revision as before: nothing new rolled out, so nothing to watch or undo.
         const watching = canRollBack && revision !== servedBefore;
-        const now = Date.now();
+        const now = ctx.clock.now();
         const bakeOver = bakeEnd !== undefined && now >= bakeEnd;
         if (watching && (now >= nextCheck || bakeOver)) {
             newPods ??= `${p.deployment}-${(await replicaSets(ctx, p, d)).find((rs) => String(revisionOf(rs)) === revision)?.metadata?.labels?.["pod-template-hash"] ?? "unknown"}`;
             checks.push(await checkPods(ctx, p, newPods));
-            nextCheck = Date.now() + every;
+            nextCheck = ctx.clock.now() + every;
             const breach = breachOf(p, checks);
             if (breach) return rollBack(ctx, p, d, `${bakeEnd === undefined ? "during the rollout" : "during the bake"}, the new pods (${newPods}-*) misbehaved: ${breach}`);
         }
@@ -490,7 +429,7 @@ async function guardRollout(ctx: GuardContext, p: GuardProps, canRollBack: boole
         }
         if (state.done && bakeEnd === undefined) {
             if (!watching || p.bakeSeconds <= 0) return { servingRevision: revision, servingModelVersion: p.modelVersion };
-            bakeEnd = Date.now() + p.bakeSeconds * 1000;
+            bakeEnd = ctx.clock.now() + p.bakeSeconds * 1000;
             bakeChecksFrom = checks.length;
             ctx.log(`${what}: model version ${p.modelVersion} runs on every pod (revision ${revision}); baking ${p.bakeSeconds}s against its metrics`);
         }
@@ -499,8 +438,8 @@ async function guardRollout(ctx: GuardContext, p: GuardProps, canRollBack: boole
             const phase = bakeEnd === undefined ? `rolling out: ${state.line}` : `baking, ${Math.max(0, Math.round((bakeEnd - now) / 1000))}s to go`;
             ctx.log(`${what}: model version ${p.modelVersion} ${phase}; ${describeCheck(checks[checks.length - 1])}`);
         }
-        const until = Math.min(Date.now() + poll, watching ? nextCheck : Infinity, bakeEnd ?? Infinity, bakeEnd === undefined ? deadline : Infinity);
-        await sleep(Math.max(1, until - Date.now()));
+        const until = Math.min(ctx.clock.now() + poll, watching ? nextCheck : Infinity, bakeEnd ?? Infinity, bakeEnd === undefined ? deadline : Infinity);
+        await ctx.clock.sleep(Math.max(1, until - ctx.clock.now()));
     }
 }
 
@@ -535,7 +474,7 @@ async function rollBack(ctx: GuardContext, p: GuardProps, d: KubeObject, reason:
     try {
         await call(ctx, p, "kubernetes", `Rolling back ${what}`, "PATCH", patchUrl(p), undo, "application/json-patch+json");
         patched = true;
-        const deadline = Date.now() + (p.rolloutTimeoutSeconds ?? DEFAULT_ROLLOUT_TIMEOUT_SECONDS) * 1000;
+        const deadline = deadlineAfter(ctx.clock, (p.rolloutTimeoutSeconds ?? DEFAULT_ROLLOUT_TIMEOUT_SECONDS) * 1000);
         for (;;) {
             const live = await getDeployment(ctx, p);
             const state = rolloutState(live);
@@ -543,8 +482,8 @@ async function rollBack(ctx: GuardContext, p: GuardProps, d: KubeObject, reason:
                 serving = live;
                 break;
             }
-            if (state.stalled || Date.now() >= deadline) throw new Error(state.stalled ?? `it did not finish in time (${state.line})`);
-            await sleep(Math.min(STATUS_POLL_MS, ctx.backoffMs * 10));
+            if (state.stalled || deadline.passed()) throw new Error(state.stalled ?? `it did not finish in time (${state.line})`);
+            await ctx.clock.sleep(Math.min(STATUS_POLL_MS, ctx.backoffMs * 10));
         }
     } catch (err) {
         failure = errorMessage(err);

@@ -1,5 +1,5 @@
 import * as http from "node:http";
-import { LoopbackServer } from "./loopbackServer";
+import { type CannedResponse, LoopbackServer, sendCanned } from "./loopbackServer";
 
 // A fake Vertex AI REST API (v1) on loopback: in-memory models, endpoints and long-running
 // operations, with failures injected per test, and Cloud Monitoring's projects.timeSeries.list (v3)
@@ -24,12 +24,7 @@ export interface Recorded {
     body: any;
 }
 
-export interface FakeResponse {
-    status?: number;
-    body?: unknown;
-    headers?: Record<string, string>;
-    /** Drop the connection without answering (a network error). */
-    destroy?: boolean;
+export interface FakeResponse extends CannedResponse {
     /** Runs before answering: state changes behind the provider's back. */
     effect?: () => void;
 }
@@ -133,12 +128,7 @@ export class FakeVertex extends LoopbackServer {
     }
 
     private send(res: http.ServerResponse, r: FakeResponse): void {
-        if (r.destroy) {
-            res.socket?.destroy();
-            return;
-        }
-        res.writeHead(r.status ?? 200, { "content-type": "application/json", ...r.headers });
-        res.end(r.body === undefined ? "" : JSON.stringify(r.body));
+        sendCanned(res, r);
     }
 
     private operation(parent: string, kind: OperationKind, response: unknown, onDone: () => void): FakeResponse {

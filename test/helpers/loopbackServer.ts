@@ -2,6 +2,24 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
+/** A canned answer of a fake API: JSON with a status and headers, or a dropped connection. */
+export interface CannedResponse {
+    status?: number;
+    body?: unknown;
+    headers?: Record<string, string>;
+    /** Drop the connection without answering (a network error). */
+    destroy?: boolean;
+}
+
+export function sendCanned(res: http.ServerResponse, r: CannedResponse): void {
+    if (r.destroy) {
+        res.socket?.destroy();
+        return;
+    }
+    res.writeHead(r.status ?? 200, { "content-type": "application/json", ...r.headers });
+    res.end(r.body === undefined ? "" : JSON.stringify(r.body));
+}
+
 /** A fake HTTP API on 127.0.0.1 for the tests: a subclass answers each request once its body is read. */
 export abstract class LoopbackServer {
     port = 0;
