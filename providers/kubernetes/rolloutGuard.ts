@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { armTokenSource } from "../azure/armCredential";
-import { MAX_ERRORS_PER_MINUTE, errorsPerMinuteQuery, latencyP99MsQuery, scrapedPodsQuery } from "../../components/observability";
+import { MAX_ERRORS_PER_MINUTE, POINT_WINDOW, errorsPerMinuteQuery, latencyP99MsQuery, scrapedPodsQuery } from "../../components/observability";
 import { type Clock, type TimingDeps, deadlineAfter, systemClock } from "../dynamic/clock";
 import { GOOGLE_CREDENTIALS_FIX, googleTokenSource } from "../dynamic/credentials";
 import { errorMessage, parsedJson } from "../dynamic/errors";
@@ -342,8 +342,8 @@ async function checkPods(ctx: GuardContext, p: GuardProps, podPrefix: string): P
     try {
         // The kubelet's probes alone create these series, so their absence means no scrape reached the pods.
         const scrapedPods = await instantQuery(ctx, p, scrapedPodsQuery(pods));
-        const errorsPerMinute = await instantQuery(ctx, p, errorsPerMinuteQuery(pods, "2m"));
-        const latencyP99Ms = await instantQuery(ctx, p, latencyP99MsQuery(`${pods},route="${p.predictRoute}"`, "2m"));
+        const errorsPerMinute = await instantQuery(ctx, p, errorsPerMinuteQuery(pods, POINT_WINDOW));
+        const latencyP99Ms = await instantQuery(ctx, p, latencyP99MsQuery(`${pods},route="${p.predictRoute}"`, POINT_WINDOW));
         return { scrapedPods, errorsPerMinute, latencyP99Ms };
     } catch (err) {
         return { unreadable: errorMessage(err) };
