@@ -368,17 +368,24 @@ const KNOWN_FORMATS: readonly KnownFormat[] = [
     { kind: "password in a URL", needles: ["://"], pattern: /:\/\/([^\s:/?#@"'<>]{1,256}):([^\s/?#@"'<>]{1,256})@[A-Za-z0-9[]/g, accept: urlPasswordIsReal },
 ];
 
-/** Every needle in one scan: which formats are worth running on a text. */
+/** Every needle, longest first (equal lengths in table order), with the formats it calls for. */
 const NEEDLE_FORMATS = new Map<string, number[]>();
 KNOWN_FORMATS.forEach((f, i) => f.needles.forEach((n) => NEEDLE_FORMATS.set(n, [...(NEEDLE_FORMATS.get(n) ?? []), i])));
 const ALWAYS_RUN = KNOWN_FORMATS.map((f) => f.needles.length === 0);
-const NEEDLE_SCAN = new RegExp(
-    [...NEEDLE_FORMATS.keys()]
-        .sort((a, b) => b.length - a.length)
-        .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-        .join("|"),
-    "g",
-);
+const NEEDLES = [...NEEDLE_FORMATS].map(([needle, formats]) => ({ needle, formats })).sort((a, b) => b.needle.length - a.needle.length);
+
+/**
+ * The needles by their first two characters (every needle is ASCII and two or more long), in NEEDLES'
+ * order, and which pairs start one: a table look-up per position rejects nearly every position, where a
+ * regex alternation of all the needles tried each of them.
+ */
+const NEEDLES_BY_PAIR = new Map<number, typeof NEEDLES>();
+const STARTS_NEEDLE = new Uint8Array(128 * 128);
+for (const n of NEEDLES) {
+    const pair = n.needle.charCodeAt(0) * 128 + n.needle.charCodeAt(1);
+    NEEDLES_BY_PAIR.set(pair, [...(NEEDLES_BY_PAIR.get(pair) ?? []), n]);
+    STARTS_NEEDLE[pair] = 1;
+}
 
 function privateKeyHasBody(m: RegExpExecArray, _window: string, value: ScannedValue, at: number): boolean {
     const start = at + m.index + m[0].length;
@@ -443,12 +450,23 @@ function formatMatches(format: KnownFormat, window: string, value: ScannedValue,
     return false;
 }
 
-/** Which formats a text's needles call for. */
+/**
+ * Which formats a text's needles call for. Reads the text as a global regex alternation of NEEDLES
+ * would (leftmost, longest needle first, matches not overlapping), so the same formats run.
+ */
 function formatsCalledFor(text: string): boolean[] {
     const run = ALWAYS_RUN.slice();
-    NEEDLE_SCAN.lastIndex = 0;
-    for (let m = NEEDLE_SCAN.exec(text); m; m = NEEDLE_SCAN.exec(text)) {
-        for (const i of NEEDLE_FORMATS.get(m[0]) ?? []) run[i] = true;
+    const last = text.length - 1;
+    for (let i = 0; i < last; i++) {
+        const first = text.charCodeAt(i);
+        const second = text.charCodeAt(i + 1);
+        if (first >= 128 || second >= 128 || STARTS_NEEDLE[first * 128 + second] === 0) continue;
+        for (const n of NEEDLES_BY_PAIR.get(first * 128 + second) ?? []) {
+            if (!text.startsWith(n.needle, i)) continue;
+            for (const f of n.formats) run[f] = true;
+            i += n.needle.length - 1;
+            break;
+        }
     }
     return run;
 }
@@ -855,12 +873,13 @@ const TOKEN_CHAR = new Uint8Array(128);
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-") TOKEN_CHAR[c.charCodeAt(0)] = 1;
 const TOKEN_MIN = 20;
 
-/** Whether the text has a run of TOKEN_MIN token characters: without one (and without a URL query to keep values from), TOKEN finds nothing. */
-function hasTokenRun(text: string): boolean {
+const isTokenCode = (c: number) => c < 128 && TOKEN_CHAR[c] === 1;
+
+/** Whether text[start, end) has a run of TOKEN_MIN token characters: without one (and without a URL query to keep values from), no token comes out. */
+function hasTokenRunIn(text: string, start: number, end: number): boolean {
     let run = 0;
-    for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        run = c < 128 && TOKEN_CHAR[c] === 1 ? run + 1 : 0;
+    for (let i = start; i < end; i++) {
+        run = isTokenCode(text.charCodeAt(i)) ? run + 1 : 0;
         if (run >= TOKEN_MIN) return true;
     }
     return false;
@@ -875,15 +894,26 @@ const NOT_SECRET_CONTEXT = new Set(["signature", "id", "ids", "uuid", "guid", "h
 /** Words anywhere in such keys that make the value public: public keys, CSRF tokens. */
 const PUBLIC_CONTEXT = new Set(["public", "pub", "pubkey", "csrf", "xsrf"]);
 
+/** Keys before tokens recur (every line of a .env file has one): answers are kept, as for isSecretKeyName. */
+const notSecretContextMemo = new Map<string, boolean>();
+
 function isNotSecretContext(key: string): boolean {
     if (key === "") return false;
+    let known = notSecretContextMemo.get(key);
+    if (known === undefined) {
+        known = keyNamesNotSecret(key);
+        if (notSecretContextMemo.size >= KEY_NAME_MEMO_SIZE) notSecretContextMemo.clear();
+        notSecretContextMemo.set(key, known);
+    }
+    return known;
+}
+
+function keyNamesNotSecret(key: string): boolean {
     const words = keyWords(lastSegment(key));
     const last = words[words.length - 1];
     return (last !== undefined && NOT_SECRET_CONTEXT.has(last)) || words.some((w) => PUBLIC_CONTEXT.has(w));
 }
 
-// {20} then * rather than {20,}: V8 keeps a backtrack entry per character of a {n,} run and overflows its stack on megabytes.
-const TOKEN = /[A-Za-z0-9+/_-]{20}[A-Za-z0-9+/_-]*={0,2}/g;
 /** Bits per character a value assigned to a secret-named key needs (gitleaks' generic rule asks 3.5 of 10+ characters). */
 const ASSIGNED_MIN_ENTROPY = 3.0;
 const HASH_HEX_LENGTHS = new Set([32, 40, 56, 64, 96, 128]);
@@ -902,13 +932,36 @@ export function findEntropySecret(value: string): SecretFinding | undefined {
         return { kind: `random-looking value assigned to ${assignment.name.slice(0, 64)}`, confidence: "entropy" };
     }
     if (value.length < TOKEN_MIN) return undefined;
-    // Masking only removes characters, except for the query values kept from URLs: with neither a long run nor a URL query, no token can come out.
-    if (!hasTokenRun(value) && !(value.includes("://") && value.includes("="))) return undefined;
     const delimited = maskDelimitedBlocks(value);
-    const spans = benignSpansFor(delimited);
-    const masked = !spans ? delimited : delimited.replace(spans, (span) => {
+    // No benign span, token or kept query value spans a line break, so each line is masked and read on its own.
+    // Masking only removes characters, except for the query values kept from URLs: a line with neither a
+    // long run nor a URL query yields no token and is not masked at all.
+    for (let start = 0; start <= delimited.length; ) {
+        const newline = delimited.indexOf("\n", start);
+        const end = newline < 0 ? delimited.length : newline;
+        if (hasTokenRunIn(delimited, start, end) || hasUrlQuery(delimited, start, end)) {
+            const verdict = judgeLine(delimited, start, end);
+            if (verdict) return { kind: verdict, confidence: "entropy" };
+        }
+        start = end + 1;
+    }
+    return undefined;
+}
+
+/** Whether text[start, end) holds "://" and "=": a URL whose credential-named query values masking keeps. */
+function hasUrlQuery(text: string, start: number, end: number): boolean {
+    const scheme = text.indexOf("://", start);
+    if (scheme < 0 || scheme + 3 > end) return false;
+    const equals = text.indexOf("=", start);
+    return equals >= 0 && equals < end;
+}
+
+/** The line text[start, end) with its benign spans blanked: URLs keep only the values of credential-named query parameters. */
+function maskLine(text: string, start: number, end: number): string {
+    const line = text.slice(start, end);
+    const spans = benignSpansFor(line);
+    return !spans ? line : line.replace(spans, (span) => {
         if (!span.includes("://")) return " ";
-        // Keep only the values of credential-named query parameters.
         const kept: string[] = [];
         QUERY_PARAM.lastIndex = 0;
         for (let q = QUERY_PARAM.exec(span); q; q = QUERY_PARAM.exec(span)) {
@@ -916,14 +969,59 @@ export function findEntropySecret(value: string): SecretFinding | undefined {
         }
         return ` ${kept.join(" ")} `;
     });
-    TOKEN.lastIndex = 0;
-    for (let m = TOKEN.exec(masked); m; m = TOKEN.exec(masked)) {
-        const token = trimSeparators(m[0]);
-        if (token.length < 20) continue;
-        const verdict = judgeToken(token, masked, m.index);
-        if (verdict) return { kind: verdict, confidence: "entropy" };
+}
+
+/** The verdict on the first random-looking token of the line text[start, end), if any. */
+function judgeLine(text: string, start: number, end: number): string | undefined {
+    const masked = maskLine(text, start, end);
+    for (let from = 0; ; ) {
+        const run = nextTokenRun(masked, from);
+        if (run === undefined) return undefined;
+        from = run.end;
+        const token = trimSeparators(masked.slice(run.start, run.end));
+        if (token.length < TOKEN_MIN) continue;
+        const verdict = judgeToken(token, () => keyBeforeInLine(text, start, masked, run.start));
+        if (verdict) return verdict;
+    }
+}
+
+/**
+ * The next match of /[A-Za-z0-9+/_-]{20}[A-Za-z0-9+/_-]*={0,2}/ at or after `from`, by character
+ * codes: a maximal run of TOKEN_MIN or more token characters and up to two "=" after it.
+ */
+function nextTokenRun(text: string, from: number): { start: number; end: number } | undefined {
+    for (let i = from; i < text.length; ) {
+        if (!isTokenCode(text.charCodeAt(i))) {
+            i++;
+            continue;
+        }
+        const start = i;
+        while (i < text.length && isTokenCode(text.charCodeAt(i))) i++;
+        if (i - start < TOKEN_MIN) continue;
+        let end = i;
+        while (end < text.length && end - i < 2 && text.charCodeAt(end) === 0x3d) end++;
+        return { start, end };
     }
     return undefined;
+}
+
+/**
+ * keyBefore on the masked text, from a token at `at` in the masked line that starts at text[lineStart]:
+ * the line alone answers unless only assignment gaps precede the token there, within keyBefore's reach,
+ * and earlier lines exist; then the lines before it are masked too (rare: a value on the line after its key).
+ */
+function keyBeforeInLine(text: string, lineStart: number, masked: string, at: number): string {
+    let gapsOnly = lineStart > 0 && at < KEY_GAP_STEPS;
+    for (let i = 0; gapsOnly && i < at; i++) gapsOnly = ASSIGNMENT_GAP.test(masked.charAt(i));
+    if (!gapsOnly) return keyBefore(masked, at);
+    const before: string[] = [];
+    for (let end = lineStart - 1, lines = 0; end >= 0 && lines < KEY_GAP_STEPS; lines++) {
+        const start = end === 0 ? 0 : text.lastIndexOf("\n", end - 1) + 1;
+        before.unshift(maskLine(text, start, end));
+        end = start - 1;
+    }
+    const context = `${before.join("\n")}\n`;
+    return keyBefore(context + masked, context.length + at);
 }
 
 const SEPARATORS = new Set(["-", "_", "/", "+"]);
@@ -946,9 +1044,9 @@ function decodeURIComponentSafe(s: string): string {
 }
 
 /** Returns a kind if the token looks like a generated secret, else undefined. */
-function judgeToken(token: string, text: string, at: number): string | undefined {
+function judgeToken(token: string, keyOf: () => string): string | undefined {
     if (/^\d+$/.test(token) || DOCUMENTED_EXAMPLES.has(token) || isPlaceholder(token) || hasSequentialRun(token, 5)) return undefined;
-    if (isNotSecretContext(keyBefore(text, at))) return undefined;
+    if (isNotSecretContext(keyOf())) return undefined;
     const bare = token.replace(/=+$/, "");
     const hex = /^[0-9a-fA-F]+$/.test(bare);
     if (hex) {
@@ -978,7 +1076,7 @@ function keyBefore(text: string, at: number): string {
     let i = at;
     let steps = 0;
     let assigns = false;
-    while (i > 0 && steps < 8 && ASSIGNMENT_GAP.test(text.charAt(i - 1))) {
+    while (i > 0 && steps < KEY_GAP_STEPS && ASSIGNMENT_GAP.test(text.charAt(i - 1))) {
         i--;
         steps++;
         assigns ||= text.charAt(i) === ":" || text.charAt(i) === "=";
@@ -988,6 +1086,9 @@ function keyBefore(text: string, at: number): string {
     while (start > 0 && i - start < 64 && IDENT_CHAR.test(text.charAt(start - 1))) start--;
     return text.slice(start, i);
 }
+
+/** How many assignment-gap characters keyBefore steps back over, at most. */
+const KEY_GAP_STEPS = 8;
 
 /** What sits between a key and its value: quotes, spaces, := and =>. */
 const ASSIGNMENT_GAP = /[\s"'`:=>]/;
