@@ -36,8 +36,18 @@ const DIGIT = /[0-9]/;
 
 const COUNTS = new Int32Array(256);
 
-/** Shannon entropy in bits per character. */
+let lastEntropyOf = "";
+let lastEntropy = 0;
+
+/** Shannon entropy in bits per character; the last answer is kept, as a token is judged by the placeholder filter and then by its entropy. */
 function shannonEntropy(s: string): number {
+    if (s === lastEntropyOf) return lastEntropy;
+    lastEntropy = entropyOf(s);
+    lastEntropyOf = s;
+    return lastEntropy;
+}
+
+function entropyOf(s: string): number {
     if (s.length === 0) return 0;
     let wide: Map<number, number> | undefined;
     for (let i = 0; i < s.length; i++) {
@@ -81,20 +91,46 @@ function expectedRandomEntropy(n: number, a: number): number {
     return h;
 }
 
+const HAS_LOWER = 1;
+const HAS_UPPER = 2;
+const HAS_DIGIT = 4;
+/** A character outside [A-Za-z0-9]. */
+const HAS_OTHER = 8;
+/** A character outside [A-Za-z0-9_.-]. */
+const HAS_NON_SEPARATOR = 16;
+const HAS_LOWER_NON_HEX = 32;
+const HAS_UPPER_NON_HEX = 64;
+
+/** The character classes a string uses, as HAS_* bits, in one pass over its character codes. */
+function classBits(s: string): number {
+    let bits = 0;
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 97 && c <= 122) bits |= c > 102 ? HAS_LOWER | HAS_LOWER_NON_HEX : HAS_LOWER;
+        else if (c >= 65 && c <= 90) bits |= c > 70 ? HAS_UPPER | HAS_UPPER_NON_HEX : HAS_UPPER;
+        else if (c >= 48 && c <= 57) bits |= HAS_DIGIT;
+        else bits |= c === 95 || c === 46 || c === 45 ? HAS_OTHER : HAS_OTHER | HAS_NON_SEPARATOR;
+    }
+    return bits;
+}
+
 /** Size of the alphabet a token draws from, judged by the character classes it uses. */
 function alphabetSize(s: string): number {
-    if (/^[0-9a-f]+$/.test(s) || /^[0-9A-F]+$/.test(s)) return 16;
+    const bits = classBits(s);
+    const hexDigits = s.length > 0 && (bits & (HAS_OTHER | HAS_LOWER_NON_HEX | HAS_UPPER_NON_HEX)) === 0;
+    if (hexDigits && (bits & (HAS_LOWER | HAS_UPPER)) !== (HAS_LOWER | HAS_UPPER)) return 16;
     let a = 0;
-    if (LOWER.test(s)) a += 26;
-    if (UPPER.test(s)) a += 26;
-    if (DIGIT.test(s)) a += 10;
-    if (/[^A-Za-z0-9]/.test(s)) a += 2;
+    if (bits & HAS_LOWER) a += 26;
+    if (bits & HAS_UPPER) a += 26;
+    if (bits & HAS_DIGIT) a += 10;
+    if (bits & HAS_OTHER) a += 2;
     return Math.max(a, 2);
 }
 
 /** Character classes present: lower, upper, digit, other (separators -_. do not count). */
 function charClasses(s: string): number {
-    return (LOWER.test(s) ? 1 : 0) + (UPPER.test(s) ? 1 : 0) + (DIGIT.test(s) ? 1 : 0) + (/[^A-Za-z0-9_.\-]/.test(s) ? 1 : 0);
+    const bits = classBits(s);
+    return (bits & HAS_LOWER ? 1 : 0) + (bits & HAS_UPPER ? 1 : 0) + (bits & HAS_DIGIT ? 1 : 0) + (bits & HAS_NON_SEPARATOR ? 1 : 0);
 }
 
 /** Runs of same-case letters or digits, CamelCase aware: "getAPIToken2" -> get, API, Token, 2. */
@@ -159,8 +195,12 @@ const VOWEL_CODES = new Set([..."aeiouyAEIOUY"].map((c) => c.charCodeAt(0)));
 /** Whether s[start, end), a run of letters, is pronounceable (three or more letters, a sixth of them vowels, no five consonants in a row) or a common abbreviation. */
 function isWordChunkAt(s: string, start: number, end: number): boolean {
     const length = end - start;
-    if (length <= LONGEST_ABBREVIATION && ABBREVIATIONS.has(s.slice(start, end).toLowerCase())) return true;
-    if (length < 3) return false;
+    if (length >= 3 && isPronounceableAt(s, start, end)) return true;
+    return length <= LONGEST_ABBREVIATION && ABBREVIATIONS.has(s.slice(start, end).toLowerCase());
+}
+
+/** Whether s[start, end) has a sixth of its letters vowels and no five consonants in a row. */
+function isPronounceableAt(s: string, start: number, end: number): boolean {
     let vowels = 0;
     let consonantRun = 0;
     for (let i = start; i < end; i++) {
@@ -169,7 +209,7 @@ function isWordChunkAt(s: string, start: number, end: number): boolean {
             consonantRun = 0;
         } else if (++consonantRun >= 5) return false;
     }
-    return vowels * 6 >= length;
+    return vowels * 6 >= end - start;
 }
 
 /** A run of n or more consecutive ascending characters (abcdef, 123456): hand-typed, not random. */
@@ -849,9 +889,14 @@ const BENIGN_SPAN_PARTS: readonly { readonly pattern: string; readonly needs: re
 /** The span regex for each set of alternatives a value calls for, by bit mask. */
 const benignSpanRegexes = new Map<number, RegExp>();
 
+/** For each part whose literals all start with one character (the IAM prefixes), that character: without it, none of them is looked for. */
+const BENIGN_SPAN_LEADS = BENIGN_SPAN_PARTS.map(({ needs }) => (needs.length > 1 && needs.every((n) => n.charAt(0) === needs[0]!.charAt(0)) ? needs[0]!.charAt(0) : undefined));
+
 function benignSpansFor(value: string): RegExp | undefined {
     let mask = 0;
     for (let i = 0; i < BENIGN_SPAN_PARTS.length; i++) {
+        const lead = BENIGN_SPAN_LEADS[i];
+        if (lead !== undefined && !value.includes(lead)) continue;
         for (const literal of BENIGN_SPAN_PARTS[i]!.needs) {
             if (value.includes(literal)) {
                 mask |= 1 << i;
@@ -1058,7 +1103,9 @@ function judgeToken(token: string, keyOf: () => string): string | undefined {
     // Resource paths: app/iris-ecs-lb-9bc97f2/9bc97f2cd061eaed, models/iris/1/model.
     if (bare.includes("/") && bare.split("/").every(isPathSegment)) return undefined;
     // Words, identifiers and single-case letters are not generated secrets.
-    if (charClasses(bare) < 2 || (!DIGIT.test(bare) && !(LOWER.test(bare) && UPPER.test(bare))) || looksLikeWords(bare)) return undefined;
+    const bits = classBits(bare);
+    const mixedCase = (bits & (HAS_LOWER | HAS_UPPER)) === (HAS_LOWER | HAS_UPPER);
+    if (charClasses(bare) < 2 || (!(bits & HAS_DIGIT) && !mixedCase) || looksLikeWords(bare)) return undefined;
     const h = shannonEntropy(bare);
     const expected = expectedRandomEntropy(bare.length, alphabetSize(bare));
     if (h < Math.min(4.5, 0.9 * expected) || h < 3.5) return undefined;
