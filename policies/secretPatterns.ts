@@ -15,7 +15,9 @@
  * pattern scans a long run and then fails from many start positions (JWT is anchored on its ".ey"),
  * checks beyond a match (what else the document holds) are computed once per value, and long values
  * are scanned for known formats in overlapping windows (WINDOW, OVERLAP), so neither time nor the
- * regex backtracking stack grows with the value past a window.
+ * regex backtracking stack grows with the value past a window. Passes that run on every character
+ * (the needle prefilter, the entropy detector's tokens) are character-code loops over tables, and the
+ * entropy detector masks only the lines that can yield a token.
  */
 
 export type SecretConfidence = "high" | "entropy";
@@ -981,11 +983,23 @@ export function findEntropySecret(value: string): SecretFinding | undefined {
     // No benign span, token or kept query value spans a line break, so each line is masked and read on its own.
     // Masking only removes characters, except for the query values kept from URLs: a line with neither a
     // long run nor a URL query yields no token and is not masked at all.
+    // The next "://" and "=" at or after the line read: kept from line to line, so each is searched for once over the value.
+    let scheme = -2;
+    let equals = -2;
+    // Spans for the needles the whole value holds, worked out at the first line that needs them: per line, the look-ups cost more.
+    let spans: RegExp | null | undefined;
     for (let start = 0; start <= delimited.length; ) {
         const newline = delimited.indexOf("\n", start);
         const end = newline < 0 ? delimited.length : newline;
-        if (hasTokenRunIn(delimited, start, end) || hasUrlQuery(delimited, start, end)) {
-            const verdict = judgeLine(delimited, start, end);
+        let candidate = hasTokenRunIn(delimited, start, end);
+        if (!candidate) {
+            if (scheme !== -1 && scheme < start) scheme = delimited.indexOf("://", start);
+            if (equals !== -1 && equals < start) equals = delimited.indexOf("=", start);
+            candidate = scheme >= 0 && scheme < end && equals >= 0 && equals < end;
+        }
+        if (candidate) {
+            spans ??= benignSpansFor(delimited) ?? null;
+            const verdict = judgeLine(delimited, start, end, spans);
             if (verdict) return { kind: verdict, confidence: "entropy" };
         }
         start = end + 1;
@@ -993,19 +1007,13 @@ export function findEntropySecret(value: string): SecretFinding | undefined {
     return undefined;
 }
 
-/** Whether text[start, end) holds "://" and "=": a URL whose credential-named query values masking keeps. */
-function hasUrlQuery(text: string, start: number, end: number): boolean {
-    const scheme = text.indexOf("://", start);
-    if (scheme < 0 || scheme + 3 > end) return false;
-    const equals = text.indexOf("=", start);
-    return equals >= 0 && equals < end;
-}
-
 /** The line text[start, end) with its benign spans blanked: URLs keep only the values of credential-named query parameters. */
-function maskLine(text: string, start: number, end: number): string {
+function maskLine(text: string, start: number, end: number, spans: RegExp | null): string {
     const line = text.slice(start, end);
-    const spans = benignSpansFor(line);
-    return !spans ? line : line.replace(spans, (span) => {
+    if (!spans) return line;
+    // Only a URL span keeps anything, and every URL span holds "://".
+    if (!line.includes("://")) return line.replace(spans, " ");
+    return line.replace(spans, (span) => {
         if (!span.includes("://")) return " ";
         const kept: string[] = [];
         QUERY_PARAM.lastIndex = 0;
@@ -1017,15 +1025,15 @@ function maskLine(text: string, start: number, end: number): string {
 }
 
 /** The verdict on the first random-looking token of the line text[start, end), if any. */
-function judgeLine(text: string, start: number, end: number): string | undefined {
-    const masked = maskLine(text, start, end);
+function judgeLine(text: string, start: number, end: number, spans: RegExp | null): string | undefined {
+    const masked = maskLine(text, start, end, spans);
     for (let from = 0; ; ) {
         const run = nextTokenRun(masked, from);
         if (run === undefined) return undefined;
         from = run.end;
         const token = trimSeparators(masked.slice(run.start, run.end));
         if (token.length < TOKEN_MIN) continue;
-        const verdict = judgeToken(token, () => keyBeforeInLine(text, start, masked, run.start));
+        const verdict = judgeToken(token, () => keyBeforeInLine(text, start, spans, masked, run.start));
         if (verdict) return verdict;
     }
 }
@@ -1055,14 +1063,14 @@ function nextTokenRun(text: string, from: number): { start: number; end: number 
  * the line alone answers unless only assignment gaps precede the token there, within keyBefore's reach,
  * and earlier lines exist; then the lines before it are masked too (rare: a value on the line after its key).
  */
-function keyBeforeInLine(text: string, lineStart: number, masked: string, at: number): string {
+function keyBeforeInLine(text: string, lineStart: number, spans: RegExp | null, masked: string, at: number): string {
     let gapsOnly = lineStart > 0 && at < KEY_GAP_STEPS;
     for (let i = 0; gapsOnly && i < at; i++) gapsOnly = ASSIGNMENT_GAP.test(masked.charAt(i));
     if (!gapsOnly) return keyBefore(masked, at);
     const before: string[] = [];
     for (let end = lineStart - 1, lines = 0; end >= 0 && lines < KEY_GAP_STEPS; lines++) {
         const start = end === 0 ? 0 : text.lastIndexOf("\n", end - 1) + 1;
-        before.unshift(maskLine(text, start, end));
+        before.unshift(maskLine(text, start, end, spans));
         end = start - 1;
     }
     const context = `${before.join("\n")}\n`;
