@@ -576,7 +576,20 @@ function keyWords(name: string): string[] {
 const MAX_KEY_NAME = 256;
 /** Key names recur (every resource has env.LOG_LEVEL): answers are kept, up to this many names. */
 const KEY_NAME_MEMO_SIZE = 4096;
-const keyNameMemo = new Map<string, boolean>();
+
+/** `compute`, with its answers kept for up to KEY_NAME_MEMO_SIZE keys. */
+function memoizedByKey(compute: (key: string) => boolean): (key: string) => boolean {
+    const memo = new Map<string, boolean>();
+    return (key) => {
+        let known = memo.get(key);
+        if (known === undefined) {
+            known = compute(key);
+            if (memo.size >= KEY_NAME_MEMO_SIZE) memo.clear();
+            memo.set(key, known);
+        }
+        return known;
+    };
+}
 
 /** The part of a namespaced key after its last ':', '.' or '/' (model-service:dbPassword, app.db.password). */
 function lastSegment(key: string): string {
@@ -587,14 +600,10 @@ function lastSegment(key: string): string {
 
 /** Whether a key's name says it holds a secret (password, token, apiKey, DB_PASSWORD, client-secret...). */
 export function isSecretKeyName(key: string): boolean {
-    let known = keyNameMemo.get(key);
-    if (known === undefined) {
-        known = keyNameSaysSecret(key);
-        if (keyNameMemo.size >= KEY_NAME_MEMO_SIZE) keyNameMemo.clear();
-        keyNameMemo.set(key, known);
-    }
-    return known;
+    return secretKeyName(key);
 }
+
+const secretKeyName = memoizedByKey(keyNameSaysSecret);
 
 function keyNameSaysSecret(key: string): boolean {
     const segment = lastSegment(key);
@@ -942,17 +951,10 @@ const NOT_SECRET_CONTEXT = new Set(["signature", "id", "ids", "uuid", "guid", "h
 const PUBLIC_CONTEXT = new Set(["public", "pub", "pubkey", "csrf", "xsrf"]);
 
 /** Keys before tokens recur (every line of a .env file has one): answers are kept, as for isSecretKeyName. */
-const notSecretContextMemo = new Map<string, boolean>();
+const notSecretContext = memoizedByKey(keyNamesNotSecret);
 
 function isNotSecretContext(key: string): boolean {
-    if (key === "") return false;
-    let known = notSecretContextMemo.get(key);
-    if (known === undefined) {
-        known = keyNamesNotSecret(key);
-        if (notSecretContextMemo.size >= KEY_NAME_MEMO_SIZE) notSecretContextMemo.clear();
-        notSecretContextMemo.set(key, known);
-    }
-    return known;
+    return key !== "" && notSecretContext(key);
 }
 
 function keyNamesNotSecret(key: string): boolean {
