@@ -2,7 +2,7 @@ import { findEntropySecret, findSecret } from "../policies/secretPatterns";
 
 /**
  * The credential detector's throughput on 1, 10 and 50 MB inputs of the shapes that used to make it
- * quadratic or overflow the stack (PEM, JWT, runs of token characters) and of the shape it mostly
+ * quadratic or overflow the stack (PEM, JWT, runs of token characters, a URL query only at the end of many lines) and of the shape it mostly
  * sees (infrastructure values). Each input goes through both detectors, as the policy pack and the
  * config check call them. `npm run bench` prints these rows; `node offline/launch.cjs bench/detector
  * [MB ...]` prints them alone.
@@ -74,6 +74,11 @@ export const DETECTOR_INPUTS: readonly Input[] = [
         },
     },
     { name: "token-character run", make: (bytes) => [{ name: "blob", value: randomText(URLSAFE, bytes) }] },
+    // Short lines and one URL query at the end: the entropy detector must not look for that URL afresh from every line.
+    {
+        name: "short lines, one URL at the end",
+        make: (bytes) => [{ name: "env", value: `${"LOG_LEVEL=info\n".repeat(Math.ceil(bytes / 15))}see https://example.com/?q=1` }],
+    },
 ];
 
 export interface DetectorRow {

@@ -15,7 +15,9 @@
  * pattern scans a long run and then fails from many start positions (JWT is anchored on its ".ey"),
  * checks beyond a match (what else the document holds) are computed once per value, and long values
  * are scanned for known formats in overlapping windows (WINDOW, OVERLAP), so neither time nor the
- * regex backtracking stack grows with the value past a window.
+ * regex backtracking stack grows with the value past a window. Passes that run on every character
+ * (the needle prefilter, the entropy detector's tokens) are character-code loops over tables, and the
+ * entropy detector masks only the lines that can yield a token.
  */
 
 export type SecretConfidence = "high" | "entropy";
@@ -36,8 +38,18 @@ const DIGIT = /[0-9]/;
 
 const COUNTS = new Int32Array(256);
 
-/** Shannon entropy in bits per character. */
+let lastEntropyOf = "";
+let lastEntropy = 0;
+
+/** Shannon entropy in bits per character; the last answer is kept, as a token is judged by the placeholder filter and then by its entropy. */
 function shannonEntropy(s: string): number {
+    if (s === lastEntropyOf) return lastEntropy;
+    lastEntropy = entropyOf(s);
+    lastEntropyOf = s;
+    return lastEntropy;
+}
+
+function entropyOf(s: string): number {
     if (s.length === 0) return 0;
     let wide: Map<number, number> | undefined;
     for (let i = 0; i < s.length; i++) {
@@ -81,20 +93,46 @@ function expectedRandomEntropy(n: number, a: number): number {
     return h;
 }
 
+const HAS_LOWER = 1;
+const HAS_UPPER = 2;
+const HAS_DIGIT = 4;
+/** A character outside [A-Za-z0-9]. */
+const HAS_OTHER = 8;
+/** A character outside [A-Za-z0-9_.-]. */
+const HAS_NON_SEPARATOR = 16;
+const HAS_LOWER_NON_HEX = 32;
+const HAS_UPPER_NON_HEX = 64;
+
+/** The character classes a string uses, as HAS_* bits, in one pass over its character codes. */
+function classBits(s: string): number {
+    let bits = 0;
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 97 && c <= 122) bits |= c > 102 ? HAS_LOWER | HAS_LOWER_NON_HEX : HAS_LOWER;
+        else if (c >= 65 && c <= 90) bits |= c > 70 ? HAS_UPPER | HAS_UPPER_NON_HEX : HAS_UPPER;
+        else if (c >= 48 && c <= 57) bits |= HAS_DIGIT;
+        else bits |= c === 95 || c === 46 || c === 45 ? HAS_OTHER : HAS_OTHER | HAS_NON_SEPARATOR;
+    }
+    return bits;
+}
+
 /** Size of the alphabet a token draws from, judged by the character classes it uses. */
 function alphabetSize(s: string): number {
-    if (/^[0-9a-f]+$/.test(s) || /^[0-9A-F]+$/.test(s)) return 16;
+    const bits = classBits(s);
+    const hexDigits = s.length > 0 && (bits & (HAS_OTHER | HAS_LOWER_NON_HEX | HAS_UPPER_NON_HEX)) === 0;
+    if (hexDigits && (bits & (HAS_LOWER | HAS_UPPER)) !== (HAS_LOWER | HAS_UPPER)) return 16;
     let a = 0;
-    if (LOWER.test(s)) a += 26;
-    if (UPPER.test(s)) a += 26;
-    if (DIGIT.test(s)) a += 10;
-    if (/[^A-Za-z0-9]/.test(s)) a += 2;
+    if (bits & HAS_LOWER) a += 26;
+    if (bits & HAS_UPPER) a += 26;
+    if (bits & HAS_DIGIT) a += 10;
+    if (bits & HAS_OTHER) a += 2;
     return Math.max(a, 2);
 }
 
 /** Character classes present: lower, upper, digit, other (separators -_. do not count). */
 function charClasses(s: string): number {
-    return (LOWER.test(s) ? 1 : 0) + (UPPER.test(s) ? 1 : 0) + (DIGIT.test(s) ? 1 : 0) + (/[^A-Za-z0-9_.\-]/.test(s) ? 1 : 0);
+    const bits = classBits(s);
+    return (bits & HAS_LOWER ? 1 : 0) + (bits & HAS_UPPER ? 1 : 0) + (bits & HAS_DIGIT ? 1 : 0) + (bits & HAS_NON_SEPARATOR ? 1 : 0);
 }
 
 /** Runs of same-case letters or digits, CamelCase aware: "getAPIToken2" -> get, API, Token, 2. */
@@ -159,8 +197,12 @@ const VOWEL_CODES = new Set([..."aeiouyAEIOUY"].map((c) => c.charCodeAt(0)));
 /** Whether s[start, end), a run of letters, is pronounceable (three or more letters, a sixth of them vowels, no five consonants in a row) or a common abbreviation. */
 function isWordChunkAt(s: string, start: number, end: number): boolean {
     const length = end - start;
-    if (length <= LONGEST_ABBREVIATION && ABBREVIATIONS.has(s.slice(start, end).toLowerCase())) return true;
-    if (length < 3) return false;
+    if (length >= 3 && isPronounceableAt(s, start, end)) return true;
+    return length <= LONGEST_ABBREVIATION && ABBREVIATIONS.has(s.slice(start, end).toLowerCase());
+}
+
+/** Whether s[start, end) has a sixth of its letters vowels and no five consonants in a row. */
+function isPronounceableAt(s: string, start: number, end: number): boolean {
     let vowels = 0;
     let consonantRun = 0;
     for (let i = start; i < end; i++) {
@@ -169,7 +211,7 @@ function isWordChunkAt(s: string, start: number, end: number): boolean {
             consonantRun = 0;
         } else if (++consonantRun >= 5) return false;
     }
-    return vowels * 6 >= length;
+    return vowels * 6 >= end - start;
 }
 
 /** A run of n or more consecutive ascending characters (abcdef, 123456): hand-typed, not random. */
@@ -368,17 +410,24 @@ const KNOWN_FORMATS: readonly KnownFormat[] = [
     { kind: "password in a URL", needles: ["://"], pattern: /:\/\/([^\s:/?#@"'<>]{1,256}):([^\s/?#@"'<>]{1,256})@[A-Za-z0-9[]/g, accept: urlPasswordIsReal },
 ];
 
-/** Every needle in one scan: which formats are worth running on a text. */
+/** Every needle, longest first (equal lengths in table order), with the formats it calls for. */
 const NEEDLE_FORMATS = new Map<string, number[]>();
 KNOWN_FORMATS.forEach((f, i) => f.needles.forEach((n) => NEEDLE_FORMATS.set(n, [...(NEEDLE_FORMATS.get(n) ?? []), i])));
 const ALWAYS_RUN = KNOWN_FORMATS.map((f) => f.needles.length === 0);
-const NEEDLE_SCAN = new RegExp(
-    [...NEEDLE_FORMATS.keys()]
-        .sort((a, b) => b.length - a.length)
-        .map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-        .join("|"),
-    "g",
-);
+const NEEDLES = [...NEEDLE_FORMATS].map(([needle, formats]) => ({ needle, formats })).sort((a, b) => b.needle.length - a.needle.length);
+
+/**
+ * The needles by their first two characters (every needle is ASCII and two or more long), in NEEDLES'
+ * order, and which pairs start one: a table look-up per position rejects nearly every position, where a
+ * regex alternation of all the needles tried each of them.
+ */
+const NEEDLES_BY_PAIR = new Map<number, typeof NEEDLES>();
+const STARTS_NEEDLE = new Uint8Array(128 * 128);
+for (const n of NEEDLES) {
+    const pair = n.needle.charCodeAt(0) * 128 + n.needle.charCodeAt(1);
+    NEEDLES_BY_PAIR.set(pair, [...(NEEDLES_BY_PAIR.get(pair) ?? []), n]);
+    STARTS_NEEDLE[pair] = 1;
+}
 
 function privateKeyHasBody(m: RegExpExecArray, _window: string, value: ScannedValue, at: number): boolean {
     const start = at + m.index + m[0].length;
@@ -443,12 +492,23 @@ function formatMatches(format: KnownFormat, window: string, value: ScannedValue,
     return false;
 }
 
-/** Which formats a text's needles call for. */
+/**
+ * Which formats a text's needles call for. Reads the text as a global regex alternation of NEEDLES
+ * would (leftmost, longest needle first, matches not overlapping), so the same formats run.
+ */
 function formatsCalledFor(text: string): boolean[] {
     const run = ALWAYS_RUN.slice();
-    NEEDLE_SCAN.lastIndex = 0;
-    for (let m = NEEDLE_SCAN.exec(text); m; m = NEEDLE_SCAN.exec(text)) {
-        for (const i of NEEDLE_FORMATS.get(m[0]) ?? []) run[i] = true;
+    const last = text.length - 1;
+    for (let i = 0; i < last; i++) {
+        const first = text.charCodeAt(i);
+        const second = text.charCodeAt(i + 1);
+        if (first >= 128 || second >= 128 || STARTS_NEEDLE[first * 128 + second] === 0) continue;
+        for (const n of NEEDLES_BY_PAIR.get(first * 128 + second) ?? []) {
+            if (!text.startsWith(n.needle, i)) continue;
+            for (const f of n.formats) run[f] = true;
+            i += n.needle.length - 1;
+            break;
+        }
     }
     return run;
 }
@@ -516,7 +576,20 @@ function keyWords(name: string): string[] {
 const MAX_KEY_NAME = 256;
 /** Key names recur (every resource has env.LOG_LEVEL): answers are kept, up to this many names. */
 const KEY_NAME_MEMO_SIZE = 4096;
-const keyNameMemo = new Map<string, boolean>();
+
+/** `compute`, with its answers kept for up to KEY_NAME_MEMO_SIZE keys. */
+function memoizedByKey(compute: (key: string) => boolean): (key: string) => boolean {
+    const memo = new Map<string, boolean>();
+    return (key) => {
+        let known = memo.get(key);
+        if (known === undefined) {
+            known = compute(key);
+            if (memo.size >= KEY_NAME_MEMO_SIZE) memo.clear();
+            memo.set(key, known);
+        }
+        return known;
+    };
+}
 
 /** The part of a namespaced key after its last ':', '.' or '/' (model-service:dbPassword, app.db.password). */
 function lastSegment(key: string): string {
@@ -527,14 +600,10 @@ function lastSegment(key: string): string {
 
 /** Whether a key's name says it holds a secret (password, token, apiKey, DB_PASSWORD, client-secret...). */
 export function isSecretKeyName(key: string): boolean {
-    let known = keyNameMemo.get(key);
-    if (known === undefined) {
-        known = keyNameSaysSecret(key);
-        if (keyNameMemo.size >= KEY_NAME_MEMO_SIZE) keyNameMemo.clear();
-        keyNameMemo.set(key, known);
-    }
-    return known;
+    return secretKeyName(key);
 }
+
+const secretKeyName = memoizedByKey(keyNameSaysSecret);
 
 function keyNameSaysSecret(key: string): boolean {
     const segment = lastSegment(key);
@@ -831,9 +900,14 @@ const BENIGN_SPAN_PARTS: readonly { readonly pattern: string; readonly needs: re
 /** The span regex for each set of alternatives a value calls for, by bit mask. */
 const benignSpanRegexes = new Map<number, RegExp>();
 
+/** For each part whose literals all start with one character (the IAM prefixes), that character: without it, none of them is looked for. */
+const BENIGN_SPAN_LEADS = BENIGN_SPAN_PARTS.map(({ needs }) => (needs.length > 1 && needs.every((n) => n.charAt(0) === needs[0]!.charAt(0)) ? needs[0]!.charAt(0) : undefined));
+
 function benignSpansFor(value: string): RegExp | undefined {
     let mask = 0;
     for (let i = 0; i < BENIGN_SPAN_PARTS.length; i++) {
+        const lead = BENIGN_SPAN_LEADS[i];
+        if (lead !== undefined && !value.includes(lead)) continue;
         for (const literal of BENIGN_SPAN_PARTS[i]!.needs) {
             if (value.includes(literal)) {
                 mask |= 1 << i;
@@ -855,12 +929,13 @@ const TOKEN_CHAR = new Uint8Array(128);
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-") TOKEN_CHAR[c.charCodeAt(0)] = 1;
 const TOKEN_MIN = 20;
 
-/** Whether the text has a run of TOKEN_MIN token characters: without one (and without a URL query to keep values from), TOKEN finds nothing. */
-function hasTokenRun(text: string): boolean {
+const isTokenCode = (c: number) => c < 128 && TOKEN_CHAR[c] === 1;
+
+/** Whether text[start, end) has a run of TOKEN_MIN token characters: without one (and without a URL query to keep values from), no token comes out. */
+function hasTokenRunIn(text: string, start: number, end: number): boolean {
     let run = 0;
-    for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        run = c < 128 && TOKEN_CHAR[c] === 1 ? run + 1 : 0;
+    for (let i = start; i < end; i++) {
+        run = isTokenCode(text.charCodeAt(i)) ? run + 1 : 0;
         if (run >= TOKEN_MIN) return true;
     }
     return false;
@@ -875,15 +950,19 @@ const NOT_SECRET_CONTEXT = new Set(["signature", "id", "ids", "uuid", "guid", "h
 /** Words anywhere in such keys that make the value public: public keys, CSRF tokens. */
 const PUBLIC_CONTEXT = new Set(["public", "pub", "pubkey", "csrf", "xsrf"]);
 
+/** Keys before tokens recur (every line of a .env file has one): answers are kept, as for isSecretKeyName. */
+const notSecretContext = memoizedByKey(keyNamesNotSecret);
+
 function isNotSecretContext(key: string): boolean {
-    if (key === "") return false;
+    return key !== "" && notSecretContext(key);
+}
+
+function keyNamesNotSecret(key: string): boolean {
     const words = keyWords(lastSegment(key));
     const last = words[words.length - 1];
     return (last !== undefined && NOT_SECRET_CONTEXT.has(last)) || words.some((w) => PUBLIC_CONTEXT.has(w));
 }
 
-// {20} then * rather than {20,}: V8 keeps a backtrack entry per character of a {n,} run and overflows its stack on megabytes.
-const TOKEN = /[A-Za-z0-9+/_-]{20}[A-Za-z0-9+/_-]*={0,2}/g;
 /** Bits per character a value assigned to a secret-named key needs (gitleaks' generic rule asks 3.5 of 10+ characters). */
 const ASSIGNED_MIN_ENTROPY = 3.0;
 const HASH_HEX_LENGTHS = new Set([32, 40, 56, 64, 96, 128]);
@@ -902,13 +981,42 @@ export function findEntropySecret(value: string): SecretFinding | undefined {
         return { kind: `random-looking value assigned to ${assignment.name.slice(0, 64)}`, confidence: "entropy" };
     }
     if (value.length < TOKEN_MIN) return undefined;
-    // Masking only removes characters, except for the query values kept from URLs: with neither a long run nor a URL query, no token can come out.
-    if (!hasTokenRun(value) && !(value.includes("://") && value.includes("="))) return undefined;
     const delimited = maskDelimitedBlocks(value);
-    const spans = benignSpansFor(delimited);
-    const masked = !spans ? delimited : delimited.replace(spans, (span) => {
+    // No benign span, token or kept query value spans a line break, so each line is masked and read on its own.
+    // Masking only removes characters, except for the query values kept from URLs: a line with neither a
+    // long run nor a URL query yields no token and is not masked at all.
+    // The next "://" and "=" at or after the line read: kept from line to line, so each is searched for once over the value.
+    let scheme = -2;
+    let equals = -2;
+    // Spans for the needles the whole value holds, worked out at the first line that needs them: per line, the look-ups cost more.
+    let spans: RegExp | null | undefined;
+    for (let start = 0; start <= delimited.length; ) {
+        const newline = delimited.indexOf("\n", start);
+        const end = newline < 0 ? delimited.length : newline;
+        let candidate = hasTokenRunIn(delimited, start, end);
+        if (!candidate) {
+            if (scheme !== -1 && scheme < start) scheme = delimited.indexOf("://", start);
+            if (equals !== -1 && equals < start) equals = delimited.indexOf("=", start);
+            candidate = scheme >= 0 && scheme < end && equals >= 0 && equals < end;
+        }
+        if (candidate) {
+            spans ??= benignSpansFor(delimited) ?? null;
+            const verdict = judgeLine(delimited, start, end, spans);
+            if (verdict) return { kind: verdict, confidence: "entropy" };
+        }
+        start = end + 1;
+    }
+    return undefined;
+}
+
+/** The line text[start, end) with its benign spans blanked: URLs keep only the values of credential-named query parameters. */
+function maskLine(text: string, start: number, end: number, spans: RegExp | null): string {
+    const line = text.slice(start, end);
+    if (!spans) return line;
+    // Only a URL span keeps anything, and every URL span holds "://".
+    if (!line.includes("://")) return line.replace(spans, " ");
+    return line.replace(spans, (span) => {
         if (!span.includes("://")) return " ";
-        // Keep only the values of credential-named query parameters.
         const kept: string[] = [];
         QUERY_PARAM.lastIndex = 0;
         for (let q = QUERY_PARAM.exec(span); q; q = QUERY_PARAM.exec(span)) {
@@ -916,14 +1024,59 @@ export function findEntropySecret(value: string): SecretFinding | undefined {
         }
         return ` ${kept.join(" ")} `;
     });
-    TOKEN.lastIndex = 0;
-    for (let m = TOKEN.exec(masked); m; m = TOKEN.exec(masked)) {
-        const token = trimSeparators(m[0]);
-        if (token.length < 20) continue;
-        const verdict = judgeToken(token, masked, m.index);
-        if (verdict) return { kind: verdict, confidence: "entropy" };
+}
+
+/** The verdict on the first random-looking token of the line text[start, end), if any. */
+function judgeLine(text: string, start: number, end: number, spans: RegExp | null): string | undefined {
+    const masked = maskLine(text, start, end, spans);
+    for (let from = 0; ; ) {
+        const run = nextTokenRun(masked, from);
+        if (run === undefined) return undefined;
+        from = run.end;
+        const token = trimSeparators(masked.slice(run.start, run.end));
+        if (token.length < TOKEN_MIN) continue;
+        const verdict = judgeToken(token, () => keyBeforeInLine(text, start, spans, masked, run.start));
+        if (verdict) return verdict;
+    }
+}
+
+/**
+ * The next match of /[A-Za-z0-9+/_-]{20}[A-Za-z0-9+/_-]*={0,2}/ at or after `from`, by character
+ * codes: a maximal run of TOKEN_MIN or more token characters and up to two "=" after it.
+ */
+function nextTokenRun(text: string, from: number): { start: number; end: number } | undefined {
+    for (let i = from; i < text.length; ) {
+        if (!isTokenCode(text.charCodeAt(i))) {
+            i++;
+            continue;
+        }
+        const start = i;
+        while (i < text.length && isTokenCode(text.charCodeAt(i))) i++;
+        if (i - start < TOKEN_MIN) continue;
+        let end = i;
+        while (end < text.length && end - i < 2 && text.charCodeAt(end) === 0x3d) end++;
+        return { start, end };
     }
     return undefined;
+}
+
+/**
+ * keyBefore on the masked text, from a token at `at` in the masked line that starts at text[lineStart]:
+ * the line alone answers unless only assignment gaps precede the token there, within keyBefore's reach,
+ * and earlier lines exist; then the lines before it are masked too (rare: a value on the line after its key).
+ */
+function keyBeforeInLine(text: string, lineStart: number, spans: RegExp | null, masked: string, at: number): string {
+    let gapsOnly = lineStart > 0 && at < KEY_GAP_STEPS;
+    for (let i = 0; gapsOnly && i < at; i++) gapsOnly = ASSIGNMENT_GAP.test(masked.charAt(i));
+    if (!gapsOnly) return keyBefore(masked, at);
+    const before: string[] = [];
+    for (let end = lineStart - 1, lines = 0; end >= 0 && lines < KEY_GAP_STEPS; lines++) {
+        const start = end === 0 ? 0 : text.lastIndexOf("\n", end - 1) + 1;
+        before.unshift(maskLine(text, start, end, spans));
+        end = start - 1;
+    }
+    const context = `${before.join("\n")}\n`;
+    return keyBefore(context + masked, context.length + at);
 }
 
 const SEPARATORS = new Set(["-", "_", "/", "+"]);
@@ -946,9 +1099,9 @@ function decodeURIComponentSafe(s: string): string {
 }
 
 /** Returns a kind if the token looks like a generated secret, else undefined. */
-function judgeToken(token: string, text: string, at: number): string | undefined {
+function judgeToken(token: string, keyOf: () => string): string | undefined {
     if (/^\d+$/.test(token) || DOCUMENTED_EXAMPLES.has(token) || isPlaceholder(token) || hasSequentialRun(token, 5)) return undefined;
-    if (isNotSecretContext(keyBefore(text, at))) return undefined;
+    if (isNotSecretContext(keyOf())) return undefined;
     const bare = token.replace(/=+$/, "");
     const hex = /^[0-9a-fA-F]+$/.test(bare);
     if (hex) {
@@ -960,7 +1113,9 @@ function judgeToken(token: string, text: string, at: number): string | undefined
     // Resource paths: app/iris-ecs-lb-9bc97f2/9bc97f2cd061eaed, models/iris/1/model.
     if (bare.includes("/") && bare.split("/").every(isPathSegment)) return undefined;
     // Words, identifiers and single-case letters are not generated secrets.
-    if (charClasses(bare) < 2 || (!DIGIT.test(bare) && !(LOWER.test(bare) && UPPER.test(bare))) || looksLikeWords(bare)) return undefined;
+    const bits = classBits(bare);
+    const mixedCase = (bits & (HAS_LOWER | HAS_UPPER)) === (HAS_LOWER | HAS_UPPER);
+    if (charClasses(bare) < 2 || (!(bits & HAS_DIGIT) && !mixedCase) || looksLikeWords(bare)) return undefined;
     const h = shannonEntropy(bare);
     const expected = expectedRandomEntropy(bare.length, alphabetSize(bare));
     if (h < Math.min(4.5, 0.9 * expected) || h < 3.5) return undefined;
@@ -978,7 +1133,7 @@ function keyBefore(text: string, at: number): string {
     let i = at;
     let steps = 0;
     let assigns = false;
-    while (i > 0 && steps < 8 && ASSIGNMENT_GAP.test(text.charAt(i - 1))) {
+    while (i > 0 && steps < KEY_GAP_STEPS && ASSIGNMENT_GAP.test(text.charAt(i - 1))) {
         i--;
         steps++;
         assigns ||= text.charAt(i) === ":" || text.charAt(i) === "=";
@@ -988,6 +1143,9 @@ function keyBefore(text: string, at: number): string {
     while (start > 0 && i - start < 64 && IDENT_CHAR.test(text.charAt(start - 1))) start--;
     return text.slice(start, i);
 }
+
+/** How many assignment-gap characters keyBefore steps back over, at most. */
+const KEY_GAP_STEPS = 8;
 
 /** What sits between a key and its value: quotes, spaces, := and =>. */
 const ASSIGNMENT_GAP = /[\s"'`:=>]/;
