@@ -10,7 +10,7 @@ import { Model } from "@pulumi/aws/sagemaker/model";
 import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { autonamedLogicalName, serviceKey, stackUniqueName } from "../../components/physicalName";
-import { defaultInstanceType } from "../../components/sizes";
+import { SAGEMAKER_RUNTIME } from "./sagemaker.runtime";
 import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import type { Topic } from "@pulumi/aws/sns/topic";
 import { alarmActions, createAlarmTopic } from "./alarmTopic";
@@ -84,7 +84,7 @@ export class SageMakerService extends ServiceComponent {
             },
             { ...child, dependsOn: [policy, ...artifact.uploads] },
         );
-        const instanceType = args.compute.instanceType ?? defaultInstanceType("sagemaker", args.compute.size, args.compute.gpu)!;
+        const instanceType = args.compute.instanceType ?? SAGEMAKER_RUNTIME.instanceTypeFor!(args.compute.size, args.compute.gpu)!;
         const guard = createVariantScalingGuard(name, instanceType, child);
         const config = new EndpointConfiguration(
             autonamedLogicalName("aws:sagemaker/endpointConfiguration:EndpointConfiguration", name, "config"),

@@ -13,7 +13,7 @@ import { AZURE_TYPES } from "../../components/cloudRules/azure";
 import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { autonamedLogicalName } from "../../components/physicalName";
 import { ServiceComponent } from "../../components/serviceComponent";
-import { defaultInstanceType } from "../../components/sizes";
+import { AZUREML_RUNTIME } from "./azureml.runtime";
 import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import { createActionGroup, createAzureMlAlerts } from "./alerts";
 import { createAzureMlAutoscale } from "./autoscale";
@@ -83,7 +83,7 @@ export class AzureMlService extends ServiceComponent {
         );
         const environmentContainer = new EnvironmentContainer(`${name}-environment`, { ...ml, name: `${args.model.name}-server`, properties: { description: "Serving image" } }, child);
         const route = (routePath: string) => ({ path: routePath, port });
-        const instanceType = args.compute.instanceType ?? defaultInstanceType("azureml", args.compute.size, args.compute.gpu)!;
+        const instanceType = args.compute.instanceType ?? AZUREML_RUNTIME.instanceTypeFor!(args.compute.size, args.compute.gpu)!;
         // Each release is its own environment version and deployment, named after it: the old release
         // keeps serving beside the new one, and Pulumi deletes it only at the end of a successful update
         // (a replaced resource would be left pending delete by a failed rollout, and deleted first by the

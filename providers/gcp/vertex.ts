@@ -6,7 +6,7 @@ import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } 
 import { autonamedLogicalName } from "../../components/physicalName";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
-import { VERTEX_GPU, defaultInstanceType } from "../../components/sizes";
+import { VERTEX_GPU, VERTEX_RUNTIME } from "./vertex.runtime";
 import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import { createVertexAlerts } from "./alerts";
 import { createGcpFoundation, gcpFoundationChildren } from "./foundation";
@@ -90,7 +90,7 @@ export class VertexService extends ServiceComponent {
                 healthRoute: args.serving.healthRoute,
                 predictRoute: args.serving.predictRoute,
                 env,
-                machineType: args.compute.instanceType ?? defaultInstanceType("vertex", args.compute.size, args.compute.gpu)!,
+                machineType: args.compute.instanceType ?? VERTEX_RUNTIME.instanceTypeFor!(args.compute.size, args.compute.gpu)!,
                 ...(accelerator ? { acceleratorType: accelerator.acceleratorType, acceleratorCount: 1 } : {}),
                 minReplicas: args.scaling.minReplicas,
                 maxReplicas: args.scaling.maxReplicas,
