@@ -20,7 +20,7 @@ import { SAGEMAKER_MAX_EXECUTION_SECONDS } from "./rolloutDuration";
 import { awsDnsSuffix } from "./partition";
 import { invokerStatements } from "./invokerPolicy";
 import { createVariantScalingGuard, guardedResourceId } from "./variantScalingGuard";
-import { secretArnVariable } from "./secretStore";
+import { secretEnvironment, servingEnvironment } from "../../components/servingContract";
 import { createServingRole, describeAlarms, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
 const VARIANT = "primary";
@@ -60,12 +60,9 @@ export class SageMakerService extends ServiceComponent {
             child,
         );
 
-        const environment: Record<string, pulumi.Input<string>> = {
-            ...args.environment,
-            MODEL_NAME: args.model.name,
-            MODEL_VERSION: args.model.version,
-        };
-        for (const [key, secret] of Object.entries(secrets)) environment[secretArnVariable(key)] = secret.arn;
+        // SageMaker mounts the model at /opt/ml/model, and its Environment takes plain strings only: the server
+        // fetches each secret by its ARN (components/servingContract.ts).
+        const environment = { ...servingEnvironment(args), ...secretEnvironment("reference", Object.fromEntries(Object.entries(secrets).map(([key, s]) => [key, s.arn]))) };
 
         this.model = new Model(
             autonamedLogicalName("aws:sagemaker/model:Model", name, "model"),
