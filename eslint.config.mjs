@@ -2,7 +2,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "bin/**", "examples/**", ".offline-build/**"] },
+    { ignores: ["node_modules/**", "bin/**", ".offline-build/**"] },
     ...tseslint.configs.recommended,
     {
         files: ["**/*.cjs"],

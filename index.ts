@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
-import { ModelService } from "./components/modelService";
+import { ModelService } from "./lib";
 import { checkModelArtifact } from "./components/artifactCheck";
 import { modelOutput, withRequestExample } from "./components/requestExample";
 

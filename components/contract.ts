@@ -106,7 +106,7 @@ export interface ModelServiceArgs {
     };
     /** Root folder for local artifact and build-context paths. @default - the working directory */
     readonly projectDir?: string;
-    /** AWS-only settings (used by the ecs runtime). */
+    /** AWS-only settings: the ecs network and certificate, and a bucket of your own for the model (both runtimes). */
     readonly aws?: AwsServiceArgs;
     /** Google Cloud settings: the project to deploy into (required on gcp). */
     readonly gcp?: GcpServiceArgs;
@@ -132,12 +132,23 @@ export interface GcpServiceArgs {
 }
 
 export interface AwsServiceArgs {
-    /** Bring your own VPC. @default - a VPC with two availability zones is created */
-    readonly vpcId?: string;
-    /** Subnets for the tasks (and an internal load balancer); at least two, required with vpcId. */
-    readonly privateSubnetIds?: readonly string[];
-    /** Subnets for a public load balancer; at least two, required with vpcId when public. */
-    readonly publicSubnetIds?: readonly string[];
+    /**
+     * ecs: an existing VPC the service runs in (an id, or a Vpc's `id` output); no VPC, subnets, gateways or
+     * routes are created, and the tasks reach ECR, logs and secrets through whatever egress it has.
+     * @default - a VPC with two availability zones is created, with NAT gateways or endpoints (`egress`)
+     */
+    readonly vpcId?: pulumi.Input<string>;
+    /** ecs: subnets of vpcId for the tasks (and an internal load balancer); at least two, required with vpcId. @default - the created VPC's private subnets */
+    readonly privateSubnetIds?: readonly pulumi.Input<string>[];
+    /** ecs: subnets of vpcId for a public load balancer; at least two, required with vpcId when public. @default - the created VPC's public subnets */
+    readonly publicSubnetIds?: readonly pulumi.Input<string>[];
+    /**
+     * An existing S3 bucket (its name, or a Bucket's `bucket` output) a local model is uploaded to, under
+     * models/<service>-<stack hash>/<model>/<version>/ so services and stacks sharing it never overwrite each
+     * other; its encryption, versioning and access settings are the owner's. Only with a local model artifact.
+     * @default - a private, encrypted, versioned, TLS-only bucket of the service's own
+     */
+    readonly artifactBucket?: pulumi.Input<string>;
     /** ACM certificate for HTTPS on the load balancer. @default - HTTP on port 80 */
     readonly certificateArn?: string;
     /** How tasks reach AWS APIs from a created VPC: NAT gateways, or VPC endpoints only. @default "nat" */
@@ -200,6 +211,7 @@ export interface ServiceOutputs {
 
 /** An implementation: a ComponentResource with the shared outputs and its cloud-specific children. */
 export interface ServiceImplementation extends ServiceOutputs {
+    readonly runtime: Runtime;
     /** Cloud-specific children by role (bucket, role, endpoint, ...): the escape hatch. */
     readonly children: Readonly<Record<string, pulumi.Resource>>;
 }

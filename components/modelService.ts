@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Cloud, InvokeInfo, ModelServiceArgs, Runtime, ServiceImplementation } from "./contract";
+import type { Cloud, InvokeInfo, ModelServiceArgs, Runtime } from "./contract";
+import type { ModelServiceRaw } from "./raw";
 import { RUNTIMES } from "./runtimes";
 import { validateServiceArgs, type Problem } from "./validate";
 
@@ -27,8 +28,11 @@ export class ModelService extends pulumi.ComponentResource {
     readonly invoke: pulumi.Output<InvokeInfo>;
     readonly artifactUri: pulumi.Output<string>;
     readonly imageUri: pulumi.Output<string>;
-    /** The cloud-specific implementation and its children (bucket, role, endpoint, ...): the escape hatch. */
-    readonly raw: Promise<ServiceImplementation>;
+    /**
+     * The escape hatch: the chosen runtime's component, its typed resources and its children by role
+     * (bucket, role, endpoint, ...). Narrow it by `runtime`: `raw.then((r) => (r.runtime === "sagemaker" ? r.endpoint.name : ...))`.
+     */
+    readonly raw: Promise<ModelServiceRaw>;
 
     constructor(name: string, args: ModelServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before registering this component, so invalid args leave nothing behind.
@@ -39,7 +43,8 @@ export class ModelService extends pulumi.ComponentResource {
 
         const load = RUNTIMES[resolved.runtime].load;
         if (!load) throw new ServiceArgsError([{ field: "runtime", value: resolved.runtime, message: "is not built yet", fix: "choose a built runtime" }]);
-        this.raw = load().then((create) => create(`${name}-${resolved.runtime}`, resolved, { parent: this }, { name: `${name}-${resolved.cloud}`, parent: this }));
+        // Each runtime's factory builds its own component class (components/raw.ts lists them), so the cast names what it returns.
+        this.raw = load().then((create) => create(`${name}-${resolved.runtime}`, resolved, { parent: this }, { name: `${name}-${resolved.cloud}`, parent: this }) as ModelServiceRaw);
 
         this.cloud = pulumi.output(resolved.cloud);
         this.runtime = pulumi.output(resolved.runtime);

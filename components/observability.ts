@@ -19,6 +19,24 @@ export const DEFAULT_LATENCY_P99_MS = 1000;
 /** Alarms and watchers judge the last `of` one-minute points and call it bad when `bad` of them breach. */
 export const BAD_OF_LAST = { bad: 3, of: 5 } as const;
 
+/**
+ * The rate window of one point: two minutes, so a 30-second scrape gives each point four samples.
+ * Alerts and the rollout guard read points of this window, one a minute.
+ */
+export const POINT_WINDOW = "2m";
+
+/**
+ * A PromQL alert expression true when BAD_OF_LAST.bad of the last BAD_OF_LAST.of one-minute points of `breach`
+ * (a PromQL comparison such as `errors > 5`) hold: a subquery samples `breach` once a minute and
+ * `count_over_time` counts the points that breached (a comparison drops the others). The alert then fires on the
+ * first evaluation that sees it, with no `for` or `duration` (which would ask for consecutive breaches instead).
+ * Subqueries are standard PromQL (prometheus.io/docs/prometheus/latest/querying/basics/#subquery), which both
+ * Cloud Monitoring's PromQL alerting and Azure Monitor's Prometheus rule groups evaluate.
+ */
+export function badOfLastAlert(breach: string): string {
+    return `count_over_time((${breach})[${BAD_OF_LAST.of}m:1m]) >= ${BAD_OF_LAST.bad}`;
+}
+
 /** Bad points needed among the most recent `count` (at most BAD_OF_LAST.of): `bad`, or a majority while fewer exist. */
 export function badPointsNeeded(count: number): number {
     return Math.min(BAD_OF_LAST.bad, Math.floor(Math.min(count, BAD_OF_LAST.of) / 2) + 1);

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { InvokeInfo, ServiceImplementation } from "./contract";
+import type { InvokeInfo, Runtime, ServiceImplementation } from "./contract";
 
 /** What a runtime publishes once its children exist. */
 export interface PublishedService {
@@ -14,6 +14,8 @@ export interface PublishedService {
 
 /** The base of every runtime's component: the contract's outputs, set once by publish(). */
 export abstract class ServiceComponent extends pulumi.ComponentResource implements ServiceImplementation {
+    /** Which runtime this is: what tells `ModelService.raw`'s shapes apart. */
+    abstract readonly runtime: Runtime;
     endpointUrl!: pulumi.Output<string>;
     invoke!: pulumi.Output<InvokeInfo>;
     artifactUri!: pulumi.Output<string>;

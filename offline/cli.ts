@@ -7,13 +7,13 @@ import { planWithGrpcEngine } from "./grpcEngine";
 import { projectRoot } from "./projectRoot";
 import { renderPlan } from "./render";
 
-const USAGE = `Usage: npm run plan -- --stack <name> [--config key=value]... [--secret key=value]... [--json] [--mock-account <12 digits>] [--request-json <file>] [--program <file.cjs>] [--engine in-process|grpc] [--preview]
+const USAGE = `Usage: npm run plan -- --stack <name> [--config key=value]... [--secret key=value]... [--json] [--mock-account <12 digits>] [--request-json <file>] [--program <file>] [--engine in-process|grpc] [--preview]
 
 Runs the program offline under Pulumi's mock runtime with Pulumi.<name>.yaml, checks every planned
 resource against the clouds' API rules, evaluates the policy pack, and prints the resources it would
 create. --mock-account plans as another customer (account, project number, subscription); --program
-plans another CommonJS program of the project instead of index.ts (test fixtures); --request-json
-writes a request body that fits the model (its real input shape) to <file>. --engine grpc runs the
+plans another program of the project instead of index.ts (a CommonJS fixture or a TypeScript example);
+--request-json writes a request body that fits the model (its real input shape) to <file>. --engine grpc runs the
 program through Pulumi's own runner (@pulumi/pulumi/cmd/run) against a loopback gRPC engine and the
 pack as the real analyzer; --preview answers ids and provider-computed outputs unknown, as a dry run
 does. Exit codes: 0 valid, 1 cloud contract breaches or mandatory policy violations, 2 invalid config

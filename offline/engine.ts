@@ -111,7 +111,7 @@ export async function plan(options: PlanOptions): Promise<PlanDocument> {
     let stackOutputs: Record<string, unknown> = {};
     try {
         // The program beside this engine: compiled JavaScript under offline/launch.cjs, TypeScript under a loader.
-        const program = options.program ? path.resolve(options.projectDir, options.program) : path.join(__dirname, "..", "index");
+        const program = programModule(options.projectDir, options.program);
         // Loaded the way Pulumi's Node host loads a program: a CommonJS require inside the stack.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const exported = await pulumi.runtime.runInPulumiStack(async () => require(program));
@@ -125,6 +125,17 @@ export async function plan(options: PlanOptions): Promise<PlanDocument> {
     const resources = recorder.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
     const violations = errors.length === 0 && options.policies ? await evaluatePolicies(options.policies, resources) : [];
     return planDocument({ loaded, options, recorder, stackOutputs, violations, errors, sdkModules: loadedSdkModules(), engine: "in-process" });
+}
+
+/**
+ * The module the plan requires: index.ts's, or `program`'s. A TypeScript program of the project (an
+ * example) is loaded as its twin beside this engine, compiled by offline/launch.cjs or run by a loader.
+ */
+function programModule(projectDir: string, program: string | undefined): string {
+    if (program === undefined) return path.join(__dirname, "..", "index");
+    const full = path.resolve(projectDir, program);
+    if (!full.endsWith(".ts")) return full;
+    return path.join(__dirname, "..", path.relative(projectDir, full).slice(0, -".ts".length));
 }
 
 /** The plan document of a finished run, the same for both engines. */

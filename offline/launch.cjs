@@ -7,7 +7,7 @@ const path = require("node:path");
 const esbuild = require("esbuild");
 
 const root = path.resolve(__dirname, "..");
-const SOURCES = ["index.ts", "config.ts", "components", "providers", "policies", "offline", "bench", "serving/src"];
+const SOURCES = ["index.ts", "lib.ts", "config.ts", "components", "providers", "policies", "offline", "bench", "serving/src", "examples"];
 
 function typescriptFiles(entry) {
     const full = path.join(root, entry);

@@ -451,7 +451,7 @@ describe("Azure alerts", () => {
             expect(r.actions).toEqual([{ actionGroupId: group.id }]);
         }
         expect(ruleGroup.rules[0].expression).toContain('model_server_requests_total{namespace="iris",status=~"5.."}');
-        expect(ruleGroup.rules[1].expression).toMatch(/^histogram_quantile\(0\.99, .*route="\/invocations".*\* 1000 > 300$/);
+        expect(ruleGroup.rules[1].expression).toMatch(/^count_over_time\(\(histogram_quantile\(0\.99, .*route="\/invocations".*\* 1000 > 300\)\[5m:1m\]\) >= 3$/);
     });
 
     it("creates no action group when nobody is to be told, and the alerts still exist", () => {

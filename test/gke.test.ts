@@ -133,7 +133,7 @@ describe("GKE alerts", () => {
         }
         const byMetric = (metric: string) => query(policies.find((p) => query(p).includes(metric))!);
         expect(byMetric("model_server_requests_total")).toContain('status=~"5.."');
-        expect(byMetric("model_server_request_duration_seconds_bucket")).toMatch(/^histogram_quantile\(0\.99, .*route="\/invocations".*\* 1000 > 300$/);
+        expect(byMetric("model_server_request_duration_seconds_bucket")).toMatch(/^count_over_time\(\(histogram_quantile\(0\.99, .*route="\/invocations".*\* 1000 > 300\)\[5m:1m\]\) >= 3$/);
         expect(byMetric("kube_deployment_status_replicas_available")).toContain(`deployment="${(deployment.inputs as any).metadata.name}"`);
     });
 
@@ -142,7 +142,7 @@ describe("GKE alerts", () => {
         expect(ofType(doc, "gcp:monitoring/notificationChannel:NotificationChannel")).toEqual([]);
         expect(alertPolicies(doc)).toHaveLength(3);
         for (const p of alertPolicies(doc)) expect(p.inputs.notificationChannels).toEqual([]);
-        expect(alertPolicies(doc).map(query).find((q) => q.startsWith("histogram_quantile"))).toMatch(/> 1000$/);
+        expect(alertPolicies(doc).map(query).find((q) => q.includes("histogram_quantile"))).toMatch(/ > 1000\)\[5m:1m\]\) >= 3$/);
     });
 });
 

@@ -82,6 +82,11 @@ describe("ModelService", () => {
         expect(await value(service.imageUri)).toBe(validArgs.image.kind === "uri" ? validArgs.image.uri : "");
         const raw = await service.raw;
         expect(Object.keys(raw.children)).toEqual(expect.arrayContaining(["bucket", "role", "model", "endpointConfiguration", "endpoint", "scalingPolicy"]));
+        // raw is told apart by runtime: narrowed to sagemaker, its typed endpoint is the one among the children.
+        expect(raw.runtime).toBe("sagemaker");
+        if (raw.runtime !== "sagemaker") throw new Error("raw is not the SageMaker component");
+        expect(raw.endpoint).toBe(raw.children.endpoint);
+        expect(await value(raw.endpoint.name)).toMatch(/^churn-unit-[0-9a-f]{6}$/);
 
         expect(loaded(/node_modules[\\/]@pulumi[\\/]aws[\\/]sagemaker[\\/]/).length).toBeGreaterThan(0);
         expect(loaded(/node_modules[\\/]@pulumi[\\/]aws[\\/]index\.js$/)).toEqual([]);

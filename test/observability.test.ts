@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../offline/engine";
 import type { RecordedResource } from "../offline/recorder";
-import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE, METRIC_NAMES, badPointsNeeded, errorsPerMinuteQuery, latencyP99MsQuery } from "../components/observability";
+import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE, METRIC_NAMES, POINT_WINDOW, badOfLastAlert, badPointsNeeded, errorsPerMinuteQuery, latencyP99MsQuery } from "../components/observability";
 import { ServerMetrics } from "../serving/src/metrics";
 import { PROJECT_DIR, byName, ofType, one, planJsonMany } from "./helpers/plan";
 
@@ -19,11 +19,18 @@ const RUNTIMES = [
 ] as const;
 type Runtime = (typeof RUNTIMES)[number][1];
 
-/** The number a PromQL alert compares with, from its trailing `> N`. */
+/**
+ * The number a PromQL alert compares its points with, from `count_over_time((... > N)[5m:1m]) >= 3`: the
+ * alert judges the one bad-of-last rule on one-minute points, and the rollout guard's point window.
+ */
 function promThreshold(query: unknown): number {
-    const match = /> (\d+(?:\.\d+)?)$/.exec(String(query));
-    if (!match) throw new Error(`no threshold in ${String(query)}`);
-    return Number(match[1]);
+    const text = String(query);
+    const match = /^count_over_time\(\((.*) > (\d+(?:\.\d+)?)\)\[(\d+)m:1m\]\) >= (\d+)$/.exec(text);
+    if (!match) throw new Error(`not a bad-of-last alert: ${text}`);
+    expect(Number(match[3]), text).toBe(BAD_OF_LAST.of);
+    expect(Number(match[4]), text).toBe(BAD_OF_LAST.bad);
+    expect(match[1], text).toContain(`[${POINT_WINDOW}]`);
+    return Number(match[2]);
 }
 
 function alarmsNamed(doc: PlanDocument, names: readonly unknown[]): RecordedResource[] {
@@ -99,7 +106,12 @@ describe("alerts and rollout watchers read the same thresholds on every runtime"
     it("gke: the PromQL alert policies and the rollout guard", () => {
         const doc = docs.get("gke")!;
         const guard = one(doc, "pulumi-nodejs:dynamic/kubernetes:RolloutGuard");
-        const query = (name: string) => (byName(doc, "gcp:monitoring/alertPolicy:AlertPolicy", name).inputs.conditions as { conditionPrometheusQueryLanguage: { query: string } }[])[0]!.conditionPrometheusQueryLanguage.query;
+        const condition = (name: string) => (byName(doc, "gcp:monitoring/alertPolicy:AlertPolicy", name).inputs.conditions as { conditionPrometheusQueryLanguage: { query: string; duration?: string } }[])[0]!.conditionPrometheusQueryLanguage;
+        const query = (name: string) => {
+            // A duration would ask for consecutive breaches on top of the expression's own count.
+            expect(condition(name).duration, name).toBeUndefined();
+            return condition(name).query;
+        };
         expect(guard.inputs.max5xxPerMinute).toBe(MAX_ERRORS_PER_MINUTE);
         expect(promThreshold(query("iris-gke-errors"))).toBe(guard.inputs.max5xxPerMinute);
         expect(guard.inputs.latencyP99Ms).toBe(LATENCY_MS);
@@ -109,8 +121,12 @@ describe("alerts and rollout watchers read the same thresholds on every runtime"
     it("aks: the Prometheus rule group and the rollout guard", () => {
         const doc = docs.get("aks")!;
         const guard = one(doc, "pulumi-nodejs:dynamic/kubernetes:RolloutGuard");
-        const rules = one(doc, "azure-native:alertsmanagement:PrometheusRuleGroup").inputs.rules as { alert: string; expression: string }[];
-        const expression = (alert: string) => rules.find((r) => r.alert === alert)!.expression;
+        const rules = one(doc, "azure-native:alertsmanagement:PrometheusRuleGroup").inputs.rules as { alert: string; expression: string; for?: string }[];
+        const expression = (alert: string) => {
+            const rule = rules.find((r) => r.alert === alert)!;
+            expect(rule.for, alert).toBeUndefined();
+            return rule.expression;
+        };
         expect(guard.inputs.max5xxPerMinute).toBe(MAX_ERRORS_PER_MINUTE);
         expect(promThreshold(expression("ModelServerErrors"))).toBe(guard.inputs.max5xxPerMinute);
         expect(guard.inputs.latencyP99Ms).toBe(LATENCY_MS);
@@ -130,6 +146,10 @@ describe("the observability contract", () => {
     it("builds the PromQL the alerts and the rollout guard send", () => {
         expect(errorsPerMinuteQuery('namespace="iris"', "5m")).toBe('sum(rate(model_server_requests_total{namespace="iris",status=~"5.."}[5m])) * 60');
         expect(latencyP99MsQuery('namespace="iris",route="/invocations"', "2m")).toBe('histogram_quantile(0.99, sum by (le) (rate(model_server_request_duration_seconds_bucket{namespace="iris",route="/invocations"}[2m]))) * 1000');
+    });
+
+    it("writes the bad-of-last rule as a PromQL subquery over one-minute points", () => {
+        expect(badOfLastAlert("errors > 5")).toBe("count_over_time((errors > 5)[5m:1m]) >= 3");
     });
 
     it("calls it bad at 3 of the last 5 points, a majority while fewer exist", () => {

@@ -8,7 +8,7 @@ import { BucketServerSideEncryptionConfiguration } from "@pulumi/aws/s3/bucketSe
 import { BucketVersioning } from "@pulumi/aws/s3/bucketVersioning";
 import type { ResolvedServiceArgs } from "../../components/contract";
 import { localArtifactFiles, uploadName } from "../../components/naming";
-import { autonamedLogicalName } from "../../components/physicalName";
+import { autonamedLogicalName, serviceKey, stackUniqueName } from "../../components/physicalName";
 import { awsPartition } from "./partition";
 
 /** Where the model lives in S3, and how SageMaker should read it. */
@@ -21,14 +21,15 @@ export interface ModelArtifactLocation {
     readonly compressed: boolean;
     /** One object (an archive or a single model file) rather than a prefix of files. */
     readonly singleObject: boolean;
-    /** Created only when the artifact is uploaded from a local path. */
+    /** Created only when the artifact is uploaded from a local path into a bucket of the service's own. */
     readonly bucket?: Bucket;
     readonly uploads: readonly pulumi.Resource[];
 }
 
 /**
  * A private, encrypted, versioned bucket that only TLS clients can reach, with the model uploaded
- * under models/<name>/<version>/; or, for an existing s3:// URI, just the location of that artifact.
+ * under models/<name>/<version>/ (or the caller's bucket, `aws.artifactBucket`, under a folder of this
+ * service's own); or, for an existing s3:// URI, just the location of that artifact.
  */
 export function createArtifactStore(name: string, args: ResolvedServiceArgs, opts: pulumi.CustomResourceOptions): ModelArtifactLocation {
     const artifact = args.model.artifact;
@@ -44,6 +45,27 @@ export function createArtifactStore(name: string, args: ResolvedServiceArgs, opt
         };
     }
 
+    const own = args.aws.artifactBucket === undefined ? createOwnBucket(name, args, opts) : undefined;
+    const bucketName = own ? own.bucket.bucket : pulumi.output(args.aws.artifactBucket!);
+    const bucketArn = own ? own.bucket.arn : pulumi.interpolate`arn:${awsPartition(args.region)}:s3:::${bucketName}`;
+    const local = localArtifactFiles(args, artifact);
+    // A bucket of the caller's may hold other services' and stacks' models: a folder of this one's own.
+    const prefix = own ? `models/${local.prefix}` : `models/${stackUniqueName([serviceKey(args)], 63)}/${local.prefix}`;
+    const compressed = local.files.length === 1 && local.files[0]!.key.endsWith(".tar.gz");
+    const uploads = local.files.map(
+        (file) =>
+            new BucketObjectv2(
+                uploadName(name, file.key),
+                { bucket: own ? own.bucket.id : bucketName, key: `${prefix}${file.key}`, source: new pulumi.asset.FileAsset(file.source), serverSideEncryption: "aws:kms" },
+                { ...opts, dependsOn: own ? [own.encryption] : [] },
+            ),
+    );
+    const key = compressed ? `${prefix}${local.files[0]!.key}` : prefix;
+    return { bucket: own?.bucket, bucketArn, prefix: key, uri: pulumi.interpolate`s3://${bucketName}/${key}`, compressed, singleObject: compressed, uploads };
+}
+
+/** The service's own bucket: private, KMS-encrypted, versioned, TLS-only; protected and retained in prod. */
+function createOwnBucket(name: string, args: ResolvedServiceArgs, opts: pulumi.CustomResourceOptions): { bucket: Bucket; encryption: BucketServerSideEncryptionConfiguration } {
     // In prod the bucket is protected, and kept even if the stack is destroyed with protection lifted.
     const bucket = new Bucket(autonamedLogicalName("aws:s3/bucket:Bucket", name, "artifacts"), { forceDestroy: !args.protect }, { ...opts, protect: args.protect, retainOnDelete: args.protect });
     const access = new BucketPublicAccessBlock(
@@ -78,20 +100,7 @@ export function createArtifactStore(name: string, args: ResolvedServiceArgs, opt
         },
         { ...opts, dependsOn: [access] },
     );
-
-    const local = localArtifactFiles(args, artifact);
-    const prefix = `models/${local.prefix}`;
-    const compressed = local.files.length === 1 && local.files[0]!.key.endsWith(".tar.gz");
-    const uploads = local.files.map(
-        (file) =>
-            new BucketObjectv2(
-                uploadName(name, file.key),
-                { bucket: bucket.id, key: `${prefix}${file.key}`, source: new pulumi.asset.FileAsset(file.source), serverSideEncryption: "aws:kms" },
-                { ...opts, dependsOn: [encryption] },
-            ),
-    );
-    const key = compressed ? `${prefix}${local.files[0]!.key}` : prefix;
-    return { bucket, bucketArn: bucket.arn, prefix: key, uri: pulumi.interpolate`s3://${bucket.bucket}/${key}`, compressed, singleObject: compressed, uploads };
+    return { bucket, encryption };
 }
 
 /**

@@ -1,33 +1,22 @@
 import { AWS_RULES } from "../../components/cloudRules/aws";
 import type { ReportProblem, RuntimeDescriptor } from "../../components/runtimeDescriptor";
 import type { ModelServiceArgs } from "../../components/contract";
+import { validateExistingNetwork } from "../../components/existingResources";
 import { rolloutDurationProblems } from "./rolloutDuration";
 
 /** The load balancer's security group rules take allowedCidrs as cidrIpv4. */
 const ECS_CLIENT_CIDR = AWS_RULES.rules.find((r) => r.id === "aws.ec2.securityGroupIngressRule.cidrIpv4")!.check as { readonly pattern: RegExp; readonly description: string };
 const ACM_CERTIFICATE = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
 
-/** The ecs network settings, and what they need of each other. */
+/** The ecs network settings: the load balancer's certificate, egress, and a VPC of the caller's own. */
 function validateEcsNetwork(args: ModelServiceArgs, problem: ReportProblem): void {
     const aws = args.aws ?? {};
-    const isPublic = args.network?.public ?? false;
     if (aws.certificateArn !== undefined && !ACM_CERTIFICATE.test(aws.certificateArn)) {
         problem("aws.certificateArn", aws.certificateArn, "is not an ACM certificate ARN", "use arn:aws:acm:REGION:ACCOUNT:certificate/ID");
     }
     if (aws.egress !== undefined && aws.egress !== "nat" && aws.egress !== "endpoints") problem("aws.egress", aws.egress, "is not an egress mode", "use nat or endpoints");
     if (aws.natGateways !== undefined && aws.natGateways !== 1 && aws.natGateways !== 2) problem("aws.natGateways", aws.natGateways, "must be 1 or 2 (one per zone)", "set it to 1 (cheaper) or 2 (survives a zone outage)");
-    if (aws.vpcId !== undefined) {
-        if (!/^vpc-[0-9a-f]{8,17}$/.test(aws.vpcId)) problem("aws.vpcId", aws.vpcId, "is not a VPC id", "use vpc-xxxxxxxx, or remove it to create a VPC");
-        const subnets = (field: "privateSubnetIds" | "publicSubnetIds") => {
-            const ids = aws[field] ?? [];
-            if (ids.length < 2) problem(`aws.${field}`, ids, "needs at least two subnets (two availability zones) with vpcId", `list two or more subnet ids in aws${field[0]!.toUpperCase()}${field.slice(1)}`);
-            ids.filter((id) => !/^subnet-[0-9a-f]{8,17}$/.test(id)).forEach((id) => problem(`aws.${field}`, id, "is not a subnet id", "use subnet-xxxxxxxx"));
-        };
-        subnets("privateSubnetIds");
-        if (isPublic) subnets("publicSubnetIds");
-    } else if ((aws.privateSubnetIds ?? []).length > 0 || (aws.publicSubnetIds ?? []).length > 0) {
-        problem("aws.vpcId", undefined, "is not set, but subnets are", "set awsVpcId to the VPC of those subnets, or remove the subnets to create a VPC");
-    }
+    validateExistingNetwork(args, problem);
 }
 
 /** AWS's container runtime: Fargate tasks behind a load balancer (providers/aws/ecs.ts). */

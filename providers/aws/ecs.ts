@@ -43,6 +43,7 @@ const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
  * back on failure, autoscaling on CPU and requests per target, and alarms on 5xx and latency.
  */
 export class EcsService extends ServiceComponent {
+    readonly runtime = "ecs" as const;
     readonly service: Service;
     readonly loadBalancer: LoadBalancer;
 

@@ -30,6 +30,7 @@ const VARIANT = "primary";
  * new one before the endpoint switches to it) -> Endpoint, with variant autoscaling on invocations.
  */
 export class SageMakerService extends ServiceComponent {
+    readonly runtime = "sagemaker" as const;
     readonly endpoint: Endpoint;
     readonly model: Model;
     readonly invokerPolicy: IamPolicy;

@@ -27,6 +27,7 @@ const NAMESPACE_SERVICE_ACCOUNT = (namespace: string) => `system:serviceaccount:
  * running as a user-assigned identity federated with its service account.
  */
 export class AksService extends ServiceComponent {
+    readonly runtime = "aks" as const;
     readonly cluster: ManagedCluster;
 
     constructor(name: string, args: ResolvedServiceArgs, placement: FoundationPlacement, opts?: pulumi.ComponentResourceOptions) {

@@ -32,6 +32,7 @@ import { TrafficShift } from "./trafficShift";
  * traffic moved onto the new release as the rollout says, watched, and moved back if it misbehaves.
  */
 export class AzureMlService extends ServiceComponent {
+    readonly runtime = "azureml" as const;
     readonly endpoint: OnlineEndpoint;
     readonly deployment: OnlineDeployment;
     readonly traffic: TrafficShift;

@@ -8,7 +8,7 @@ import type { ManagedCluster } from "@pulumi/azure-native/containerservice/manag
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import { AZURE_TYPES } from "../../components/cloudRules/azure";
 import type { ResolvedServiceArgs } from "../../components/contract";
-import { MAX_ERRORS_PER_MINUTE, errorsPerMinuteQuery, latencyP99MsQuery } from "../../components/observability";
+import { MAX_ERRORS_PER_MINUTE, POINT_WINDOW, badOfLastAlert, errorsPerMinuteQuery, latencyP99MsQuery } from "../../components/observability";
 import { autonamedLogicalName } from "../../components/physicalName";
 import type { AzureAlertTarget } from "./alerts";
 
@@ -97,8 +97,8 @@ export function createAksManagedPrometheus(
             rules: [
                 {
                     alert: "ModelServerErrors",
-                    expression: where.apply((w) => `${errorsPerMinuteQuery(w, "5m")} > ${MAX_ERRORS_PER_MINUTE}`),
-                    for: "PT3M",
+                    // No `for`: the expression counts bad points itself (a `for` would ask for consecutive ones).
+                    expression: where.apply((w) => badOfLastAlert(`${errorsPerMinuteQuery(w, POINT_WINDOW)} > ${MAX_ERRORS_PER_MINUTE}`)),
                     severity: 1,
                     annotations: { description: `${args.model.name}: more than ${MAX_ERRORS_PER_MINUTE} server errors a minute` },
                     actions,
@@ -106,8 +106,7 @@ export function createAksManagedPrometheus(
                 },
                 {
                     alert: "ModelServerLatencyP99",
-                    expression: where.apply((w) => `${latencyP99MsQuery(`${w},route="${args.serving.predictRoute}"`, "5m")} > ${args.alarms.latencyP99Ms}`),
-                    for: "PT3M",
+                    expression: where.apply((w) => badOfLastAlert(`${latencyP99MsQuery(`${w},route="${args.serving.predictRoute}"`, POINT_WINDOW)} > ${args.alarms.latencyP99Ms}`)),
                     severity: 2,
                     annotations: { description: `${args.model.name}: p99 latency above ${args.alarms.latencyP99Ms} ms` },
                     actions,

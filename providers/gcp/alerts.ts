@@ -3,7 +3,7 @@ import { AlertPolicy } from "@pulumi/gcp/monitoring/alertPolicy";
 import { NotificationChannel } from "@pulumi/gcp/monitoring/notificationChannel";
 import type { monitoring } from "@pulumi/gcp/types/input";
 import type { ResolvedServiceArgs } from "../../components/contract";
-import { MAX_ERRORS_PER_MINUTE, errorsPerMinuteQuery, latencyP99MsQuery } from "../../components/observability";
+import { MAX_ERRORS_PER_MINUTE, POINT_WINDOW, badOfLastAlert, errorsPerMinuteQuery, latencyP99MsQuery } from "../../components/observability";
 
 /** Email channels for the configured addresses; a GCP alert without channels still shows in the console. */
 export function emailChannels(name: string, args: ResolvedServiceArgs, purpose: string, emails: readonly string[], opts: pulumi.CustomResourceOptions): NotificationChannel[] {
@@ -50,11 +50,12 @@ export interface GkeAlertScope {
 export function createGkeAlerts(name: string, args: ResolvedServiceArgs, scope: GkeAlertScope, opts: pulumi.CustomResourceOptions): AlertPolicy[] {
     const alert = alerter(name, args, opts);
     const where = pulumi.interpolate`cluster="${scope.cluster}",namespace="${scope.namespace}"`;
-    const policy = (suffix: string, displayName: string, query: pulumi.Input<string>, duration: string) =>
+    // `duration` absent: the bad-of-last expressions count their own points; a duration would ask for consecutive ones.
+    const policy = (suffix: string, displayName: string, query: pulumi.Input<string>, duration?: string) =>
         alert(suffix, displayName, {
             conditionPrometheusQueryLanguage: {
                 query,
-                duration,
+                ...(duration ? { duration } : {}),
                 evaluationInterval: "60s",
                 // The server's series exist only once it has been scraped; the policy is created before.
                 disableMetricValidation: true,
@@ -62,13 +63,8 @@ export function createGkeAlerts(name: string, args: ResolvedServiceArgs, scope: 
         });
     const predict = pulumi.interpolate`${where},route="${args.serving.predictRoute}"`;
     return [
-        policy("errors", "server errors", where.apply((w) => `${errorsPerMinuteQuery(w, "5m")} > ${MAX_ERRORS_PER_MINUTE}`), "180s"),
-        policy(
-            "latency-p99",
-            `p99 latency above ${args.alarms.latencyP99Ms} ms`,
-            predict.apply((w) => `${latencyP99MsQuery(w, "5m")} > ${args.alarms.latencyP99Ms}`),
-            "180s",
-        ),
+        policy("errors", "server errors", where.apply((w) => badOfLastAlert(`${errorsPerMinuteQuery(w, POINT_WINDOW)} > ${MAX_ERRORS_PER_MINUTE}`))),
+        policy("latency-p99", `p99 latency above ${args.alarms.latencyP99Ms} ms`, predict.apply((w) => badOfLastAlert(`${latencyP99MsQuery(w, POINT_WINDOW)} > ${args.alarms.latencyP99Ms}`))),
         // `or vector(0)`: a Deployment that vanished, or series that stopped, alarms too.
         policy(
             "no-replicas",

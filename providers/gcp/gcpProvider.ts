@@ -10,9 +10,12 @@ export function gcpLabels(tags: Record<string, string>): Record<string, string> 
     return Object.fromEntries(Object.entries(tags).map(([k, v]) => [clean(k).replace(/^[^a-z]/, "l"), clean(v)]));
 }
 
-/** One provider per service: project, region, and labels on every labelable resource. */
-export function createGcpProvider(name: string, args: ResolvedServiceArgs, parent: pulumi.Resource): Provider {
-    return new Provider(name, { project: args.gcp.project, region: args.region, defaultLabels: gcpLabels(standardTags(args)) }, { parent });
+/**
+ * The service's gcp provider: the caller's, when the ModelService was given one (`provider` or `providers`),
+ * else one of its own with the project, region, and labels on every labelable resource.
+ */
+export function createGcpProvider(name: string, args: ResolvedServiceArgs, parent: pulumi.Resource): pulumi.ProviderResource {
+    return parent.getProvider("gcp:index:Provider") ?? new Provider(name, { project: args.gcp.project, region: args.region, defaultLabels: gcpLabels(standardTags(args)) }, { parent });
 }
 
 /**
@@ -21,9 +24,10 @@ export function createGcpProvider(name: string, args: ResolvedServiceArgs, paren
  * sends the stack's project as the quota project (X-Goog-User-Project), which needs
  * serviceusage.services.use on it (https://cloud.google.com/billing/docs/how-to/budget-api-overview#authentication;
  * https://registry.terraform.io/providers/hashicorp/google/latest/docs/guides/provider_reference#user_project_override).
+ * A caller's provider is used as given: with user credentials it needs billingProject and userProjectOverride itself.
  */
-export function createGcpBillingProvider(name: string, args: ResolvedServiceArgs, parent: pulumi.Resource): Provider {
-    return new Provider(`${name}-billing`, { project: args.gcp.project, region: args.region, billingProject: args.gcp.project, userProjectOverride: true }, { parent });
+export function createGcpBillingProvider(name: string, args: ResolvedServiceArgs, parent: pulumi.Resource): pulumi.ProviderResource {
+    return parent.getProvider("gcp:index:Provider") ?? new Provider(`${name}-billing`, { project: args.gcp.project, region: args.region, billingProject: args.gcp.project, userProjectOverride: true }, { parent });
 }
 
 /** Enables the APIs the runtime needs; left enabled on destroy, since other workloads may use them. */

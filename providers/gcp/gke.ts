@@ -52,6 +52,7 @@ function kubeconfig(cluster: Cluster): pulumi.Output<string> {
  * and the shared Kubernetes workload running as a dedicated Google service account.
  */
 export class GkeService extends ServiceComponent {
+    readonly runtime = "gke" as const;
     readonly cluster: Cluster;
 
     constructor(name: string, args: ResolvedServiceArgs, opts: pulumi.ComponentResourceOptions, foundation: FoundationPlacement) {

@@ -29,6 +29,7 @@ const VERTEX_SERVICE_CLASS = "gcp-vertexai";
  * is deployed beside the old one and baked against the alarms' thresholds, rolling back on a breach.
  */
 export class VertexService extends ServiceComponent {
+    readonly runtime = "vertex" as const;
     readonly endpoint: AiEndpoint;
     readonly deployment: VertexModelDeployment;
 

@@ -1,0 +1,66 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { AUTONAMES } from "./cloudRules";
+import { awsRule } from "./cloudRules/aws";
+import type { ModelServiceArgs } from "./contract";
+
+type Report = (field: string, value: unknown, message: string, fix: string) => void;
+
+/**
+ * What a caller's id is at plan time: the string itself, or undefined when it is an Output or a promise
+ * (another resource's id, known only once that resource exists), which is then taken as given.
+ */
+export function knownValue(value: pulumi.Input<string> | undefined): string | undefined {
+    return typeof value === "string" ? value : undefined;
+}
+
+const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const BUCKET_NAME = awsRule("aws.s3.bucket.name").check as { pattern: RegExp; description: string };
+const BUCKET_SUFFIX = awsRule("aws.s3.bucket.suffix").check as { pattern: RegExp; description: string };
+const BUCKET_MAX_LENGTH = AUTONAMES.get("aws:s3/bucket:Bucket")!.maxLength;
+
+// The resources a caller brings instead of the service creating them: the ecs runtime's VPC and subnets
+// (its descriptor, providers/aws/ecs.runtime.ts, asks), and the S3 bucket a local model is uploaded to.
+// Plain ids are checked now; Outputs are accepted.
+
+/** The ecs runtime's own VPC and subnets. */
+export function validateExistingNetwork(args: ModelServiceArgs, problem: Report): void {
+    const aws = args.aws ?? {};
+    if (aws.vpcId === undefined) {
+        if ((aws.privateSubnetIds ?? []).length > 0 || (aws.publicSubnetIds ?? []).length > 0) {
+            problem("aws.vpcId", undefined, "is not set, but subnets are", "set awsVpcId to the VPC of those subnets, or remove the subnets to create a VPC");
+        }
+        return;
+    }
+    const vpcId = knownValue(aws.vpcId);
+    if (vpcId !== undefined && !VPC_ID.test(vpcId)) problem("aws.vpcId", vpcId, "is not a VPC id", "use vpc-xxxxxxxx (or a Vpc's id output), or remove it to create a VPC");
+    const subnets = (field: "privateSubnetIds" | "publicSubnetIds") => {
+        const ids = aws[field] ?? [];
+        if (ids.length < 2) problem(`aws.${field}`, ids.map((id) => knownValue(id) ?? "<output>"), "needs at least two subnets (two availability zones) with vpcId", `list two or more subnet ids in aws${field[0]!.toUpperCase()}${field.slice(1)}`);
+        ids.map(knownValue).filter((id): id is string => id !== undefined && !SUBNET_ID.test(id)).forEach((id) => problem(`aws.${field}`, id, "is not a subnet id", "use subnet-xxxxxxxx (or a Subnet's id output)"));
+    };
+    subnets("privateSubnetIds");
+    if (args.network?.public ?? false) subnets("publicSubnetIds");
+}
+
+/** aws: the bucket a local model is uploaded to instead of the service's own. */
+export function validateArtifactBucket(args: ModelServiceArgs, problem: Report): void {
+    if (args.cloud !== "aws") return;
+    const given = args.aws?.artifactBucket;
+    if (given === undefined) return;
+    const bucket = knownValue(given);
+    if (args.model.artifact.kind !== "local") {
+        problem("aws.artifactBucket", bucket ?? "<output>", `is where a local model is uploaded, and the model is already at ${args.model.artifact.uri}`, "remove artifactBucket, or give model.artifact a local path to upload");
+        return;
+    }
+    if (bucket === undefined) return;
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html: 3 to 63 characters.
+    if (bucket.length < 3 || bucket.length > BUCKET_MAX_LENGTH || !BUCKET_NAME.pattern.test(bucket) || BUCKET_SUFFIX.pattern.test(bucket) || bucket.includes("..")) {
+        problem(
+            "aws.artifactBucket",
+            bucket,
+            `is not an S3 bucket name: 3-${BUCKET_MAX_LENGTH} ${BUCKET_NAME.description}, without ${BUCKET_SUFFIX.description}`,
+            "give the bucket's name (not an s3:// URI or ARN), e.g. my-team-models, or a Bucket's bucket output",
+        );
+    }
+}
