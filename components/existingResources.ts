@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { AUTONAMES } from "./cloudRules";
 import { awsRule } from "./cloudRules/aws";
-import type { ModelServiceArgs, Runtime } from "./contract";
+import type { ModelServiceArgs } from "./contract";
 
 type Report = (field: string, value: unknown, message: string, fix: string) => void;
 
@@ -19,17 +19,12 @@ const BUCKET_NAME = awsRule("aws.s3.bucket.name").check as { pattern: RegExp; de
 const BUCKET_SUFFIX = awsRule("aws.s3.bucket.suffix").check as { pattern: RegExp; description: string };
 const BUCKET_MAX_LENGTH = AUTONAMES.get("aws:s3/bucket:Bucket")!.maxLength;
 
-/**
- * The resources a caller brings instead of the service creating them: the ecs runtime's VPC and subnets,
- * and the S3 bucket a local model is uploaded to. Plain ids are checked now; Outputs are accepted.
- */
-export function validateExistingResources(args: ModelServiceArgs, runtime: Runtime, problem: Report): void {
-    if (args.cloud !== "aws") return;
-    if (runtime === "ecs") validateExistingNetwork(args, problem);
-    validateArtifactBucket(args, problem);
-}
+// The resources a caller brings instead of the service creating them: the ecs runtime's VPC and subnets
+// (its descriptor, providers/aws/ecs.runtime.ts, asks), and the S3 bucket a local model is uploaded to.
+// Plain ids are checked now; Outputs are accepted.
 
-function validateExistingNetwork(args: ModelServiceArgs, problem: Report): void {
+/** The ecs runtime's own VPC and subnets. */
+export function validateExistingNetwork(args: ModelServiceArgs, problem: Report): void {
     const aws = args.aws ?? {};
     if (aws.vpcId === undefined) {
         if ((aws.privateSubnetIds ?? []).length > 0 || (aws.publicSubnetIds ?? []).length > 0) {
@@ -48,7 +43,9 @@ function validateExistingNetwork(args: ModelServiceArgs, problem: Report): void 
     if (args.network?.public ?? false) subnets("publicSubnetIds");
 }
 
-function validateArtifactBucket(args: ModelServiceArgs, problem: Report): void {
+/** aws: the bucket a local model is uploaded to instead of the service's own. */
+export function validateArtifactBucket(args: ModelServiceArgs, problem: Report): void {
+    if (args.cloud !== "aws") return;
     const given = args.aws?.artifactBucket;
     if (given === undefined) return;
     const bucket = knownValue(given);

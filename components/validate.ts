@@ -6,15 +6,14 @@ import { checkArtifactRoot, checkLocalArtifactPath } from "./artifactPath";
 import { parseEcrImage } from "./ecrImage";
 import { DEFAULT_MAX_SHARE, cidrProblems } from "./cidr";
 import { exposureProblems } from "./exposure";
-import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS } from "./runtimes";
+import { RUNTIMES, defaultRuntime, isCloud, isRuntime, runtimesOf, CLOUDS, type RuntimeRegistry } from "./runtimes";
+import type { RuntimeCheck } from "./runtimeDescriptor";
 import { findSecretInValue, isSecretKeyName } from "../policies/secretPatterns";
 import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
 import { azureRule } from "./cloudRules/azure";
 import { CLOUDWATCH_RETENTION_DAYS, awsCountLimit } from "./cloudRules/aws";
-import { SAGEMAKER_HOSTING_INSTANCE_TYPES } from "./cloudRules/awsHostingInstanceTypes";
-import { rolloutDurationProblems } from "../providers/aws/rolloutDuration";
 import { validateGcpArgs } from "./gcpValidation";
-import { validateExistingResources } from "./existingResources";
+import { validateArtifactBucket } from "./existingResources";
 import { DEFAULT_MIN_REPLICAS, defaultMaxReplicas } from "./defaults";
 import { DEFAULT_LATENCY_P99_MS } from "./observability";
 
@@ -50,9 +49,10 @@ const REGION: Readonly<Record<Cloud, { pattern: RegExp; example: string }>> = {
 };
 /**
  * Checks args and fills in defaults. Pure apart from reading the file system for local paths.
- * Returns every problem at once, never just the first.
+ * Returns every problem at once, never just the first. A runtime's own rules come from its descriptor
+ * in `registry`; this function names no runtime.
  */
-export function validateServiceArgs(args: ModelServiceArgs): { resolved?: ResolvedServiceArgs; problems: Problem[] } {
+export function validateServiceArgs(args: ModelServiceArgs, registry: RuntimeRegistry = RUNTIMES): { resolved?: ResolvedServiceArgs; problems: Problem[] } {
     const problems: Problem[] = [];
     const problem = (field: string, value: unknown, message: string, fix: string) => problems.push({ field, value, message, fix });
     const projectDir = args.projectDir ?? process.cwd();
@@ -64,21 +64,21 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     }
     let runtime: Runtime;
     if (args.runtime === undefined) {
-        runtime = defaultRuntime(cloud);
-    } else if (!isRuntime(String(args.runtime))) {
-        problem("runtime", args.runtime, "is not a known runtime", `use one of ${runtimesOf(cloud).join(", ")} on ${cloud}, or leave it empty for ${defaultRuntime(cloud)}`);
+        runtime = defaultRuntime(cloud, registry);
+    } else if (!isRuntime(String(args.runtime), registry)) {
+        problem("runtime", args.runtime, "is not a known runtime", `use one of ${runtimesOf(cloud, registry).join(", ")} on ${cloud}, or leave it empty for ${defaultRuntime(cloud, registry)}`);
         return { problems };
     } else {
         runtime = args.runtime;
     }
-    const entry = RUNTIMES[runtime];
+    const entry = registry[runtime]!;
     if (!REGION[cloud].pattern.test(args.region ?? "")) {
         problem("region", args.region, `is not a ${cloud} region`, `set it to a region such as ${REGION[cloud].example}`);
     }
     if (entry.cloud !== cloud) {
-        problem("runtime", runtime, `runs on ${entry.cloud}, not on ${cloud}`, `use one of ${runtimesOf(cloud).join(", ")} on ${cloud}, or set cloud to ${entry.cloud}`);
+        problem("runtime", runtime, `runs on ${entry.cloud}, not on ${cloud}`, `use one of ${runtimesOf(cloud, registry).join(", ")} on ${cloud}, or set cloud to ${entry.cloud}`);
     } else if (!entry.load) {
-        problem("runtime", runtime, `is not built yet (${entry.plannedIn ?? "planned"})`, `use ${runtimesOf(cloud).filter((r) => RUNTIMES[r].load).join(", ") || "another cloud's runtime"} for now`);
+        problem("runtime", runtime, `is not built yet (${entry.plannedIn ?? "planned"})`, `use ${runtimesOf(cloud, registry).filter((r) => registry[r]!.load).join(", ") || "another cloud's runtime"} for now`);
     }
 
     if (!MODEL_NAME.test(args.model.name)) {
@@ -118,8 +118,9 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
         problem("image.uri", image.uri, "is not an image reference", "use REGISTRY/REPOSITORY:TAG or @sha256:DIGEST");
     } else if (cloud !== "aws" && parseEcrImage(image.uri)) {
         problem("image.uri", image.uri, `is in a private Amazon ECR registry, which ${cloud} cannot pull from`, `set imageBuildContext to build into this cloud's registry, or use an image in a registry ${cloud} can pull`);
-    } else if (runtime === "sagemaker" && !parseEcrImage(image.uri)) {
-        problem("image.uri", image.uri, "is not an Amazon ECR image with a tag or digest; SageMaker pulls only from ECR", "push the image to ECR and use ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG, or set imageBuildContext");
+    } else {
+        const refused = entry.imageProblem?.(image.uri);
+        if (refused) problem("image.uri", image.uri, refused.message, refused.fix);
     }
 
     const serving = {
@@ -138,7 +139,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     if (entry.fixedContract && entry.cloud === cloud) {
         for (const key of ["port", "healthRoute", "predictRoute"] as const) {
             if (serving[key] !== entry.fixedContract[key]) {
-                problem(`serving.${key}`, serving[key], `cannot be honoured by ${runtime}, which always uses ${entry.fixedContract[key]}`, `set it to ${entry.fixedContract[key]} (or remove it), or choose a container runtime (${runtimesOf(cloud).filter((r) => !RUNTIMES[r].fixedContract).join(", ")})`);
+                problem(`serving.${key}`, serving[key], `cannot be honoured by ${runtime}, which always uses ${entry.fixedContract[key]}`, `set it to ${entry.fixedContract[key]} (or remove it), or choose a container runtime (${runtimesOf(cloud, registry).filter((r) => !registry[r]!.fixedContract).join(", ")})`);
             }
         }
     }
@@ -156,18 +157,16 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
             problem("compute.instanceType", instanceType, owner ? `is a ${owner} instance type, not a ${cloud} one` : `is not a ${cloud} instance type`, `use a ${cloud} type such as ${INSTANCE_TYPE_SHAPES[cloud].example}, or remove it to derive one from size`);
         } else if (!entry.takesInstanceType) {
             problem("compute.instanceType", instanceType, `is not used by ${runtime}, which sizes replicas from size`, "remove it and set size instead");
-        } else if (runtime === "sagemaker" && !SAGEMAKER_HOSTING_INSTANCE_TYPES.includes(instanceType)) {
-            const family = instanceType.split(".").slice(0, 2).join(".");
-            const same = SAGEMAKER_HOSTING_INSTANCE_TYPES.filter((t) => t.startsWith(`${family}.`));
-            problem("compute.instanceType", instanceType, "is not an instance type SageMaker real-time endpoints run on (training, notebook and Elastic Inference types are not)", same.length > 0 ? `use one of ${same.join(", ")}` : "use a hosting type such as ml.m5.large, ml.c5.xlarge or ml.g5.xlarge, or remove it to derive one from size");
+        } else {
+            const refused = entry.instanceTypeProblem?.(instanceType);
+            if (refused) problem("compute.instanceType", instanceType, refused.message, refused.fix);
         }
     }
 
     const minReplicas = args.scaling?.minReplicas ?? DEFAULT_MIN_REPLICAS;
     const maxReplicas = args.scaling?.maxReplicas ?? defaultMaxReplicas(minReplicas);
     const targetRequestsPerMinute = args.scaling?.targetRequestsPerMinute ?? 600;
-    // Only ECS scales a service to zero tasks; the endpoints and the HorizontalPodAutoscaler keep one.
-    const floor = runtime === "ecs" ? 0 : 1;
+    const floor = entry.minReplicasFloor;
     if (!Number.isInteger(minReplicas) || minReplicas < floor) {
         problem("scaling.minReplicas", minReplicas, `must be a whole number of at least ${floor} on ${runtime}`, `set it to ${floor} or more`);
     }
@@ -187,7 +186,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     for (const p of cidrProblems(allowedCidrs, maxShare > 0 && maxShare < 1 ? maxShare : DEFAULT_MAX_SHARE)) {
         problem(p.index === undefined ? "network.allowedCidrs" : `network.allowedCidrs[${p.index}]`, p.value, p.message, p.fix);
     }
-    if (entry.cloud === cloud) for (const p of exposureProblems(runtime, args.network?.public ?? false, allowedCidrs)) problem(p.field, p.value, p.message, p.fix);
+    if (entry.cloud === cloud) for (const p of exposureProblems(entry, args.network?.public ?? false, allowedCidrs)) problem(p.field, p.value, p.message, p.fix);
 
     const logRetentionDays = args.logRetentionDays ?? 30;
     if (cloud === "aws" && !CLOUDWATCH_RETENTION_DAYS.includes(logRetentionDays)) {
@@ -214,28 +213,20 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
         }
     }
 
-    validateAwsArgs(args, runtime, problem);
-    validateExistingResources(args, runtime, problem);
+    const rollout = { strategy: args.rollout?.strategy ?? "allAtOnce", stepPercent: args.rollout?.stepPercent ?? 10, bakeMinutes: args.rollout?.bakeMinutes ?? 10 } as ResolvedServiceArgs["rollout"];
+    const check: RuntimeCheck = { args, runtime, cloud, scaling: { minReplicas, maxReplicas, targetRequestsPerMinute }, rollout };
+    validateArtifactBucket(args, problem);
     if (cloud === "azure") validateAzureNames(args, problem);
-    if (cloud === "gcp" && entry.cloud === cloud) validateGcpArgs(args, runtime, problem);
-    const rollout = { strategy: args.rollout?.strategy ?? "allAtOnce", stepPercent: args.rollout?.stepPercent ?? 10, bakeMinutes: args.rollout?.bakeMinutes ?? 10 };
+    if (cloud === "gcp" && entry.cloud === cloud) validateGcpArgs(args, problem);
+    if (entry.cloud === cloud) entry.validate?.(check, problem);
     if (!["allAtOnce", "canary", "linear"].includes(rollout.strategy)) {
         problem("rollout.strategy", rollout.strategy, "is not a rollout strategy", "use allAtOnce, canary or linear");
     }
     if (!Number.isInteger(rollout.stepPercent) || rollout.stepPercent < 1 || rollout.stepPercent > 50) {
         problem("rollout.stepPercent", rollout.stepPercent, "must be a whole percent from 1 to 50", "set the share of capacity the first (canary) or each (linear) step takes, e.g. 10");
     }
-    if (runtime === "ecs" && rollout.strategy === "linear" && rollout.stepPercent < 3) {
-        problem("rollout.stepPercent", rollout.stepPercent, "is below the 3 percent ECS linear deployments shift at least", "set rolloutStepPercent to 3 or more, or use rollout canary");
-    }
-    if (runtime === "sagemaker" && rollout.strategy === "linear" && rollout.stepPercent < 10) {
-        problem("rollout.stepPercent", rollout.stepPercent, "is below the 10 percent of capacity a SageMaker linear step takes at least (10-50%)", "set rolloutStepPercent to 10 or more, or use rollout canary");
-    }
-    // SageMaker: a canary or linear step is at most 50% of the variant's instances; one instance is 100%.
-    if (runtime === "sagemaker" && rollout.strategy !== "allAtOnce" && Number.isInteger(minReplicas) && minReplicas < 2) {
-        problem("scaling.minReplicas", minReplicas, `is too few for rollout ${rollout.strategy} on sagemaker: a traffic step may take at most 50% of the variant's instances, and one instance is all of them`, `set minReplicas to 2 or more, or use rollout allAtOnce`);
-    }
-    validateAzurePrivateAccess(args, runtime, problem);
+    entry.validateRollout?.(check, problem);
+    validateRuntimeOnlyKeys(args, runtime, registry, problem);
     const principalType = args.azure?.deployerPrincipalType;
     if (principalType !== undefined && !["User", "ServicePrincipal"].includes(principalType)) {
         problem("azure.deployerPrincipalType", principalType, "is not a principal type", "use User (pulumi runs after az login) or ServicePrincipal (pulumi runs in CI)");
@@ -243,7 +234,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     if (!Number.isInteger(rollout.bakeMinutes) || rollout.bakeMinutes < 0 || rollout.bakeMinutes > 60) {
         problem("rollout.bakeMinutes", rollout.bakeMinutes, "must be whole minutes from 0 to 60", "set how long each step is watched before the next, e.g. 10");
     } else if (entry.cloud === cloud && Number.isInteger(rollout.stepPercent) && rollout.stepPercent >= 1 && ["allAtOnce", "canary", "linear"].includes(rollout.strategy)) {
-        for (const p of rolloutDurationProblems(runtime, rollout as ResolvedServiceArgs["rollout"])) problem(p.field, p.value, p.message, p.fix);
+        for (const p of entry.rolloutDurationProblems?.(rollout) ?? []) problem(p.field, p.value, p.message, p.fix);
     }
     if (args.budget) {
         if (!Number.isInteger(args.budget.monthlyUsd) || args.budget.monthlyUsd < 1) problem("budget.monthlyUsd", args.budget.monthlyUsd, "must be a positive whole number of US dollars", "set the monthly amount, or 0 for no budget");
@@ -263,11 +254,10 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
     if (cloud === "gcp" && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.gcp?.project ?? "")) {
         problem("gcp.project", args.gcp?.project, "is not a Google Cloud project id", "set it to your project id, e.g. my-ml-project");
     }
-    if (args.gcp?.internalGlobalAccess && (runtime !== "gke" || (args.network?.public ?? false))) {
-        problem("gcp.internalGlobalAccess", true, runtime !== "gke" ? `is used only by gke, not by ${runtime}` : "applies to the internal load balancer, and public is true", "remove it, or use runtime gke with public false");
-    }
-    if (gpu !== "none" && (runtime === "gke" || runtime === "aks")) {
-        problem("compute.gpu", gpu, `cannot be honoured by ${runtime} yet: the shared workload requests no GPUs`, "set gpu to none, or use sagemaker, vertex or azureml");
+    // The feature row is the truth about GPUs; the descriptor says why not (test/runtimeDescriptors.test.ts requires it).
+    if (gpu !== "none" && !entry.features.GPU) {
+        const refusal = entry.gpuRefusal ?? { message: `cannot be honoured by ${runtime}`, fix: "set gpu to none" };
+        problem("compute.gpu", gpu, refusal.message, refusal.fix);
     }
     const gpuSupport = GPU_CLOUDS[gpu as Gpu];
     if (gpu !== "none" && gpuSupport && !gpuSupport.includes(cloud)) {
@@ -291,7 +281,7 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
             tags,
             protect: args.protect ?? false,
             logRetentionDays,
-            rollout: rollout as ResolvedServiceArgs["rollout"],
+            rollout,
             alarms: { latencyP99Ms, emails: args.alarms?.emails ?? [] },
             budget: args.budget,
             projectDir,
@@ -300,21 +290,6 @@ export function validateServiceArgs(args: ModelServiceArgs): { resolved?: Resolv
             azure: args.azure ?? {},
         },
     };
-}
-
-const ACM_CERTIFICATE = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
-
-/** The ecs runtime's settings, and what it needs of the rest. */
-function validateAwsArgs(args: ModelServiceArgs, runtime: Runtime, problem: (field: string, value: unknown, message: string, fix: string) => void): void {
-    const aws = args.aws ?? {};
-    // Like every cloud's provider settings, the ecs network settings may sit in a stack that runs another runtime.
-    if (runtime !== "ecs") return;
-    if ((args.compute?.gpu ?? "none") !== "none") problem("compute.gpu", args.compute?.gpu, "cannot be honoured by ecs: Fargate has no GPUs", "set gpu to none, or use runtime sagemaker");
-    if (aws.certificateArn !== undefined && !ACM_CERTIFICATE.test(aws.certificateArn)) {
-        problem("aws.certificateArn", aws.certificateArn, "is not an ACM certificate ARN", "use arn:aws:acm:REGION:ACCOUNT:certificate/ID");
-    }
-    if (aws.egress !== undefined && aws.egress !== "nat" && aws.egress !== "endpoints") problem("aws.egress", aws.egress, "is not an egress mode", "use nat or endpoints");
-    if (aws.natGateways !== undefined && aws.natGateways !== 1 && aws.natGateways !== 2) problem("aws.natGateways", aws.natGateways, "must be 1 or 2 (one per zone)", "set it to 1 (cheaper) or 2 (survives a zone outage)");
 }
 
 /**
@@ -328,16 +303,13 @@ function validateAzureNames(args: ModelServiceArgs, problem: (field: string, val
     }
 }
 
-/** An Azure subnet's ARM id: /subscriptions/S/resourceGroups/G/providers/Microsoft.Network/virtualNetworks/V/subnets/N */
-export const AZURE_SUBNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
-
-/** azureml: the workspace private endpoint's subnet and the idle-bake switch, where they apply. */
-function validateAzurePrivateAccess(args: ModelServiceArgs, runtime: Runtime, problem: (field: string, value: unknown, message: string, fix: string) => void): void {
-    const subnetId = args.azure?.privateEndpointSubnetId;
-    if (subnetId !== undefined) {
-        if (runtime !== "azureml") problem("azure.privateEndpointSubnetId", subnetId, `is used only by azureml, not by ${runtime}`, "remove it, or use runtime azureml");
-        else if (args.network?.public) problem("azure.privateEndpointSubnetId", subnetId, "places the workspace's private endpoint, and public is true", "remove it, or set public to false");
-        else if (!AZURE_SUBNET_ID.test(subnetId)) problem("azure.privateEndpointSubnetId", subnetId, "is not a subnet's resource id", "use /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<network>/subnets/<subnet> (az network vnet subnet show --query id)");
+/** A setting another runtime owns (its descriptor's ownKeys), given to this one. */
+function validateRuntimeOnlyKeys(args: ModelServiceArgs, runtime: Runtime, registry: RuntimeRegistry, problem: (field: string, value: unknown, message: string, fix: string) => void): void {
+    for (const owner of Object.values(registry)) {
+        if (owner.name === runtime) continue;
+        for (const key of owner.ownKeys ?? []) {
+            const value = key.given(args);
+            if (value !== undefined) problem(key.field, value, `is used only by ${owner.name}, not by ${runtime}`, key.fix);
+        }
     }
-    if (args.azure?.allowIdleBake && runtime !== "azureml") problem("azure.allowIdleBake", true, `is used only by azureml, not by ${runtime}`, "remove it, or use runtime azureml");
 }

@@ -229,7 +229,7 @@ describe("ECS public, with HTTPS, secrets, VPC endpoints", () => {
     it("hands secrets over through valueFrom only, readable by the execution role alone", () => {
         const secret = one(doc, "aws:secretsmanager/secret:Secret");
         const c = container(doc);
-        expect(c.secrets).toEqual([{ name: "HF_TOKEN", valueFrom: secret.outputs.arn }]);
+        expect(c.secrets).toEqual([{ name: "SECRET_HF_TOKEN", valueFrom: secret.outputs.arn }]);
         expect(JSON.stringify(c.environment)).not.toContain(secretValue);
         expect(JSON.stringify(doc.resources.filter((r) => r.type !== "aws:secretsmanager/secretVersion:SecretVersion"))).not.toContain(secretValue);
         const execution = statements(byName(doc, "aws:iam/rolePolicy:RolePolicy", "iris-ecs-execution-role-policy"));

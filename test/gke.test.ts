@@ -179,7 +179,7 @@ describe("GKE with secrets, public access and a protected prod stack", () => {
         // GKE's Secret Manager add-on serves provider gke through its own CSI driver.
         expect(podSpec(doc).volumes).toContainEqual({ name: "secrets", csi: { driver: "secrets-store-gke.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "model-server-secrets" } } });
         const [c] = podSpec(doc).containers;
-        expect(c.env).toEqual(expect.arrayContaining([{ name: "HF_TOKEN_FILE", value: "/var/run/secrets/model-service/hfToken" }]));
+        expect(c.env).toEqual(expect.arrayContaining([{ name: "SECRET_HF_TOKEN_FILE", value: "/var/run/secrets/model-service/hfToken" }]));
         expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: "secrets", mountPath: "/var/run/secrets/model-service", readOnly: true }]));
         expect(JSON.stringify(doc.resources.filter((r) => r.type !== "gcp:secretmanager/secretVersion:SecretVersion"))).not.toContain(secretValue);
     });

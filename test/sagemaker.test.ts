@@ -140,7 +140,7 @@ describe("SageMaker on the dev stack", () => {
         expect(model.inputs.name).toBeUndefined();
         expect(model.inputs.executionRoleArn).toBe(one(doc, "aws:iam/role:Role").outputs.arn);
         expect(model.inputs.enableNetworkIsolation).toBe(true);
-        expect((model.inputs.primaryContainer as any).environment).toEqual({ MODEL_NAME: "iris", MODEL_VERSION: "1" });
+        expect((model.inputs.primaryContainer as any).environment).toEqual({ MODEL_NAME: "iris", MODEL_VERSION: "1", PORT: "8080", HEALTH_ROUTE: "/ping", PREDICT_ROUTE: "/invocations" });
         expect((model.inputs.primaryContainer as any).image).toBe(doc.outputs.imageUri);
         expect(model.options.dependsOn).toContain(one(doc, "aws:iam/rolePolicy:RolePolicy").urn);
 
@@ -259,7 +259,7 @@ describe("SageMaker with secrets, a built image, a compressed artifact and allow
         const version = one(doc, "aws:secretsmanager/secretVersion:SecretVersion");
         expect(version.secretInputs).toContain("secretString");
         const model = one(doc, "aws:sagemaker/model:Model");
-        expect((model.inputs.primaryContainer as any).environment.SECRET_HF_TOKEN_ARN).toBe(secret.outputs.arn);
+        expect((model.inputs.primaryContainer as any).environment.SECRET_HF_TOKEN_REF).toBe(secret.outputs.arn);
         expect(model.inputs.enableNetworkIsolation).toBe(false);
         expect(JSON.stringify(model.inputs)).not.toContain(secretValue);
         const read = statements(one(doc, "aws:iam/rolePolicy:RolePolicy").inputs.policy).find((s) => s.Sid === "ReadServingSecrets");

@@ -112,7 +112,7 @@ describe("Vertex AI public, on a GPU, with a secret", () => {
 
     it("hands the container the secret's Secret Manager name, never its value", () => {
         const secret = one(doc, "gcp:secretmanager/secret:Secret");
-        expect(one(doc, DYNAMIC).inputs.env).toEqual(expect.arrayContaining([{ name: "SECRET_HF_TOKEN_NAME", value: `${secret.id}/versions/latest` }]));
+        expect(one(doc, DYNAMIC).inputs.env).toEqual(expect.arrayContaining([{ name: "SECRET_HF_TOKEN_REF", value: `${secret.id}/versions/latest` }]));
         expect(JSON.stringify(doc.resources.filter((r) => r.type !== "gcp:secretmanager/secretVersion:SecretVersion"))).not.toContain(secretValue);
     });
 });

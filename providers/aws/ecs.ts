@@ -25,7 +25,7 @@ import { createNetwork } from "./network";
 import { createScaleFromZero } from "./scaleFromZero";
 import { checkEcsRollout } from "./rolloutCheck";
 import { ecsServiceTimeouts } from "./rolloutDuration";
-import { secretValueVariable } from "./secretStore";
+import { secretEnvironment, servingEnvironment } from "../../components/servingContract";
 import { createServingRole, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
 const CONTAINER = "model-server";
@@ -129,14 +129,6 @@ export class EcsService extends ServiceComponent {
         const shifting = alternate ? createTrafficShifting(name, args.region, serving.arn, targets, alternate, child) : undefined;
 
         const size = SIZES[args.compute.size];
-        const environment = {
-            ...args.environment,
-            MODEL_NAME: args.model.name,
-            MODEL_VERSION: args.model.version,
-            PORT: String(port),
-            HEALTH_ROUTE: healthRoute,
-            PREDICT_ROUTE: predictRoute,
-        };
         const containerDefinitions = pulumi
             .all([image.uri, artifact.uri, logGroup.name, pulumi.all(Object.fromEntries(Object.entries(secrets).map(([k, s]) => [k, s.arn])))])
             .apply(([imageUri, modelUri, logGroupName, secretArns]) =>
@@ -148,11 +140,11 @@ export class EcsService extends ServiceComponent {
                         portMappings: [{ containerPort: port, protocol: "tcp" }],
                         readonlyRootFilesystem: true,
                         mountPoints: [{ sourceVolume: "tmp", containerPath: WRITABLE_PATH, readOnly: false }],
-                        environment: Object.entries({ ...environment, MODEL_URI: modelUri })
+                        environment: Object.entries(servingEnvironment(args, modelUri) as Record<string, string>)
                             .sort(([a], [b]) => a.localeCompare(b))
                             .map(([key, value]) => ({ name: key, value })),
                         // Values stay in Secrets Manager; the agent injects them at start.
-                        secrets: Object.entries(secretArns).map(([key, arn]) => ({ name: secretValueVariable(key), valueFrom: arn })),
+                        secrets: Object.entries(secretEnvironment("value", secretArns)).map(([name, arn]) => ({ name, valueFrom: arn })),
                         logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logGroupName, "awslogs-region": args.region, "awslogs-stream-prefix": CONTAINER } },
                     },
                 ]),

@@ -10,7 +10,7 @@ import { Model } from "@pulumi/aws/sagemaker/model";
 import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { autonamedLogicalName, serviceKey, stackUniqueName } from "../../components/physicalName";
-import { defaultInstanceType } from "../../components/sizes";
+import { SAGEMAKER_RUNTIME } from "./sagemaker.runtime";
 import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import type { Topic } from "@pulumi/aws/sns/topic";
 import { alarmActions, createAlarmTopic } from "./alarmTopic";
@@ -20,7 +20,7 @@ import { SAGEMAKER_MAX_EXECUTION_SECONDS } from "./rolloutDuration";
 import { awsDnsSuffix } from "./partition";
 import { invokerStatements } from "./invokerPolicy";
 import { createVariantScalingGuard, guardedResourceId } from "./variantScalingGuard";
-import { secretArnVariable } from "./secretStore";
+import { secretEnvironment, servingEnvironment } from "../../components/servingContract";
 import { createServingRole, describeAlarms, pullImage, putMetrics, readArtifact, readSecrets, writeLogs } from "./servingRole";
 
 const VARIANT = "primary";
@@ -61,12 +61,9 @@ export class SageMakerService extends ServiceComponent {
             child,
         );
 
-        const environment: Record<string, pulumi.Input<string>> = {
-            ...args.environment,
-            MODEL_NAME: args.model.name,
-            MODEL_VERSION: args.model.version,
-        };
-        for (const [key, secret] of Object.entries(secrets)) environment[secretArnVariable(key)] = secret.arn;
+        // SageMaker mounts the model at /opt/ml/model, and its Environment takes plain strings only: the server
+        // fetches each secret by its ARN (components/servingContract.ts).
+        const environment = { ...servingEnvironment(args), ...secretEnvironment("reference", Object.fromEntries(Object.entries(secrets).map(([key, s]) => [key, s.arn]))) };
 
         this.model = new Model(
             autonamedLogicalName("aws:sagemaker/model:Model", name, "model"),
@@ -85,7 +82,7 @@ export class SageMakerService extends ServiceComponent {
             },
             { ...child, dependsOn: [policy, ...artifact.uploads] },
         );
-        const instanceType = args.compute.instanceType ?? defaultInstanceType("sagemaker", args.compute.size, args.compute.gpu)!;
+        const instanceType = args.compute.instanceType ?? SAGEMAKER_RUNTIME.instanceTypeFor!(args.compute.size, args.compute.gpu)!;
         const guard = createVariantScalingGuard(name, instanceType, child);
         const config = new EndpointConfiguration(
             autonamedLogicalName("aws:sagemaker/endpointConfiguration:EndpointConfiguration", name, "config"),

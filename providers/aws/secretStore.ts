@@ -3,7 +3,7 @@ import { Secret } from "@pulumi/aws/secretsmanager/secret";
 import { SecretVersion } from "@pulumi/aws/secretsmanager/secretVersion";
 import type { ResolvedServiceArgs } from "../../components/contract";
 
-/** One Secrets Manager secret per configured secret; the container gets ARNs, never values. */
+/** One Secrets Manager secret per configured secret; the container gets ARNs, never values (components/servingContract.ts). */
 export function createSecretStore(name: string, args: ResolvedServiceArgs, opts: pulumi.CustomResourceOptions): Record<string, Secret> {
     const secrets: Record<string, Secret> = {};
     for (const [key, value] of Object.entries(args.secrets)) {
@@ -18,12 +18,3 @@ export function createSecretStore(name: string, args: ResolvedServiceArgs, opts:
     return secrets;
 }
 
-/** Environment variable that carries a secret's value, where the platform injects it (hfToken -> HF_TOKEN). */
-export function secretValueVariable(key: string): string {
-    return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
-}
-
-/** Environment variable through which the container finds a secret's ARN, where it fetches the value itself. */
-export function secretArnVariable(key: string): string {
-    return `SECRET_${secretValueVariable(key)}_ARN`;
-}

@@ -13,7 +13,8 @@ import { AZURE_TYPES } from "../../components/cloudRules/azure";
 import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } from "../../components/contract";
 import { autonamedLogicalName } from "../../components/physicalName";
 import { ServiceComponent } from "../../components/serviceComponent";
-import { defaultInstanceType } from "../../components/sizes";
+import { AZUREML_RUNTIME } from "./azureml.runtime";
+import { secretEnvironment, servingEnvironment } from "../../components/servingContract";
 import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import { createActionGroup, createAzureMlAlerts } from "./alerts";
 import { createAzureMlAutoscale } from "./autoscale";
@@ -84,7 +85,7 @@ export class AzureMlService extends ServiceComponent {
         );
         const environmentContainer = new EnvironmentContainer(`${name}-environment`, { ...ml, name: `${args.model.name}-server`, properties: { description: "Serving image" } }, child);
         const route = (routePath: string) => ({ path: routePath, port });
-        const instanceType = args.compute.instanceType ?? defaultInstanceType("azureml", args.compute.size, args.compute.gpu)!;
+        const instanceType = args.compute.instanceType ?? AZUREML_RUNTIME.instanceTypeFor!(args.compute.size, args.compute.gpu)!;
         // Each release is its own environment version and deployment, named after it: the old release
         // keeps serving beside the new one, and Pulumi deletes it only at the end of a successful update
         // (a replaced resource would be left pending delete by a failed rollout, and deleted first by the
@@ -158,16 +159,8 @@ export class AzureMlService extends ServiceComponent {
                     model: modelVersion.id,
                     environmentId: environmentVersion.id,
                     instanceType,
-                    environmentVariables: {
-                        ...args.environment,
-                        MODEL_NAME: args.model.name,
-                        MODEL_VERSION: args.model.version,
-                        // The serving contract, for servers that take their routes from the environment.
-                        PORT: String(port),
-                        HEALTH_ROUTE: healthRoute,
-                        PREDICT_ROUTE: predictRoute,
-                        ...Object.fromEntries(Object.entries(f.secrets).map(([key, s]) => [`SECRET_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_URI`, s.properties.secretUri])),
-                    },
+                    // Azure ML mounts the model (AZUREML_MODEL_DIR); the server reads each secret from Key Vault by its URI.
+                    environmentVariables: { ...servingEnvironment(args), ...secretEnvironment("reference", Object.fromEntries(Object.entries(f.secrets).map(([key, s]) => [key, s.properties.secretUri]))) },
                     livenessProbe: probe("PT30S"),
                     readinessProbe: probe("PT10S"),
                     requestSettings: { requestTimeout: "PT60S", maxConcurrentRequestsPerInstance: 1, maxQueueWait: "PT1S" },

@@ -6,7 +6,8 @@ import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } 
 import { autonamedLogicalName } from "../../components/physicalName";
 import { ServiceComponent } from "../../components/serviceComponent";
 import { resourceName } from "../../components/naming";
-import { VERTEX_GPU, defaultInstanceType } from "../../components/sizes";
+import { VERTEX_GPU, VERTEX_RUNTIME } from "./vertex.runtime";
+import { secretEnvironment, servingEnvironment } from "../../components/servingContract";
 import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import { createVertexAlerts } from "./alerts";
 import { createGcpFoundation, gcpFoundationChildren } from "./foundation";
@@ -73,9 +74,8 @@ export class VertexService extends ServiceComponent {
         const agent = grantVertexServiceAgent(name, args, artifact, image, child);
         const accelerator = args.compute.gpu === "none" ? undefined : VERTEX_GPU[args.compute.gpu];
         const env = [
-            ...Object.entries({ ...args.environment, MODEL_NAME: args.model.name, MODEL_VERSION: args.model.version }).map(([name, value]) => ({ name, value })),
-            // The container reads secret values from Secret Manager with its own identity.
-            ...Object.entries(secrets).map(([key, s]) => ({ name: `SECRET_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_NAME`, value: pulumi.interpolate`${s.secret.id}/versions/latest` })),
+            // Vertex AI hands the model over as AIP_STORAGE_URI; the container reads secret values from Secret Manager with its own identity.
+            ...Object.entries({ ...servingEnvironment(args), ...secretEnvironment("reference", Object.fromEntries(Object.entries(secrets).map(([key, s]) => [key, pulumi.interpolate`${s.secret.id}/versions/latest`]))) }).map(([name, value]) => ({ name, value })),
         ];
         this.deployment = new VertexModelDeployment(
             `${name}-deployment`,
@@ -91,7 +91,7 @@ export class VertexService extends ServiceComponent {
                 healthRoute: args.serving.healthRoute,
                 predictRoute: args.serving.predictRoute,
                 env,
-                machineType: args.compute.instanceType ?? defaultInstanceType("vertex", args.compute.size, args.compute.gpu)!,
+                machineType: args.compute.instanceType ?? VERTEX_RUNTIME.instanceTypeFor!(args.compute.size, args.compute.gpu)!,
                 ...(accelerator ? { acceleratorType: accelerator.acceleratorType, acceleratorCount: 1 } : {}),
                 minReplicas: args.scaling.minReplicas,
                 maxReplicas: args.scaling.maxReplicas,

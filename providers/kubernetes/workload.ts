@@ -12,6 +12,7 @@ import type { InvokeInfo, ResolvedServiceArgs } from "../../components/contract"
 import { HPA_MIN_REPLICAS } from "../../components/cloudRules/kubernetes";
 import { SIZES } from "../../components/sizes";
 import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
+import { secretEnvironment, servingEnvironment } from "../../components/servingContract";
 import { type ClusterCredential, GUARDED_DEPLOYMENT_ANNOTATIONS, RolloutGuard } from "./rolloutGuard";
 
 /** What the cloud hands the shared workload: identity, secrets, load balancer flavour, image and model. */
@@ -104,11 +105,10 @@ export function createWorkload(name: string, args: ResolvedServiceArgs, inputs: 
         : undefined;
 
     const env = [
-        ...Object.entries({ ...args.environment, MODEL_NAME: args.model.name, MODEL_VERSION: args.model.version, PORT: String(port), SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_SECONDS * 1000), HEALTH_ROUTE: healthRoute, PREDICT_ROUTE: predictRoute }).map(([k, v]) => ({ name: k, value: v })),
-        { name: "MODEL_URI", value: inputs.modelUri },
+        ...Object.entries({ ...servingEnvironment(args, inputs.modelUri), SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_SECONDS * 1000) }).map(([k, v]) => ({ name: k, value: v })),
         ...Object.entries(inputs.environment ?? {}).map(([k, v]) => ({ name: k, value: v })),
         // Secret values are files from the secret store, never literal environment values.
-        ...secretKeys.map((key) => ({ name: `${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}_FILE`, value: `${SECRETS_PATH}/${inputs.secretStore!.files[key]}` })),
+        ...Object.entries(secretEnvironment("file", Object.fromEntries(secretKeys.map((key) => [key, `${SECRETS_PATH}/${inputs.secretStore!.files[key]}`])))).map(([name, value]) => ({ name, value })),
     ];
     const probe = (initialDelaySeconds: number, failureThreshold: number) => ({ httpGet: { path: healthRoute, port }, initialDelaySeconds, periodSeconds: 10, timeoutSeconds: 5, failureThreshold });
     const deployment = new Deployment(

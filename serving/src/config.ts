@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { usableCpus } from "./cpus";
+import { SecretError, secretSourcesFromEnv, type SecretSource } from "./secrets";
 
 /** Server settings, read once from the environment of whichever runtime starts the container. */
 export interface ServerConfig {
@@ -35,6 +36,8 @@ export interface ServerConfig {
     readonly inferenceWorkers: number;
     /** Rows from concurrent requests that one session.run may take together. */
     readonly maxBatchRows: number;
+    /** The service's secrets: SECRET_<NAME> (value), SECRET_<NAME>_FILE or SECRET_<NAME>_REF (components/servingContract.ts). */
+    readonly secrets: readonly SecretSource[];
 }
 
 export const DEFAULTS = {
@@ -109,6 +112,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, fdLimit: num
     const headersTimeoutMs = integer(env, "HEADERS_TIMEOUT_MS", DEFAULTS.headersTimeoutMs, 100, 3_600_000);
     // node refuses headersTimeout > requestTimeout (lib/_http_server.js, ERR_OUT_OF_RANGE).
     const requestTimeoutMs = integer(env, "REQUEST_TIMEOUT_MS", Math.max(DEFAULTS.requestTimeoutMs, headersTimeoutMs), headersTimeoutMs, 3_600_000, "at least HEADERS_TIMEOUT_MS");
+    let secrets: SecretSource[];
+    try {
+        secrets = secretSourcesFromEnv(env);
+    } catch (err) {
+        throw err instanceof SecretError ? new ConfigError(err.message) : err;
+    }
     const portVar = ["AIP_HTTP_PORT", "SAGEMAKER_BIND_TO_PORT", "PORT"].find((name) => env[name]?.trim());
     return {
         host: env.HOST?.trim() || "0.0.0.0",
@@ -129,5 +138,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, fdLimit: num
         intraOpThreads,
         inferenceWorkers,
         maxBatchRows: integer(env, "MAX_BATCH_ROWS", 1024, 1, 1_000_000),
+        secrets,
     };
 }

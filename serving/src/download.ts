@@ -56,7 +56,7 @@ async function expectOk(res: Response, what: string): Promise<Response> {
     throw new DownloadError(redactSecrets(`${what} failed: HTTP ${res.status}${text ? ` ${text}` : ""}`));
 }
 
-async function json(res: Response, what: string): Promise<Record<string, unknown>> {
+export async function json(res: Response, what: string): Promise<Record<string, unknown>> {
     await expectOk(res, what);
     const body = (await res.json()) as unknown;
     if (typeof body !== "object" || body === null) throw new DownloadError(`${what}: unexpected response`);
@@ -64,6 +64,17 @@ async function json(res: Response, what: string): Promise<Record<string, unknown
 }
 
 // ---------------------------------------------------------------- Google Cloud Storage
+
+/** An access token of the metadata server's service account (Vertex AI, GKE workload identity). */
+export async function gcpAccessToken(ctx: DownloadContext): Promise<string> {
+    const host = ctx.env.GCE_METADATA_HOST?.trim() || "metadata.google.internal";
+    const what = "getting a token from the GCE metadata server";
+    const url = `http://${host}/computeMetadata/v1/instance/service-accounts/default/token`;
+    const res = await fetchWithRetry(ctx.fetch, url, { "Metadata-Flavor": "Google" }, what, ctx.metadataBackoff ?? METADATA_BACKOFF);
+    const body = await json(res, what);
+    if (typeof body.access_token !== "string") throw new DownloadError("the GCE metadata server returned no access_token");
+    return body.access_token;
+}
 
 /** gs://bucket/prefix with the service account of the metadata server (Vertex AI, GKE workload identity). */
 export class GcsStore implements ObjectStore {
@@ -84,15 +95,7 @@ export class GcsStore implements ObjectStore {
 
     private async headers(): Promise<Record<string, string>> {
         if (this.emulator) return {};
-        this.token ??= (async () => {
-            const host = this.ctx.env.GCE_METADATA_HOST?.trim() || "metadata.google.internal";
-            const what = "getting a token from the GCE metadata server";
-            const url = `http://${host}/computeMetadata/v1/instance/service-accounts/default/token`;
-            const res = await fetchWithRetry(this.ctx.fetch, url, { "Metadata-Flavor": "Google" }, what, this.ctx.metadataBackoff ?? METADATA_BACKOFF);
-            const body = await json(res, what);
-            if (typeof body.access_token !== "string") throw new DownloadError("the GCE metadata server returned no access_token");
-            return body.access_token;
-        })();
+        this.token ??= gcpAccessToken(this.ctx);
         return { Authorization: `Bearer ${await this.token}` };
     }
 
@@ -127,11 +130,11 @@ const hmac = (key: string | Buffer, data: string): Buffer => createHmac("sha256"
 export const EMPTY_SHA256 = sha256("");
 
 /**
- * AWS Signature Version 4 for a bodiless request. `path` is already URI-encoded (S3 does not
+ * AWS Signature Version 4 for a request with `body` (none: empty). `path` is already URI-encoded (S3 does not
  * encode twice); `query` pairs are raw. Returns the headers to send, Authorization included.
  */
 export function signV4(
-    req: { method: string; host: string; path: string; query: readonly (readonly [string, string])[]; headers?: Readonly<Record<string, string>> },
+    req: { method: string; host: string; path: string; query: readonly (readonly [string, string])[]; headers?: Readonly<Record<string, string>>; body?: string },
     creds: AwsCredentials,
     region: string,
     service: string,
@@ -139,7 +142,8 @@ export function signV4(
 ): Record<string, string> {
     const amzDate = date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
     const day = amzDate.slice(0, 8);
-    const headers: Record<string, string> = { ...req.headers, host: req.host, "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": amzDate };
+    const payloadHash = req.body ? sha256(req.body) : EMPTY_SHA256;
+    const headers: Record<string, string> = { ...req.headers, host: req.host, "x-amz-content-sha256": payloadHash, "x-amz-date": amzDate };
     if (creds.sessionToken) headers["x-amz-security-token"] = creds.sessionToken;
     const names = Object.keys(headers)
         .map((h) => h.toLowerCase())
@@ -151,7 +155,7 @@ export function signV4(
         .map(([k, v]) => `${k}=${v}`)
         .join("&");
     const signedHeaders = names.join(";");
-    const canonical = [req.method, req.path, canonicalQuery, names.map((n) => `${n}:${lower[n]}\n`).join(""), signedHeaders, EMPTY_SHA256].join("\n");
+    const canonical = [req.method, req.path, canonicalQuery, names.map((n) => `${n}:${lower[n]}\n`).join(""), signedHeaders, payloadHash].join("\n");
     const scope = `${day}/${region}/${service}/aws4_request`;
     const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonical)].join("\n");
     const key = hmac(hmac(hmac(hmac(`AWS4${creds.secretAccessKey}`, day), region), service), "aws4_request");
@@ -242,14 +246,19 @@ export class S3Store implements ObjectStore {
 const AZURE_STORAGE_RESOURCE = "https://storage.azure.com/";
 
 /** An Entra ID token for Azure Storage: AKS workload identity, else App Service/ML identity endpoint, else IMDS. */
-export async function azureStorageToken(ctx: DownloadContext): Promise<string> {
+export function azureStorageToken(ctx: DownloadContext): Promise<string> {
+    return azureToken(ctx, AZURE_STORAGE_RESOURCE);
+}
+
+/** An Entra ID token for `resource` (e.g. https://vault.azure.net), from the identity the platform gives the container. */
+export async function azureToken(ctx: DownloadContext, resource: string): Promise<string> {
     const env = ctx.env;
     let body: Record<string, unknown>;
     if (env.AZURE_FEDERATED_TOKEN_FILE && env.AZURE_CLIENT_ID && env.AZURE_TENANT_ID) {
         const authority = (env.AZURE_AUTHORITY_HOST?.trim() || "https://login.microsoftonline.com/").replace(/\/?$/, "/");
         const form = new URLSearchParams({
             client_id: env.AZURE_CLIENT_ID,
-            scope: `${AZURE_STORAGE_RESOURCE}.default`,
+            scope: `${resource.replace(/\/?$/, "/")}.default`,
             grant_type: "client_credentials",
             client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
             client_assertion: fs.readFileSync(env.AZURE_FEDERATED_TOKEN_FILE, "utf8").trim(),
@@ -259,10 +268,10 @@ export async function azureStorageToken(ctx: DownloadContext): Promise<string> {
             "exchanging the workload identity token",
         );
     } else if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER) {
-        const q = new URLSearchParams({ resource: AZURE_STORAGE_RESOURCE, "api-version": "2019-08-01", ...(env.AZURE_CLIENT_ID ? { client_id: env.AZURE_CLIENT_ID } : {}) });
+        const q = new URLSearchParams({ resource, "api-version": "2019-08-01", ...(env.AZURE_CLIENT_ID ? { client_id: env.AZURE_CLIENT_ID } : {}) });
         body = await json(await ctx.fetch(`${env.IDENTITY_ENDPOINT}?${q.toString()}`, { headers: { "X-IDENTITY-HEADER": env.IDENTITY_HEADER } }), "getting a managed identity token");
     } else {
-        const q = new URLSearchParams({ resource: AZURE_STORAGE_RESOURCE, "api-version": "2018-02-01", ...(env.AZURE_CLIENT_ID ? { client_id: env.AZURE_CLIENT_ID } : {}) });
+        const q = new URLSearchParams({ resource, "api-version": "2018-02-01", ...(env.AZURE_CLIENT_ID ? { client_id: env.AZURE_CLIENT_ID } : {}) });
         body = await json(await ctx.fetch(`http://169.254.169.254/metadata/identity/oauth2/token?${q.toString()}`, { headers: { Metadata: "true" } }), "getting a token from the Azure instance metadata service");
     }
     if (typeof body.access_token !== "string") throw new DownloadError("the Azure identity endpoint returned no access_token");

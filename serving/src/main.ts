@@ -5,6 +5,7 @@
 import { ConfigError, configFromEnv } from "./config";
 import { createLogger } from "./log";
 import { redactSecrets } from "./redact";
+import { loadSecrets } from "./secrets";
 import { startServer } from "./server";
 
 async function main(): Promise<void> {
@@ -17,6 +18,20 @@ async function main(): Promise<void> {
     } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         logger.error("bad configuration", { error: err.message });
+        logger.flush();
+        process.exit(2);
+    }
+    try {
+        // Every secret ends up in SECRET_<NAME>, however the runtime delivered it.
+        const values = await loadSecrets(config.secrets, { fetch: (url, init) => fetch(url, init), env: process.env });
+        for (const [name, value] of Object.entries(values)) {
+            delete process.env[`SECRET_${name}_FILE`];
+            delete process.env[`SECRET_${name}_REF`];
+            process.env[`SECRET_${name}`] = value;
+        }
+        if (config.secrets.length > 0) logger.info("secrets read", { secrets: config.secrets.map((s) => `${s.name} (${s.delivery})`) });
+    } catch (err) {
+        logger.error("secrets could not be read", { error: redactSecrets((err as Error).message) });
         logger.flush();
         process.exit(2);
     }
