@@ -1,6 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { AUTONAMES } from "./cloudRules";
 import { awsRule } from "./cloudRules/aws";
+import { azureRule } from "./cloudRules/azure";
+import { gcpRule } from "./cloudRules/gcp";
 import type { ModelServiceArgs, Runtime } from "./contract";
 
 type Report = (field: string, value: unknown, message: string, fix: string) => void;
@@ -24,9 +26,42 @@ const BUCKET_MAX_LENGTH = AUTONAMES.get("aws:s3/bucket:Bucket")!.maxLength;
  * and the S3 bucket a local model is uploaded to. Plain ids are checked now; Outputs are accepted.
  */
 export function validateExistingResources(args: ModelServiceArgs, runtime: Runtime, problem: Report): void {
+    validateExistingCluster(args, runtime, problem);
     if (args.cloud !== "aws") return;
     if (runtime === "ecs") validateExistingNetwork(args, problem);
     validateArtifactBucket(args, problem);
+}
+
+const GKE_CLUSTER_NAME = gcpRule("gcp.container.cluster.name").check as { pattern: RegExp };
+const GKE_CLUSTER_MAX_LENGTH = AUTONAMES.get("gcp:container/cluster:Cluster")!.maxLength;
+const AKS_CLUSTER_NAME = azureRule("azure.containerservice.managedCluster.name.pattern").check as { pattern: RegExp };
+const AKS_CLUSTER_MAX_LENGTH = (azureRule("azure.containerservice.managedCluster.name.length").check as { max: number }).max;
+const clusterNameFits = (cloud: "gcp" | "azure", name: string) =>
+    cloud === "gcp" ? name.length <= GKE_CLUSTER_MAX_LENGTH && GKE_CLUSTER_NAME.pattern.test(name) : name.length <= AKS_CLUSTER_MAX_LENGTH && AKS_CLUSTER_NAME.pattern.test(name);
+
+/**
+ * An existing Kubernetes cluster (gke: gcp.clusterName, aks: azure.clusterName with its resource group).
+ * Its VPC's client ranges are not the service's to know, so a private service on it names its clients.
+ */
+function validateExistingCluster(args: ModelServiceArgs, runtime: Runtime, problem: Report): void {
+    const given = args.cloud === "gcp" ? args.gcp?.clusterName : args.cloud === "azure" ? args.azure?.clusterName : undefined;
+    const field = `${args.cloud}.clusterName`;
+    const owner = args.cloud === "gcp" ? "gke" : "aks";
+    if (args.cloud === "gcp" && args.gcp?.clusterLocation !== undefined && given === undefined) problem("gcp.clusterLocation", args.gcp.clusterLocation, "locates an existing cluster, and gcp.clusterName is not set", "set gcp.clusterName, or remove clusterLocation");
+    if (args.cloud === "azure" && args.azure?.clusterResourceGroup !== undefined && given === undefined) problem("azure.clusterResourceGroup", knownValue(args.azure.clusterResourceGroup) ?? "<output>", "locates an existing cluster, and azure.clusterName is not set", "set azure.clusterName, or remove clusterResourceGroup");
+    if (given === undefined) return;
+    const name = knownValue(given);
+    if (runtime !== owner) {
+        problem(field, name ?? "<output>", `is an existing ${owner} cluster, and the runtime is ${runtime}`, `remove it, or use runtime ${owner}`);
+        return;
+    }
+    if (name !== undefined && !clusterNameFits(args.cloud as "gcp" | "azure", name)) {
+        problem(field, name, "is not a cluster name", args.cloud === "gcp" ? `give the cluster's name (1-${GKE_CLUSTER_MAX_LENGTH} lowercase letters, digits and hyphens), not its id or self link` : `give the cluster's name (1-${AKS_CLUSTER_MAX_LENGTH} letters, digits, - and _), not its resource id`);
+    }
+    if (args.cloud === "azure" && args.azure?.clusterResourceGroup === undefined) problem("azure.clusterResourceGroup", undefined, "is required with azure.clusterName", "set it to the resource group the cluster is in");
+    if (!(args.network?.public ?? false) && (args.network?.allowedCidrs ?? []).length === 0) {
+        problem("network.allowedCidrs", [], "is empty, and the internal load balancer on an existing cluster admits only the clients you name", "list your clients' ranges (e.g. the cluster's VPC range, 10.0.0.0/8), or set public to true");
+    }
 }
 
 function validateExistingNetwork(args: ModelServiceArgs, problem: Report): void {
