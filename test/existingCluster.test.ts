@@ -26,6 +26,29 @@ function gkeCluster(inputs: Record<string, any>) {
     };
 }
 
+const AKS_ID = "/subscriptions/s/resourceGroups/team-rg/providers/Microsoft.ContainerService/managedClusters/team-aks";
+/** The caller's cluster, as azure-native's getManagedCluster reads it: every feature the service relies on on. */
+function aksCluster(inputs: Record<string, any>) {
+    return {
+        id: AKS_ID,
+        name: inputs.resourceName,
+        identityProfile: { kubeletidentity: { objectId: "kubelet-object-id" } },
+        oidcIssuerProfile: { enabled: true, issuerURL: "https://issuer.example/team-aks/" },
+        securityProfile: { workloadIdentity: { enabled: true } },
+        aadProfile: { managed: true, enableAzureRBAC: true },
+        azureMonitorProfile: { metrics: { enabled: true } },
+        addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, identity: {} } },
+    };
+}
+/** The exec kubeconfig listManagedClusterUserCredentials returns (JSON is YAML). */
+const aksKubeconfig = (cluster: string) =>
+    JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: cluster, cluster: { server: `https://${cluster}.hcp.example.azmk8s.io:443`, "certificate-authority-data": CA } }],
+        users: [{ name: "u", user: { exec: { command: "kubelogin", args: ["get-token", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630", "--login", "devicecode"] } } }],
+    });
+
 const GKE: ModelServiceArgs = {
     cloud: "gcp",
     runtime: "gke",
@@ -34,6 +57,16 @@ const GKE: ModelServiceArgs = {
     image: { kind: "uri", uri: "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest" },
     network: { allowedCidrs: ["10.8.0.0/16"] },
     gcp: { project: "my-ml-project", clusterName: "team-cluster", clusterLocation: "us-central1-a" },
+    projectDir: PROJECT_DIR,
+};
+const AKS: ModelServiceArgs = {
+    cloud: "azure",
+    runtime: "aks",
+    region: "westeurope",
+    model: { name: "churn", version: "3", artifact: { kind: "local", path: "examples/iris-onnx" } },
+    image: { kind: "uri", uri: "myregistry.azurecr.io/server:3" },
+    network: { allowedCidrs: ["10.240.0.0/16"] },
+    azure: { deployerPrincipalType: "ServicePrincipal", clusterName: "team-aks", clusterResourceGroup: "team-rg" },
     projectDir: PROJECT_DIR,
 };
 const problemsOf = (args: ModelServiceArgs) => validateServiceArgs(args).problems.map((p) => `${p.field} ${JSON.stringify(p.value)}: ${p.message}`);
@@ -52,7 +85,16 @@ describe("an existing Kubernetes cluster the caller brings (issue 21, library)",
                 },
                 call: (args) => {
                     calls.push({ token: args.token, inputs: args.inputs });
-                    return args.token === "gcp:container/getCluster:getCluster" ? gkeCluster(args.inputs) : args.inputs;
+                    switch (args.token) {
+                        case "gcp:container/getCluster:getCluster":
+                            return gkeCluster(args.inputs);
+                        case "azure-native:containerservice:getManagedCluster":
+                            return aksCluster(args.inputs);
+                        case "azure-native:containerservice:listManagedClusterUserCredentials":
+                            return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(aksKubeconfig(String(args.inputs.resourceName))).toString("base64") }] };
+                        default:
+                            return args.inputs;
+                    }
                 },
             },
             "model-service",
@@ -77,6 +119,7 @@ describe("an existing Kubernetes cluster the caller brings (issue 21, library)",
         expect(kubeconfig.clusters).toEqual([{ name: "team-cluster", cluster: { server: "https://34.1.2.3", "certificate-authority-data": CA } }]);
         const [guard] = of("byo-gke", "pulumi-nodejs:dynamic/kubernetes:RolloutGuard");
         expect(guard!.inputs).toMatchObject({ apiServer: "https://34.1.2.3", caCertificate: CA, metricsScope: 'cluster="team-cluster",namespace="iris"' });
+        expect(of("byo-gke", "gcp:monitoring/alertPolicy:AlertPolicy").length).toBeGreaterThan(0);
         for (const alert of of("byo-gke", "gcp:monitoring/alertPolicy:AlertPolicy")) expect(alert.inputs.conditions[0].conditionPrometheusQueryLanguage.query).toContain('cluster="team-cluster"');
         expect(of("byo-gke", "gcp:logging/projectSink:ProjectSink")[0]!.inputs.filter).toContain('resource.labels.cluster_name="team-cluster"');
         // The clients the caller named, not the created subnet's range.
@@ -96,12 +139,49 @@ describe("an existing Kubernetes cluster the caller brings (issue 21, library)",
         for (const o of objects) expect(o.provider, `${o.type} ${o.name}`).toMatch(new RegExp(`^${callerUrn.replace(/[$]/g, "\\$")}::`));
     });
 
+    it("aks: no cluster; identity, image pull, deployer access, guard, metrics links and alerts all go to the caller's cluster", async () => {
+        const service = new ModelService("byo-aks", AKS);
+        const raw = await service.raw;
+        await settle();
+        expect(of("byo-aks", "azure-native:containerservice:ManagedCluster")).toEqual([]);
+        expect(raw.runtime === "aks" && raw.cluster).toBe(undefined);
+        expect(calls.find((c) => c.token === "azure-native:containerservice:getManagedCluster")?.inputs).toEqual({ resourceGroupName: "team-rg", resourceName: "team-aks" });
+        expect(calls.find((c) => c.token === "azure-native:containerservice:listManagedClusterUserCredentials")?.inputs).toMatchObject({ resourceGroupName: "team-rg", resourceName: "team-aks" });
+
+        const assignment = (suffix: string) => registered.find((r) => r.type === "azure-native:authorization:RoleAssignment" && r.name === `byo-aks-aks-${suffix}`)!.inputs;
+        expect(assignment("kubelet-pulls-images").principalId).toBe("kubelet-object-id");
+        expect(assignment("deployer-administers-cluster").scope).toBe(AKS_ID);
+        expect(of("byo-aks", "azure-native:managedidentity:FederatedIdentityCredential")[0]!.inputs.issuer).toBe("https://issuer.example/team-aks/");
+        const [guard] = of("byo-aks", "pulumi-nodejs:dynamic/kubernetes:RolloutGuard");
+        expect(guard!.inputs).toMatchObject({ apiServer: "https://team-aks.hcp.example.azmk8s.io:443", caCertificate: CA });
+        const associations = of("byo-aks", "azure-native:monitor:DataCollectionRuleAssociation");
+        expect(associations.map((a) => a.inputs.resourceUri)).toEqual([AKS_ID, AKS_ID]);
+        expect(associations.map((a) => a.inputs.associationName)).toContain("MSProm-westeurope-team-aks");
+        const rules = of("byo-aks", "azure-native:alertsmanagement:PrometheusRuleGroup")[0]!.inputs;
+        expect(rules).toMatchObject({ clusterName: "team-aks", scopes: [expect.any(String), AKS_ID] });
+        expect(of("byo-aks", "azure-native:monitor:MetricAlert").length).toBeGreaterThan(0);
+        for (const alert of of("byo-aks", "azure-native:monitor:MetricAlert")) expect(alert.inputs.scopes).toEqual([AKS_ID]);
+        expect(of("byo-aks", "kubernetes:core/v1:Service")[0]!.inputs.spec.loadBalancerSourceRanges).toEqual(["10.240.0.0/16"]);
+    });
+
     it("checks plain coordinates before any resource, and says what the cluster lacks once it is read", async () => {
         expect(problemsOf({ ...GKE, gcp: { project: "my-ml-project", clusterName: "projects/p/locations/l/clusters/c" } })).toEqual([expect.stringMatching(/^gcp\.clusterName "projects\/p.*is not a cluster name/)]);
         expect(problemsOf({ ...GKE, network: {} })).toEqual([expect.stringMatching(/^network\.allowedCidrs \[\]: is empty/)]);
         expect(problemsOf({ ...GKE, runtime: "vertex", network: {} })).toEqual([expect.stringMatching(/^gcp\.clusterName "team-cluster": is an existing gke cluster, and the runtime is vertex/)]);
         expect(problemsOf({ ...GKE, gcp: { project: "my-ml-project", clusterLocation: "us-central1-a" } })).toEqual([expect.stringMatching(/^gcp\.clusterLocation/)]);
         expect(problemsOf({ ...GKE, gcp: { project: "my-ml-project", clusterName: pulumi.output("from-another-stack") } })).toEqual([]);
+
+        expect(problemsOf({ ...AKS, azure: { clusterName: "team-aks" } })).toEqual([expect.stringMatching(/^azure\.clusterResourceGroup undefined: is required with azure\.clusterName/)]);
+        expect(problemsOf({ ...AKS, azure: { clusterName: "/subscriptions/s/x", clusterResourceGroup: "rg" } })).toEqual([expect.stringMatching(/^azure\.clusterName "\/subscriptions\/s\/x": is not a cluster name/)]);
+
+        const { aksClusterProblem } = await import("../providers/azure/existingCluster");
+        const ready = aksCluster({ resourceName: "team-aks" });
+        expect(aksClusterProblem(ready, true)).toBe(undefined);
+        expect(aksClusterProblem({ ...ready, securityProfile: {} }, false)).toMatch(/^azure\.clusterName team-aks: has no OIDC issuer or workload identity.*--enable-workload-identity/);
+        expect(aksClusterProblem({ ...ready, aadProfile: undefined }, false)).toMatch(/no Azure RBAC.*--enable-azure-rbac/);
+        expect(aksClusterProblem({ ...ready, azureMonitorProfile: { metrics: { enabled: false } } }, false)).toMatch(/managed Prometheus metrics add-on off.*--enable-azure-monitor-metrics/);
+        expect(aksClusterProblem({ ...ready, addonProfiles: {} }, false)).toBe(undefined);
+        expect(aksClusterProblem({ ...ready, addonProfiles: {} }, true)).toMatch(/Key Vault secrets provider add-on off/);
 
         const { gkeClusterProblem } = await import("../providers/gcp/existingCluster");
         const autopilot = { name: "team-cluster", enableAutopilot: true, monitoringConfigs: [], workloadIdentityConfigs: [{ workloadPool: "my-ml-project.svc.id.goog" }] };
