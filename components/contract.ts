@@ -153,6 +153,14 @@ export interface GcpServiceArgs {
     readonly clusterName?: pulumi.Input<string>;
     /** gke: the existing cluster's location (a region or zone). @default - region */
     readonly clusterLocation?: string;
+    /**
+     * vertex, gke: an existing Cloud Storage bucket (its name, or a Bucket's `name` output) a local model is
+     * uploaded to, under models/<service>-<stack hash>/<model>/<version>/ so services and stacks sharing it never
+     * overwrite each other; its location, versioning and access settings are the owner's, and the deployer needs
+     * to set IAM on it (the serving identity gets object read under that folder). Only with a local model artifact.
+     * @default - a private, versioned bucket of the service's own
+     */
+    readonly artifactBucket?: pulumi.Input<string>;
 }
 
 export interface AwsServiceArgs {

@@ -27,6 +27,7 @@ const BUCKET_MAX_LENGTH = AUTONAMES.get("aws:s3/bucket:Bucket")!.maxLength;
  */
 export function validateExistingResources(args: ModelServiceArgs, runtime: Runtime, problem: Report): void {
     validateExistingCluster(args, runtime, problem);
+    if (args.cloud === "gcp") validateGcsArtifactBucket(args, problem);
     if (args.cloud !== "aws") return;
     if (runtime === "ecs") validateExistingNetwork(args, problem);
     validateArtifactBucket(args, problem);
@@ -83,14 +84,30 @@ function validateExistingNetwork(args: ModelServiceArgs, problem: Report): void 
     if (args.network?.public ?? false) subnets("publicSubnetIds");
 }
 
-function validateArtifactBucket(args: ModelServiceArgs, problem: Report): void {
-    const given = args.aws?.artifactBucket;
-    if (given === undefined) return;
+/** A bucket the caller brings for a local model: its plain name, or undefined when there is nothing (more) to check. */
+function givenUploadBucket(args: ModelServiceArgs, field: string, given: pulumi.Input<string> | undefined, problem: Report): string | undefined {
+    if (given === undefined) return undefined;
     const bucket = knownValue(given);
     if (args.model.artifact.kind !== "local") {
-        problem("aws.artifactBucket", bucket ?? "<output>", `is where a local model is uploaded, and the model is already at ${args.model.artifact.uri}`, "remove artifactBucket, or give model.artifact a local path to upload");
-        return;
+        problem(field, bucket ?? "<output>", `is where a local model is uploaded, and the model is already at ${args.model.artifact.uri}`, "remove artifactBucket, or give model.artifact a local path to upload");
+        return undefined;
     }
+    return bucket;
+}
+
+const GCS_BUCKET_NAME = gcpRule("gcp.storage.bucket.name").check as { pattern: RegExp; description: string };
+const GCS_BUCKET_GOOGLE = gcpRule("gcp.storage.bucket.google").check as { pattern: RegExp; description: string };
+
+function validateGcsArtifactBucket(args: ModelServiceArgs, problem: Report): void {
+    const bucket = givenUploadBucket(args, "gcp.artifactBucket", args.gcp?.artifactBucket, problem);
+    if (bucket === undefined) return;
+    if (!GCS_BUCKET_NAME.pattern.test(bucket) || GCS_BUCKET_GOOGLE.pattern.test(bucket)) {
+        problem("gcp.artifactBucket", bucket, `is not a Cloud Storage bucket name: ${GCS_BUCKET_NAME.description}, without ${GCS_BUCKET_GOOGLE.description}`, "give the bucket's name (not a gs:// URI), e.g. my-team-models, or a Bucket's name output");
+    }
+}
+
+function validateArtifactBucket(args: ModelServiceArgs, problem: Report): void {
+    const bucket = givenUploadBucket(args, "aws.artifactBucket", args.aws?.artifactBucket, problem);
     if (bucket === undefined) return;
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html: 3 to 63 characters.
     if (bucket.length < 3 || bucket.length > BUCKET_MAX_LENGTH || !BUCKET_NAME.pattern.test(bucket) || BUCKET_SUFFIX.pattern.test(bucket) || bucket.includes("..")) {
