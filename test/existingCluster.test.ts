@@ -3,14 +3,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ModelServiceArgs } from "../components/contract";
 import { validateServiceArgs } from "../components/validate";
 import { PROJECT_DIR } from "./helpers/plan";
+import type { RegisteredResource } from "./helpers/unitMocks";
 
-interface Registered {
-    type: string;
-    name: string;
-    inputs: Record<string, any>;
-    provider?: string;
-}
-const registered: Registered[] = [];
+const registered: RegisteredResource[] = [];
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 const of = (service: string, type: string) => registered.filter((r) => r.name.startsWith(`${service}-`) && r.type === type);
 const CA = Buffer.from("-----BEGIN CERTIFICATE-----\ncaller\n-----END CERTIFICATE-----\n").toString("base64");
