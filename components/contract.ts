@@ -117,6 +117,18 @@ export interface ModelServiceArgs {
 export interface AzureServiceArgs {
     /** aks: a private API server, reachable only from the cluster's network. @default false */
     readonly privateCluster?: boolean;
+    /**
+     * aks: an existing AKS cluster (its name, or a ManagedCluster's `name` output) the workload is deployed to;
+     * no cluster or node pool is created. Required of it: the OIDC issuer and workload identity, Entra ID with
+     * Azure RBAC, the managed Prometheus metrics add-on (azureMonitorProfile.metrics), and the Key Vault secrets
+     * provider add-on when there are secrets. Still created against it: the kubelet's AcrPull on the service's
+     * registry, the deployer's cluster-admin data role, the workspace's data collection links and the alerts.
+     * A `kubernetes` provider given to the ModelService is used for the workload objects.
+     * @default - a cluster of the service's own
+     */
+    readonly clusterName?: pulumi.Input<string>;
+    /** aks: the resource group of clusterName; required with it. @default - none */
+    readonly clusterResourceGroup?: pulumi.Input<string>;
     /** The kind of principal running pulumi, for the roles granted to it. @default - User with the Azure CLI's token, else ServicePrincipal */
     readonly deployerPrincipalType?: "User" | "ServicePrincipal";
     /** azureml, private: the subnet (ARM id) for the workspace's private endpoint, in the service's region and subscription. @default - a virtual network is created */
@@ -129,6 +141,26 @@ export interface GcpServiceArgs {
     readonly project?: string;
     /** gke: the internal load balancer takes clients from every region of the VPC (global access), not only the cluster's. @default false */
     readonly internalGlobalAccess?: boolean;
+    /**
+     * gke: an existing GKE cluster in `project` (its name, or a Cluster's `name` output) the workload is deployed
+     * to; no cluster, node service account or node roles are created. Required of it: workload identity with the
+     * pool <project>.svc.id.goog, Managed Service for Prometheus, the Secret Manager add-on when there are secrets,
+     * and nodes that can pull from the service's image repository. Still created against it: the workload
+     * identity binding, the PodMonitoring, the log sink and the alerts. A `kubernetes` provider given to the
+     * ModelService is used for the workload objects.
+     * @default - an Autopilot cluster of the service's own
+     */
+    readonly clusterName?: pulumi.Input<string>;
+    /** gke: the existing cluster's location (a region or zone). @default - region */
+    readonly clusterLocation?: string;
+    /**
+     * vertex, gke: an existing Cloud Storage bucket (its name, or a Bucket's `name` output) a local model is
+     * uploaded to, under models/<service>-<stack hash>/<model>/<version>/ so services and stacks sharing it never
+     * overwrite each other; its location, versioning and access settings are the owner's, and the deployer needs
+     * to set IAM on it (the serving identity gets object read under that folder). Only with a local model artifact.
+     * @default - a private, versioned bucket of the service's own
+     */
+    readonly artifactBucket?: pulumi.Input<string>;
 }
 
 export interface AwsServiceArgs {

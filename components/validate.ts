@@ -13,7 +13,7 @@ import { INSTANCE_TYPE_SHAPES, SIZES, cloudOfInstanceType } from "./sizes";
 import { azureRule } from "./cloudRules/azure";
 import { CLOUDWATCH_RETENTION_DAYS, awsCountLimit } from "./cloudRules/aws";
 import { validateGcpArgs } from "./gcpValidation";
-import { validateArtifactBucket } from "./existingResources";
+import { validateExistingResources } from "./existingResources";
 import { DEFAULT_MIN_REPLICAS, defaultMaxReplicas } from "./defaults";
 import { DEFAULT_LATENCY_P99_MS } from "./observability";
 
@@ -215,7 +215,7 @@ export function validateServiceArgs(args: ModelServiceArgs, registry: RuntimeReg
 
     const rollout = { strategy: args.rollout?.strategy ?? "allAtOnce", stepPercent: args.rollout?.stepPercent ?? 10, bakeMinutes: args.rollout?.bakeMinutes ?? 10 } as ResolvedServiceArgs["rollout"];
     const check: RuntimeCheck = { args, runtime, cloud, scaling: { minReplicas, maxReplicas, targetRequestsPerMinute }, rollout };
-    validateArtifactBucket(args, problem);
+    validateExistingResources(args, runtime, problem);
     if (cloud === "azure") validateAzureNames(args, problem);
     if (cloud === "gcp" && entry.cloud === cloud) validateGcpArgs(args, problem);
     if (entry.cloud === cloud) entry.validate?.(check, problem);

@@ -24,6 +24,16 @@ const ECS: ModelServiceArgs = {
 };
 const LOCAL_MODEL: ModelServiceArgs = { ...ECS, runtime: "sagemaker", model: { name: "churn", version: "3", artifact: { kind: "local", path: "examples/iris-onnx" } } };
 
+const GCP_LOCAL_MODEL_ARGS = (artifactBucket: pulumi.Input<string>): ModelServiceArgs => ({
+    cloud: "gcp",
+    // gke: vertex also checks the bucket's region through getBucket, which these echoing mocks do not answer.
+    runtime: "gke",
+    region: "us-central1",
+    model: { name: "iris", version: "1", artifact: { kind: "local", path: "examples/iris-onnx" } },
+    image: { kind: "uri", uri: "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-3:latest" },
+    gcp: { project: "my-ml-project", artifactBucket },
+    projectDir: PROJECT_DIR,
+});
 const problemsOf = (args: ModelServiceArgs) => validateServiceArgs(args).problems.map((p) => `${p.field} ${JSON.stringify(p.value)}: ${p.message}`);
 
 describe("resources the caller brings instead of the service creating them (issue 21, library)", () => {
@@ -31,6 +41,7 @@ describe("resources the caller brings instead of the service creating them (issu
     let Vpc: typeof import("@pulumi/aws/ec2/vpc").Vpc;
     let Subnet: typeof import("@pulumi/aws/ec2/subnet").Subnet;
     let Bucket: typeof import("@pulumi/aws/s3/bucket").Bucket;
+    let GcsBucket: typeof import("@pulumi/gcp/storage/bucket").Bucket;
 
     beforeAll(async () => {
         await setUnitMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
@@ -38,6 +49,7 @@ describe("resources the caller brings instead of the service creating them (issu
         ({ Vpc } = await import("@pulumi/aws/ec2/vpc"));
         ({ Subnet } = await import("@pulumi/aws/ec2/subnet"));
         ({ Bucket } = await import("@pulumi/aws/s3/bucket"));
+        ({ Bucket: GcsBucket } = await import("@pulumi/gcp/storage/bucket"));
     });
 
     it("ecs runs in the caller's VPC and subnets, given as another resource's outputs: no network of its own", async () => {
@@ -77,6 +89,32 @@ describe("resources the caller brings instead of the service creating them (issu
         const read = policy.Statement.filter((s) => [s.Action].flat().includes("s3:GetObject"));
         expect(JSON.stringify(read)).toContain("arn:aws:s3:::team-models-shared/models/byo-bucket-");
         expect(await new Promise((resolve) => service.artifactUri.apply(resolve))).toMatch(/^s3:\/\/team-models-shared\/models\/byo-bucket-[0-9a-f]{6}\/churn\/3\/$/);
+    });
+
+    it("gcp: uploads a local model into the caller's bucket, under a folder of the service's own, and creates no bucket", async () => {
+        const shared = new GcsBucket("team-gcs", { name: "team-models-gcs", location: "US-CENTRAL1" });
+        const service = new ModelService("byo-gcs", GCP_LOCAL_MODEL_ARGS(shared.name));
+        await service.raw;
+        await settle();
+        expect(of("byo-gcs", "gcp:storage/bucket:Bucket")).toEqual([]);
+        const uploads = of("byo-gcs", "gcp:storage/bucketObject:BucketObject");
+        expect(uploads.length).toBeGreaterThan(0);
+        for (const upload of uploads) {
+            expect(upload.inputs.bucket).toBe("team-models-gcs");
+            expect(upload.inputs.name).toMatch(/^models\/byo-gcs-[0-9a-f]{6}\/iris\/1\//);
+        }
+        // The serving identity reads only this service's folder of the shared bucket.
+        const read = registered.find((r) => r.name === "byo-gcs-gcp-read-model")!.inputs;
+        expect(read.bucket).toBe("team-models-gcs");
+        expect(read.condition.expression).toMatch(/^resource\.name\.startsWith\("projects\/_\/buckets\/team-models-gcs\/objects\/models\/byo-gcs-[0-9a-f]{6}\/iris\/1\/"\)$/);
+        expect(await new Promise((resolve) => service.artifactUri.apply(resolve))).toMatch(/^gs:\/\/team-models-gcs\/models\/byo-gcs-[0-9a-f]{6}\/iris\/1\/$/);
+
+        expect(problemsOf(GCP_LOCAL_MODEL_ARGS("gs://team-models"))).toEqual([expect.stringMatching(/^gcp\.artifactBucket "gs:\/\/team-models": is not a Cloud Storage bucket name/)]);
+        expect(problemsOf(GCP_LOCAL_MODEL_ARGS("google-models"))).toHaveLength(1);
+        expect(problemsOf(GCP_LOCAL_MODEL_ARGS("team-models"))).toEqual([]);
+        expect(problemsOf({ ...GCP_LOCAL_MODEL_ARGS("team-models"), model: { name: "iris", version: "1", artifact: { kind: "uri", uri: "gs://models-b/iris/1/" } } })).toEqual([
+            'gcp.artifactBucket "team-models": is where a local model is uploaded, and the model is already at gs://models-b/iris/1/',
+        ]);
     });
 
     it("checks plain ids and bucket names before any resource, and takes Outputs as given", () => {

@@ -12,7 +12,9 @@ import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/
 import { aksNodeVmSize } from "./aksNodeSize";
 import { createActionGroup, createAksPlatformAlerts } from "./alerts";
 import { createAksManagedPrometheus, createPrometheusWorkspace } from "./managedPrometheus";
+import { callerKubernetesProvider } from "../kubernetes/callerProvider";
 import { ClusterAccess } from "./clusterAccess";
+import { aksClusterRef, existingAksCluster } from "./existingCluster";
 import { containerScope, createFoundation, deployerPrincipalType, foundationChildren, grant } from "./foundation";
 import { nonInteractiveKubeconfig } from "./kubeconfig";
 import { createAzureServingImage } from "./registryImage";
@@ -22,13 +24,14 @@ const CLUSTER_NETWORK_RANGE = "10.224.0.0/12";
 const NAMESPACE_SERVICE_ACCOUNT = (namespace: string) => `system:serviceaccount:${namespace}:model-server`;
 
 /**
- * ModelService on AKS: a managed cluster with OIDC issuer, workload identity, Azure RBAC and no local
+ * ModelService on AKS: a managed cluster (or the caller's, azure.clusterName) with OIDC issuer, workload identity, Azure RBAC and no local
  * accounts, an autoscaling system pool, the Key Vault CSI provider, and the shared Kubernetes workload
  * running as a user-assigned identity federated with its service account.
  */
 export class AksService extends ServiceComponent {
     readonly runtime = "aks" as const;
-    readonly cluster: ManagedCluster;
+    /** The service's own cluster; undefined on the caller's (azure.clusterName). */
+    readonly cluster?: ManagedCluster;
 
     constructor(name: string, args: ResolvedServiceArgs, placement: FoundationPlacement, opts?: pulumi.ComponentResourceOptions) {
         super("model-service:azure:AksService", name, {}, opts);
@@ -37,7 +40,9 @@ export class AksService extends ServiceComponent {
         const { resourceGroupName, tags } = f;
         const image = createAzureServingImage(placement.name, args, f, { parent: placement.parent });
 
-        this.cluster = new ManagedCluster(
+        const given = args.azure.clusterName !== undefined;
+        const callerK8s = callerKubernetesProvider(this, given, "azure.clusterName");
+        this.cluster = given ? undefined : new ManagedCluster(
             `${name}-cluster`,
             {
                 resourceGroupName,
@@ -75,8 +80,8 @@ export class AksService extends ServiceComponent {
             },
             { ...child, protect: args.protect },
         );
-        const kubeletObjectId = this.cluster.identityProfile.apply((p) => p?.["kubeletidentity"]?.objectId ?? "");
-        const pull = grant(`${name}-kubelet-pulls-images`, f, "acrPull", kubeletObjectId, f.registry.id, child);
+        const cluster = this.cluster ? aksClusterRef(this.cluster, resourceGroupName) : existingAksCluster(args, { parent: this });
+        const pull = grant(`${name}-kubelet-pulls-images`, f, "acrPull", cluster.kubeletObjectId, f.registry.id, child);
 
         const identity = new UserAssignedIdentity(`${name}-workload-identity`, { resourceGroupName, location: args.region, tags }, child);
         const namespace = args.model.name;
@@ -85,7 +90,7 @@ export class AksService extends ServiceComponent {
             {
                 resourceGroupName,
                 resourceName: identity.name,
-                issuer: this.cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? ""),
+                issuer: cluster.issuerUrl,
                 subject: NAMESPACE_SERVICE_ACCOUNT(namespace),
                 audiences: ["api://AzureADTokenExchange"],
             },
@@ -98,16 +103,16 @@ export class AksService extends ServiceComponent {
 
         // Entra ID users authenticate through kubelogin (the cluster has no local accounts), here as the
         // identity pulumi deploys as: AKS's own kubeconfig would ask for a device-code login in a browser.
-        const kubeconfig = listManagedClusterUserCredentialsOutput({ resourceGroupName, resourceName: this.cluster.name, format: "exec" }, { parent: this }).apply((c) =>
+        const kubeconfig = listManagedClusterUserCredentialsOutput({ resourceGroupName: cluster.resourceGroupName, resourceName: cluster.name, format: "exec" }, { parent: this }).apply((c) =>
             nonInteractiveKubeconfig(Buffer.from(c.kubeconfigs[0]?.value ?? "", "base64").toString("utf8"), process.env),
         );
         const { server: apiServer, caCertificate } = kubeconfig.apply(kubeconfigCluster);
         // With Azure RBAC and no local accounts, the deployer needs a Kubernetes data role of its own, and
         // Kubernetes calls wait until the assignment has propagated to the cluster (issue 14 item 3).
         const deployerType = deployerPrincipalType(args, f);
-        const deployerAdmin = grant(`${name}-deployer-administers-cluster`, f, "aksRbacClusterAdmin", f.client.objectId, this.cluster.id, child, deployerType);
+        const deployerAdmin = grant(`${name}-deployer-administers-cluster`, f, "aksRbacClusterAdmin", f.client.objectId, cluster.id, child, deployerType);
         const access = new ClusterAccess(`${name}-deployer-access`, { apiServer, caCertificate, roleAssignmentId: deployerAdmin.id }, child);
-        const k8s = new KubernetesProvider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig) }, { parent: this, dependsOn: [access] });
+        const k8s = callerK8s ?? new KubernetesProvider(`${name}-k8s`, { kubeconfig: pulumi.secret(kubeconfig) }, { parent: this, dependsOn: [access] });
         // The rollout guard reads the pods' metrics from the workspace as whoever runs pulumi.
         const workspace = createPrometheusWorkspace(name, args, { resourceGroupName, tags }, child);
         const deployerReadsMetrics = grant(`${name}-deployer-reads-metrics`, f, "monitoringDataReader", f.client.objectId, workspace.id, child, deployerType);
@@ -146,19 +151,19 @@ export class AksService extends ServiceComponent {
                     files: Object.fromEntries(secretKeys.map((key) => [key, key])),
                 },
             },
-            { parent: this, provider: k8s, dependsOn: [pull, federation, ...grants, ...f.uploads] },
+            { parent: this, provider: k8s, dependsOn: [pull, federation, ...grants, ...f.uploads, ...(callerK8s ? [access] : [])] },
         );
 
         const actionGroup = createActionGroup(name, args, resourceGroupName, tags, child);
         // Created once the rollout guard let the first rollout through, so a rollout in progress pages nobody.
         const target = { resourceGroupName, tags, actionGroup };
-        const alerts = createAksPlatformAlerts(name, args, target, this.cluster.id, workload.namespace.metadata.name, { ...child, dependsOn: [workload.rolloutGuard] });
+        const alerts = createAksPlatformAlerts(name, args, target, cluster.id, workload.namespace.metadata.name, { ...child, dependsOn: [workload.rolloutGuard] });
         const prometheus = createAksManagedPrometheus(
             name,
             args,
             target,
             workspace,
-            this.cluster,
+            cluster,
             { namespace: workload.namespace.metadata.name, podSelector: workload.podSelector, portName: workload.portName },
             { ...child, dependsOn: [workload.rolloutGuard] },
             { parent: this, provider: k8s },
@@ -170,7 +175,7 @@ export class AksService extends ServiceComponent {
             invoke: workloadInvoke(workload.url, args, "Internal load balancer: reachable only from the cluster's virtual network; the service does not authenticate callers. kubectl access needs kubelogin."),
             artifactUri: f.artifactUri,
             imageUri: image.uri,
-            children: { ...foundationChildren(f), ...workloadChildren(workload), cluster: this.cluster, workloadIdentity: identity, kubernetesProvider: k8s, deployerAdministersCluster: deployerAdmin, deployerAccess: access, ...(actionGroup ? { actionGroup } : {}), ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])), prometheusWorkspace: workspace, deployerReadsMetrics, prometheusAlerts: prometheus.rules },
+            children: { ...foundationChildren(f), ...workloadChildren(workload), ...(this.cluster ? { cluster: this.cluster } : {}), workloadIdentity: identity, kubernetesProvider: k8s, deployerAdministersCluster: deployerAdmin, deployerAccess: access, ...(actionGroup ? { actionGroup } : {}), ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])), prometheusWorkspace: workspace, deployerReadsMetrics, prometheusAlerts: prometheus.rules },
         });
     }
 }

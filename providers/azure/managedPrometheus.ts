@@ -4,7 +4,6 @@ import { AzureMonitorWorkspace } from "@pulumi/azure-native/monitor/azureMonitor
 import { DataCollectionEndpoint } from "@pulumi/azure-native/monitor/dataCollectionEndpoint";
 import { DataCollectionRule } from "@pulumi/azure-native/monitor/dataCollectionRule";
 import { DataCollectionRuleAssociation } from "@pulumi/azure-native/monitor/dataCollectionRuleAssociation";
-import type { ManagedCluster } from "@pulumi/azure-native/containerservice/managedCluster";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import { AZURE_TYPES } from "../../components/cloudRules/azure";
 import type { ResolvedServiceArgs } from "../../components/contract";
@@ -38,7 +37,7 @@ export function createAksManagedPrometheus(
     args: ResolvedServiceArgs,
     target: AzureAlertTarget,
     workspace: AzureMonitorWorkspace,
-    cluster: ManagedCluster,
+    cluster: { readonly id: pulumi.Input<string>; readonly name: pulumi.Input<string> },
     workload: ScrapedWorkload,
     opts: pulumi.CustomResourceOptions,
     kubernetesOpts: pulumi.CustomResourceOptions,

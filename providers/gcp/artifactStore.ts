@@ -3,7 +3,7 @@ import { Bucket } from "@pulumi/gcp/storage/bucket";
 import { BucketObject } from "@pulumi/gcp/storage/bucketObject";
 import { GCP_TYPES } from "../../components/cloudRules/gcp";
 import type { ResolvedServiceArgs } from "../../components/contract";
-import { autonamedLogicalName } from "../../components/physicalName";
+import { autonamedLogicalName, serviceKey, stackUniqueName } from "../../components/physicalName";
 import { localArtifactFiles, uploadName } from "../../components/naming";
 
 export interface GcsArtifact {
@@ -18,7 +18,8 @@ export interface GcsArtifact {
 
 /**
  * A private bucket (uniform bucket-level access, public access prevention enforced, versioned) with
- * the model uploaded under models/<name>/<version>/; or, for an existing gs:// URI, its location.
+ * the model uploaded under models/<name>/<version>/ (or the caller's bucket, `gcp.artifactBucket`, under a
+ * folder of this service's own); or, for an existing gs:// URI, its location.
  */
 export function createGcsArtifactStore(name: string, args: ResolvedServiceArgs, opts: pulumi.CustomResourceOptions): GcsArtifact {
     const artifact = args.model.artifact;
@@ -27,7 +28,8 @@ export function createGcsArtifactStore(name: string, args: ResolvedServiceArgs, 
         const prefix = key === "" ? "" : key.replace(/\/?$/, "/");
         return { bucketName: pulumi.output(bucketName), prefix, uri: pulumi.output(`gs://${bucketName}/${prefix}`), uploads: [] };
     }
-    const bucket = new Bucket(
+    const given = args.gcp.artifactBucket;
+    const bucket = given !== undefined ? undefined : new Bucket(
         // Autonamed (world-unique with the random part); the logical name leaves room for it within 63 characters.
         autonamedLogicalName(GCP_TYPES.bucket, name, "artifacts"),
         {
@@ -40,7 +42,9 @@ export function createGcsArtifactStore(name: string, args: ResolvedServiceArgs, 
         { ...opts, protect: args.protect, retainOnDelete: args.protect },
     );
     const local = localArtifactFiles(args, artifact);
-    const prefix = `models/${local.prefix}`;
-    const uploads = local.files.map((file) => new BucketObject(uploadName(name, file.key), { bucket: bucket.name, name: `${prefix}${file.key}`, source: new pulumi.asset.FileAsset(file.source) }, opts));
-    return { bucketName: bucket.name, prefix, uri: pulumi.interpolate`gs://${bucket.name}/${prefix}`, bucket, uploads };
+    // A bucket of the caller's may hold other services' and stacks' models: a folder of this one's own.
+    const prefix = bucket ? `models/${local.prefix}` : `models/${stackUniqueName([serviceKey(args)], 63)}/${local.prefix}`;
+    const bucketName = bucket ? bucket.name : pulumi.output(given!);
+    const uploads = local.files.map((file) => new BucketObject(uploadName(name, file.key), { bucket: bucketName, name: `${prefix}${file.key}`, source: new pulumi.asset.FileAsset(file.source) }, opts));
+    return { bucketName, prefix, uri: pulumi.interpolate`gs://${bucketName}/${prefix}`, bucket, uploads };
 }

@@ -12,6 +12,8 @@ import { resourceName } from "../../components/naming";
 import { createWorkload, workloadChildren, workloadInvoke } from "../kubernetes/workload";
 import { createGkeAlerts } from "./alerts";
 import { createGcpFoundation, gcpFoundationChildren, type GcpFoundation } from "./foundation";
+import { callerKubernetesProvider } from "../kubernetes/callerProvider";
+import { existingGkeCluster, type GkeClusterRef } from "./existingCluster";
 import { routeServingLogs } from "./logs";
 import { POD_RANGE_NAME, SERVICE_RANGE_NAME, SUBNET_RANGES } from "./network";
 import { createPodMonitoring } from "./podMonitoring";
@@ -34,12 +36,12 @@ export const NODE_ROLES = ["roles/container.defaultNodeServiceAccount"] as const
 export const GKE_AUTH_PLUGIN_ARGS = ["--use_application_default_credentials"] as const;
 
 /** The Kubernetes provider's kubeconfig for the cluster. */
-function kubeconfig(cluster: Cluster): pulumi.Output<string> {
-    return pulumi.all([cluster.name, cluster.endpoint, cluster.masterAuth]).apply(([name, endpoint, auth]) =>
+function kubeconfig(cluster: GkeClusterRef): pulumi.Output<string> {
+    return pulumi.all([cluster.name, cluster.endpoint, cluster.caCertificate]).apply(([name, endpoint, caCertificate]) =>
         JSON.stringify({
             apiVersion: "v1",
             kind: "Config",
-            clusters: [{ name, cluster: { server: `https://${endpoint}`, "certificate-authority-data": auth.clusterCaCertificate } }],
+            clusters: [{ name, cluster: { server: `https://${endpoint}`, "certificate-authority-data": caCertificate } }],
             contexts: [{ name, context: { cluster: name, user: name } }],
             "current-context": name,
             users: [{ name, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", args: [...GKE_AUTH_PLUGIN_ARGS], provideClusterInfo: true, installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin" } } }],
@@ -48,20 +50,23 @@ function kubeconfig(cluster: Cluster): pulumi.Output<string> {
 }
 
 /**
- * ModelService on GKE Autopilot: a private-node cluster with workload identity on a release channel,
- * and the shared Kubernetes workload running as a dedicated Google service account.
+ * ModelService on GKE Autopilot: a private-node cluster with workload identity on a release channel
+ * (or the caller's cluster, gcp.clusterName), and the shared Kubernetes workload running as a dedicated
+ * Google service account.
  */
 export class GkeService extends ServiceComponent {
     readonly runtime = "gke" as const;
-    readonly cluster: Cluster;
+    /** The service's own cluster; undefined on the caller's (gcp.clusterName). */
+    readonly cluster?: Cluster;
 
     constructor(name: string, args: ResolvedServiceArgs, opts: pulumi.ComponentResourceOptions, foundation: FoundationPlacement) {
         super("model-service:gcp:GkeService", name, {}, opts);
         const f = createGcpFoundation(foundation, args, APIS, this);
         const { child, project, artifact, image, identity, secrets, apis } = f;
-        const nodes = createNodeAccount(name, args, f);
-
-        this.cluster = new Cluster(
+        const given = args.gcp.clusterName !== undefined;
+        const callerK8s = callerKubernetesProvider(this, given, "gcp.clusterName");
+        const nodes = given ? undefined : createNodeAccount(name, args, f);
+        this.cluster = nodes && new Cluster(
             `${name}-cluster`,
             {
                 name: resourceName([serviceKey(args), pulumi.getStack()], 40),
@@ -84,13 +89,16 @@ export class GkeService extends ServiceComponent {
             },
             { ...child, protect: args.protect, dependsOn: [...apis, ...nodes.grants] },
         );
-        const k8s = new KubernetesProvider(`${name}-k8s`, { kubeconfig: kubeconfig(this.cluster) }, { parent: this });
+        const cluster: GkeClusterRef = this.cluster
+            ? { name: this.cluster.name, endpoint: this.cluster.endpoint, caCertificate: this.cluster.masterAuth.clusterCaCertificate }
+            : existingGkeCluster(args, { parent: this, provider: f.provider, dependsOn: apis });
+        const k8s = callerK8s ?? new KubernetesProvider(`${name}-k8s`, { kubeconfig: kubeconfig(cluster) }, { parent: this });
 
         const namespace = args.model.name;
         const workloadIdentity = new IAMMember(
             `${name}-workload-identity`,
             { serviceAccountId: identity.account.name, role: "roles/iam.workloadIdentityUser", member: `serviceAccount:${project}.svc.id.goog[${namespace}/model-server]` },
-            { ...child, dependsOn: [...apis, this.cluster] },
+            { ...child, dependsOn: [...apis, ...(this.cluster ? [this.cluster] : [])] },
         );
         const files = Object.fromEntries(Object.keys(secrets).map((key) => [key, key]));
         const workload = createWorkload(
@@ -113,11 +121,11 @@ export class GkeService extends ServiceComponent {
                 // The guard talks to the API server with the deployer's Google token (as gke-gcloud-auth-plugin
                 // does) and reads the pods' metrics from Managed Service for Prometheus's query API.
                 rolloutGuard: {
-                    apiServer: pulumi.interpolate`https://${this.cluster.endpoint}`,
-                    caCertificate: this.cluster.masterAuth.clusterCaCertificate,
+                    apiServer: pulumi.interpolate`https://${cluster.endpoint}`,
+                    caCertificate: cluster.caCertificate,
                     credential: "google",
                     prometheusUrl: `https://monitoring.googleapis.com/v1/projects/${project}/location/global/prometheus`,
-                    metricsScope: pulumi.interpolate`cluster="${this.cluster.name}",namespace="${namespace}"`,
+                    metricsScope: pulumi.interpolate`cluster="${cluster.name}",namespace="${namespace}"`,
                     dependsOn: apis,
                 },
                 secretStore: {
@@ -137,7 +145,7 @@ export class GkeService extends ServiceComponent {
         const alerts = createGkeAlerts(
             name,
             args,
-            { cluster: this.cluster.name, namespace: workload.namespace.metadata.name, deployment: workload.deployment.metadata.name },
+            { cluster: cluster.name, namespace: workload.namespace.metadata.name, deployment: workload.deployment.metadata.name },
             { ...child, dependsOn: [...apis, workload.rolloutGuard, podMonitoring] },
         );
 
@@ -145,7 +153,7 @@ export class GkeService extends ServiceComponent {
             name,
             args,
             f.logBucket,
-            pulumi.interpolate`resource.type="k8s_container" AND resource.labels.cluster_name="${this.cluster.name}" AND resource.labels.namespace_name="${namespace}"`,
+            pulumi.interpolate`resource.type="k8s_container" AND resource.labels.cluster_name="${cluster.name}" AND resource.labels.namespace_name="${namespace}"`,
             child,
         );
 
@@ -156,7 +164,7 @@ export class GkeService extends ServiceComponent {
             invoke,
             artifactUri: artifact.uri,
             imageUri: image.uri,
-            children: { ...gcpFoundationChildren(f), ...workloadChildren(workload), kubernetesProvider: k8s, cluster: this.cluster, nodeServiceAccount: nodes.account, logSink: logs.sink, podMonitoring, ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])) },
+            children: { ...gcpFoundationChildren(f), ...workloadChildren(workload), kubernetesProvider: k8s, ...(this.cluster && nodes ? { cluster: this.cluster, nodeServiceAccount: nodes.account } : {}), logSink: logs.sink, podMonitoring, ...Object.fromEntries(alerts.map((a, i) => [`alert:${i}`, a])) },
         });
     }
 }

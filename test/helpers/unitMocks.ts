@@ -1,5 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 
+/** A registration as a mocks test records it. */
+export interface RegisteredResource {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    provider?: string;
+}
+
 /**
  * Pulumi's mock runtime for constructing components in-process: every resource gets an id, its inputs as
  * state, a name when it had none and an ARN-shaped arn; calls echo their inputs. `record` sees each
