@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PlanDocument } from "../offline/engine";
 import type { Violation } from "../offline/evaluatePolicies";
 import { UNKNOWN_WIRE } from "../offline/grpcRuntime";
 import { startPolicyAnalyzer, type AnalyzedResource, type PolicyAnalyzer } from "../offline/policyAnalyzer";
@@ -20,11 +21,13 @@ describe("invalid config under Pulumi's runner", () => {
 });
 
 describe("the preview mode (--engine grpc --preview)", () => {
-    // Planned in each test (a slow machine's budget is per test), memoized by arguments (test/helpers/plan.ts).
-    const preview = (runtime: (typeof runtimes)[number]) => planJson([...argsOf("dev", runtime), "--engine", "grpc", "--preview"]);
+    const previews: { code: number | null; doc: PlanDocument }[] = [];
+    beforeAll(async () => {
+        previews.push(...(await planJsonMany(runtimes.map((r) => [...argsOf("dev", r), "--engine", "grpc", "--preview"]))));
+    });
 
-    it.each(runtimes.map((r) => [r] as const))("%s: the program completes with unknown ids and computed outputs, and the pack tolerates them", (runtime) => {
-        const { code, doc } = preview(runtime);
+    it.each(runtimes.map((r, i) => [r, i] as const))("%s: the program completes with unknown ids and computed outputs, and the pack tolerates them", (_runtime, i) => {
+        const { code, doc } = previews[i]!;
         expect(doc.errors).toEqual([]);
         expect(code).toBe(0);
         expect(doc.preview).toBe(true);
@@ -45,7 +48,7 @@ describe("the preview mode (--engine grpc --preview)", () => {
     });
 
     it("skips, as CrossGuard does, a policy whose deciding value is unknown: the S3 bucket policy that names the bucket's ARN", () => {
-        const sagemaker = preview("sagemaker").doc;
+        const sagemaker = previews[runtimes.indexOf("sagemaker")]!.doc;
         expect(sagemaker.violations).toContainEqual({
             policy: "s3-no-public-bucket-policy",
             level: "advisory",

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { PlanDocument } from "../offline/engine";
 import { cases } from "./helpers/engineCases";
 import { planJsonMany } from "./helpers/plan";
@@ -32,15 +32,26 @@ function comparable(doc: PlanDocument): unknown {
 }
 
 describe("the in-process engine and Pulumi's runner against the loopback gRPC engine", () => {
-    // Each case plans its pair in its own test (side by side): a slow machine's budget is per test, not one hook for all 24.
-    it.each(cases.map((c) => [c.stack, c.runtime, c.args] as const))("%s %s: plan the same resources, outputs, contract breaches and policy verdicts", async (_stack, _runtime, args) => {
-        const [inProcess, grpc] = await planJsonMany([args, [...args, "--engine", "grpc"]]);
-        expect(grpc!.doc.engine).toBe("grpc");
-        expect(grpc!.doc.errors).toEqual([]);
-        expect(grpc!.doc.resources.length).toBeGreaterThan(10);
-        expect(comparable(grpc!.doc)).toEqual(comparable(inProcess!.doc));
-        expect(grpc!.code).toBe(inProcess!.code);
+    const inProcess: PlanDocument[] = [];
+    const grpc: PlanDocument[] = [];
+    const codes: (number | null)[][] = [];
+    // All 24 plans in one pool, so both lanes stay busy with gRPC plans (a pair per test leaves one idle).
+    beforeAll(async () => {
+        const results = await planJsonMany(cases.flatMap((c) => [c.args, [...c.args, "--engine", "grpc"]]));
+        cases.forEach((_, i) => {
+            inProcess.push(results[2 * i]!.doc);
+            grpc.push(results[2 * i + 1]!.doc);
+            codes.push([results[2 * i]!.code, results[2 * i + 1]!.code]);
+        });
+    });
+
+    it.each(cases.map((c, i) => [c.stack, c.runtime, i] as const))("%s %s: plan the same resources, outputs, contract breaches and policy verdicts", (_stack, _runtime, i) => {
+        expect(grpc[i]!.engine).toBe("grpc");
+        expect(grpc[i]!.errors).toEqual([]);
+        expect(grpc[i]!.resources.length).toBeGreaterThan(10);
+        expect(comparable(grpc[i]!)).toEqual(comparable(inProcess[i]!));
+        expect(codes[i]![1]).toBe(codes[i]![0]);
         // Every output known, as the mocks answer: nothing for a preview to hide.
-        expect(grpc!.doc.unknowns).toEqual([]);
+        expect(grpc[i]!.unknowns).toEqual([]);
     });
 });
