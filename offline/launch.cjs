@@ -1,13 +1,24 @@
 // Runs an offline tool (plan, policy, ...) as plain JavaScript: transpiles the project's TypeScript
-// with esbuild (about 20 ms), then requires it. A TypeScript loader hook would slow every require of
-// the cloud SDKs (measured: loading @pulumi/pulumi took 1.0 s under tsx, 0.45 s without).
+// with esbuild, then requires it. A TypeScript loader hook would slow every require of the cloud SDKs
+// (measured: loading @pulumi/pulumi took 1.0 s under tsx, 0.45 s without).
 "use strict";
+const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 const esbuild = require("esbuild");
 
 const root = path.resolve(__dirname, "..");
 const SOURCES = ["index.ts", "lib.ts", "config.ts", "components", "providers", "policies", "offline", "bench", "serving/src", "examples"];
+const BUILD_OPTIONS = {
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    // `await import()` becomes a lazy require, as TypeScript emits it for Pulumi's CommonJS run.
+    supported: { "dynamic-import": false },
+    logLevel: "error",
+};
+// A build no process has used for this long is removed when a newer one is made; a plan takes seconds.
+const STALE_BUILD_MS = 30 * 60 * 1000;
 
 function typescriptFiles(entry) {
     const full = path.join(root, entry);
@@ -16,25 +27,61 @@ function typescriptFiles(entry) {
     return fs.readdirSync(full).flatMap((name) => typescriptFiles(path.join(entry, name)));
 }
 
+/** What the output depends on: every source's path and bytes, the options and esbuild's version. */
+function buildKey(files) {
+    const hash = crypto.createHash("sha256").update(JSON.stringify([esbuild.version, BUILD_OPTIONS]));
+    for (const file of files) hash.update(`\0${path.relative(root, file)}\0`).update(fs.readFileSync(file));
+    return hash.digest("hex").slice(0, 16);
+}
+
+function removeStaleBuilds(buildsDir, keep) {
+    for (const name of fs.readdirSync(buildsDir)) {
+        const dir = path.join(buildsDir, name);
+        if (name === keep) continue;
+        try {
+            if (Date.now() - fs.statSync(dir).mtimeMs > STALE_BUILD_MS) fs.rmSync(dir, { recursive: true, force: true });
+        } catch {
+            // Removed by another process meanwhile.
+        }
+    }
+}
+
+/**
+ * The transpiled project, built once per content of its sources: every later process (each plan of a test
+ * run or of plan:all) requires the same output instead of transpiling again. Built into a directory of its
+ * own and renamed into place whole, so parallel processes never see a partial build.
+ */
+function builtProject() {
+    const files = SOURCES.flatMap(typescriptFiles);
+    const buildsDir = path.join(root, ".offline-build");
+    const key = buildKey(files);
+    const outdir = path.join(buildsDir, key);
+    if (fs.existsSync(outdir)) {
+        const now = new Date();
+        fs.utimesSync(outdir, now, now);
+        return outdir;
+    }
+    // Inside the project, so the output resolves packages from its node_modules.
+    const partial = path.join(buildsDir, `partial-${process.pid}`);
+    fs.rmSync(partial, { recursive: true, force: true });
+    esbuild.buildSync({ ...BUILD_OPTIONS, entryPoints: files, outdir: partial, outbase: root });
+    try {
+        fs.renameSync(partial, outdir);
+    } catch (err) {
+        // Another process finished the same build first: use its, identical, output.
+        fs.rmSync(partial, { recursive: true, force: true });
+        if (!fs.existsSync(outdir)) throw err;
+    }
+    removeStaleBuilds(buildsDir, key);
+    return outdir;
+}
+
 const [tool, ...args] = process.argv.slice(2);
 if (!tool) {
     process.stderr.write("usage: node offline/launch.cjs <offline/cli|offline/planAll|...> [args]\n");
     process.exit(2);
 }
-// Inside the project, so the output resolves packages from its node_modules; per process, so parallel runs never share files.
-const outdir = path.join(root, ".offline-build", String(process.pid));
-process.on("exit", () => fs.rmSync(outdir, { recursive: true, force: true }));
-esbuild.buildSync({
-    entryPoints: SOURCES.flatMap(typescriptFiles),
-    outdir,
-    outbase: root,
-    format: "cjs",
-    platform: "node",
-    target: "node20",
-    // `await import()` becomes a lazy require, as TypeScript emits it for Pulumi's CommonJS run.
-    supported: { "dynamic-import": false },
-    logLevel: "error",
-});
+const outdir = builtProject();
 process.env.MODEL_SERVICE_ROOT = root;
 process.argv = [process.argv[0], path.join(outdir, `${tool}.js`), ...args];
 require(path.join(outdir, `${tool}.js`));
