@@ -6,15 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
  * registers one. Prints each provider's serialized size and the time to serialize it: the first run
  * (cold: the serializer inspects every function it reaches) and the median of the next RUNS.
  *
- *     node offline/launch.cjs bench/serializeProviders     (esbuild's CommonJS, as the offline plan runs)
+ *     node offline/launch.cjs bench/serializeProviders
  *
- * The figures depend on how the TypeScript was compiled: esbuild turns each export into getter functions,
- * and the serializer captures every export of an imported module, so a provider built of many modules
- * serializes larger there than under TypeScript's own CommonJS emit (what `pulumi up` runs through
- * ts-node), where only the exports a function uses are captured. To see the latter:
- *
- *     npx tsc -p . --noEmit false --noCheck true --outDir /tmp/emit --rootDir . && ln -s "$PWD/node_modules" /tmp/emit/
- *     cp package.json /tmp/emit/ && node /tmp/emit/bench/serializeProviders.js
+ * The launcher compiles with TypeScript's own CommonJS emit, what `pulumi up` runs through ts-node, where
+ * the serializer captures only the exports a function uses. (Under esbuild's CommonJS, which turns each
+ * export into a getter, it captured whole modules: about 40% larger and several times slower.)
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 

@@ -13,8 +13,8 @@ const withoutProviderSource = (values: Record<string, unknown>) => ("__provider"
 
 /**
  * What both engines must agree on. Left out: the order of registration (the runner registers in parallel),
- * key order (a protobuf Struct sorts keys), and the length of a dynamic provider's serialized source, which
- * is the code esbuild emits in one engine and ts-node in the other.
+ * key order (a protobuf Struct sorts keys), and a dynamic provider's serialized source, which each engine's
+ * loader emits on its own (the plan's launcher ahead of time, ts-node in the runner).
  */
 function comparable(doc: PlanDocument): unknown {
     const resources = [...doc.resources]
