@@ -3,7 +3,7 @@ import { armTokenSource } from "./armCredential";
 import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import { type Clock, type TimingDeps, systemClock } from "../dynamic/clock";
 import { asSentence, errorMessage, parsedJson } from "../dynamic/errors";
-import { type HttpAnswer, type JsonAnswer, type RetryPolicy, type Transport, callJson, fetchTransport, retryAfterMs } from "../dynamic/http";
+import { type HttpAnswer, type JsonAnswer, type RetryPolicy, type Transport, callJson, fetchTransport, retryAfterMs, TRANSIENT_STATUSES } from "../dynamic/http";
 import { changedKeys, definedOnly, inputChecker } from "../dynamic/inputs";
 import { badOfLast, watch } from "../dynamic/metricAnalysis";
 import { waitForOperation } from "../dynamic/operations";
@@ -82,7 +82,8 @@ const DEFAULT_CHECK_INTERVAL_SECONDS = 60;
 const DEFAULT_OPERATION_TIMEOUT_SECONDS = 1800;
 const MAX_ATTEMPTS = 6;
 const REQUEST_TIMEOUT_MS = 60_000;
-const RETRYABLE_STATUSES = [408, 429, 500, 502, 503, 504];
+// Azure's retry guidance also counts 408 (request timeout) as transient.
+const RETRYABLE_STATUSES = [408, ...TRANSIENT_STATUSES];
 const ENDPOINT_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/onlineEndpoints\/([^/]+)$/i;
 /** Read-only fields of an endpoint that a PUT must not send back. */
 const READ_ONLY_PROPERTIES = ["provisioningState", "scoringUri", "swaggerUri"];

@@ -21,6 +21,9 @@ export interface HttpRequest {
 /** Sends one request; rejects on a network error or a timeout. */
 export type Transport = (url: string, request: HttpRequest) => Promise<HttpAnswer>;
 
+/** Answers worth another try: throttled, or a server or gateway failing for now. */
+export const TRANSIENT_STATUSES: readonly number[] = [429, 500, 502, 503, 504];
+
 export interface RetryPolicy {
     clock: Clock;
     attempts: number;

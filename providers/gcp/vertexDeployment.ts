@@ -3,7 +3,7 @@ import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import { type Clock, type TimingDeps, systemClock } from "../dynamic/clock";
 import { GOOGLE_CREDENTIALS_FIX, googleTokenSource } from "../dynamic/credentials";
 import { asSentence, errorMessage, parsedJson } from "../dynamic/errors";
-import { type HttpAnswer, type RetryPolicy, type Transport, callJson, fetchTransport } from "../dynamic/http";
+import { type HttpAnswer, type RetryPolicy, type Transport, callJson, fetchTransport, TRANSIENT_STATUSES } from "../dynamic/http";
 import { definedOnly, inputChecker, isUnknown } from "../dynamic/inputs";
 import { watch } from "../dynamic/metricAnalysis";
 import { waitForOperation } from "../dynamic/operations";
@@ -174,7 +174,6 @@ const DEFAULT_BAKE_MINUTES = 10;
 const DEFAULT_MINUTE_MS = 60_000;
 const MAX_ATTEMPTS = 6;
 const REQUEST_TIMEOUT_MS = 60_000;
-const RETRYABLE_STATUSES = [429, 500, 502, 503, 504];
 /** Where the deployment lives: a change always replaces it. */
 const PLACEMENT_FIELDS = ["project", "region", "endpointName"];
 /** Inputs baked into the uploaded model or the deployment: a change uploads and deploys anew (a replacement, or a canary/linear rollout in place). */
@@ -305,7 +304,7 @@ function apiContext(p: Partial<DeploymentProps>, tools: ProviderTools): ApiConte
     const api = String(p.apiEndpoint || `https://${region}-aiplatform.googleapis.com`).replace(/\/+$/, "");
     const monitoringApi = String(p.monitoringApiEndpoint || DEFAULT_MONITORING_API).replace(/\/+$/, "");
     const seconds = Number(p.operationTimeoutSeconds ?? DEFAULT_OPERATION_TIMEOUT_SECONDS);
-    const retry = { clock: tools.clock, attempts: MAX_ATTEMPTS, backoffMs: tools.backoffMs, retryableStatuses: RETRYABLE_STATUSES };
+    const retry = { clock: tools.clock, attempts: MAX_ATTEMPTS, backoffMs: tools.backoffMs, retryableStatuses: TRANSIENT_STATUSES };
     const project = String(p.project ?? projectOf(p.endpointName) ?? "");
     return { ...tools, api, monitoringApi, project, region, timeoutMs: seconds * 1000, transport: fetchTransport(REQUEST_TIMEOUT_MS), retry };
 }

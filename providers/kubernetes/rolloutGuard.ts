@@ -4,7 +4,7 @@ import { MAX_ERRORS_PER_MINUTE, POINT_WINDOW, errorsPerMinuteQuery, latencyP99Ms
 import { type Clock, type TimingDeps, deadlineAfter, systemClock } from "../dynamic/clock";
 import { GOOGLE_CREDENTIALS_FIX, googleTokenSource } from "../dynamic/credentials";
 import { errorMessage, parsedJson } from "../dynamic/errors";
-import { type HttpAnswer, type RetryPolicy, type Transport, callJson } from "../dynamic/http";
+import { type HttpAnswer, type RetryPolicy, type Transport, callJson, TRANSIENT_STATUSES } from "../dynamic/http";
 import { changedKeys, inputChecker, isUnknown } from "../dynamic/inputs";
 import { badOfLast } from "../dynamic/metricAnalysis";
 
@@ -122,7 +122,6 @@ const MAX_ATTEMPTS = 5;
 const REQUEST_TIMEOUT_MS = 30_000;
 const STATUS_POLL_MS = 10_000;
 const PROGRESS_EVERY_MS = 60_000;
-const RETRYABLE_STATUSES = [429, 500, 502, 503, 504];
 /** Inputs whose change is a rollout to follow; the rest only steer the guard. */
 const WATCHED_FIELDS = ["apiServer", "namespace", "deployment", "image", "modelVersion", "templateFingerprint"];
 const SETTING_FIELDS = ["caCertificate", "credential", "prometheusUrl", "metricsScope", "predictRoute", "bakeSeconds", "latencyP99Ms", "max5xxPerMinute", "checkIntervalSeconds", "rolloutTimeoutSeconds"];
@@ -133,7 +132,7 @@ export function createRolloutGuardProvider(deps?: RolloutGuardDeps): pulumi.dyna
     const backoffMs = deps?.backoffMs ?? 1000;
     const log = deps?.log ?? consoleLog;
     const clock = deps?.clock ?? systemClock;
-    const retry = { clock, attempts: MAX_ATTEMPTS, backoffMs, retryableStatuses: RETRYABLE_STATUSES };
+    const retry = { clock, attempts: MAX_ATTEMPTS, backoffMs, retryableStatuses: TRANSIENT_STATUSES };
     const context = (p: GuardProps): GuardContext => ({ token: getAccessToken ?? tokenSource(p.credential), backoffMs, log, clock, retry });
     return {
         async check(_olds: any, news: any) {
