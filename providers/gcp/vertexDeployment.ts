@@ -7,6 +7,7 @@ import { type HttpAnswer, type RetryPolicy, type Transport, callJson, fetchTrans
 import { definedOnly, inputChecker, isUnknown } from "../dynamic/inputs";
 import { watch } from "../dynamic/metricAnalysis";
 import { waitForOperation } from "../dynamic/operations";
+import { type OperationApiInputs, DEFAULT_OPERATION_TIMEOUT_SECONDS } from "../dynamic/sharedInputs";
 import { type Split, bakedSteps, othersServing, splitWith, splitWithout } from "../dynamic/traffic";
 
 // A Vertex AI model upload and its deployment to an endpoint, as a Pulumi dynamic resource: the gcp
@@ -25,7 +26,7 @@ import { type Split, bakedSteps, othersServing, splitWith, splitWithout } from "
 // is read for the new deployed model's errors and p99 latency; a bad bake or a failed step rolls back to
 // the old deployed model and fails the update, so Pulumi keeps the old state.
 
-export interface VertexModelDeploymentInputs {
+export interface VertexModelDeploymentInputs extends OperationApiInputs {
     project: pulumi.Input<string>;
     region: pulumi.Input<string>;
     /** Full endpoint resource name: projects/P/locations/R/endpoints/ID (from gcp.vertex.AiEndpoint.id or built from its name). */
@@ -53,10 +54,6 @@ export interface VertexModelDeploymentInputs {
     serviceAccount: pulumi.Input<string>;
     /** Percent of the endpoint's traffic for this deployed model. Default 100. */
     trafficPercent?: pulumi.Input<number>;
-    /** API base URL. Default https://{region}-aiplatform.googleapis.com */
-    apiEndpoint?: pulumi.Input<string>;
-    /** Deadline for each long-running operation. Default 1800. */
-    operationTimeoutSeconds?: pulumi.Input<number>;
     /** How a new model reaches traffic: allAtOnce (replace the deployment), canary or linear (beside the old one, baked). Default allAtOnce. */
     rolloutStrategy?: pulumi.Input<"allAtOnce" | "canary" | "linear">;
     /** canary: the new model's share of the old one's traffic while baked; linear: the increase per step. Default 10. */
@@ -167,7 +164,6 @@ const LATENCY_METRIC = "aiplatform.googleapis.com/prediction/online/prediction_l
 const DEFAULT_MONITORING_API = "https://monitoring.googleapis.com";
 const DEFAULT_TARGET_CPU = 60;
 const DEFAULT_TRAFFIC = 100;
-const DEFAULT_OPERATION_TIMEOUT_SECONDS = 1800;
 const DEFAULT_ROLLOUT = "allAtOnce";
 const DEFAULT_STEP_PERCENT = 10;
 const DEFAULT_BAKE_MINUTES = 10;
