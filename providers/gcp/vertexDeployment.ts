@@ -363,6 +363,17 @@ function checkProps(p: any): { property: string; reason: string }[] {
     return failures;
 }
 
+/** The defaults diff applies to the plain inputs that have one (the rest compare as given, unset as null). */
+const DIFF_DEFAULTS: Readonly<Record<string, unknown>> = {
+    targetCpuUtilization: DEFAULT_TARGET_CPU,
+    trafficPercent: DEFAULT_TRAFFIC,
+    operationTimeoutSeconds: DEFAULT_OPERATION_TIMEOUT_SECONDS,
+    rolloutStrategy: DEFAULT_ROLLOUT,
+    rolloutStepPercent: DEFAULT_STEP_PERCENT,
+    rolloutBakeMinutes: DEFAULT_BAKE_MINUTES,
+    rollbackErrorThreshold: MAX_ERRORS_PER_MINUTE,
+};
+
 /** Each input as compared by diff: defaults applied, so an explicit default is no change. */
 function comparable(p: any, key: string): string {
     switch (key) {
@@ -373,28 +384,12 @@ function comparable(p: any, key: string): string {
         case "acceleratorCount":
             // Without an accelerator the count means nothing; with one it defaults to 1.
             return JSON.stringify(p.acceleratorType ? (p.acceleratorCount ?? 1) : 1);
-        case "targetCpuUtilization":
-            return JSON.stringify(p.targetCpuUtilization ?? DEFAULT_TARGET_CPU);
-        case "targetRequestsPerMinute":
-            return JSON.stringify(p.targetRequestsPerMinute ?? null);
-        case "trafficPercent":
-            return JSON.stringify(p.trafficPercent ?? DEFAULT_TRAFFIC);
         case "apiEndpoint":
             return JSON.stringify(String(p.apiEndpoint || `https://${p.region}-aiplatform.googleapis.com`).replace(/\/+$/, ""));
-        case "operationTimeoutSeconds":
-            return JSON.stringify(p.operationTimeoutSeconds ?? DEFAULT_OPERATION_TIMEOUT_SECONDS);
-        case "rolloutStrategy":
-            return JSON.stringify(p.rolloutStrategy ?? DEFAULT_ROLLOUT);
-        case "rolloutStepPercent":
-            return JSON.stringify(p.rolloutStepPercent ?? DEFAULT_STEP_PERCENT);
-        case "rolloutBakeMinutes":
-            return JSON.stringify(p.rolloutBakeMinutes ?? DEFAULT_BAKE_MINUTES);
-        case "rollbackErrorThreshold":
-            return JSON.stringify(p.rollbackErrorThreshold ?? MAX_ERRORS_PER_MINUTE);
         case "monitoringApiEndpoint":
             return JSON.stringify(String(p.monitoringApiEndpoint || DEFAULT_MONITORING_API).replace(/\/+$/, ""));
         default:
-            return JSON.stringify(p[key] ?? null);
+            return JSON.stringify(p[key] ?? DIFF_DEFAULTS[key] ?? null);
     }
 }
 
