@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { armTokenSource } from "./armCredential";
 import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
-import { type Clock, type TimingDeps, systemClock } from "../dynamic/clock";
+import { type Clock, type TimingDeps, timingOf } from "../dynamic/clock";
 import { asSentence, errorMessage, parsedJson } from "../dynamic/errors";
 import { type HttpAnswer, type JsonAnswer, type RetryPolicy, type Transport, callJson, fetchTransport, retryAfterMs, TRANSIENT_STATUSES } from "../dynamic/http";
 import { changedKeys, definedOnly, inputChecker } from "../dynamic/inputs";
@@ -78,8 +78,7 @@ const READ_ONLY_PROPERTIES = ["provisioningState", "scoringUri", "swaggerUri"];
 export function createTrafficShiftProvider(deps?: TrafficShiftDeps): pulumi.dynamic.ResourceProvider {
     // Only plain values are captured: the caller's token function (if any) and a number.
     const getAccessToken = deps?.getAccessToken;
-    const backoffMs = deps?.backoffMs ?? 1000;
-    const clock = deps?.clock ?? systemClock;
+    const { backoffMs, clock } = timingOf(deps);
     const context = (p: Partial<ShiftProps>): ArmContext => armContext(p, getAccessToken ?? armCredentialTokenSource(), backoffMs, clock);
     return {
         async check(_olds: any, news: any) {

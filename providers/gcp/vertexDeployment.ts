@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
-import { type Clock, type TimingDeps, systemClock } from "../dynamic/clock";
+import { type Clock, type TimingDeps, timingOf } from "../dynamic/clock";
 import { GOOGLE_CREDENTIALS_FIX, googleTokenSource } from "../dynamic/credentials";
 import { asSentence, errorMessage, parsedJson } from "../dynamic/errors";
 import { type HttpAnswer, type RetryPolicy, type Transport, callJson, fetchTransport, TRANSIENT_STATUSES } from "../dynamic/http";
 import { definedOnly, inputChecker, isUnknown } from "../dynamic/inputs";
 import { watch } from "../dynamic/metricAnalysis";
 import { waitForOperation } from "../dynamic/operations";
+import { type ProgressDeps, consoleLog } from "../dynamic/progress";
 import { type OperationApiInputs, DEFAULT_OPERATION_TIMEOUT_SECONDS } from "../dynamic/sharedInputs";
 import { type Split, bakedSteps, othersServing, splitWith, splitWithout } from "../dynamic/traffic";
 
@@ -70,13 +71,11 @@ export interface VertexModelDeploymentInputs extends OperationApiInputs {
     privateServiceConnect?: pulumi.Input<boolean>;
 }
 
-export interface VertexProviderDeps extends TimingDeps {
+export interface VertexProviderDeps extends TimingDeps, ProgressDeps {
     /** Returns an OAuth access token. Default: google-auth-library's GoogleAuth (application default credentials, scope https://www.googleapis.com/auth/cloud-platform). */
     getAccessToken?: () => Promise<string>;
     /** Length of a bake minute in ms, and the interval of progress lines during long waits (tests pass a small number). Default 60000. */
     minuteMs?: number;
-    /** Where progress lines go. Default console.log, which the Pulumi CLI shows for a dynamic provider. */
-    log?: (line: string) => void;
 }
 
 /** The inputs as the provider receives them: resolved, plain values. */
@@ -227,10 +226,9 @@ const RPC_CODES = [
 export function createVertexDeploymentProvider(deps?: VertexProviderDeps): pulumi.dynamic.ResourceProvider {
     // Only plain values are captured: the caller's functions (if any) and numbers.
     const getAccessToken = deps?.getAccessToken;
-    const backoffMs = deps?.backoffMs ?? 1000;
+    const { backoffMs, clock } = timingOf(deps);
     const minuteMs = deps?.minuteMs ?? DEFAULT_MINUTE_MS;
     const log = deps?.log ?? consoleLog;
-    const clock = deps?.clock ?? systemClock;
     const context = (p: Partial<DeploymentProps>): ApiContext => apiContext(p, { token: getAccessToken ?? adcTokenSource(), backoffMs, minuteMs, log, clock });
     return {
         async check(_olds: any, news: any) {
@@ -289,10 +287,6 @@ function adcTokenSource(): () => Promise<string> {
             throw new Error(`Vertex AI: could not get Google Cloud credentials: ${errorMessage(err)}. Fix: ${GOOGLE_CREDENTIALS_FIX}.`);
         }
     };
-}
-
-function consoleLog(line: string): void {
-    console.log(line);
 }
 
 function apiContext(p: Partial<DeploymentProps>, tools: ProviderTools): ApiContext {

@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { armTokenSource } from "../azure/armCredential";
 import { MAX_ERRORS_PER_MINUTE, POINT_WINDOW, errorsPerMinuteQuery, latencyP99MsQuery, scrapedPodsQuery } from "../../components/observability";
-import { type Clock, type TimingDeps, deadlineAfter, systemClock } from "../dynamic/clock";
+import { type Clock, type TimingDeps, deadlineAfter, timingOf } from "../dynamic/clock";
 import { GOOGLE_CREDENTIALS_FIX, googleTokenSource } from "../dynamic/credentials";
 import { errorMessage, parsedJson } from "../dynamic/errors";
 import { type HttpAnswer, type RetryPolicy, type Transport, callJson, TRANSIENT_STATUSES } from "../dynamic/http";
 import { changedKeys, inputChecker, isUnknown } from "../dynamic/inputs";
 import { badOfLast } from "../dynamic/metricAnalysis";
+import { type ProgressDeps, consoleLog } from "../dynamic/progress";
 import { type MetricWatchInputs, DEFAULT_CHECK_INTERVAL_SECONDS, checkMetricWatch } from "../dynamic/sharedInputs";
 
 // The rollout of the model server's Deployment, watched and rolled back like the managed runtimes'
@@ -64,11 +65,9 @@ export interface RolloutGuardInputs extends MetricWatchInputs {
 }
 
 /** backoffMs also bounds the pause between rollout status reads (ten times it). */
-export interface RolloutGuardDeps extends TimingDeps {
+export interface RolloutGuardDeps extends TimingDeps, ProgressDeps {
     /** Returns a bearer token for the API server or the Prometheus API. Default: the credential input's library. */
     getAccessToken?: (audience: "kubernetes" | "prometheus") => Promise<string>;
-    /** Where progress lines go. Default console.log, which the Pulumi CLI shows for a dynamic provider. */
-    log?: (line: string) => void;
 }
 
 /** The inputs as the provider receives them: resolved, plain values. */
@@ -121,9 +120,8 @@ const SETTING_FIELDS = ["caCertificate", "credential", "prometheusUrl", "metrics
 export function createRolloutGuardProvider(deps?: RolloutGuardDeps): pulumi.dynamic.ResourceProvider {
     // Only plain values are captured: the caller's functions (if any) and a number.
     const getAccessToken = deps?.getAccessToken;
-    const backoffMs = deps?.backoffMs ?? 1000;
+    const { backoffMs, clock } = timingOf(deps);
     const log = deps?.log ?? consoleLog;
-    const clock = deps?.clock ?? systemClock;
     const retry = { clock, attempts: MAX_ATTEMPTS, backoffMs, retryableStatuses: TRANSIENT_STATUSES };
     const context = (p: GuardProps): GuardContext => ({ token: getAccessToken ?? tokenSource(p.credential), backoffMs, log, clock, retry });
     return {
@@ -172,10 +170,6 @@ export class RolloutGuard extends pulumi.dynamic.Resource {
 
 // ---------------------------------------------------------------------------------------------
 // Everything below runs inside the dynamic provider and is serialized with it: plain functions only.
-
-function consoleLog(line: string): void {
-    console.log(line);
-}
 
 /** Tokens from the cloud's own library, loaded on first use and kept while valid. */
 function tokenSource(credential: ClusterCredential): (audience: "kubernetes" | "prometheus") => Promise<string> {
