@@ -5,6 +5,7 @@ import { type HttpAnswer, type Transport, callJson, retryAfterMs } from "../prov
 import { changedKeys, inputChecker, UNKNOWN } from "../providers/dynamic/inputs";
 import { badOfLast, watch } from "../providers/dynamic/metricAnalysis";
 import { waitForOperation } from "../providers/dynamic/operations";
+import { checkMetricWatch } from "../providers/dynamic/sharedInputs";
 import { apportion, bakedSteps, sameSplit, splitWith, splitWithout } from "../providers/dynamic/traffic";
 import { virtualClock } from "./helpers/virtualClock";
 
@@ -193,6 +194,19 @@ describe("inputs and deadlines", () => {
         ]);
         expect(checker.known("nested")).toBe(false);
         expect(changedKeys({ a: 1, b: null }, { a: 2 }, ["a", "b"])).toEqual(["a"]);
+    });
+
+    it("checks the metric watch inputs the rollout watchers share: bake and latency required, every bound once", () => {
+        const bad = inputChecker({ bakeSeconds: -1, latencyP99Ms: UNKNOWN, max5xxPerMinute: 2_000_000, checkIntervalSeconds: 0 });
+        checkMetricWatch(bad.number);
+        expect(bad.failures).toEqual([
+            { property: "bakeSeconds", reason: "must be a number from 0 to 3600" },
+            { property: "max5xxPerMinute", reason: "must be a number from 0 to 1000000" },
+            { property: "checkIntervalSeconds", reason: "must be a number from 0.001 to 3600" },
+        ]);
+        const missing = inputChecker({});
+        checkMetricWatch(missing.number);
+        expect(missing.failures.map((f) => f.property)).toEqual(["bakeSeconds", "latencyP99Ms"]);
     });
 
     it("counts a deadline down on the clock it was given", async () => {

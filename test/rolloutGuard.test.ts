@@ -1,8 +1,8 @@
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { RolloutGuard, createRolloutGuardProvider, rolloutGuardProvider } from "../providers/kubernetes/rolloutGuard";
 import { ConflictError, DEPLOYMENT, FakeKubernetes, KUBE_TOKEN, NAMESPACE, PROM_TOKEN, PULUMI_MANAGER, podTemplate } from "./helpers/fakeKubernetes";
 import { serveDuringTests } from "./helpers/loopbackServer";
+import { mockDynamicResources, outputValue } from "./helpers/unitMocks";
 import { loadSerializedProvider, serializeProvider } from "./helpers/serializedProvider";
 import { virtualClock } from "./helpers/virtualClock";
 
@@ -326,21 +326,9 @@ describe("closure serialization", { timeout: 30_000 }, () => {
 
 describe("RolloutGuard", () => {
     it("registers its own dynamic type with the serialized provider", async () => {
-        const registered: { type: string; inputs: Record<string, any> }[] = [];
-        await pulumi.runtime.setMocks(
-            {
-                newResource: (args) => {
-                    registered.push({ type: args.type, inputs: args.inputs });
-                    return { id: "iris/model-server", state: { ...args.inputs, servingRevision: "1", servingModelVersion: args.inputs.modelVersion } };
-                },
-                call: (args) => args.inputs,
-            },
-            "project",
-            "stack",
-            false,
-        );
+        const registered = await mockDynamicResources((given) => ({ id: "iris/model-server", state: { ...given, servingRevision: "1", servingModelVersion: given.modelVersion } }));
         const guard = new RolloutGuard("svc", inputs("3"));
-        const version = await new Promise((resolve) => guard.servingModelVersion.apply(resolve));
+        const version = await outputValue(guard.servingModelVersion);
         expect(version).toBe("3");
         expect(registered[0]!.type).toBe("pulumi-nodejs:dynamic/kubernetes:RolloutGuard");
         expect(typeof registered[0]!.inputs.__provider).toBe("string");

@@ -1,10 +1,10 @@
 import * as http from "node:http";
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { TrafficShift, createTrafficShiftProvider, trafficShiftProvider } from "../providers/azure/trafficShift";
 import { type CannedResponse, LoopbackServer, sendCanned, serveDuringTests } from "./helpers/loopbackServer";
 import { installFakeAzCli, withArmEnv } from "./helpers/fakeAzCli";
 import { loadSerializedProvider, serializeProvider } from "./helpers/serializedProvider";
+import { mockDynamicResources, outputValue } from "./helpers/unitMocks";
 import { virtualClock } from "./helpers/virtualClock";
 
 // A fake Azure Resource Manager on loopback: one Azure ML online endpoint (GET, PUT with an
@@ -636,22 +636,9 @@ describe("credentials, as azure-native reads them (issue 14 item 5)", { timeout:
 
 describe("TrafficShift", () => {
     it("registers its own dynamic type with the serialized provider and exposes the traffic", async () => {
-        const registered: { type: string; inputs: Record<string, any> }[] = [];
-        await pulumi.runtime.setMocks(
-            {
-                newResource: (args) => {
-                    registered.push({ type: args.type, inputs: args.inputs });
-                    return { id: `${args.inputs.endpointId}/traffic`, state: { ...args.inputs, traffic: { [args.inputs.deploymentName]: 100 } } };
-                },
-                call: (args) => args.inputs,
-            },
-            "project",
-            "stack",
-            false,
-        );
+        const registered = await mockDynamicResources((given) => ({ id: `${given.endpointId}/traffic`, state: { ...given, traffic: { [given.deploymentName]: 100 } } }));
         const shift = new TrafficShift("svc", inputs() as any);
-        const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply((v) => resolve(v)));
-        expect(await value(shift.traffic)).toEqual({ "v2-bbbbbbbb": 100 });
+        expect(await outputValue(shift.traffic)).toEqual({ "v2-bbbbbbbb": 100 });
         expect(registered[0]!.type).toBe("pulumi-nodejs:dynamic/azure:TrafficShift");
         expect(typeof registered[0]!.inputs.__provider).toBe("string");
     });

@@ -4,6 +4,7 @@ import { VertexModelDeployment, createVertexDeploymentProvider, vertexDeployment
 import { CPU_METRIC, ENDPOINT, FakeVertex, PROJECT, REGION, TOKEN, apiError } from "./helpers/fakeVertex";
 import { serveDuringTests } from "./helpers/loopbackServer";
 import { loadSerializedProvider, serializeProvider } from "./helpers/serializedProvider";
+import { mockDynamicResources, outputValue } from "./helpers/unitMocks";
 import { virtualClock } from "./helpers/virtualClock";
 
 const fake = new FakeVertex();
@@ -529,25 +530,12 @@ describe("closure serialization", { timeout: 30_000 }, () => {
 
 describe("VertexModelDeployment", () => {
     it("registers a dynamic resource with the serialized provider, exposing modelName, deployedModelId and endpointName", async () => {
-        const registered: { type: string; inputs: Record<string, any> }[] = [];
-        await pulumi.runtime.setMocks(
-            {
-                newResource: (args) => {
-                    registered.push({ type: args.type, inputs: args.inputs });
-                    return { id: `${args.inputs.endpointName}/deployedModels/9`, state: { ...args.inputs, modelName: "projects/p/locations/r/models/5", deployedModelId: "9" } };
-                },
-                call: (args) => args.inputs,
-            },
-            "project",
-            "stack",
-            false,
-        );
+        const registered = await mockDynamicResources((given) => ({ id: `${given.endpointName}/deployedModels/9`, state: { ...given, modelName: "projects/p/locations/r/models/5", deployedModelId: "9" } }));
         const env = [{ name: "API_TOKEN", value: pulumi.secret("not-a-real-token") }];
         const deployment = new VertexModelDeployment("svc", { ...inputs(), env } as any);
-        const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply((v) => resolve(v)));
-        expect(await value(deployment.modelName)).toBe("projects/p/locations/r/models/5");
-        expect(await value(deployment.deployedModelId)).toBe("9");
-        expect(await value(deployment.endpointName)).toBe(ENDPOINT);
+        expect(await outputValue(deployment.modelName)).toBe("projects/p/locations/r/models/5");
+        expect(await outputValue(deployment.deployedModelId)).toBe("9");
+        expect(await outputValue(deployment.endpointName)).toBe(ENDPOINT);
         expect(registered[0]!.type).toBe("pulumi-nodejs:dynamic:Resource");
         expect(typeof registered[0]!.inputs.__provider).toBe("string");
     });

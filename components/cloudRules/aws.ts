@@ -1,4 +1,5 @@
 import type { AutonameRule, CloudRules, ContractRule } from "./types";
+import { ruleById } from "./lookup";
 import { SAGEMAKER_HOSTING_INSTANCE_TYPES } from "./awsHostingInstanceTypes";
 
 // pulumi-aws autonames through the terraform bridge: `<logical>-<7 hex>` (tfbridge.AutoName, separator
@@ -132,9 +133,7 @@ export const AWS_RULES: CloudRules = { autonames, rules };
 
 /** One AWS rule by id (the program and the validator read their bounds from the table). */
 export function awsRule(id: string): ContractRule {
-    const rule = rules.find((r) => r.id === id);
-    if (!rule) throw new Error(`no AWS rule ${id}`);
-    return rule;
+    return ruleById(AWS_RULES, "AWS", id);
 }
 
 /** The `max` of a count rule. */

@@ -1,4 +1,5 @@
 import type { AutonameRule, CloudRules, ContractRule } from "./types";
+import { autonameOf, ruleById } from "./lookup";
 
 // azure-native autonames a resource whose name is left unset as `<logical name>` + 8 random hex
 // characters, no separator, no truncation, whatever the API's pattern or length:
@@ -186,14 +187,10 @@ export const AZURE_RULES: CloudRules = { autonames, rules };
 
 /** The rule with this id (the code that a rule bounds reads its bound from here). */
 export function azureRule(id: string): ContractRule {
-    const rule = rules.find((r) => r.id === id);
-    if (!rule) throw new Error(`no Azure rule ${id}`);
-    return rule;
+    return ruleById(AZURE_RULES, "Azure", id);
 }
 
 /** The autoname rule of a type. */
 export function azureAutoname(type: string): AutonameRule {
-    const rule = autonames.find((r) => r.type === type);
-    if (!rule) throw new Error(`no Azure autoname rule for ${type}`);
-    return rule;
+    return autonameOf(AZURE_RULES, "Azure", type);
 }

@@ -1,4 +1,5 @@
 import type { AutonameRule, CloudRules, ContractRule } from "./types";
+import { autonameOf, ruleById } from "./lookup";
 
 // pulumi-gcp (terraform bridge) autonames a name left unset as `<logical>-<7 random hex>`, never
 // truncating: provider/resources.go in pulumi/pulumi-gcp (as of ed6078a) configures google_storage_bucket
@@ -255,14 +256,10 @@ export const GCP_RULES: CloudRules = { autonames, rules };
 
 /** The autoname rule of a type. */
 export function gcpAutoname(type: string): AutonameRule {
-    const rule = autonames.find((r) => r.type === type);
-    if (!rule) throw new Error(`no GCP autoname rule for ${type}`);
-    return rule;
+    return autonameOf(GCP_RULES, "GCP", type);
 }
 
 /** The rule with this id (code bounded by a rule reads its bound from here). */
 export function gcpRule(id: string): ContractRule {
-    const rule = rules.find((r) => r.id === id);
-    if (!rule) throw new Error(`no GCP rule ${id}`);
-    return rule;
+    return ruleById(GCP_RULES, "GCP", id);
 }

@@ -17,8 +17,9 @@ import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } 
 import { ServiceComponent } from "../../components/serviceComponent";
 import { autonamedLogicalName, serviceKey, stackUniqueName } from "../../components/physicalName";
 import { SIZES } from "../../components/sizes";
-import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE } from "../../components/observability";
+import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import { alarmActions, createAlarmTopic } from "./alarmTopic";
+import { createRollbackAlarm } from "./rollbackAlarm";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { createTrafficShifting, deploymentConfiguration, shiftsTraffic } from "./ecsRollout";
 import { createNetwork } from "./network";
@@ -168,42 +169,16 @@ export class EcsService extends ServiceComponent {
         const cluster = new Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, child);
         // The load balancer serves this service only: its metrics cover the old and the new tasks during a canary.
         const dimensions = { LoadBalancer: this.loadBalancer.arnSuffix };
-        const notify = alarmActions(createAlarmTopic(name, args, child));
-        const errors = new MetricAlarm(
-            `${name}-5xx`,
-            {
-                alarmDescription: `Model service ${args.model.name}: targets answer with 5xx`,
-                namespace: "AWS/ApplicationELB",
-                metricName: "HTTPCode_Target_5XX_Count",
-                dimensions,
-                statistic: "Sum",
-                period: 60,
-                evaluationPeriods: BAD_OF_LAST.of,
-                datapointsToAlarm: BAD_OF_LAST.bad,
-                threshold: MAX_ERRORS_PER_MINUTE,
-                comparisonOperator: "GreaterThanThreshold",
-                treatMissingData: "notBreaching",
-                ...notify,
-            },
-            child,
-        );
-        const latency = new MetricAlarm(
+        const topic = createAlarmTopic(name, args, child);
+        const notify = alarmActions(topic);
+        const errors = createRollbackAlarm(`${name}-5xx`, args, "targets answer with 5xx", { namespace: "AWS/ApplicationELB", metricName: "HTTPCode_Target_5XX_Count", dimensions, statistic: "Sum", threshold: MAX_ERRORS_PER_MINUTE }, topic, child);
+        const latency = createRollbackAlarm(
             `${name}-latency-p99`,
-            {
-                alarmDescription: `Model service ${args.model.name}: p99 target response time above ${args.alarms.latencyP99Ms} ms`,
-                namespace: "AWS/ApplicationELB",
-                metricName: "TargetResponseTime",
-                dimensions,
-                extendedStatistic: "p99",
-                period: 60,
-                evaluationPeriods: BAD_OF_LAST.of,
-                datapointsToAlarm: BAD_OF_LAST.bad,
-                // TargetResponseTime is reported in seconds.
-                threshold: args.alarms.latencyP99Ms / 1000,
-                comparisonOperator: "GreaterThanThreshold",
-                treatMissingData: "notBreaching",
-                ...notify,
-            },
+            args,
+            `p99 target response time above ${args.alarms.latencyP99Ms} ms`,
+            // TargetResponseTime is reported in seconds.
+            { namespace: "AWS/ApplicationELB", metricName: "TargetResponseTime", dimensions, extendedStatistic: "p99", threshold: args.alarms.latencyP99Ms / 1000 },
+            topic,
             child,
         );
 

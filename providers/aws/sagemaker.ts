@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Policy as ScalingPolicy } from "@pulumi/aws/appautoscaling/policy";
 import { Target as ScalingTarget } from "@pulumi/aws/appautoscaling/target";
 import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
-import { MetricAlarm, type MetricAlarmArgs } from "@pulumi/aws/cloudwatch/metricAlarm";
+import type { MetricAlarm } from "@pulumi/aws/cloudwatch/metricAlarm";
 import { Policy as IamPolicy } from "@pulumi/aws/iam/policy";
 import { Endpoint } from "@pulumi/aws/sagemaker/endpoint";
 import { EndpointConfiguration } from "@pulumi/aws/sagemaker/endpointConfiguration";
@@ -11,9 +11,10 @@ import type { FoundationPlacement, ImplementationFactory, ResolvedServiceArgs } 
 import { ServiceComponent } from "../../components/serviceComponent";
 import { autonamedLogicalName, serviceKey, stackUniqueName } from "../../components/physicalName";
 import { SAGEMAKER_RUNTIME } from "./sagemaker.runtime";
-import { BAD_OF_LAST, MAX_ERRORS_PER_MINUTE } from "../../components/observability";
+import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
 import type { Topic } from "@pulumi/aws/sns/topic";
-import { alarmActions, createAlarmTopic } from "./alarmTopic";
+import { createAlarmTopic } from "./alarmTopic";
+import { type AlarmMetric, createRollbackAlarm } from "./rollbackAlarm";
 import { awsFoundationChildren, createAwsFoundation } from "./foundation";
 import { checkSageMakerRollout } from "./rolloutCheck";
 import { SAGEMAKER_MAX_EXECUTION_SECONDS } from "./rolloutDuration";
@@ -200,23 +201,7 @@ export class SageMakerService extends ServiceComponent {
 /** The alarms that matter for a SageMaker variant: server errors, model errors, p99 latency. */
 function createEndpointAlarms(name: string, args: ResolvedServiceArgs, endpointName: string, topic: Topic | undefined, opts: pulumi.CustomResourceOptions): MetricAlarm[] {
     const dimensions = { EndpointName: endpointName, VariantName: VARIANT };
-    const alarm = (suffix: string, description: string, metric: Partial<MetricAlarmArgs>) =>
-        new MetricAlarm(
-            `${name}-${suffix}`,
-            {
-                alarmDescription: `Model service ${args.model.name}: ${description}`,
-                namespace: "AWS/SageMaker",
-                dimensions,
-                period: 60,
-                evaluationPeriods: BAD_OF_LAST.of,
-                datapointsToAlarm: BAD_OF_LAST.bad,
-                comparisonOperator: "GreaterThanThreshold",
-                treatMissingData: "notBreaching",
-                ...alarmActions(topic),
-                ...metric,
-            },
-            opts,
-        );
+    const alarm = (suffix: string, description: string, metric: AlarmMetric) => createRollbackAlarm(`${name}-${suffix}`, args, description, { namespace: "AWS/SageMaker", dimensions, ...metric }, topic, opts);
     return [
         alarm("5xx", "the variant answers with 5xx", { metricName: "Invocation5XXErrors", statistic: "Sum", threshold: MAX_ERRORS_PER_MINUTE }),
         alarm("model-errors", "the model container fails invocations", { metricName: "InvocationModelErrors", statistic: "Sum", threshold: MAX_ERRORS_PER_MINUTE }),

@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { armTokenSource } from "./armCredential";
 import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
-import { type Clock, type TimingDeps, systemClock } from "../dynamic/clock";
+import { type Clock, type TimingDeps, timingOf } from "../dynamic/clock";
 import { asSentence, errorMessage, parsedJson } from "../dynamic/errors";
 import { type HttpAnswer, type JsonAnswer, type RetryPolicy, type Transport, callJson, fetchTransport, retryAfterMs, TRANSIENT_STATUSES } from "../dynamic/http";
 import { changedKeys, definedOnly, inputChecker } from "../dynamic/inputs";
 import { badOfLast, watch } from "../dynamic/metricAnalysis";
 import { waitForOperation } from "../dynamic/operations";
+import { type MetricWatchInputs, type OperationApiInputs, DEFAULT_CHECK_INTERVAL_SECONDS, DEFAULT_OPERATION_TIMEOUT_SECONDS, checkMetricWatch } from "../dynamic/sharedInputs";
 import { type RolloutStrategy, type Split, apportion, bakedSteps, describeSplit, othersServing, sameSplit, splitWith } from "../dynamic/traffic";
 
 // The traffic of an Azure ML managed online endpoint moved onto a new deployment, all at once, as a
@@ -20,7 +21,7 @@ import { type RolloutStrategy, type Split, apportion, bakedSteps, describeSplit,
 
 export type { RolloutStrategy };
 
-export interface TrafficShiftInputs {
+export interface TrafficShiftInputs extends MetricWatchInputs, OperationApiInputs {
     /** ARM id of the online endpoint: /subscriptions/S/resourceGroups/G/providers/Microsoft.MachineLearningServices/workspaces/W/onlineEndpoints/E */
     endpointId: pulumi.Input<string>;
     /** The deployment that should end up with all the traffic. */
@@ -28,23 +29,11 @@ export interface TrafficShiftInputs {
     strategy: pulumi.Input<RolloutStrategy>;
     /** Canary size, or linear step, in percent of traffic (1-50). */
     stepPercent: pulumi.Input<number>;
-    /** How long each step is watched before the next (and the last before the update succeeds). 0 watches nothing. */
-    bakeSeconds: pulumi.Input<number>;
-    /** A minute with the new deployment's p99 latency above this is a bad minute. */
-    latencyP99Ms: pulumi.Input<number>;
-    /** A minute with more 5xx answers than this from the new deployment is a bad minute. Default MAX_ERRORS_PER_MINUTE (components/observability.ts). */
-    max5xxPerMinute?: pulumi.Input<number>;
     /**
      * canary and linear: a bake in which no request reached the new deployment passes. Default false:
      * such a bake shows nothing about the new deployment, so it fails and the traffic goes back.
      */
     allowIdleBake?: pulumi.Input<boolean>;
-    /** Seconds between metric checks during a bake. Default 60 (Azure Monitor's grain). */
-    checkIntervalSeconds?: pulumi.Input<number>;
-    /** ARM base URL. Default https://management.azure.com */
-    apiEndpoint?: pulumi.Input<string>;
-    /** Deadline for each traffic change's long-running operation. Default 1800. */
-    operationTimeoutSeconds?: pulumi.Input<number>;
 }
 
 export interface TrafficShiftDeps extends TimingDeps {
@@ -78,8 +67,6 @@ const ARM_SCOPE = "https://management.azure.com/.default";
 const ML_API_VERSION = "2024-10-01";
 const METRICS_API_VERSION = "2023-10-01";
 const DEFAULT_API = "https://management.azure.com";
-const DEFAULT_CHECK_INTERVAL_SECONDS = 60;
-const DEFAULT_OPERATION_TIMEOUT_SECONDS = 1800;
 const MAX_ATTEMPTS = 6;
 const REQUEST_TIMEOUT_MS = 60_000;
 // Azure's retry guidance also counts 408 (request timeout) as transient.
@@ -91,8 +78,7 @@ const READ_ONLY_PROPERTIES = ["provisioningState", "scoringUri", "swaggerUri"];
 export function createTrafficShiftProvider(deps?: TrafficShiftDeps): pulumi.dynamic.ResourceProvider {
     // Only plain values are captured: the caller's token function (if any) and a number.
     const getAccessToken = deps?.getAccessToken;
-    const backoffMs = deps?.backoffMs ?? 1000;
-    const clock = deps?.clock ?? systemClock;
+    const { backoffMs, clock } = timingOf(deps);
     const context = (p: Partial<ShiftProps>): ArmContext => armContext(p, getAccessToken ?? armCredentialTokenSource(), backoffMs, clock);
     return {
         async check(_olds: any, news: any) {
@@ -165,10 +151,7 @@ function checkProps(p: any): { property: string; reason: string }[] {
     if (p.strategy === undefined) fail("strategy", "is required");
     if (known("allowIdleBake") && typeof p.allowIdleBake !== "boolean") fail("allowIdleBake", "must be true or false");
     number("stepPercent", 1, 50, { required: true, whole: true });
-    number("bakeSeconds", 0, 3600, { required: true });
-    number("latencyP99Ms", 1, 3_600_000, { required: true });
-    number("max5xxPerMinute", 0, 1_000_000);
-    number("checkIntervalSeconds", 0.001, 3600);
+    checkMetricWatch(number);
     number("operationTimeoutSeconds", 0.001, 86_400);
     return failures;
 }

@@ -35,3 +35,8 @@ export interface TimingDeps {
     /** Time for bakes, deadlines and pauses. Default the system clock (tests pass a virtual one). */
     clock?: Clock;
 }
+
+/** TimingDeps with the defaults they document applied. */
+export function timingOf(deps: TimingDeps | undefined): Required<TimingDeps> {
+    return { backoffMs: deps?.backoffMs ?? 1000, clock: deps?.clock ?? systemClock };
+}

@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MAX_ERRORS_PER_MINUTE } from "../../components/observability";
-import { type Clock, type TimingDeps, systemClock } from "../dynamic/clock";
+import { type Clock, type TimingDeps, timingOf } from "../dynamic/clock";
 import { GOOGLE_CREDENTIALS_FIX, googleTokenSource } from "../dynamic/credentials";
 import { asSentence, errorMessage, parsedJson } from "../dynamic/errors";
 import { type HttpAnswer, type RetryPolicy, type Transport, callJson, fetchTransport, TRANSIENT_STATUSES } from "../dynamic/http";
 import { definedOnly, inputChecker, isUnknown } from "../dynamic/inputs";
 import { watch } from "../dynamic/metricAnalysis";
 import { waitForOperation } from "../dynamic/operations";
+import { type ProgressDeps, consoleLog } from "../dynamic/progress";
+import { type OperationApiInputs, DEFAULT_OPERATION_TIMEOUT_SECONDS } from "../dynamic/sharedInputs";
 import { type Split, bakedSteps, othersServing, splitWith, splitWithout } from "../dynamic/traffic";
 
 // A Vertex AI model upload and its deployment to an endpoint, as a Pulumi dynamic resource: the gcp
@@ -25,7 +27,7 @@ import { type Split, bakedSteps, othersServing, splitWith, splitWithout } from "
 // is read for the new deployed model's errors and p99 latency; a bad bake or a failed step rolls back to
 // the old deployed model and fails the update, so Pulumi keeps the old state.
 
-export interface VertexModelDeploymentInputs {
+export interface VertexModelDeploymentInputs extends OperationApiInputs {
     project: pulumi.Input<string>;
     region: pulumi.Input<string>;
     /** Full endpoint resource name: projects/P/locations/R/endpoints/ID (from gcp.vertex.AiEndpoint.id or built from its name). */
@@ -53,10 +55,6 @@ export interface VertexModelDeploymentInputs {
     serviceAccount: pulumi.Input<string>;
     /** Percent of the endpoint's traffic for this deployed model. Default 100. */
     trafficPercent?: pulumi.Input<number>;
-    /** API base URL. Default https://{region}-aiplatform.googleapis.com */
-    apiEndpoint?: pulumi.Input<string>;
-    /** Deadline for each long-running operation. Default 1800. */
-    operationTimeoutSeconds?: pulumi.Input<number>;
     /** How a new model reaches traffic: allAtOnce (replace the deployment), canary or linear (beside the old one, baked). Default allAtOnce. */
     rolloutStrategy?: pulumi.Input<"allAtOnce" | "canary" | "linear">;
     /** canary: the new model's share of the old one's traffic while baked; linear: the increase per step. Default 10. */
@@ -73,13 +71,11 @@ export interface VertexModelDeploymentInputs {
     privateServiceConnect?: pulumi.Input<boolean>;
 }
 
-export interface VertexProviderDeps extends TimingDeps {
+export interface VertexProviderDeps extends TimingDeps, ProgressDeps {
     /** Returns an OAuth access token. Default: google-auth-library's GoogleAuth (application default credentials, scope https://www.googleapis.com/auth/cloud-platform). */
     getAccessToken?: () => Promise<string>;
     /** Length of a bake minute in ms, and the interval of progress lines during long waits (tests pass a small number). Default 60000. */
     minuteMs?: number;
-    /** Where progress lines go. Default console.log, which the Pulumi CLI shows for a dynamic provider. */
-    log?: (line: string) => void;
 }
 
 /** The inputs as the provider receives them: resolved, plain values. */
@@ -167,7 +163,6 @@ const LATENCY_METRIC = "aiplatform.googleapis.com/prediction/online/prediction_l
 const DEFAULT_MONITORING_API = "https://monitoring.googleapis.com";
 const DEFAULT_TARGET_CPU = 60;
 const DEFAULT_TRAFFIC = 100;
-const DEFAULT_OPERATION_TIMEOUT_SECONDS = 1800;
 const DEFAULT_ROLLOUT = "allAtOnce";
 const DEFAULT_STEP_PERCENT = 10;
 const DEFAULT_BAKE_MINUTES = 10;
@@ -231,10 +226,9 @@ const RPC_CODES = [
 export function createVertexDeploymentProvider(deps?: VertexProviderDeps): pulumi.dynamic.ResourceProvider {
     // Only plain values are captured: the caller's functions (if any) and numbers.
     const getAccessToken = deps?.getAccessToken;
-    const backoffMs = deps?.backoffMs ?? 1000;
+    const { backoffMs, clock } = timingOf(deps);
     const minuteMs = deps?.minuteMs ?? DEFAULT_MINUTE_MS;
     const log = deps?.log ?? consoleLog;
-    const clock = deps?.clock ?? systemClock;
     const context = (p: Partial<DeploymentProps>): ApiContext => apiContext(p, { token: getAccessToken ?? adcTokenSource(), backoffMs, minuteMs, log, clock });
     return {
         async check(_olds: any, news: any) {
@@ -293,10 +287,6 @@ function adcTokenSource(): () => Promise<string> {
             throw new Error(`Vertex AI: could not get Google Cloud credentials: ${errorMessage(err)}. Fix: ${GOOGLE_CREDENTIALS_FIX}.`);
         }
     };
-}
-
-function consoleLog(line: string): void {
-    console.log(line);
 }
 
 function apiContext(p: Partial<DeploymentProps>, tools: ProviderTools): ApiContext {
@@ -367,6 +357,17 @@ function checkProps(p: any): { property: string; reason: string }[] {
     return failures;
 }
 
+/** The defaults diff applies to the plain inputs that have one (the rest compare as given, unset as null). */
+const DIFF_DEFAULTS: Readonly<Record<string, unknown>> = {
+    targetCpuUtilization: DEFAULT_TARGET_CPU,
+    trafficPercent: DEFAULT_TRAFFIC,
+    operationTimeoutSeconds: DEFAULT_OPERATION_TIMEOUT_SECONDS,
+    rolloutStrategy: DEFAULT_ROLLOUT,
+    rolloutStepPercent: DEFAULT_STEP_PERCENT,
+    rolloutBakeMinutes: DEFAULT_BAKE_MINUTES,
+    rollbackErrorThreshold: MAX_ERRORS_PER_MINUTE,
+};
+
 /** Each input as compared by diff: defaults applied, so an explicit default is no change. */
 function comparable(p: any, key: string): string {
     switch (key) {
@@ -377,28 +378,12 @@ function comparable(p: any, key: string): string {
         case "acceleratorCount":
             // Without an accelerator the count means nothing; with one it defaults to 1.
             return JSON.stringify(p.acceleratorType ? (p.acceleratorCount ?? 1) : 1);
-        case "targetCpuUtilization":
-            return JSON.stringify(p.targetCpuUtilization ?? DEFAULT_TARGET_CPU);
-        case "targetRequestsPerMinute":
-            return JSON.stringify(p.targetRequestsPerMinute ?? null);
-        case "trafficPercent":
-            return JSON.stringify(p.trafficPercent ?? DEFAULT_TRAFFIC);
         case "apiEndpoint":
             return JSON.stringify(String(p.apiEndpoint || `https://${p.region}-aiplatform.googleapis.com`).replace(/\/+$/, ""));
-        case "operationTimeoutSeconds":
-            return JSON.stringify(p.operationTimeoutSeconds ?? DEFAULT_OPERATION_TIMEOUT_SECONDS);
-        case "rolloutStrategy":
-            return JSON.stringify(p.rolloutStrategy ?? DEFAULT_ROLLOUT);
-        case "rolloutStepPercent":
-            return JSON.stringify(p.rolloutStepPercent ?? DEFAULT_STEP_PERCENT);
-        case "rolloutBakeMinutes":
-            return JSON.stringify(p.rolloutBakeMinutes ?? DEFAULT_BAKE_MINUTES);
-        case "rollbackErrorThreshold":
-            return JSON.stringify(p.rollbackErrorThreshold ?? MAX_ERRORS_PER_MINUTE);
         case "monitoringApiEndpoint":
             return JSON.stringify(String(p.monitoringApiEndpoint || DEFAULT_MONITORING_API).replace(/\/+$/, ""));
         default:
-            return JSON.stringify(p[key] ?? null);
+            return JSON.stringify(p[key] ?? DIFF_DEFAULTS[key] ?? null);
     }
 }
 

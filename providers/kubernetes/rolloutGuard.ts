@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { armTokenSource } from "../azure/armCredential";
 import { MAX_ERRORS_PER_MINUTE, POINT_WINDOW, errorsPerMinuteQuery, latencyP99MsQuery, scrapedPodsQuery } from "../../components/observability";
-import { type Clock, type TimingDeps, deadlineAfter, systemClock } from "../dynamic/clock";
+import { type Clock, type TimingDeps, deadlineAfter, timingOf } from "../dynamic/clock";
 import { GOOGLE_CREDENTIALS_FIX, googleTokenSource } from "../dynamic/credentials";
 import { errorMessage, parsedJson } from "../dynamic/errors";
 import { type HttpAnswer, type RetryPolicy, type Transport, callJson, TRANSIENT_STATUSES } from "../dynamic/http";
 import { changedKeys, inputChecker, isUnknown } from "../dynamic/inputs";
 import { badOfLast } from "../dynamic/metricAnalysis";
+import { type ProgressDeps, consoleLog } from "../dynamic/progress";
+import { type MetricWatchInputs, DEFAULT_CHECK_INTERVAL_SECONDS, checkMetricWatch } from "../dynamic/sharedInputs";
 
 // The rollout of the model server's Deployment, watched and rolled back like the managed runtimes'
 // rollouts. Kubernetes rolls pods by surge and readiness but knows nothing of error rates or latency,
@@ -38,7 +40,7 @@ export type ClusterCredential = "google" | "azure";
  */
 export const GUARDED_DEPLOYMENT_ANNOTATIONS: Readonly<Record<string, string>> = { "pulumi.com/skipAwait": "true", "pulumi.com/patchForce": "true" };
 
-export interface RolloutGuardInputs {
+export interface RolloutGuardInputs extends MetricWatchInputs {
     /** The API server's URL, https://host[:port]. */
     apiServer: pulumi.Input<string>;
     /** The cluster CA, base64 PEM (a kubeconfig's certificate-authority-data). */
@@ -58,24 +60,14 @@ export interface RolloutGuardInputs {
     /** PromQL label matchers selecting this workload's series, e.g. cluster="c",namespace="n". */
     metricsScope: pulumi.Input<string>;
     predictRoute: pulumi.Input<string>;
-    /** How long the new pods are watched after the rollout finished. 0 watches only during the rollout. */
-    bakeSeconds: pulumi.Input<number>;
-    /** A check with the new pods' p99 latency above this is a bad check. */
-    latencyP99Ms: pulumi.Input<number>;
-    /** A check with more 5xx answers a minute than this from the new pods is a bad check. Default MAX_ERRORS_PER_MINUTE (components/observability.ts). */
-    max5xxPerMinute?: pulumi.Input<number>;
-    /** Seconds between metric checks. Default 60. */
-    checkIntervalSeconds?: pulumi.Input<number>;
     /** Seconds the rollout (and a rollback) may take before it counts as stalled. Default 1800. */
     rolloutTimeoutSeconds?: pulumi.Input<number>;
 }
 
 /** backoffMs also bounds the pause between rollout status reads (ten times it). */
-export interface RolloutGuardDeps extends TimingDeps {
+export interface RolloutGuardDeps extends TimingDeps, ProgressDeps {
     /** Returns a bearer token for the API server or the Prometheus API. Default: the credential input's library. */
     getAccessToken?: (audience: "kubernetes" | "prometheus") => Promise<string>;
-    /** Where progress lines go. Default console.log, which the Pulumi CLI shows for a dynamic provider. */
-    log?: (line: string) => void;
 }
 
 /** The inputs as the provider receives them: resolved, plain values. */
@@ -116,7 +108,6 @@ const AKS_SCOPE = "6dae42f8-4368-4678-94ff-3960e28e3630/.default";
 const AZURE_PROMETHEUS_SCOPE = "https://prometheus.monitor.azure.com/.default";
 /** What gke-gcloud-auth-plugin asks for: GKE maps the token to the caller by its email. */
 const GOOGLE_SCOPES = ["https://www.googleapis.com/auth/cloud-platform", "https://www.googleapis.com/auth/userinfo.email"];
-const DEFAULT_CHECK_INTERVAL_SECONDS = 60;
 const DEFAULT_ROLLOUT_TIMEOUT_SECONDS = 1800;
 const MAX_ATTEMPTS = 5;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -129,9 +120,8 @@ const SETTING_FIELDS = ["caCertificate", "credential", "prometheusUrl", "metrics
 export function createRolloutGuardProvider(deps?: RolloutGuardDeps): pulumi.dynamic.ResourceProvider {
     // Only plain values are captured: the caller's functions (if any) and a number.
     const getAccessToken = deps?.getAccessToken;
-    const backoffMs = deps?.backoffMs ?? 1000;
+    const { backoffMs, clock } = timingOf(deps);
     const log = deps?.log ?? consoleLog;
-    const clock = deps?.clock ?? systemClock;
     const retry = { clock, attempts: MAX_ATTEMPTS, backoffMs, retryableStatuses: TRANSIENT_STATUSES };
     const context = (p: GuardProps): GuardContext => ({ token: getAccessToken ?? tokenSource(p.credential), backoffMs, log, clock, retry });
     return {
@@ -181,10 +171,6 @@ export class RolloutGuard extends pulumi.dynamic.Resource {
 // ---------------------------------------------------------------------------------------------
 // Everything below runs inside the dynamic provider and is serialized with it: plain functions only.
 
-function consoleLog(line: string): void {
-    console.log(line);
-}
-
 /** Tokens from the cloud's own library, loaded on first use and kept while valid. */
 function tokenSource(credential: ClusterCredential): (audience: "kubernetes" | "prometheus") => Promise<string> {
     let google: (() => Promise<string>) | undefined;
@@ -217,10 +203,7 @@ function checkProps(p: any): { property: string; reason: string }[] {
         if (typeof p[key] === "string" && !isUnknown(p[key]) && !/^https?:\/\/[^/]+/.test(p[key])) fail(key, `"${p[key]}" is not an http(s) URL`);
     }
     if (!isUnknown(p.credential) && !["google", "azure"].includes(p.credential)) fail("credential", "must be google or azure");
-    number("bakeSeconds", 0, 3600, { required: true });
-    number("latencyP99Ms", 1, 3_600_000, { required: true });
-    number("max5xxPerMinute", 0, 1_000_000);
-    number("checkIntervalSeconds", 0.001, 3600);
+    checkMetricWatch(number);
     number("rolloutTimeoutSeconds", 0.001, 86_400);
     return failures;
 }

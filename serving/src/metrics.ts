@@ -4,6 +4,18 @@ import { METRIC_NAMES } from "./metricNames";
 type CounterChild = ReturnType<Counter<string>["labels"]>;
 type HistogramChild = ReturnType<Histogram<string>["labels"]>;
 
+/** A gauge set from `read` at scrape time (left at 0 without one), so the hot path never touches it. */
+function scrapedGauge(name: string, help: string, registers: Registry[], read: (() => number) | undefined): Gauge {
+    return new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+            if (read) this.set(read());
+        },
+    });
+}
+
 /**
  * Prometheus metrics on a registry of the server's own (several servers can share a process in tests).
  * Label children are cached by key so a request costs a map lookup, not prom-client's label hashing.
@@ -22,7 +34,7 @@ export class ServerMetrics {
     private readonly durationChildren = new Map<string, HistogramChild>();
     private readonly errorChildren = new Map<string, CounterChild>();
 
-    /** `inFlight` is read at scrape time, so the hot path does not touch the gauge. */
+    /** `inFlight` and `openConnections` are read at scrape time, so the hot path does not touch their gauges. */
     constructor(options: { defaultMetrics?: boolean; inFlight?: () => number; openConnections?: () => number } = {}) {
         const registers = [this.registry];
         this.requests = new Counter({ name: METRIC_NAMES.requests, help: "HTTP requests by route, method and status", labelNames: ["route", "method", "status"], registers });
@@ -36,24 +48,8 @@ export class ServerMetrics {
         this.errors = new Counter({ name: "model_server_errors_total", help: "Failed requests by route and kind (client: 4xx, server: 5xx)", labelNames: ["route", "kind"], registers });
         this.rows = new Counter({ name: "model_server_predicted_rows_total", help: "Rows predicted", registers });
         this.modelLoaded = new Gauge({ name: "model_server_model_loaded", help: "1 once the model is loaded and ready", registers });
-        const inFlight = options.inFlight;
-        this.inFlight = new Gauge({
-            name: "model_server_in_flight_requests",
-            help: "Requests being handled",
-            registers,
-            collect() {
-                if (inFlight) this.set(inFlight());
-            },
-        });
-        const openConnections = options.openConnections;
-        this.openConnections = new Gauge({
-            name: "model_server_open_connections",
-            help: "Client connections open (at most MAX_CONNECTIONS)",
-            registers,
-            collect() {
-                if (openConnections) this.set(openConnections());
-            },
-        });
+        this.inFlight = scrapedGauge("model_server_in_flight_requests", "Requests being handled", registers, options.inFlight);
+        this.openConnections = scrapedGauge("model_server_open_connections", "Client connections open (at most MAX_CONNECTIONS)", registers, options.openConnections);
         this.connectionsDropped = new Counter({
             name: "model_server_connections_dropped_total",
             help: "Connections closed at MAX_CONNECTIONS: evicted_idle (the one idle longest made room) or refused_busy (all were handling requests)",

@@ -27,3 +27,36 @@ export function setUnitMocks(record: (args: pulumi.runtime.MockResourceArgs) => 
         true,
     );
 }
+
+/** A registration of a dynamic resource: its type token and its inputs (with the serialized `__provider`). */
+export interface DynamicRegistration {
+    type: string;
+    inputs: Record<string, any>;
+}
+
+/**
+ * Pulumi's mock runtime for constructing a dynamic resource in-process, as an update (not a preview, so its
+ * outputs resolve): `answer` gives each registration its id and state; calls echo their inputs. Returns the
+ * registrations, filled in as they happen.
+ */
+export async function mockDynamicResources(answer: (inputs: Record<string, any>) => { id: string; state: Record<string, any> }): Promise<DynamicRegistration[]> {
+    const registered: DynamicRegistration[] = [];
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                registered.push({ type: args.type, inputs: args.inputs });
+                return answer(args.inputs);
+            },
+            call: (args) => args.inputs,
+        },
+        "project",
+        "stack",
+        false,
+    );
+    return registered;
+}
+
+/** The value an output resolves to. */
+export function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise<T>((resolve) => output.apply((v) => resolve(v)));
+}
