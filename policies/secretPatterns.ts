@@ -191,6 +191,16 @@ function looksLikeIdentifier(s: string): boolean {
 const ABBREVIATIONS = new Set(["id", "db", "io", "ip", "os", "ui", "to", "of", "in", "on", "at", "by", "is", "up", "no", "or", "my", "fs", "vm", "ml", "ai", "az", "sql", "ssh", "tls", "ssl", "dns", "vpc", "cpu", "gpu", "gcp", "url", "cmd", "pkg", "src", "dst", "tmp", "ctx", "msg", "cfg", "std", "lib", "img", "kms", "ecr", "ecs", "eks", "rds", "sns", "sqs", "xml", "yml", "http", "https", "html", "json", "js", "ts", "py"]);
 
 const LONGEST_ABBREVIATION = Math.max(...[...ABBREVIATIONS].map((a) => a.length));
+
+/** A run of letters of at most LONGEST_ABBREVIATION, lower-cased, as a number (five bits a letter, then the length): no slice per chunk. */
+function letterCode(s: string, start: number, end: number): number {
+    let code = 0;
+    for (let i = start; i < end; i++) code = code * 32 + ((s.charCodeAt(i) | 0x20) - 96);
+    return code * 8 + (end - start);
+}
+
+/** ABBREVIATIONS as letterCode numbers (every one is lower-case letters). */
+const ABBREVIATION_CODES = new Set([...ABBREVIATIONS].map((a) => letterCode(a, 0, a.length)));
 /** a e i o u y, either case, by character code. */
 const VOWEL_CODES = new Set([..."aeiouyAEIOUY"].map((c) => c.charCodeAt(0)));
 
@@ -198,7 +208,7 @@ const VOWEL_CODES = new Set([..."aeiouyAEIOUY"].map((c) => c.charCodeAt(0)));
 function isWordChunkAt(s: string, start: number, end: number): boolean {
     const length = end - start;
     if (length >= 3 && isPronounceableAt(s, start, end)) return true;
-    return length <= LONGEST_ABBREVIATION && ABBREVIATIONS.has(s.slice(start, end).toLowerCase());
+    return length <= LONGEST_ABBREVIATION && ABBREVIATION_CODES.has(letterCode(s, start, end));
 }
 
 /** Whether s[start, end) has a sixth of its letters vowels and no five consonants in a row. */
@@ -413,21 +423,16 @@ const KNOWN_FORMATS: readonly KnownFormat[] = [
 /** Every needle, longest first (equal lengths in table order), with the formats it calls for. */
 const NEEDLE_FORMATS = new Map<string, number[]>();
 KNOWN_FORMATS.forEach((f, i) => f.needles.forEach((n) => NEEDLE_FORMATS.set(n, [...(NEEDLE_FORMATS.get(n) ?? []), i])));
-const ALWAYS_RUN = KNOWN_FORMATS.map((f) => f.needles.length === 0);
+const ALWAYS_RUN = KNOWN_FORMATS.flatMap((f, i) => (f.needles.length === 0 ? [i] : []));
 const NEEDLES = [...NEEDLE_FORMATS].map(([needle, formats]) => ({ needle, formats })).sort((a, b) => b.needle.length - a.needle.length);
 
 /**
- * The needles by their first two characters (every needle is ASCII and two or more long), in NEEDLES'
- * order, and which pairs start one: a table look-up per position rejects nearly every position, where a
- * regex alternation of all the needles tried each of them.
+ * Every needle in one global regex, in NEEDLES' order: at each position the first alternative that
+ * matches wins and matches do not overlap, the reading formatsCalledFor needs, in one native scan
+ * instead of a character-code loop in JavaScript.
  */
-const NEEDLES_BY_PAIR = new Map<number, typeof NEEDLES>();
-const STARTS_NEEDLE = new Uint8Array(128 * 128);
-for (const n of NEEDLES) {
-    const pair = n.needle.charCodeAt(0) * 128 + n.needle.charCodeAt(1);
-    NEEDLES_BY_PAIR.set(pair, [...(NEEDLES_BY_PAIR.get(pair) ?? []), n]);
-    STARTS_NEEDLE[pair] = 1;
-}
+const NEEDLE_SCAN = new RegExp(NEEDLES.map((n) => n.needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+const FORMATS_OF_NEEDLE = new Map(NEEDLES.map((n) => [n.needle, n.formats]));
 
 function privateKeyHasBody(m: RegExpExecArray, _window: string, value: ScannedValue, at: number): boolean {
     const start = at + m.index + m[0].length;
@@ -496,20 +501,11 @@ function formatMatches(format: KnownFormat, window: string, value: ScannedValue,
  * Which formats a text's needles call for. Reads the text as a global regex alternation of NEEDLES
  * would (leftmost, longest needle first, matches not overlapping), so the same formats run.
  */
-function formatsCalledFor(text: string): boolean[] {
-    const run = ALWAYS_RUN.slice();
-    const last = text.length - 1;
-    for (let i = 0; i < last; i++) {
-        const first = text.charCodeAt(i);
-        const second = text.charCodeAt(i + 1);
-        if (first >= 128 || second >= 128 || STARTS_NEEDLE[first * 128 + second] === 0) continue;
-        for (const n of NEEDLES_BY_PAIR.get(first * 128 + second) ?? []) {
-            if (!text.startsWith(n.needle, i)) continue;
-            for (const f of n.formats) run[f] = true;
-            i += n.needle.length - 1;
-            break;
-        }
-    }
+function formatsCalledFor(text: string): Uint8Array {
+    const run = new Uint8Array(KNOWN_FORMATS.length);
+    for (const f of ALWAYS_RUN) run[f] = 1;
+    NEEDLE_SCAN.lastIndex = 0;
+    for (let m = NEEDLE_SCAN.exec(text); m; m = NEEDLE_SCAN.exec(text)) for (const f of FORMATS_OF_NEEDLE.get(m[0])!) run[f] = 1;
     return run;
 }
 
