@@ -49,6 +49,20 @@ function shannonEntropy(s: string): number {
     return lastEntropy;
 }
 
+/** Longest string whose entropy terms are kept in ENTROPY_TERMS. */
+const TERM_TABLE_LENGTH = 256;
+/** (n / length) * log2(n / length) by length * (TERM_TABLE_LENGTH + 1) + n, computed on first use (NaN until then). */
+const ENTROPY_TERMS = new Float64Array((TERM_TABLE_LENGTH + 1) * (TERM_TABLE_LENGTH + 1)).fill(NaN);
+
+/** (n / length) * log2(n / length), the same number as computed in place: tokens are short, so the terms recur. */
+function entropyTerm(n: number, length: number): number {
+    if (length > TERM_TABLE_LENGTH) return (n / length) * Math.log2(n / length);
+    const slot = length * (TERM_TABLE_LENGTH + 1) + n;
+    let term = ENTROPY_TERMS[slot]!;
+    if (Number.isNaN(term)) ENTROPY_TERMS[slot] = term = (n / length) * Math.log2(n / length);
+    return term;
+}
+
 function entropyOf(s: string): number {
     if (s.length === 0) return 0;
     let wide: Map<number, number> | undefined;
@@ -62,7 +76,7 @@ function entropyOf(s: string): number {
         const c = s.charCodeAt(i);
         const n = c < 256 ? (COUNTS[c] ?? 0) : 0;
         if (n !== 0) {
-            h -= (n / s.length) * Math.log2(n / s.length);
+            h -= entropyTerm(n, s.length);
             COUNTS[c] = 0;
         }
     }
@@ -426,12 +440,20 @@ KNOWN_FORMATS.forEach((f, i) => f.needles.forEach((n) => NEEDLE_FORMATS.set(n, [
 const ALWAYS_RUN = KNOWN_FORMATS.flatMap((f, i) => (f.needles.length === 0 ? [i] : []));
 const NEEDLES = [...NEEDLE_FORMATS].map(([needle, formats]) => ({ needle, formats })).sort((a, b) => b.needle.length - a.needle.length);
 
+const escapeRegex = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /**
- * Every needle in one global regex, in NEEDLES' order: at each position the first alternative that
- * matches wins and matches do not overlap, the reading formatsCalledFor needs, in one native scan
- * instead of a character-code loop in JavaScript.
+ * Every needle in one global regex, grouped by first character and in NEEDLES' order within a group:
+ * needles of different groups never match at the same position, so at each position the longest
+ * needle wins and matches do not overlap, the reading formatsCalledFor needs, in one native scan
+ * instead of a character-code loop in JavaScript (the grouping lets the engine dispatch on the first
+ * character).
  */
-const NEEDLE_SCAN = new RegExp(NEEDLES.map((n) => n.needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+const NEEDLE_SCAN = (() => {
+    const groups = new Map<string, string[]>();
+    for (const { needle } of NEEDLES) groups.set(needle.charAt(0), [...(groups.get(needle.charAt(0)) ?? []), escapeRegex(needle.slice(1))]);
+    return new RegExp([...groups].map(([first, rests]) => `${escapeRegex(first)}(?:${rests.join("|")})`).join("|"), "g");
+})();
 const FORMATS_OF_NEEDLE = new Map(NEEDLES.map((n) => [n.needle, n.formats]));
 
 function privateKeyHasBody(m: RegExpExecArray, _window: string, value: ScannedValue, at: number): boolean {
@@ -501,8 +523,10 @@ function formatMatches(format: KnownFormat, window: string, value: ScannedValue,
  * Which formats a text's needles call for. Reads the text as a global regex alternation of NEEDLES
  * would (leftmost, longest needle first, matches not overlapping), so the same formats run.
  */
-function formatsCalledFor(text: string): Uint8Array {
-    const run = new Uint8Array(KNOWN_FORMATS.length);
+const SINGLE_WINDOW_RUN = new Uint8Array(KNOWN_FORMATS.length);
+
+function formatsCalledFor(text: string, run = new Uint8Array(KNOWN_FORMATS.length)): Uint8Array {
+    run.fill(0);
     for (const f of ALWAYS_RUN) run[f] = 1;
     NEEDLE_SCAN.lastIndex = 0;
     for (let m = NEEDLE_SCAN.exec(text); m; m = NEEDLE_SCAN.exec(text)) for (const f of FORMATS_OF_NEEDLE.get(m[0])!) run[f] = 1;
@@ -516,7 +540,8 @@ function formatsCalledFor(text: string): Uint8Array {
 function knownFormatIn(value: string): KnownFormat | undefined {
     const scanned = new ScannedValue(value);
     if (value.length <= WINDOW) {
-        const run = formatsCalledFor(value);
+        // No accept check reads another value's formats, so one buffer serves every value of a window.
+        const run = formatsCalledFor(value, SINGLE_WINDOW_RUN);
         for (let i = 0; i < KNOWN_FORMATS.length; i++) {
             const format = KNOWN_FORMATS[i]!;
             if (run[i] && formatMatches(format, value, scanned, 0)) return format;
@@ -896,21 +921,34 @@ const BENIGN_SPAN_PARTS: readonly { readonly pattern: string; readonly needs: re
 /** The span regex for each set of alternatives a value calls for, by bit mask. */
 const benignSpanRegexes = new Map<number, RegExp>();
 
-/** For each part whose literals all start with one character (the IAM prefixes), that character: without it, none of them is looked for. */
-const BENIGN_SPAN_LEADS = BENIGN_SPAN_PARTS.map(({ needs }) => (needs.length > 1 && needs.every((n) => n.charAt(0) === needs[0]!.charAt(0)) ? needs[0]!.charAt(0) : undefined));
+/** Literals of one character, looked for with includes; the others are found in one regex scan. */
+const BENIGN_SHORT_LITERALS = [...new Set(BENIGN_SPAN_PARTS.flatMap((p) => p.needs.filter((n) => n.length === 1)))].map((literal) => ({
+    literal,
+    parts: BENIGN_SPAN_PARTS.reduce((m, p, i) => (p.needs.includes(literal) ? m | (1 << i) : m), 0),
+}));
+const BENIGN_LONG_LITERALS = [...new Set(BENIGN_SPAN_PARTS.flatMap((p) => p.needs.filter((n) => n.length > 1)))]
+    .sort((a, b) => b.length - a.length)
+    .map((literal) => ({ literal, parts: BENIGN_SPAN_PARTS.reduce((m, p, i) => (p.needs.includes(literal) ? m | (1 << i) : m), 0) }));
+const BENIGN_LITERAL_SCAN = new RegExp(BENIGN_LONG_LITERALS.map((l) => escapeRegex(l.literal)).join("|"), "g");
+
+/**
+ * The parts whose literals the value holds, as bits. The scan restarts one character after each match,
+ * and every literal is tried where a match starts: occurrences that overlap are all seen, as the
+ * includes() of each literal would see them.
+ */
+function benignSpanMask(value: string): number {
+    let mask = 0;
+    for (const { literal, parts } of BENIGN_SHORT_LITERALS) if (value.includes(literal)) mask |= parts;
+    BENIGN_LITERAL_SCAN.lastIndex = 0;
+    for (let m = BENIGN_LITERAL_SCAN.exec(value); m; m = BENIGN_LITERAL_SCAN.exec(value)) {
+        for (const { literal, parts } of BENIGN_LONG_LITERALS) if (value.startsWith(literal, m.index)) mask |= parts;
+        BENIGN_LITERAL_SCAN.lastIndex = m.index + 1;
+    }
+    return mask;
+}
 
 function benignSpansFor(value: string): RegExp | undefined {
-    let mask = 0;
-    for (let i = 0; i < BENIGN_SPAN_PARTS.length; i++) {
-        const lead = BENIGN_SPAN_LEADS[i];
-        if (lead !== undefined && !value.includes(lead)) continue;
-        for (const literal of BENIGN_SPAN_PARTS[i]!.needs) {
-            if (value.includes(literal)) {
-                mask |= 1 << i;
-                break;
-            }
-        }
-    }
+    const mask = benignSpanMask(value);
     if (mask === 0) return undefined;
     let regex = benignSpanRegexes.get(mask);
     if (!regex) {
@@ -1098,7 +1136,7 @@ function decodeURIComponentSafe(s: string): string {
 function judgeToken(token: string, keyOf: () => string): string | undefined {
     if (/^\d+$/.test(token) || DOCUMENTED_EXAMPLES.has(token) || isPlaceholder(token) || hasSequentialRun(token, 5)) return undefined;
     if (isNotSecretContext(keyOf())) return undefined;
-    const bare = token.replace(/=+$/, "");
+    const bare = token.charCodeAt(token.length - 1) === 0x3d ? token.replace(/=+$/, "") : token;
     const hex = /^[0-9a-fA-F]+$/.test(bare);
     if (hex) {
         // Hex up to 40 characters is an ID or a hash far more often than a secret; so are the hash lengths.
