@@ -921,28 +921,21 @@ const BENIGN_SPAN_PARTS: readonly { readonly pattern: string; readonly needs: re
 /** The span regex for each set of alternatives a value calls for, by bit mask. */
 const benignSpanRegexes = new Map<number, RegExp>();
 
-/** Literals of one character, looked for with includes; the others are found in one regex scan. */
-const BENIGN_SHORT_LITERALS = [...new Set(BENIGN_SPAN_PARTS.flatMap((p) => p.needs.filter((n) => n.length === 1)))].map((literal) => ({
-    literal,
-    parts: BENIGN_SPAN_PARTS.reduce((m, p, i) => (p.needs.includes(literal) ? m | (1 << i) : m), 0),
-}));
-const BENIGN_LONG_LITERALS = [...new Set(BENIGN_SPAN_PARTS.flatMap((p) => p.needs.filter((n) => n.length > 1)))]
-    .sort((a, b) => b.length - a.length)
-    .map((literal) => ({ literal, parts: BENIGN_SPAN_PARTS.reduce((m, p, i) => (p.needs.includes(literal) ? m | (1 << i) : m), 0) }));
-const BENIGN_LITERAL_SCAN = new RegExp(BENIGN_LONG_LITERALS.map((l) => escapeRegex(l.literal)).join("|"), "g");
+/** For each part whose literals all start with one character (the IAM prefixes), that character: without it, none of them is looked for. */
+const BENIGN_SPAN_LEADS = BENIGN_SPAN_PARTS.map(({ needs }) => (needs.length > 1 && needs.every((n) => n.charAt(0) === needs[0]!.charAt(0)) ? needs[0]!.charAt(0) : undefined));
 
-/**
- * The parts whose literals the value holds, as bits. The scan restarts one character after each match,
- * and every literal is tried where a match starts: occurrences that overlap are all seen, as the
- * includes() of each literal would see them.
- */
+/** The parts whose literals the value holds, as bits. */
 function benignSpanMask(value: string): number {
     let mask = 0;
-    for (const { literal, parts } of BENIGN_SHORT_LITERALS) if (value.includes(literal)) mask |= parts;
-    BENIGN_LITERAL_SCAN.lastIndex = 0;
-    for (let m = BENIGN_LITERAL_SCAN.exec(value); m; m = BENIGN_LITERAL_SCAN.exec(value)) {
-        for (const { literal, parts } of BENIGN_LONG_LITERALS) if (value.startsWith(literal, m.index)) mask |= parts;
-        BENIGN_LITERAL_SCAN.lastIndex = m.index + 1;
+    for (let i = 0; i < BENIGN_SPAN_PARTS.length; i++) {
+        const lead = BENIGN_SPAN_LEADS[i];
+        if (lead !== undefined && !value.includes(lead)) continue;
+        for (const literal of BENIGN_SPAN_PARTS[i]!.needs) {
+            if (value.includes(literal)) {
+                mask |= 1 << i;
+                break;
+            }
+        }
     }
     return mask;
 }
