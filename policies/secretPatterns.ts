@@ -131,8 +131,7 @@ function classBits(s: string): number {
 }
 
 /** Size of the alphabet a token draws from, judged by the character classes it uses. */
-function alphabetSize(s: string): number {
-    const bits = classBits(s);
+function alphabetSize(s: string, bits = classBits(s)): number {
     const hexDigits = s.length > 0 && (bits & (HAS_OTHER | HAS_LOWER_NON_HEX | HAS_UPPER_NON_HEX)) === 0;
     if (hexDigits && (bits & (HAS_LOWER | HAS_UPPER)) !== (HAS_LOWER | HAS_UPPER)) return 16;
     let a = 0;
@@ -144,8 +143,7 @@ function alphabetSize(s: string): number {
 }
 
 /** Character classes present: lower, upper, digit, other (separators -_. do not count). */
-function charClasses(s: string): number {
-    const bits = classBits(s);
+function charClasses(s: string, bits = classBits(s)): number {
     return (bits & HAS_LOWER ? 1 : 0) + (bits & HAS_UPPER ? 1 : 0) + (bits & HAS_DIGIT ? 1 : 0) + (bits & HAS_NON_SEPARATOR ? 1 : 0);
 }
 
@@ -1127,26 +1125,28 @@ function decodeURIComponentSafe(s: string): string {
 
 /** Returns a kind if the token looks like a generated secret, else undefined. */
 function judgeToken(token: string, keyOf: () => string): string | undefined {
+    // Every check but the verdict refuses and none has side effects, so the key before the token (the
+    // costliest, and rarely needed) is read last, once the token has passed the others.
     if (/^\d+$/.test(token) || DOCUMENTED_EXAMPLES.has(token) || isPlaceholder(token) || hasSequentialRun(token, 5)) return undefined;
-    if (isNotSecretContext(keyOf())) return undefined;
     const bare = token.charCodeAt(token.length - 1) === 0x3d ? token.replace(/=+$/, "") : token;
-    const hex = /^[0-9a-fA-F]+$/.test(bare);
+    const bits = classBits(bare);
+    const hex = bare.length > 0 && (bits & (HAS_OTHER | HAS_LOWER_NON_HEX | HAS_UPPER_NON_HEX)) === 0; // /^[0-9a-fA-F]+$/
     if (hex) {
         // Hex up to 40 characters is an ID or a hash far more often than a secret; so are the hash lengths.
-        if (bare.length <= 40 || HASH_HEX_LENGTHS.has(bare.length) || !/[a-fA-F]/.test(bare) || !DIGIT.test(bare)) return undefined;
+        if (bare.length <= 40 || HASH_HEX_LENGTHS.has(bare.length) || !(bits & (HAS_LOWER | HAS_UPPER)) || !(bits & HAS_DIGIT)) return undefined;
         const h = shannonEntropy(bare);
-        return h >= 3.0 && h >= 0.85 * expectedRandomEntropy(bare.length, 16) ? `high-entropy hex string (${h.toFixed(1)} bits/char)` : undefined;
+        if (!(h >= 3.0 && h >= 0.85 * expectedRandomEntropy(bare.length, 16))) return undefined;
+        return isNotSecretContext(keyOf()) ? undefined : `high-entropy hex string (${h.toFixed(1)} bits/char)`;
     }
     // Resource paths: app/iris-ecs-lb-9bc97f2/9bc97f2cd061eaed, models/iris/1/model.
     if (bare.includes("/") && bare.split("/").every(isPathSegment)) return undefined;
     // Words, identifiers and single-case letters are not generated secrets.
-    const bits = classBits(bare);
     const mixedCase = (bits & (HAS_LOWER | HAS_UPPER)) === (HAS_LOWER | HAS_UPPER);
-    if (charClasses(bare) < 2 || (!(bits & HAS_DIGIT) && !mixedCase) || looksLikeWords(bare)) return undefined;
+    if (charClasses(bare, bits) < 2 || (!(bits & HAS_DIGIT) && !mixedCase) || looksLikeWords(bare)) return undefined;
     const h = shannonEntropy(bare);
-    const expected = expectedRandomEntropy(bare.length, alphabetSize(bare));
+    const expected = expectedRandomEntropy(bare.length, alphabetSize(bare, bits));
     if (h < Math.min(4.5, 0.9 * expected) || h < 3.5) return undefined;
-    if (isEncodedText(token)) return undefined;
+    if (isNotSecretContext(keyOf()) || isEncodedText(token)) return undefined;
     return `high-entropy string (${h.toFixed(1)} bits/char)`;
 }
 
