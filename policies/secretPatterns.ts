@@ -49,6 +49,20 @@ function shannonEntropy(s: string): number {
     return lastEntropy;
 }
 
+/** Longest string whose entropy terms are kept in ENTROPY_TERMS. */
+const TERM_TABLE_LENGTH = 256;
+/** (n / length) * log2(n / length) by length * (TERM_TABLE_LENGTH + 1) + n, computed on first use (NaN until then). */
+const ENTROPY_TERMS = new Float64Array((TERM_TABLE_LENGTH + 1) * (TERM_TABLE_LENGTH + 1)).fill(NaN);
+
+/** (n / length) * log2(n / length), the same number as computed in place: tokens are short, so the terms recur. */
+function entropyTerm(n: number, length: number): number {
+    if (length > TERM_TABLE_LENGTH) return (n / length) * Math.log2(n / length);
+    const slot = length * (TERM_TABLE_LENGTH + 1) + n;
+    let term = ENTROPY_TERMS[slot]!;
+    if (Number.isNaN(term)) ENTROPY_TERMS[slot] = term = (n / length) * Math.log2(n / length);
+    return term;
+}
+
 function entropyOf(s: string): number {
     if (s.length === 0) return 0;
     let wide: Map<number, number> | undefined;
@@ -62,7 +76,7 @@ function entropyOf(s: string): number {
         const c = s.charCodeAt(i);
         const n = c < 256 ? (COUNTS[c] ?? 0) : 0;
         if (n !== 0) {
-            h -= (n / s.length) * Math.log2(n / s.length);
+            h -= entropyTerm(n, s.length);
             COUNTS[c] = 0;
         }
     }
@@ -117,8 +131,7 @@ function classBits(s: string): number {
 }
 
 /** Size of the alphabet a token draws from, judged by the character classes it uses. */
-function alphabetSize(s: string): number {
-    const bits = classBits(s);
+function alphabetSize(s: string, bits = classBits(s)): number {
     const hexDigits = s.length > 0 && (bits & (HAS_OTHER | HAS_LOWER_NON_HEX | HAS_UPPER_NON_HEX)) === 0;
     if (hexDigits && (bits & (HAS_LOWER | HAS_UPPER)) !== (HAS_LOWER | HAS_UPPER)) return 16;
     let a = 0;
@@ -130,8 +143,7 @@ function alphabetSize(s: string): number {
 }
 
 /** Character classes present: lower, upper, digit, other (separators -_. do not count). */
-function charClasses(s: string): number {
-    const bits = classBits(s);
+function charClasses(s: string, bits = classBits(s)): number {
     return (bits & HAS_LOWER ? 1 : 0) + (bits & HAS_UPPER ? 1 : 0) + (bits & HAS_DIGIT ? 1 : 0) + (bits & HAS_NON_SEPARATOR ? 1 : 0);
 }
 
@@ -191,6 +203,16 @@ function looksLikeIdentifier(s: string): boolean {
 const ABBREVIATIONS = new Set(["id", "db", "io", "ip", "os", "ui", "to", "of", "in", "on", "at", "by", "is", "up", "no", "or", "my", "fs", "vm", "ml", "ai", "az", "sql", "ssh", "tls", "ssl", "dns", "vpc", "cpu", "gpu", "gcp", "url", "cmd", "pkg", "src", "dst", "tmp", "ctx", "msg", "cfg", "std", "lib", "img", "kms", "ecr", "ecs", "eks", "rds", "sns", "sqs", "xml", "yml", "http", "https", "html", "json", "js", "ts", "py"]);
 
 const LONGEST_ABBREVIATION = Math.max(...[...ABBREVIATIONS].map((a) => a.length));
+
+/** A run of letters of at most LONGEST_ABBREVIATION, lower-cased, as a number (five bits a letter, then the length): no slice per chunk. */
+function letterCode(s: string, start: number, end: number): number {
+    let code = 0;
+    for (let i = start; i < end; i++) code = code * 32 + ((s.charCodeAt(i) | 0x20) - 96);
+    return code * 8 + (end - start);
+}
+
+/** ABBREVIATIONS as letterCode numbers (every one is lower-case letters). */
+const ABBREVIATION_CODES = new Set([...ABBREVIATIONS].map((a) => letterCode(a, 0, a.length)));
 /** a e i o u y, either case, by character code. */
 const VOWEL_CODES = new Set([..."aeiouyAEIOUY"].map((c) => c.charCodeAt(0)));
 
@@ -198,7 +220,7 @@ const VOWEL_CODES = new Set([..."aeiouyAEIOUY"].map((c) => c.charCodeAt(0)));
 function isWordChunkAt(s: string, start: number, end: number): boolean {
     const length = end - start;
     if (length >= 3 && isPronounceableAt(s, start, end)) return true;
-    return length <= LONGEST_ABBREVIATION && ABBREVIATIONS.has(s.slice(start, end).toLowerCase());
+    return length <= LONGEST_ABBREVIATION && ABBREVIATION_CODES.has(letterCode(s, start, end));
 }
 
 /** Whether s[start, end) has a sixth of its letters vowels and no five consonants in a row. */
@@ -413,21 +435,24 @@ const KNOWN_FORMATS: readonly KnownFormat[] = [
 /** Every needle, longest first (equal lengths in table order), with the formats it calls for. */
 const NEEDLE_FORMATS = new Map<string, number[]>();
 KNOWN_FORMATS.forEach((f, i) => f.needles.forEach((n) => NEEDLE_FORMATS.set(n, [...(NEEDLE_FORMATS.get(n) ?? []), i])));
-const ALWAYS_RUN = KNOWN_FORMATS.map((f) => f.needles.length === 0);
+const ALWAYS_RUN = KNOWN_FORMATS.flatMap((f, i) => (f.needles.length === 0 ? [i] : []));
 const NEEDLES = [...NEEDLE_FORMATS].map(([needle, formats]) => ({ needle, formats })).sort((a, b) => b.needle.length - a.needle.length);
 
+const escapeRegex = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /**
- * The needles by their first two characters (every needle is ASCII and two or more long), in NEEDLES'
- * order, and which pairs start one: a table look-up per position rejects nearly every position, where a
- * regex alternation of all the needles tried each of them.
+ * Every needle in one global regex, grouped by first character and in NEEDLES' order within a group:
+ * needles of different groups never match at the same position, so at each position the longest
+ * needle wins and matches do not overlap, the reading formatsCalledFor needs, in one native scan
+ * instead of a character-code loop in JavaScript (the grouping lets the engine dispatch on the first
+ * character).
  */
-const NEEDLES_BY_PAIR = new Map<number, typeof NEEDLES>();
-const STARTS_NEEDLE = new Uint8Array(128 * 128);
-for (const n of NEEDLES) {
-    const pair = n.needle.charCodeAt(0) * 128 + n.needle.charCodeAt(1);
-    NEEDLES_BY_PAIR.set(pair, [...(NEEDLES_BY_PAIR.get(pair) ?? []), n]);
-    STARTS_NEEDLE[pair] = 1;
-}
+const NEEDLE_SCAN = (() => {
+    const groups = new Map<string, string[]>();
+    for (const { needle } of NEEDLES) groups.set(needle.charAt(0), [...(groups.get(needle.charAt(0)) ?? []), escapeRegex(needle.slice(1))]);
+    return new RegExp([...groups].map(([first, rests]) => `${escapeRegex(first)}(?:${rests.join("|")})`).join("|"), "g");
+})();
+const FORMATS_OF_NEEDLE = new Map(NEEDLES.map((n) => [n.needle, n.formats]));
 
 function privateKeyHasBody(m: RegExpExecArray, _window: string, value: ScannedValue, at: number): boolean {
     const start = at + m.index + m[0].length;
@@ -496,20 +521,13 @@ function formatMatches(format: KnownFormat, window: string, value: ScannedValue,
  * Which formats a text's needles call for. Reads the text as a global regex alternation of NEEDLES
  * would (leftmost, longest needle first, matches not overlapping), so the same formats run.
  */
-function formatsCalledFor(text: string): boolean[] {
-    const run = ALWAYS_RUN.slice();
-    const last = text.length - 1;
-    for (let i = 0; i < last; i++) {
-        const first = text.charCodeAt(i);
-        const second = text.charCodeAt(i + 1);
-        if (first >= 128 || second >= 128 || STARTS_NEEDLE[first * 128 + second] === 0) continue;
-        for (const n of NEEDLES_BY_PAIR.get(first * 128 + second) ?? []) {
-            if (!text.startsWith(n.needle, i)) continue;
-            for (const f of n.formats) run[f] = true;
-            i += n.needle.length - 1;
-            break;
-        }
-    }
+const SINGLE_WINDOW_RUN = new Uint8Array(KNOWN_FORMATS.length);
+
+function formatsCalledFor(text: string, run = new Uint8Array(KNOWN_FORMATS.length)): Uint8Array {
+    run.fill(0);
+    for (const f of ALWAYS_RUN) run[f] = 1;
+    NEEDLE_SCAN.lastIndex = 0;
+    for (let m = NEEDLE_SCAN.exec(text); m; m = NEEDLE_SCAN.exec(text)) for (const f of FORMATS_OF_NEEDLE.get(m[0])!) run[f] = 1;
     return run;
 }
 
@@ -520,7 +538,8 @@ function formatsCalledFor(text: string): boolean[] {
 function knownFormatIn(value: string): KnownFormat | undefined {
     const scanned = new ScannedValue(value);
     if (value.length <= WINDOW) {
-        const run = formatsCalledFor(value);
+        // No accept check reads another value's formats, so one buffer serves every value of a window.
+        const run = formatsCalledFor(value, SINGLE_WINDOW_RUN);
         for (let i = 0; i < KNOWN_FORMATS.length; i++) {
             const format = KNOWN_FORMATS[i]!;
             if (run[i] && formatMatches(format, value, scanned, 0)) return format;
@@ -903,7 +922,8 @@ const benignSpanRegexes = new Map<number, RegExp>();
 /** For each part whose literals all start with one character (the IAM prefixes), that character: without it, none of them is looked for. */
 const BENIGN_SPAN_LEADS = BENIGN_SPAN_PARTS.map(({ needs }) => (needs.length > 1 && needs.every((n) => n.charAt(0) === needs[0]!.charAt(0)) ? needs[0]!.charAt(0) : undefined));
 
-function benignSpansFor(value: string): RegExp | undefined {
+/** The parts whose literals the value holds, as bits. */
+function benignSpanMask(value: string): number {
     let mask = 0;
     for (let i = 0; i < BENIGN_SPAN_PARTS.length; i++) {
         const lead = BENIGN_SPAN_LEADS[i];
@@ -915,6 +935,11 @@ function benignSpansFor(value: string): RegExp | undefined {
             }
         }
     }
+    return mask;
+}
+
+function benignSpansFor(value: string): RegExp | undefined {
+    const mask = benignSpanMask(value);
     if (mask === 0) return undefined;
     let regex = benignSpanRegexes.get(mask);
     if (!regex) {
@@ -1100,26 +1125,28 @@ function decodeURIComponentSafe(s: string): string {
 
 /** Returns a kind if the token looks like a generated secret, else undefined. */
 function judgeToken(token: string, keyOf: () => string): string | undefined {
+    // Every check but the verdict refuses and none has side effects, so the key before the token (the
+    // costliest, and rarely needed) is read last, once the token has passed the others.
     if (/^\d+$/.test(token) || DOCUMENTED_EXAMPLES.has(token) || isPlaceholder(token) || hasSequentialRun(token, 5)) return undefined;
-    if (isNotSecretContext(keyOf())) return undefined;
-    const bare = token.replace(/=+$/, "");
-    const hex = /^[0-9a-fA-F]+$/.test(bare);
+    const bare = token.charCodeAt(token.length - 1) === 0x3d ? token.replace(/=+$/, "") : token;
+    const bits = classBits(bare);
+    const hex = bare.length > 0 && (bits & (HAS_OTHER | HAS_LOWER_NON_HEX | HAS_UPPER_NON_HEX)) === 0; // /^[0-9a-fA-F]+$/
     if (hex) {
         // Hex up to 40 characters is an ID or a hash far more often than a secret; so are the hash lengths.
-        if (bare.length <= 40 || HASH_HEX_LENGTHS.has(bare.length) || !/[a-fA-F]/.test(bare) || !DIGIT.test(bare)) return undefined;
+        if (bare.length <= 40 || HASH_HEX_LENGTHS.has(bare.length) || !(bits & (HAS_LOWER | HAS_UPPER)) || !(bits & HAS_DIGIT)) return undefined;
         const h = shannonEntropy(bare);
-        return h >= 3.0 && h >= 0.85 * expectedRandomEntropy(bare.length, 16) ? `high-entropy hex string (${h.toFixed(1)} bits/char)` : undefined;
+        if (!(h >= 3.0 && h >= 0.85 * expectedRandomEntropy(bare.length, 16))) return undefined;
+        return isNotSecretContext(keyOf()) ? undefined : `high-entropy hex string (${h.toFixed(1)} bits/char)`;
     }
     // Resource paths: app/iris-ecs-lb-9bc97f2/9bc97f2cd061eaed, models/iris/1/model.
     if (bare.includes("/") && bare.split("/").every(isPathSegment)) return undefined;
     // Words, identifiers and single-case letters are not generated secrets.
-    const bits = classBits(bare);
     const mixedCase = (bits & (HAS_LOWER | HAS_UPPER)) === (HAS_LOWER | HAS_UPPER);
-    if (charClasses(bare) < 2 || (!(bits & HAS_DIGIT) && !mixedCase) || looksLikeWords(bare)) return undefined;
+    if (charClasses(bare, bits) < 2 || (!(bits & HAS_DIGIT) && !mixedCase) || looksLikeWords(bare)) return undefined;
     const h = shannonEntropy(bare);
-    const expected = expectedRandomEntropy(bare.length, alphabetSize(bare));
+    const expected = expectedRandomEntropy(bare.length, alphabetSize(bare, bits));
     if (h < Math.min(4.5, 0.9 * expected) || h < 3.5) return undefined;
-    if (isEncodedText(token)) return undefined;
+    if (isNotSecretContext(keyOf()) || isEncodedText(token)) return undefined;
     return `high-entropy string (${h.toFixed(1)} bits/char)`;
 }
 
