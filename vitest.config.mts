@@ -8,8 +8,8 @@ export default defineConfig({
         // Most of a file's time is spent waiting on a plan's child process, so two files at once use both
         // cores of a 2-core machine (vitest's default there, availableParallelism() - 1, is one).
         maxWorkers: 2,
-        // Plans shared between the files of one run (test/helpers/plan.ts).
-        globalSetup: ["test/helpers/planCache.globalSetup.ts"],
+        // One plan pool (offline/planPool.ts) for the run: warm plan servers, plans shared between files.
+        globalSetup: ["test/helpers/planPool.globalSetup.ts"],
         testTimeout: 180_000,
         // Tests and suites plan in fresh processes; on a loaded 2-core machine one plan can take a minute.
         hookTimeout: 180_000,

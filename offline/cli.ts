@@ -21,10 +21,20 @@ or program error.`;
 
 const ENGINES = ["in-process", "grpc"] as const;
 
-async function main(): Promise<number> {
+/** Where a run's text goes: the process's own streams from the command line, a buffer under offline/planServer. */
+export interface CliOutput {
+    readonly stdout: (text: string) => void;
+    readonly stderr: (text: string) => void;
+}
+
+const PROCESS_OUTPUT: CliOutput = { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) };
+
+/** One `npm run plan -- <args>`: prints the plan and resolves to its exit code. */
+export async function runCli(args: readonly string[], out: CliOutput = PROCESS_OUTPUT): Promise<number> {
     let parsed;
     try {
         parsed = parseArgs({
+            args: [...args],
             options: {
                 stack: { type: "string", short: "s" },
                 config: { type: "string", short: "c", multiple: true },
@@ -40,20 +50,20 @@ async function main(): Promise<number> {
             strict: true,
         });
     } catch (err) {
-        process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+        out.stderr(`${(err as Error).message}\n\n${USAGE}\n`);
         return 2;
     }
     const { values } = parsed;
     if (values.help) {
-        process.stdout.write(`${USAGE}\n`);
+        out.stdout(`${USAGE}\n`);
         return 0;
     }
     if (!values.stack) {
-        process.stderr.write(`--stack is required.\n\n${USAGE}\n`);
+        out.stderr(`--stack is required.\n\n${USAGE}\n`);
         return 2;
     }
     if (!(ENGINES as readonly string[]).includes(values.engine!)) {
-        process.stderr.write(`--engine ${JSON.stringify(values.engine)} is not an engine. Fix: use --engine in-process (the default) or --engine grpc\n\n${USAGE}\n`);
+        out.stderr(`--engine ${JSON.stringify(values.engine)} is not an engine. Fix: use --engine in-process (the default) or --engine grpc\n\n${USAGE}\n`);
         return 2;
     }
     const common = {
@@ -70,30 +80,35 @@ async function main(): Promise<number> {
             ? await planWithGrpcEngine({ ...common, policyPack: path.join(common.projectDir, "policies") })
             : await plan({ ...common, policies: POLICIES });
     const code = exitCodeOf(doc);
-    if (values["request-json"] !== undefined && code !== 2) writeRequest(values["request-json"], doc.outputs.model);
-    if (values.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
-    else (code === 2 ? process.stderr : process.stdout).write(`${renderPlan(doc)}\n`);
+    if (values["request-json"] !== undefined && code !== 2) writeRequest(values["request-json"], doc.outputs.model, out);
+    if (values.json) out.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+    else (code === 2 ? out.stderr : out.stdout)(`${renderPlan(doc)}\n`);
     return code;
 }
 
 /** Writes the `model` output's request body to `file`, or says why there is none. */
-function writeRequest(file: string, model: unknown): void {
+function writeRequest(file: string, model: unknown, out: CliOutput): void {
     const m = model as { checked?: boolean; request?: unknown; reason?: string } | string | undefined;
     if (typeof m === "object" && m.checked === true && m.request !== undefined) {
         fs.writeFileSync(file, `${JSON.stringify(m.request)}\n`);
-        process.stderr.write(`Wrote ${file}: a request body for the model's input; the invoke example sends it.\n`);
+        out.stderr(`Wrote ${file}: a request body for the model's input; the invoke example sends it.\n`);
     } else {
         const why = m === "[secret]" ? "the model output is secret (an encrypted modelArtifact)" : typeof m === "object" && m.reason ? m.reason : "the plan has no model output";
-        process.stderr.write(`Did not write ${file}: ${why}.\n`);
+        out.stderr(`Did not write ${file}: ${why}.\n`);
     }
 }
 
-main().then(
-    (code) => {
+/** runCli, with a failure of the tool itself reported as exit 2 instead of thrown. */
+export function runCliSafely(args: readonly string[], out: CliOutput = PROCESS_OUTPUT): Promise<number> {
+    return runCli(args, out).catch((err: unknown) => {
+        out.stderr(`offline plan failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        return 2;
+    });
+}
+
+// Run as a tool (offline/launch.cjs points argv[1] at this file), not when offline/planServer requires it.
+if (path.resolve(process.argv[1] ?? "") === __filename) {
+    void runCliSafely(process.argv.slice(2)).then((code) => {
         process.exitCode = code;
-    },
-    (err: unknown) => {
-        process.stderr.write(`offline plan failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-        process.exitCode = 2;
-    },
-);
+    });
+}

@@ -61,16 +61,23 @@ export function exitCodeOf(doc: PlanDocument): ExitCode {
     return doc.contract.length > 0 || doc.violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }
 
+/** The cloud SDK packages a plan may load (the evidence sdkModules gives); offline/planServer unloads them between plans. */
+export const CLOUD_SDK_PACKAGE = /node_modules[\\/]@pulumi[\\/](?:aws|gcp|azure-native|kubernetes|docker|docker-build|random)[\\/]/;
 const SDK_MODULE = /node_modules[\\/](@pulumi[\\/](?:aws|gcp|azure-native|kubernetes|docker|docker-build|random))[\\/](.*?)(?:[\\/]index)?\.js$/;
 
-/** Cloud SDK modules now loaded in this process, as package/submodule paths. */
-export function loadedSdkModules(): string[] {
+/** The cloud SDK modules among these files, as package/submodule paths. */
+export function sdkModulesOf(files: readonly string[]): string[] {
     const modules = new Set<string>();
-    for (const file of Object.keys(require.cache)) {
+    for (const file of files) {
         const m = SDK_MODULE.exec(file);
         if (m) modules.add(`${m[1]!.replace(/\\/g, "/")}/${m[2]!.replace(/\\/g, "/")}`.replace(/\/index$/, ""));
     }
     return [...modules].sort();
+}
+
+/** Cloud SDK modules now loaded in this process, as package/submodule paths. */
+export function loadedSdkModules(): string[] {
+    return sdkModulesOf(Object.keys(require.cache));
 }
 
 /** The organization a DIY backend gives every stack (and `pulumi.getOrganization()` returns). */

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { plaintextSecretsInState, type Violation } from "./evaluatePolicies";
 import { AUTONAMES } from "../components/cloudRules";
-import { emptyDocument, mocksFor, ORGANIZATION, planDocument, type PlanDocument, type PlanOptions } from "./engine";
+import { emptyDocument, mocksFor, ORGANIZATION, planDocument, sdkModulesOf, type PlanDocument, type PlanOptions } from "./engine";
 import { serveLoopbackEngine, type EngineLog, type MonitorBackend } from "./grpcMonitor";
 import { MockMonitor } from "./mockMonitor";
 import { setMockAccount } from "./mockOutputs/common";
@@ -50,17 +50,6 @@ function languageHostConfig(values: Record<string, string>): Record<string, stri
             return [`${key.slice(0, at)}:config:${key.slice(at + 1)}`, value];
         }),
     );
-}
-
-const SDK_MODULE = /node_modules[\\/](@pulumi[\\/](?:aws|gcp|azure-native|kubernetes|docker|docker-build|random))[\\/](.*?)(?:[\\/]index)?\.js$/;
-
-function sdkModulesOf(files: readonly string[]): string[] {
-    const modules = new Set<string>();
-    for (const file of files) {
-        const m = SDK_MODULE.exec(file);
-        if (m) modules.add(`${m[1]!.replace(/\\/g, "/")}/${m[2]!.replace(/\\/g, "/")}`.replace(/\/index$/, ""));
-    }
-    return [...modules].sort();
 }
 
 interface ProgramRun {

@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PROJECT_DIR, planJson, runPlanCli } from "./helpers/plan";
+import { PlanPool } from "../offline/planPool";
+import { PROJECT_DIR, planJson, runPlanCli, spawnPlanCli } from "./helpers/plan";
 
 // test/helpers/plan.ts memoizes plans by their arguments; these prove what it must not hide.
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-helper-"));
@@ -26,5 +27,40 @@ describe("the plan helpers' memo", () => {
         expect(count).toBeGreaterThan(0);
         first.resources.length = 0;
         expect(planJson(["--stack", "dev"]).doc.resources).toHaveLength(count);
+    });
+});
+
+describe("the plan pool (offline/planServer.ts)", () => {
+    // One server, so each plan follows others of other clouds, programs and outcomes in the same process.
+    const pool = new PlanPool(1);
+    afterAll(() => pool.stop());
+    const fixture = ["--stack", "dev", "--program", "test/fixtures/engine/previewBreaches.cjs", "--json"];
+    const sequence: [string, string[]][] = [
+        ["aws", ["--stack", "dev", "--json"]],
+        ["gcp after aws", ["--stack", "dev", "--config", "cloud=gcp", "--json"]],
+        ["a --program fixture", fixture],
+        ["the same fixture again: its module is loaded afresh", fixture],
+        ["azure, human output", ["--stack", "prod", "--config", "cloud=azure", "--config", "runtime=aks"]],
+        ["invalid config", ["--stack", "dev", "--config", "cloud=nope", "--json"]],
+        ["aws after all of them", ["--stack", "dev", "--json"]],
+    ];
+
+    it("answers every plan byte for byte as its own `npm run plan` process does, whatever ran before it on the server", async () => {
+        const codes = new Set<number | null>();
+        for (const [label, args] of sequence) {
+            const served = await pool.plan({ args, memo: false });
+            const own = spawnPlanCli(args);
+            expect({ label, ...served }).toEqual({ label, ...own });
+            codes.add(own.code);
+        }
+        // Not vacuous: the sequence holds both outcomes.
+        expect([...codes].sort()).toEqual([0, 2]);
+    });
+
+    it("memoizes only when asked, and hands each caller the same answer", async () => {
+        const args = ["--stack", "dev", "--json"];
+        const [a, b] = await Promise.all([pool.plan({ args, memo: true }), pool.plan({ args, memo: true })]);
+        expect(a).toBe(b);
+        expect(await pool.plan({ args, memo: false })).not.toBe(a);
     });
 });

@@ -1,14 +1,14 @@
 import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { inject } from "vitest";
 import type { PlanDocument } from "../../offline/engine";
 import type { RecordedResource } from "../../offline/recorder";
+import { requestPlan } from "../../offline/planPool";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 const LAUNCHER = path.join(PROJECT_DIR, "offline", "launch.cjs");
+const PLAN_CLIENT = path.join(__dirname, "planClient.cjs");
 
 export interface CliRun {
     readonly code: number | null;
@@ -17,62 +17,55 @@ export interface CliRun {
 }
 
 /**
- * Plans are memoized by their arguments, in this file and (through the directory planCache.globalSetup.ts
- * provides for one `vitest run`) across files: a plan reads only its arguments, the environment and the
+ * Plans are memoized by their arguments, in this file and (through the plan pool planPool.globalSetup.ts
+ * starts for one `vitest run`) across files: a plan reads only its arguments, the environment and the
  * project's files, none of which a test changes during a run, and every caller parses the output afresh.
  * A run that names a file outside the project (a path under the temp dir, which tests write and rewrite) or
  * writes one (--request-json) is always run.
  */
 const memo = new Map<string, CliRun>();
 
-function cacheKey(args: readonly string[]): string | undefined {
-    if (args.includes("--request-json") || args.some((a) => a.includes(os.tmpdir()))) return undefined;
-    return createHash("sha256").update(JSON.stringify(args)).digest("hex");
+function memoizable(args: readonly string[]): boolean {
+    return !args.includes("--request-json") && !args.some((a) => a.includes(os.tmpdir()));
 }
 
-function sharedFile(key: string): string | undefined {
-    const dir = inject("planCacheDir");
-    return dir ? path.join(dir, `${key}.json`) : undefined;
+function poolSocket(): string {
+    return inject("planPoolSocket") ?? "";
 }
 
-function cached(key: string | undefined): CliRun | undefined {
-    if (key === undefined) return undefined;
-    const hit = memo.get(key);
-    if (hit) return hit;
-    const file = sharedFile(key);
-    if (!file || !fs.existsSync(file)) return undefined;
-    const run = JSON.parse(fs.readFileSync(file, "utf8")) as CliRun;
-    memo.set(key, run);
+function remember(args: readonly string[], run: CliRun): CliRun {
+    if (memoizable(args)) memo.set(JSON.stringify(args), run);
     return run;
 }
 
-function remember(key: string | undefined, run: CliRun): CliRun {
-    if (key === undefined) return run;
-    memo.set(key, run);
-    const file = sharedFile(key);
-    if (file) {
-        // Written whole, then renamed: a file planning the same arguments at the same moment reads all or nothing.
-        const partial = `${file}.${process.pid}`;
-        fs.writeFileSync(partial, JSON.stringify(run));
-        fs.renameSync(partial, file);
-    }
-    return run;
+function remembered(args: readonly string[]): CliRun | undefined {
+    return memoizable(args) ? memo.get(JSON.stringify(args)) : undefined;
 }
 
-/** Runs `npm run plan -- ...` as a user would (its own process: the mock runtime is global). */
-export function runPlanCli(args: readonly string[]): CliRun {
-    const key = cacheKey(args);
-    const hit = cached(key);
-    if (hit) return hit;
+/** Runs `npm run plan -- ...` as a user would, in its own process (the mock runtime is global). */
+export function spawnPlanCli(args: readonly string[]): CliRun {
     const run = spawnSync(process.execPath, [LAUNCHER, "offline/cli", ...args], { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    return remember(key, { code: run.status, stdout: run.stdout, stderr: run.stderr });
+    return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** `npm run plan -- ...`: on the run's plan pool (offline/planServer.ts, the same plan in a warm process), or as its own process. */
+export function runPlanCli(args: readonly string[]): CliRun {
+    const hit = remembered(args);
+    if (hit) return hit;
+    const socket = poolSocket();
+    if (!socket) return remember(args, spawnPlanCli(args));
+    const request = JSON.stringify({ args, memo: memoizable(args) });
+    const client = spawnSync(process.execPath, [PLAN_CLIENT, socket, request], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (client.status !== 0) throw new Error(`plan ${args.join(" ")}: the plan pool did not answer (exit ${client.status}): ${client.stderr}`);
+    return remember(args, JSON.parse(client.stdout) as CliRun);
 }
 
 /** The same as runPlanCli, without blocking: plans started together run side by side. */
-export function runPlanCliAsync(args: readonly string[]): Promise<CliRun> {
-    const key = cacheKey(args);
-    const hit = cached(key);
-    if (hit) return Promise.resolve(hit);
+export async function runPlanCliAsync(args: readonly string[]): Promise<CliRun> {
+    const hit = remembered(args);
+    if (hit) return hit;
+    const socket = poolSocket();
+    if (socket) return remember(args, await requestPlan(socket, args, memoizable(args)));
     return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, [LAUNCHER, "offline/cli", ...args], { cwd: PROJECT_DIR });
         const out: Buffer[] = [];
@@ -80,7 +73,7 @@ export function runPlanCliAsync(args: readonly string[]): Promise<CliRun> {
         child.stdout.on("data", (d: Buffer) => out.push(d));
         child.stderr.on("data", (d: Buffer) => err.push(d));
         child.on("error", reject);
-        child.on("close", (code) => resolve(remember(key, { code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") })));
+        child.on("close", (code) => resolve(remember(args, { code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") })));
     });
 }
 

@@ -1,0 +1,103 @@
+import * as path from "node:path";
+import type { CliOutput } from "./cli";
+import { CLOUD_SDK_PACKAGE } from "./engine";
+
+/**
+ * `npm run plan -- <args>` many times in one process, for plan:all and the test suite: loading @pulumi/pulumi is half of
+ * a plan's time (0.5 s of 1.0 s), and a suite makes some 200 plans. Each request runs as its own plan
+ * would: the project's modules and the cloud SDKs are loaded afresh (so module state, and the SDK modules
+ * a plan reports, are its own), Pulumi's runtime store starts empty (as in a new process: its settings,
+ * config, stack resource and resource-module registrations live there), the plan's process listeners are
+ * removed after it, and what it writes to stdout and stderr is handed back with its exit code. Only
+ * @pulumi/pulumi's code and stateless libraries stay loaded.
+ *
+ * Started by offline/planPool.ts with an IPC channel: a message { id, args } is answered with
+ * { id, code, stdout, stderr }, one plan at a time. It exits when the channel closes.
+ */
+
+interface Request {
+    readonly id: number;
+    readonly args: readonly string[];
+}
+
+interface Reply {
+    readonly id: number;
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/** Libraries outside it stay loaded; the project's modules (its build and any --program fixture) load afresh. */
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+const CLI = path.join(__dirname, "cli.js");
+const EVENTS: readonly NodeJS.Signals[] = ["unhandledRejection", "uncaughtException", "exit", "beforeExit", "warning"] as unknown as NodeJS.Signals[];
+
+type Listener = (...args: unknown[]) => void;
+
+function unloadPlanModules(): void {
+    for (const file of Object.keys(require.cache)) {
+        if (file === __filename) continue;
+        if (!file.includes(NODE_MODULES) || CLOUD_SDK_PACKAGE.test(file)) delete require.cache[file];
+    }
+    // A new process's runtime store (@pulumi/pulumi/runtime/state.ts makes it on first use).
+    (globalThis as { globalStore?: unknown }).globalStore = undefined;
+}
+
+/** Runs `run` with process.stdout and process.stderr collected into `out`, as a child's pipes would be. */
+async function collectingOutput<T>(out: { stdout: string[]; stderr: string[] }, run: (io: CliOutput) => Promise<T>): Promise<T> {
+    const streams = [process.stdout, process.stderr] as const;
+    const originals = streams.map((s) => s.write);
+    const sinks = [out.stdout, out.stderr];
+    streams.forEach((stream, i) => {
+        stream.write = ((chunk: string | Uint8Array) => {
+            sinks[i]!.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+            return true;
+        }) as typeof stream.write;
+    });
+    try {
+        return await run({ stdout: (text) => out.stdout.push(text), stderr: (text) => out.stderr.push(text) });
+    } finally {
+        streams.forEach((stream, i) => {
+            stream.write = originals[i]! as typeof stream.write;
+        });
+    }
+}
+
+/** The process listeners a plan adds, removed once it is over: the next plan starts with none of them. */
+function listenersNow(): Map<string, Listener[]> {
+    return new Map(EVENTS.map((e) => [e, process.listeners(e) as Listener[]]));
+}
+
+function removeAddedListeners(before: Map<string, Listener[]>): void {
+    for (const event of EVENTS) {
+        for (const listener of process.listeners(event) as Listener[]) if (!before.get(event)!.includes(listener)) process.removeListener(event, listener);
+    }
+}
+
+async function planOnce(request: Request): Promise<Reply> {
+    unloadPlanModules();
+    const before = listenersNow();
+    const out = { stdout: [] as string[], stderr: [] as string[] };
+    const code = await collectingOutput(out, async (io) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const cli = require(CLI) as typeof import("./cli");
+        const exit = await cli.runCliSafely(request.args, io);
+        // A program's error the runtime re-raises after the stack settles arrives within a turn or two.
+        await new Promise((resolve) => setImmediate(resolve));
+        return exit;
+    });
+    removeAddedListeners(before);
+    return { id: request.id, code, stdout: out.stdout.join(""), stderr: out.stderr.join("") };
+}
+
+// Between plans, an error nothing handles is a leftover of the last one: the CLI's process would have ended.
+process.on("unhandledRejection", () => undefined);
+process.on("uncaughtException", () => undefined);
+
+let queue: Promise<void> = Promise.resolve();
+process.on("message", (message: Request) => {
+    queue = queue.then(async () => {
+        process.send!(await planOnce(message));
+    });
+});
+process.on("disconnect", () => process.exit(0));
