@@ -928,6 +928,8 @@ function allIn(text: string, from: number, to: number, isClass: (c: number) => b
     return true;
 }
 
+/** [-0-9a-zA-F]: what a resource ID holds from its first "-" on (at least nine characters: "-" and eight hex digits). */
+const isResourceIdCode = (c: number) => c === 0x2d || isDigitCode(c) || isLowerCode(c) || (c >= 65 && c <= 70);
 const isSchemeCode = (c: number) => isAlnumCode(c) || c === 0x2b || c === 0x2e || c === 0x2d; // [A-Za-z0-9+.-]
 
 /**
@@ -941,6 +943,15 @@ interface SpanAnchor {
     readonly min: number;
     readonly max: number;
     readonly startsAt: (text: string, i: number, at: number) => boolean;
+    /** For a part whose start is fixed by the literal's position: that start (then `startsAt` is checked there alone). */
+    readonly only?: (text: string, at: number) => number;
+}
+
+/** Where the run of lower-case letters that ends at `at` starts (at itself when there is none). */
+function lowerRunBefore(text: string, at: number): number {
+    let i = at;
+    while (i > 0 && isLowerCode(text.charCodeAt(i - 1))) i--;
+    return i;
 }
 
 interface SpanPart {
@@ -973,7 +984,7 @@ const BENIGN_SPAN_PARTS: readonly SpanPart[] = [
     // AWS resource IDs: vpc-, subnet-, eni-perm-, ipam-pool-...; the first "-" follows one to twelve lower-case letters.
     {
         pattern: "(?<![A-Za-z0-9])[a-z]{1,12}(?:-[a-z]{1,12}){0,3}-(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}|[0-9a-z]{17})(?![A-Za-z0-9])",
-        anchor: { literal: "-", min: 1, max: 12, startsAt: (text, i, at) => !isAlnumCode(text.charCodeAt(i - 1)) && allIn(text, i, at, isLowerCode) },
+        anchor: { literal: "-", min: 1, max: 12, startsAt: (text, i, at) => !isAlnumCode(text.charCodeAt(i - 1)) && allIn(text, at, at + 9, isResourceIdCode), only: lowerRunBefore },
     },
     { pattern: "<[^<>\\n]{1,200}>", needs: ["<"] }, // <placeholder>, tags
     { pattern: "\\$\\{[^}\\n]{0,200}\\}", needs: ["${"] }, // ${interpolation}
@@ -1068,10 +1079,17 @@ function searchSpan(line: string, k: number, from: number, limit: number): void 
         foundSpan(k, m ? m.index : -1, m ? m.index + m[0].length : -1);
         return;
     }
-    const { min, max, startsAt } = anchor;
+    const { min, max, startsAt, only } = anchor;
     let tried = from - 1;
     for (let at = nextLiteral(line, anchor.literal, from + min); at >= 0; at = nextLiteral(line, anchor.literal, at + 1)) {
-        for (let i = Math.max(tried + 1, at - max); i <= at - min; i++) {
+        if (at - max >= limit) {
+            SPAN_CLEAR[k] = limit;
+            return;
+        }
+        // With `only`, the one start in reach, as a range of at most one position.
+        const lowest = only ? Math.max(only(line, at), at - max) : at - max;
+        const highest = only ? Math.min(lowest, at - min) : at - min;
+        for (let i = Math.max(tried + 1, lowest); i <= highest; i++) {
             if (i >= limit) {
                 SPAN_CLEAR[k] = limit;
                 return;
@@ -1083,7 +1101,7 @@ function searchSpan(line: string, k: number, from: number, limit: number): void 
                 return;
             }
         }
-        tried = Math.max(tried, at - min);
+        tried = Math.max(tried, highest);
     }
     foundSpan(k, -1, -1);
 }
@@ -1305,6 +1323,9 @@ function judgeToken(token: string, keyOf: () => string): string | undefined {
     // Every check but the verdict refuses and none has side effects, so they run cheapest and most
     // refusing first: the character classes and the entropy (which the verdict needs anyway), then
     // what reads the token again; the key before the token (the costliest, and rarely needed) last.
+    // A long run likely holds a placeholder mark (0{10}, xxxx), which the regex stops at: there, that is the cheapest refusal.
+    const typedFirst = token.length > LONG_TOKEN;
+    if (typedFirst && isTypedToken(token)) return undefined;
     const bare = token.charCodeAt(token.length - 1) === 0x3d ? withoutTrailingEquals(token) : token;
     const bits = classBits(bare);
     const hex = bare.length > 0 && (bits & (HAS_OTHER | HAS_LOWER_NON_HEX | HAS_UPPER_NON_HEX)) === 0; // /^[0-9a-fA-F]+$/
@@ -1313,7 +1334,7 @@ function judgeToken(token: string, keyOf: () => string): string | undefined {
         if (bare.length <= 40 || HASH_HEX_LENGTHS.has(bare.length) || !(bits & (HAS_LOWER | HAS_UPPER)) || !(bits & HAS_DIGIT)) return undefined;
         const h = shannonEntropy(bare);
         if (!(h >= 3.0 && h >= 0.85 * expectedRandomEntropy(bare.length, 16))) return undefined;
-        if (isTypedToken(token)) return undefined;
+        if (!typedFirst && isTypedToken(token)) return undefined;
         return isNotSecretContext(keyOf()) ? undefined : `high-entropy hex string (${h.toFixed(1)} bits/char)`;
     }
     // Words, identifiers and single-case letters are not generated secrets.
@@ -1323,12 +1344,15 @@ function judgeToken(token: string, keyOf: () => string): string | undefined {
     const expected = expectedRandomEntropy(bare.length, alphabetSize(bare, bits));
     if (h < Math.min(4.5, 0.9 * expected) || h < 3.5) return undefined;
     // Base64 of text (encoded seeds, documents) is the commonest token left here.
-    if (isEncodedText(token) || isTypedToken(token)) return undefined;
+    if (isEncodedText(token) || (!typedFirst && isTypedToken(token))) return undefined;
     // Resource paths: app/iris-ecs-lb-9bc97f2/9bc97f2cd061eaed, models/iris/1/model.
     if ((bare.includes("/") && bare.split("/").every(isPathSegment)) || looksLikeWords(bare)) return undefined;
     if (isNotSecretContext(keyOf())) return undefined;
     return `high-entropy string (${h.toFixed(1)} bits/char)`;
 }
+
+/** Tokens longer than this are checked for typed content before anything else. */
+const LONG_TOKEN = 256;
 
 /** Digits only, a documented example, a placeholder or a hand-typed sequence: typed by a person, not generated. */
 function isTypedToken(token: string): boolean {
