@@ -934,7 +934,7 @@ const isSchemeCode = (c: number) => isAlnumCode(c) || c === 0x2b || c === 0x2e |
 
 /**
  * Where a span part's matches can start, so that its regex is tried at a few positions instead of
- * at every one: every match holds `literal` (a string, or a global regex of literals) `min` to `max`
+ * at every one: every match holds `literal` (a string, or a global regex of three-character literals) `min` to `max`
  * characters after its start, and `startsAt` is a necessary condition on a start `i` given the
  * literal at `at` (what the pattern asserts up to there).
  */
@@ -1033,14 +1033,19 @@ const SPAN_START = new Int32Array(BENIGN_SPAN_PARTS.length);
 const SPAN_END = new Int32Array(BENIGN_SPAN_PARTS.length);
 const NO_MORE = 0x7fffffff;
 
+/** The last line's spans: every caller reads them before it asks for another line's. */
+const SPANS: number[] = [];
+
 /** The spans of a line as flat [start, end) pairs: leftmost first, the earlier part on a tie, none overlapping. */
-function benignSpansOf(line: string, parts: readonly number[]): number[] {
+function benignSpansOf(line: string, parts: readonly number[]): readonly number[] {
     for (const k of parts) {
         SPAN_CLEAR[k] = 0;
         SPAN_START[k] = -1;
     }
-    const spans: number[] = [];
-    for (let at = 0; ; ) {
+    const spans = SPANS;
+    spans.length = 0;
+    // No span is empty, so none starts at the line's end.
+    for (let at = 0; at < line.length; ) {
         let first = -1;
         for (const k of parts) {
             // Only a match before the first found so far, or at it from an earlier part, comes first.
@@ -1051,6 +1056,7 @@ function benignSpansOf(line: string, parts: readonly number[]): number[] {
         spans.push(SPAN_START[first]!, SPAN_END[first]!);
         at = SPAN_END[first]!;
     }
+    return spans;
 }
 
 /** Whether part k's leftmost match at or after `at` starts before `limit`. */
@@ -1106,11 +1112,11 @@ function searchSpan(line: string, k: number, from: number, limit: number): void 
     foundSpan(k, -1, -1);
 }
 
-/** The first occurrence of a literal (a string, or a global regex of literals) at or after `from`, or -1. */
+/** The first occurrence of a literal (a string, or a global regex of literals all three characters long) at or after `from`, or -1. */
 function nextLiteral(text: string, literal: string | RegExp, from: number): number {
     if (typeof literal === "string") return text.indexOf(literal, from);
     literal.lastIndex = from;
-    return literal.exec(text)?.index ?? -1;
+    return literal.test(text) ? literal.lastIndex - 3 : -1;
 }
 
 /** Characters of TOKEN's class, by code. */
