@@ -211,16 +211,30 @@ function letterCode(s: string, start: number, end: number): number {
     return code * 8 + (end - start);
 }
 
-/** ABBREVIATIONS as letterCode numbers (every one is lower-case letters). */
-const ABBREVIATION_CODES = new Set([...ABBREVIATIONS].map((a) => letterCode(a, 0, a.length)));
+/** ABBREVIATIONS as letterCode numbers (every one is lower-case letters), in an open-addressed table: a Set look-up per letter chunk cost more than the rest of looksLikeWords. */
+const ABBREVIATION_SLOTS = new Int32Array(512);
+for (const a of ABBREVIATIONS) {
+    let slot = letterCode(a, 0, a.length) % ABBREVIATION_SLOTS.length;
+    while (ABBREVIATION_SLOTS[slot] !== 0) slot = (slot + 1) % ABBREVIATION_SLOTS.length;
+    ABBREVIATION_SLOTS[slot] = letterCode(a, 0, a.length);
+}
+
+function isAbbreviationCode(code: number): boolean {
+    for (let slot = code % ABBREVIATION_SLOTS.length; ABBREVIATION_SLOTS[slot] !== 0; slot = (slot + 1) % ABBREVIATION_SLOTS.length) {
+        if (ABBREVIATION_SLOTS[slot] === code) return true;
+    }
+    return false;
+}
+
 /** a e i o u y, either case, by character code. */
-const VOWEL_CODES = new Set([..."aeiouyAEIOUY"].map((c) => c.charCodeAt(0)));
+const VOWEL_CODE = new Uint8Array(128);
+for (const c of "aeiouyAEIOUY") VOWEL_CODE[c.charCodeAt(0)] = 1;
 
 /** Whether s[start, end), a run of letters, is pronounceable (three or more letters, a sixth of them vowels, no five consonants in a row) or a common abbreviation. */
 function isWordChunkAt(s: string, start: number, end: number): boolean {
     const length = end - start;
     if (length >= 3 && isPronounceableAt(s, start, end)) return true;
-    return length <= LONGEST_ABBREVIATION && ABBREVIATION_CODES.has(letterCode(s, start, end));
+    return length <= LONGEST_ABBREVIATION && isAbbreviationCode(letterCode(s, start, end));
 }
 
 /** Whether s[start, end) has a sixth of its letters vowels and no five consonants in a row. */
@@ -228,7 +242,7 @@ function isPronounceableAt(s: string, start: number, end: number): boolean {
     let vowels = 0;
     let consonantRun = 0;
     for (let i = start; i < end; i++) {
-        if (VOWEL_CODES.has(s.charCodeAt(i))) {
+        if (VOWEL_CODE[s.charCodeAt(i)] === 1) {
             vowels++;
             consonantRun = 0;
         } else if (++consonantRun >= 5) return false;
@@ -891,62 +905,218 @@ function maskDelimitedBlocks(text: string): string {
     return last > 0 ? out + text.slice(last) : text;
 }
 
+/** JavaScript's \s (WhiteSpace and LineTerminator), by character code. */
+function isRegexSpaceCode(c: number): boolean {
+    if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+    return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+const isLetterCode = (c: number) => isLowerCode(c) || isUpperCode(c);
+const isAlnumCode = (c: number) => isLetterCode(c) || isDigitCode(c);
+/** \w; false for NaN, the code before a text's start. */
+const isWordCode = (c: number) => isAlnumCode(c) || c === 95;
+const isHexCode = (c: number) => isDigitCode(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+/** What a file path's lookbehind accepts before it: [\s"'=:,(\[]. */
+const isPathLeadCode = (c: number) => isRegexSpaceCode(c) || c === 0x22 || c === 0x27 || c === 0x3d || c === 0x3a || c === 0x2c || c === 0x28 || c === 0x5b;
+
+/** Whether text[i] is preceded by a non-word character, or starts the text (\b before a word character). */
+const afterNonWord = (text: string, i: number) => !isWordCode(text.charCodeAt(i - 1));
+
+/** Whether text[from, to) is all of one class. */
+function allIn(text: string, from: number, to: number, isClass: (c: number) => boolean): boolean {
+    for (let i = from; i < to; i++) if (!isClass(text.charCodeAt(i))) return false;
+    return true;
+}
+
+/** [-0-9a-zA-F]: what a resource ID holds from its first "-" on (at least nine characters: "-" and eight hex digits). */
+const isResourceIdCode = (c: number) => c === 0x2d || isDigitCode(c) || isLowerCode(c) || (c >= 65 && c <= 70);
+const isSchemeCode = (c: number) => isAlnumCode(c) || c === 0x2b || c === 0x2e || c === 0x2d; // [A-Za-z0-9+.-]
+
+/**
+ * Where a span part's matches can start, so that its regex is tried at a few positions instead of
+ * at every one: every match holds `literal` (a string, or a global regex of three-character literals) `min` to `max`
+ * characters after its start, and `startsAt` is a necessary condition on a start `i` given the
+ * literal at `at` (what the pattern asserts up to there).
+ */
+interface SpanAnchor {
+    readonly literal: string | RegExp;
+    readonly min: number;
+    readonly max: number;
+    readonly startsAt: (text: string, i: number, at: number) => boolean;
+    /** For a part whose start is fixed by the literal's position: that start (then `startsAt` is checked there alone). */
+    readonly only?: (text: string, at: number) => number;
+}
+
+/** Where the run of lower-case letters that ends at `at` starts (at itself when there is none). */
+function lowerRunBefore(text: string, at: number): number {
+    let i = at;
+    while (i > 0 && isLowerCode(text.charCodeAt(i - 1))) i--;
+    return i;
+}
+
+interface SpanPart {
+    readonly pattern: string;
+    /** Parts without an anchor are rare in infrastructure values; their own regex looks for them. */
+    readonly anchor?: SpanAnchor;
+    /** For parts without an anchor: literals one of which every match contains. */
+    readonly needs?: readonly string[];
+}
+
 /**
  * Spans that are never credentials in infrastructure code; replaced by a space before tokenising.
- * Each names literals one of which any match contains: alternatives whose literals a value lacks
- * cannot match it and are left out of the regex run on it (an alternation of all fourteen, tried at
- * every position, was the detector's largest cost).
+ * They are found as one global alternation of the patterns would find them in the line (leftmost,
+ * the first part on a tie), but part by part: an alternation tried at every position was the
+ * detector's largest cost.
  */
-const BENIGN_SPAN_PARTS: readonly { readonly pattern: string; readonly needs: readonly string[] }[] = [
-    { pattern: "\\barn:[A-Za-z0-9-]+:[^\\s\"'<>,;]*", needs: ["arn:"] }, // ARNs
+const BENIGN_SPAN_PARTS: readonly SpanPart[] = [
+    { pattern: "\\barn:[A-Za-z0-9-]+:[^\\s\"'<>,;]*", anchor: { literal: "arn:", min: 0, max: 0, startsAt: afterNonWord } }, // ARNs
     { pattern: "\\b(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\\d+|sk-ssh-ed25519@openssh\\.com)[ \\t]+AAAA[A-Za-z0-9+/]+={0,2}", needs: ["AAAA"] }, // SSH public keys
     { pattern: "\\burn:pulumi:[^\\s\"']*", needs: ["urn:pulumi:"] }, // Pulumi URNs
     // IAM unique IDs (and access key IDs, which are not the secret half)
     { pattern: "\\b(?:AIDA|AROA|AGPA|ANPA|ANVA|AIPA|APKA|ASCA|AKIA|ASIA)[A-Z0-9]{16}[A-Z0-9]*\\b", needs: ["AIDA", "AROA", "AGPA", "ANPA", "ANVA", "AIPA", "APKA", "ASCA", "AKIA", "ASIA"] },
-    { pattern: "\\b(?:sha(?:1|224|256|384|512)|md5)[:-][A-Za-z0-9+/=]{16}[A-Za-z0-9+/=]*", needs: ["sha", "md5"] }, // digests and SRI hashes
-    { pattern: "\\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\b", needs: ["-"] }, // GUIDs/UUIDs
-    // AWS resource IDs: vpc-, subnet-, eni-perm-, ipam-pool-...
-    { pattern: "(?<![A-Za-z0-9])[a-z]{1,12}(?:-[a-z]{1,12}){0,3}-(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}|[0-9a-z]{17})(?![A-Za-z0-9])", needs: ["-"] },
+    // Digests and SRI hashes
+    { pattern: "\\b(?:sha(?:1|224|256|384|512)|md5)[:-][A-Za-z0-9+/=]{16}[A-Za-z0-9+/=]*", anchor: { literal: /sha|md5/g, min: 0, max: 0, startsAt: afterNonWord } },
+    // GUIDs/UUIDs: the first "-" is the ninth character.
+    {
+        pattern: "\\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\b",
+        anchor: { literal: "-", min: 8, max: 8, startsAt: (text, i) => isHexCode(text.charCodeAt(i)) && afterNonWord(text, i) },
+    },
+    // AWS resource IDs: vpc-, subnet-, eni-perm-, ipam-pool-...; the first "-" follows one to twelve lower-case letters.
+    {
+        pattern: "(?<![A-Za-z0-9])[a-z]{1,12}(?:-[a-z]{1,12}){0,3}-(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{16}|[0-9a-z]{17})(?![A-Za-z0-9])",
+        anchor: { literal: "-", min: 1, max: 12, startsAt: (text, i, at) => !isAlnumCode(text.charCodeAt(i - 1)) && allIn(text, at, at + 9, isResourceIdCode), only: lowerRunBefore },
+    },
     { pattern: "<[^<>\\n]{1,200}>", needs: ["<"] }, // <placeholder>, tags
     { pattern: "\\$\\{[^}\\n]{0,200}\\}", needs: ["${"] }, // ${interpolation}
     { pattern: "\\{\\{[^}\\n]{0,200}\\}\\}", needs: ["{{"] }, // {{template}}
     { pattern: "\\bprojects/[^\\s\"']+", needs: ["projects/"] }, // GCP resource names
     { pattern: "/subscriptions/[^\\s\"']+", needs: ["/subscriptions/"] }, // Azure resource IDs
-    { pattern: "\\b[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\\s\"'<>]*", needs: ["://"] }, // URLs (credentials in them are handled below)
-    { pattern: "(?:^|(?<=[\\s\"'=:,(\\[]))(?:~|\\.{1,2})?(?:/[\\w.@+-]+){2,}/?", needs: ["/"] }, // file paths
+    // URLs (credentials in them are handled below): "://" follows a scheme of one to twenty-one characters.
+    {
+        pattern: "\\b[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\\s\"'<>]*",
+        anchor: { literal: "://", min: 1, max: 21, startsAt: (text, i, at) => isLetterCode(text.charCodeAt(i)) && afterNonWord(text, i) && allIn(text, i + 1, at, isSchemeCode) },
+    },
+    // File paths: the first "/" is at the start, or after "~", "." or "..".
+    {
+        pattern: "(?:^|(?<=[\\s\"'=:,(\\[]))(?:~|\\.{1,2})?(?:/[\\w.@+-]+){2,}/?",
+        anchor: { literal: "/", min: 0, max: 2, startsAt: (text, i) => i === 0 || isPathLeadCode(text.charCodeAt(i - 1)) },
+    },
 ];
 
-/** The span regex for each set of alternatives a value calls for, by bit mask. */
-const benignSpanRegexes = new Map<number, RegExp>();
+/** Each part's pattern, sticky (tried at an anchor's candidate starts) or global (searched for). */
+const SPAN_PART_REGEXES = BENIGN_SPAN_PARTS.map((p) => new RegExp(p.pattern, p.anchor ? "y" : "g"));
 
-/** For each part whose literals all start with one character (the IAM prefixes), that character: without it, none of them is looked for. */
-const BENIGN_SPAN_LEADS = BENIGN_SPAN_PARTS.map(({ needs }) => (needs.length > 1 && needs.every((n) => n.charAt(0) === needs[0]!.charAt(0)) ? needs[0]!.charAt(0) : undefined));
+/** The parts in the order they are searched for: those anchored on literals that are rare in text first ("-" and "/" last), so that a span found early bounds the search for the others. */
+const SPAN_SEARCH_ORDER = BENIGN_SPAN_PARTS.map((_p, i) => i).sort((a, b) => spanSearchRank(a) - spanSearchRank(b) || a - b);
 
-/** The parts whose literals the value holds, as bits. */
-function benignSpanMask(value: string): number {
-    let mask = 0;
-    for (let i = 0; i < BENIGN_SPAN_PARTS.length; i++) {
-        const lead = BENIGN_SPAN_LEADS[i];
-        if (lead !== undefined && !value.includes(lead)) continue;
-        for (const literal of BENIGN_SPAN_PARTS[i]!.needs) {
-            if (value.includes(literal)) {
-                mask |= 1 << i;
-                break;
-            }
-        }
-    }
-    return mask;
+function spanSearchRank(i: number): number {
+    const literal = BENIGN_SPAN_PARTS[i]!.anchor?.literal;
+    return typeof literal === "string" && literal.length === 1 ? 1 : 0;
 }
 
-function benignSpansFor(value: string): RegExp | undefined {
-    const mask = benignSpanMask(value);
-    if (mask === 0) return undefined;
-    let regex = benignSpanRegexes.get(mask);
-    if (!regex) {
-        regex = new RegExp(BENIGN_SPAN_PARTS.filter((_p, i) => mask & (1 << i)).map((p) => p.pattern).join("|"), "g");
-        benignSpanRegexes.set(mask, regex);
+/** The same without the unanchored parts, for a value that holds none of their literals. */
+const ANCHORED_SEARCH_ORDER = SPAN_SEARCH_ORDER.filter((i) => BENIGN_SPAN_PARTS[i]!.anchor);
+/** Any literal of an unanchored part. */
+const UNANCHORED_SPAN_NEEDS = new RegExp(BENIGN_SPAN_PARTS.flatMap((p) => p.needs ?? []).map(escapeRegex).join("|"));
+
+/** The parts a value's lines are searched for. */
+function spanPartsFor(value: string): readonly number[] {
+    return UNANCHORED_SPAN_NEEDS.test(value) ? SPAN_SEARCH_ORDER : ANCHORED_SEARCH_ORDER;
+}
+
+/**
+ * What is known of each part's matches in the line being read, as the scan moves forward: no match
+ * starts in [the scan's position, SPAN_CLEAR), and SPAN_START is the match at SPAN_CLEAR (-1 when none is known).
+ */
+const SPAN_CLEAR = new Int32Array(BENIGN_SPAN_PARTS.length);
+const SPAN_START = new Int32Array(BENIGN_SPAN_PARTS.length);
+const SPAN_END = new Int32Array(BENIGN_SPAN_PARTS.length);
+const NO_MORE = 0x7fffffff;
+
+/** The last line's spans: every caller reads them before it asks for another line's. */
+const SPANS: number[] = [];
+
+/** The spans of a line as flat [start, end) pairs: leftmost first, the earlier part on a tie, none overlapping. */
+function benignSpansOf(line: string, parts: readonly number[]): readonly number[] {
+    for (const k of parts) {
+        SPAN_CLEAR[k] = 0;
+        SPAN_START[k] = -1;
     }
-    return regex;
+    const spans = SPANS;
+    spans.length = 0;
+    // No span is empty, so none starts at the line's end.
+    for (let at = 0; at < line.length; ) {
+        let first = -1;
+        for (const k of parts) {
+            // Only a match before the first found so far, or at it from an earlier part, comes first.
+            const limit = first < 0 ? line.length : first > k ? SPAN_START[first]! + 1 : SPAN_START[first]!;
+            if (spanStartBefore(line, k, at, limit)) first = k;
+        }
+        if (first < 0) return spans;
+        spans.push(SPAN_START[first]!, SPAN_END[first]!);
+        at = SPAN_END[first]!;
+    }
+    return spans;
+}
+
+/** Whether part k's leftmost match at or after `at` starts before `limit`. */
+function spanStartBefore(line: string, k: number, at: number, limit: number): boolean {
+    if (SPAN_START[k]! >= 0 ? SPAN_START[k]! < at : SPAN_CLEAR[k]! < at) {
+        SPAN_CLEAR[k] = at;
+        SPAN_START[k] = -1;
+    }
+    if (SPAN_START[k]! < 0 && SPAN_CLEAR[k]! < limit) searchSpan(line, k, SPAN_CLEAR[k]!, limit);
+    return SPAN_START[k]! >= 0 && SPAN_START[k]! < limit;
+}
+
+function foundSpan(k: number, start: number, end: number): void {
+    SPAN_START[k] = start;
+    SPAN_END[k] = end;
+    SPAN_CLEAR[k] = start >= 0 ? start : NO_MORE;
+}
+
+/** Looks for part k's leftmost match at or after `from`, trying anchored starts only below `limit`. */
+function searchSpan(line: string, k: number, from: number, limit: number): void {
+    const regex = SPAN_PART_REGEXES[k]!;
+    const anchor = BENIGN_SPAN_PARTS[k]!.anchor;
+    if (!anchor) {
+        regex.lastIndex = from;
+        const m = regex.exec(line);
+        foundSpan(k, m ? m.index : -1, m ? m.index + m[0].length : -1);
+        return;
+    }
+    const { min, max, startsAt, only } = anchor;
+    let tried = from - 1;
+    for (let at = nextLiteral(line, anchor.literal, from + min); at >= 0; at = nextLiteral(line, anchor.literal, at + 1)) {
+        if (at - max >= limit) {
+            SPAN_CLEAR[k] = limit;
+            return;
+        }
+        // With `only`, the one start in reach, as a range of at most one position.
+        const lowest = only ? Math.max(only(line, at), at - max) : at - max;
+        const highest = only ? Math.min(lowest, at - min) : at - min;
+        for (let i = Math.max(tried + 1, lowest); i <= highest; i++) {
+            if (i >= limit) {
+                SPAN_CLEAR[k] = limit;
+                return;
+            }
+            if (!startsAt(line, i, at)) continue;
+            regex.lastIndex = i;
+            if (regex.test(line)) {
+                foundSpan(k, i, regex.lastIndex);
+                return;
+            }
+        }
+        tried = Math.max(tried, highest);
+    }
+    foundSpan(k, -1, -1);
+}
+
+/** The first occurrence of a literal (a string, or a global regex of literals all three characters long) at or after `from`, or -1. */
+function nextLiteral(text: string, literal: string | RegExp, from: number): number {
+    if (typeof literal === "string") return text.indexOf(literal, from);
+    literal.lastIndex = from;
+    return literal.test(text) ? literal.lastIndex - 3 : -1;
 }
 
 /** Characters of TOKEN's class, by code. */
@@ -1013,20 +1183,21 @@ export function findEntropySecret(value: string): SecretFinding | undefined {
     // The next "://" and "=" at or after the line read: kept from line to line, so each is searched for once over the value.
     let scheme = -2;
     let equals = -2;
-    // Spans for the needles the whole value holds, worked out at the first line that needs them: per line, the look-ups cost more.
-    let spans: RegExp | null | undefined;
+    // The span parts the value's lines are searched for, worked out at the first line that needs them.
+    let parts: readonly number[] | undefined;
     for (let start = 0; start <= delimited.length; ) {
         const newline = delimited.indexOf("\n", start);
         const end = newline < 0 ? delimited.length : newline;
-        let candidate = hasTokenRunIn(delimited, start, end);
+        const hasRun = hasTokenRunIn(delimited, start, end);
+        let candidate = hasRun;
         if (!candidate) {
             if (scheme !== -1 && scheme < start) scheme = delimited.indexOf("://", start);
             if (equals !== -1 && equals < start) equals = delimited.indexOf("=", start);
             candidate = scheme >= 0 && scheme < end && equals >= 0 && equals < end;
         }
         if (candidate) {
-            spans ??= benignSpansFor(delimited) ?? null;
-            const verdict = judgeLine(delimited, start, end, spans);
+            parts ??= spanPartsFor(delimited);
+            const verdict = judgeLine(delimited, start, end, parts, hasRun);
             if (verdict) return { kind: verdict, confidence: "entropy" };
         }
         start = end + 1;
@@ -1034,33 +1205,62 @@ export function findEntropySecret(value: string): SecretFinding | undefined {
     return undefined;
 }
 
-/** The line text[start, end) with its benign spans blanked: URLs keep only the values of credential-named query parameters. */
-function maskLine(text: string, start: number, end: number, spans: RegExp | null): string {
-    const line = text.slice(start, end);
-    if (!spans) return line;
-    // Only a URL span keeps anything, and every URL span holds "://".
-    if (!line.includes("://")) return line.replace(spans, " ");
-    return line.replace(spans, (span) => {
-        if (!span.includes("://")) return " ";
-        const kept: string[] = [];
-        QUERY_PARAM.lastIndex = 0;
-        for (let q = QUERY_PARAM.exec(span); q; q = QUERY_PARAM.exec(span)) {
-            if (SECRET_PARAM_NAME.test(q[1] ?? "")) kept.push(decodeURIComponentSafe(q[2] ?? ""));
+/** A line with its benign spans (as benignSpansOf gives them) blanked: URLs keep only the values of credential-named query parameters. */
+function maskLine(line: string, spans: readonly number[]): string {
+    if (spans.length === 0) return line;
+    let masked = "";
+    let last = 0;
+    for (let k = 0; k < spans.length; k += 2) {
+        const span = line.slice(spans[k]!, spans[k + 1]!);
+        masked += line.slice(last, spans[k]!) + (span.includes("://") ? ` ${credentialQueryValues(span).join(" ")} ` : " ");
+        last = spans[k + 1]!;
+    }
+    return masked + line.slice(last);
+}
+
+/** The values of a URL's credential-named query parameters, decoded. */
+function credentialQueryValues(url: string): string[] {
+    const kept: string[] = [];
+    QUERY_PARAM.lastIndex = 0;
+    for (let q = QUERY_PARAM.exec(url); q; q = QUERY_PARAM.exec(url)) {
+        if (SECRET_PARAM_NAME.test(q[1] ?? "")) kept.push(decodeURIComponentSafe(q[2] ?? ""));
+    }
+    return kept;
+}
+
+/** Whether the masked line could hold a token: a run of TOKEN_MIN between spans, or a URL span with a query to keep values from. */
+function mayHoldToken(line: string, spans: readonly number[]): boolean {
+    // The next "://" and "=" at or after the span read, each searched for once over the line.
+    let url = -2;
+    let equals = -2;
+    let last = 0;
+    for (let k = 0; k < spans.length; k += 2) {
+        const start = spans[k]!;
+        const end = spans[k + 1]!;
+        if (hasTokenRunIn(line, last, start)) return true;
+        if (url !== -1 && url < start) url = line.indexOf("://", start);
+        if (url >= 0 && url + 3 <= end) {
+            if (equals !== -1 && equals < start) equals = line.indexOf("=", start);
+            if (equals >= 0 && equals < end) return true;
         }
-        return ` ${kept.join(" ")} `;
-    });
+        last = end;
+    }
+    return hasTokenRunIn(line, last, line.length);
 }
 
 /** The verdict on the first random-looking token of the line text[start, end), if any. */
-function judgeLine(text: string, start: number, end: number, spans: RegExp | null): string | undefined {
-    const masked = maskLine(text, start, end, spans);
+function judgeLine(text: string, start: number, end: number, parts: readonly number[], hasRun: boolean): string | undefined {
+    const line = text.slice(start, end);
+    const spans = benignSpansOf(line, parts);
+    if (spans.length === 0 ? !hasRun : !mayHoldToken(line, spans)) return undefined;
+    const masked = maskLine(line, spans);
     for (let from = 0; ; ) {
         const run = nextTokenRun(masked, from);
         if (run === undefined) return undefined;
         from = run.end;
         const token = trimSeparators(masked.slice(run.start, run.end));
         if (token.length < TOKEN_MIN) continue;
-        const verdict = judgeToken(token, () => keyBeforeInLine(text, start, spans, masked, run.start));
+        const verdict = judgeToken(token, () => keyBeforeInLine(text, start, parts, masked, run.start));
         if (verdict) return verdict;
     }
 }
@@ -1090,14 +1290,15 @@ function nextTokenRun(text: string, from: number): { start: number; end: number 
  * the line alone answers unless only assignment gaps precede the token there, within keyBefore's reach,
  * and earlier lines exist; then the lines before it are masked too (rare: a value on the line after its key).
  */
-function keyBeforeInLine(text: string, lineStart: number, spans: RegExp | null, masked: string, at: number): string {
+function keyBeforeInLine(text: string, lineStart: number, parts: readonly number[], masked: string, at: number): string {
     let gapsOnly = lineStart > 0 && at < KEY_GAP_STEPS;
     for (let i = 0; gapsOnly && i < at; i++) gapsOnly = ASSIGNMENT_GAP.test(masked.charAt(i));
     if (!gapsOnly) return keyBefore(masked, at);
     const before: string[] = [];
     for (let end = lineStart - 1, lines = 0; end >= 0 && lines < KEY_GAP_STEPS; lines++) {
         const start = end === 0 ? 0 : text.lastIndexOf("\n", end - 1) + 1;
-        before.unshift(maskLine(text, start, end, spans));
+        const line = text.slice(start, end);
+        before.unshift(maskLine(line, benignSpansOf(line, parts)));
         end = start - 1;
     }
     const context = `${before.join("\n")}\n`;
@@ -1125,10 +1326,13 @@ function decodeURIComponentSafe(s: string): string {
 
 /** Returns a kind if the token looks like a generated secret, else undefined. */
 function judgeToken(token: string, keyOf: () => string): string | undefined {
-    // Every check but the verdict refuses and none has side effects, so the key before the token (the
-    // costliest, and rarely needed) is read last, once the token has passed the others.
-    if (/^\d+$/.test(token) || DOCUMENTED_EXAMPLES.has(token) || isPlaceholder(token) || hasSequentialRun(token, 5)) return undefined;
-    const bare = token.charCodeAt(token.length - 1) === 0x3d ? token.replace(/=+$/, "") : token;
+    // Every check but the verdict refuses and none has side effects, so they run cheapest and most
+    // refusing first: the character classes and the entropy (which the verdict needs anyway), then
+    // what reads the token again; the key before the token (the costliest, and rarely needed) last.
+    // A long run likely holds a placeholder mark (0{10}, xxxx), which the regex stops at: there, that is the cheapest refusal.
+    const typedFirst = token.length > LONG_TOKEN;
+    if (typedFirst && isTypedToken(token)) return undefined;
+    const bare = token.charCodeAt(token.length - 1) === 0x3d ? withoutTrailingEquals(token) : token;
     const bits = classBits(bare);
     const hex = bare.length > 0 && (bits & (HAS_OTHER | HAS_LOWER_NON_HEX | HAS_UPPER_NON_HEX)) === 0; // /^[0-9a-fA-F]+$/
     if (hex) {
@@ -1136,18 +1340,36 @@ function judgeToken(token: string, keyOf: () => string): string | undefined {
         if (bare.length <= 40 || HASH_HEX_LENGTHS.has(bare.length) || !(bits & (HAS_LOWER | HAS_UPPER)) || !(bits & HAS_DIGIT)) return undefined;
         const h = shannonEntropy(bare);
         if (!(h >= 3.0 && h >= 0.85 * expectedRandomEntropy(bare.length, 16))) return undefined;
+        if (!typedFirst && isTypedToken(token)) return undefined;
         return isNotSecretContext(keyOf()) ? undefined : `high-entropy hex string (${h.toFixed(1)} bits/char)`;
     }
-    // Resource paths: app/iris-ecs-lb-9bc97f2/9bc97f2cd061eaed, models/iris/1/model.
-    if (bare.includes("/") && bare.split("/").every(isPathSegment)) return undefined;
     // Words, identifiers and single-case letters are not generated secrets.
     const mixedCase = (bits & (HAS_LOWER | HAS_UPPER)) === (HAS_LOWER | HAS_UPPER);
-    if (charClasses(bare, bits) < 2 || (!(bits & HAS_DIGIT) && !mixedCase) || looksLikeWords(bare)) return undefined;
+    if (charClasses(bare, bits) < 2 || (!(bits & HAS_DIGIT) && !mixedCase)) return undefined;
     const h = shannonEntropy(bare);
     const expected = expectedRandomEntropy(bare.length, alphabetSize(bare, bits));
     if (h < Math.min(4.5, 0.9 * expected) || h < 3.5) return undefined;
-    if (isNotSecretContext(keyOf()) || isEncodedText(token)) return undefined;
+    // Base64 of text (encoded seeds, documents) is the commonest token left here.
+    if (isEncodedText(token) || (!typedFirst && isTypedToken(token))) return undefined;
+    // Resource paths: app/iris-ecs-lb-9bc97f2/9bc97f2cd061eaed, models/iris/1/model.
+    if ((bare.includes("/") && bare.split("/").every(isPathSegment)) || looksLikeWords(bare)) return undefined;
+    if (isNotSecretContext(keyOf())) return undefined;
     return `high-entropy string (${h.toFixed(1)} bits/char)`;
+}
+
+/** Tokens longer than this are checked for typed content before anything else. */
+const LONG_TOKEN = 256;
+
+/** Digits only, a documented example, a placeholder or a hand-typed sequence: typed by a person, not generated. */
+function isTypedToken(token: string): boolean {
+    return /^\d+$/.test(token) || DOCUMENTED_EXAMPLES.has(token) || isPlaceholder(token) || hasSequentialRun(token, 5);
+}
+
+/** The token without its trailing "=" padding. */
+function withoutTrailingEquals(token: string): string {
+    let end = token.length;
+    while (end > 0 && token.charCodeAt(end - 1) === 0x3d) end--;
+    return token.slice(0, end);
 }
 
 /** A segment of a resource path: words, a short hex ID, or lower-case kebab-case (iris-ecs-lb-9bc97f2). */
