@@ -26,6 +26,9 @@ interface PlanRequest {
 
 const LAUNCHER = path.join(projectRoot(), "offline", "launch.cjs");
 
+/** Answers a plan got because its server died, not from the plan: never memoized, so the next caller plans again. */
+const SERVER_DIED = new WeakSet<PlanRun>();
+
 class PlanServer {
     private readonly child: ChildProcess;
     private readonly waiting = new Map<number, (run: PlanRun) => void>();
@@ -43,7 +46,11 @@ class PlanServer {
         });
         this.child.on("exit", (code, signal) => {
             // A plan the server did not answer gets the CLI's own failure shape: exit 2 and why.
-            for (const resolve of this.waiting.values()) resolve({ code: 2, stdout: "", stderr: `the plan server stopped (exit ${code}, signal ${signal}) during this plan:\n${this.stderrTail}` });
+            for (const resolve of this.waiting.values()) {
+                const answer = { code: 2, stdout: "", stderr: `the plan server stopped (exit ${code}, signal ${signal}) during this plan:\n${this.stderrTail}` };
+                SERVER_DIED.add(answer);
+                resolve(answer);
+            }
             this.waiting.clear();
             onExit(this);
         });
@@ -108,6 +115,9 @@ export class PlanPool {
         if (!run) {
             run = this.onServer(request.args);
             this.memo.set(key, run);
+            void run.then((answer) => {
+                if (SERVER_DIED.has(answer)) this.memo.delete(key);
+            });
         }
         return run;
     }
