@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ImageSource, ModelArtifact } from "./contract";
+import { ModelCheckCache, modelCheckKey } from "./modelCheckCache";
 import { extractTarGz } from "../serving/src/download";
 import { findModelFile, isPickleFile, ModelLoadError, pickleIn, prepareModel } from "../serving/src/modelFile";
 import { describeSignature, planServing, type ModelSignature, type Task, type ValueSignature } from "../serving/src/task";
@@ -88,6 +89,8 @@ export interface ChildAnswer {
     readonly outputs?: ValueSignature[];
     readonly loadError?: string;
     readonly runError?: string;
+    /** The child did not answer (did not start, crashed, timed out): loadError says how, and nothing about the model. */
+    readonly childFailed?: true;
 }
 
 /** Loads a model (a file, or its bytes) with onnxruntime-node (the module at `ort`) in a child node process. */
@@ -95,13 +98,30 @@ export function loadInChild(model: string | Uint8Array, ort = resolveOrt()): Chi
     const args = typeof model === "string" ? ["-e", CHILD_SOURCE, ort, model] : ["-e", CHILD_SOURCE, ort];
     const input = typeof model === "string" ? "" : Buffer.from(model.buffer, model.byteOffset, model.byteLength);
     const result = spawnSync(process.execPath, args, { input, timeout: 120_000, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" });
-    if (result.error) return { loadError: `could not start onnxruntime-node: ${result.error.message}` };
-    if (result.status !== 0) return { loadError: `onnxruntime-node ended with ${result.signal ?? `exit code ${result.status}`} loading it${result.stderr ? `: ${result.stderr.trim().split("\n").slice(-1)[0]}` : ""}` };
+    if (result.error) return { childFailed: true, loadError: `could not start onnxruntime-node: ${result.error.message}` };
+    if (result.status !== 0) return { childFailed: true, loadError: `onnxruntime-node ended with ${result.signal ?? `exit code ${result.status}`} loading it${result.stderr ? `: ${result.stderr.trim().split("\n").slice(-1)[0]}` : ""}` };
     try {
         return JSON.parse(result.stdout) as ChildAnswer;
     } catch {
-        return { loadError: `onnxruntime-node gave no answer: ${result.stdout.slice(0, 200)}` };
+        return { childFailed: true, loadError: `onnxruntime-node gave no answer: ${result.stdout.slice(0, 200)}` };
     }
+}
+
+const isChildAnswer = (value: unknown): value is ChildAnswer =>
+    typeof value === "object" && value !== null && !("unavailable" in value) && !("childFailed" in value) && (Array.isArray((value as ChildAnswer).inputs) || typeof (value as ChildAnswer).loadError === "string");
+
+/**
+ * loadInChild, remembered in `cache` (components/modelCheckCache.ts): `model` is what the child is handed,
+ * `bytes` the model file's. Only onnxruntime-node's own verdicts are kept, not a runtime that failed to start.
+ */
+export function loadRemembered(model: string | Uint8Array, bytes: Uint8Array, cache = ModelCheckCache.fromEnvironment(), load: (model: string | Uint8Array, ort: string) => ChildAnswer = loadInChild): ChildAnswer {
+    const ort = resolveOrt();
+    const key = cache ? modelCheckKey({ childSource: CHILD_SOURCE, ort, model, bytes }) : undefined;
+    const known = cache && key ? cache.get(key, isChildAnswer) : undefined;
+    if (known) return known;
+    const answer = load(model, ort);
+    if (cache && key && isChildAnswer(answer)) cache.put(key, answer);
+    return answer;
 }
 
 function resolveOrt(): string {
@@ -154,7 +174,7 @@ function checkLocalModel(target: string, shown: string): ArtifactCheck {
         throw err;
     }
     const rel = path.relative(dir, file) || path.basename(file);
-    const answer = loadInChild(prepared.unzipped.length > 0 ? prepared.bytes : file);
+    const answer = loadRemembered(prepared.unzipped.length > 0 ? prepared.bytes : file, prepared.bytes);
     if (answer.unavailable !== undefined) return { status: "skipped", reason: `onnxruntime-node does not load on this machine (${answer.unavailable.split("\n")[0]}), so the plan could not try the model; the server checks it when it starts` };
     if (answer.loadError !== undefined) return refused(`${rel} does not load in ONNX Runtime (${answer.loadError})`, `re-export it with an opset ONNX Runtime 1.30 supports (skl2onnx target_opset, torch.onnx.export opset_version); ${EXPORT_FIX}`);
     const signature: ModelSignature = { inputs: answer.inputs ?? [], outputs: answer.outputs ?? [], unzipped: new Set(prepared.unzipped.map((u) => u.output)) };
