@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { POLICIES } from "../policies/rules";
+import { PROCESS_OUTPUT, type CliOutput } from "./cliOutput";
 import { exitCodeOf, plan } from "./engine";
 import { planWithGrpcEngine } from "./grpcEngine";
 import { projectRoot } from "./projectRoot";
@@ -21,13 +22,7 @@ or program error.`;
 
 const ENGINES = ["in-process", "grpc"] as const;
 
-/** Where a run's text goes: the process's own streams from the command line, a buffer under offline/planServer. */
-export interface CliOutput {
-    readonly stdout: (text: string) => void;
-    readonly stderr: (text: string) => void;
-}
-
-const PROCESS_OUTPUT: CliOutput = { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) };
+export type { CliOutput } from "./cliOutput";
 
 /** One `npm run plan -- <args>`: prints the plan and resolves to its exit code. */
 export async function runCli(args: readonly string[], out: CliOutput = PROCESS_OUTPUT): Promise<number> {

@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { POLICIES } from "../policies/rules";
+import { PROCESS_OUTPUT, type CliOutput } from "./cliOutput";
 import { evaluatePolicies } from "./evaluatePolicies";
 import { PolicyInputError, resourcesFromDocument } from "./policyInput";
 
@@ -40,21 +42,22 @@ export function printable(text: string): string {
     return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
-async function main(): Promise<number> {
+/** One `npm run policy -- <args>`: prints the verdicts and resolves to the exit code. */
+export async function runPolicyCli(args: readonly string[], out: CliOutput = PROCESS_OUTPUT): Promise<number> {
     let parsed;
     try {
-        parsed = parseArgs({ allowPositionals: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
+        parsed = parseArgs({ args: [...args], allowPositionals: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
     } catch (err) {
-        process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+        out.stderr(`${(err as Error).message}\n\n${USAGE}\n`);
         return 2;
     }
     if (parsed.values.help) {
-        process.stdout.write(`${USAGE}\n`);
+        out.stdout(`${USAGE}\n`);
         return 0;
     }
     const [file, ...extra] = parsed.positionals;
     if (!file || extra.length > 0) {
-        process.stderr.write(`Give exactly one file.\n\n${USAGE}\n`);
+        out.stderr(`Give exactly one file.\n\n${USAGE}\n`);
         return 2;
     }
     let resources;
@@ -62,27 +65,32 @@ async function main(): Promise<number> {
         resources = resourcesFromDocument(JSON.parse(readInput(file)));
     } catch (err) {
         const why = err instanceof PolicyInputError ? err.message : err instanceof SyntaxError ? `not JSON (${err.message})` : (err as Error).message;
-        process.stderr.write(`Cannot read ${printable(file)}: ${printable(why)}\n`);
+        out.stderr(`Cannot read ${printable(file)}: ${printable(why)}\n`);
         return 2;
     }
     const byUrn = new Map(resources.map((r) => [r.urn, r.name]));
     const violations = (await evaluatePolicies(POLICIES, resources)).map((v) => ({ ...v, name: byUrn.get(v.urn) ?? "" }));
     const mandatory = violations.filter((v) => v.level === "mandatory").length;
     if (parsed.values.json) {
-        process.stdout.write(`${JSON.stringify({ violations }, null, 2)}\n`);
+        out.stdout(`${JSON.stringify({ violations }, null, 2)}\n`);
     } else {
-        for (const v of violations) process.stdout.write(`[${v.level}] ${v.policy} on ${printable(v.name || "the stack")}: ${printable(v.message)}\n`);
-        process.stdout.write(`${resources.length} resources checked: ${mandatory} mandatory, ${violations.length - mandatory} advisory violations\n`);
+        for (const v of violations) out.stdout(`[${v.level}] ${v.policy} on ${printable(v.name || "the stack")}: ${printable(v.message)}\n`);
+        out.stdout(`${resources.length} resources checked: ${mandatory} mandatory, ${violations.length - mandatory} advisory violations\n`);
     }
     return mandatory > 0 ? 1 : 0;
 }
 
-main().then(
-    (code) => {
+/** runPolicyCli, with a failure of the tool itself reported in one line and exit code 2, never a stack trace. */
+export function runPolicyCliSafely(args: readonly string[], out: CliOutput = PROCESS_OUTPUT): Promise<number> {
+    return runPolicyCli(args, out).catch((err: unknown) => {
+        out.stderr(`policy check failed: ${printable(err instanceof Error ? err.message : String(err))}\n`);
+        return 2;
+    });
+}
+
+// Run as a tool (offline/launch.cjs points argv[1] at this file), not when a test requires it.
+if (path.resolve(process.argv[1] ?? "") === __filename) {
+    void runPolicyCliSafely(process.argv.slice(2)).then((code) => {
         process.exitCode = code;
-    },
-    (err: unknown) => {
-        process.stderr.write(`policy check failed: ${printable(err instanceof Error ? err.message : String(err))}\n`);
-        process.exitCode = 2;
-    },
-);
+    });
+}
