@@ -30,13 +30,29 @@ interface Reply {
 /** Libraries outside it stay loaded; the project's modules (its build and any --program fixture) load afresh. */
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
 const CLI = path.join(__dirname, "cli.js");
+const PROVIDERS = path.join(__dirname, "..", "providers") + path.sep;
 const EVENTS: readonly NodeJS.Signals[] = ["unhandledRejection", "uncaughtException", "exit", "beforeExit", "warning"] as unknown as NodeJS.Signals[];
 
 type Listener = (...args: unknown[]) => void;
 
+/**
+ * A provider module that defines a dynamic resource (a pulumi.dynamic.Resource subclass) stays loaded, so
+ * its provider object is the one @pulumi/pulumi has already serialized (it keeps each provider object's
+ * serialization: sdk/nodejs/dynamic/index.ts, providerCache) and a plan does not serialize it again
+ * (0.2-0.3 s of a gcp or azure plan: node offline/launch.cjs bench/planServer). A new process serializes
+ * the same text: those modules keep no state (the rule stated in providers/dynamic/clock.ts) and import no
+ * cloud SDK, so the SDK modules a plan reports are unchanged; test/planHelper.test.ts compares byte for byte.
+ */
+function definesDynamicResource(file: string, exports: unknown): boolean {
+    if (!file.startsWith(PROVIDERS) || typeof exports !== "object" || exports === null) return false;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Resource } = require("@pulumi/pulumi/dynamic") as typeof import("@pulumi/pulumi/dynamic");
+    return Object.values(exports).some((value) => typeof value === "function" && value.prototype instanceof Resource);
+}
+
 function unloadPlanModules(): void {
-    for (const file of Object.keys(require.cache)) {
-        if (file === __filename) continue;
+    for (const [file, loaded] of Object.entries(require.cache)) {
+        if (file === __filename || (loaded && definesDynamicResource(file, loaded.exports))) continue;
         if (!file.includes(NODE_MODULES) || CLOUD_SDK_PACKAGE.test(file)) delete require.cache[file];
     }
     // A new process's runtime store (@pulumi/pulumi/runtime/state.ts makes it on first use).

@@ -41,6 +41,9 @@ describe("the plan pool (offline/planServer.ts)", () => {
         ["a --program fixture", fixture],
         ["the same fixture again: its module is loaded afresh", fixture],
         ["azure, human output", ["--stack", "prod", "--config", "cloud=azure", "--config", "runtime=aks"]],
+        // The modules of dynamic providers stay loaded between plans: their second use must serialize as a new process does.
+        ["vertex again, prod: its dynamic provider's module was kept", ["--stack", "prod", "--config", "cloud=gcp", "--json"]],
+        ["aks again, dev: the rollout guard and cluster access were kept", ["--stack", "dev", "--config", "cloud=azure", "--config", "runtime=aks", "--json"]],
         ["invalid config", ["--stack", "dev", "--config", "cloud=nope", "--json"]],
         ["aws after all of them", ["--stack", "dev", "--json"]],
     ];
