@@ -1,3 +1,4 @@
+import { CLOUDS, runtimesOf } from "../components/runtimes";
 import { PlanPool } from "../offline/planPool";
 
 /**
@@ -5,14 +6,7 @@ import { PlanPool } from "../offline/planPool";
  * (offline/planServer.ts, as plan:all and the test suite use it), median of RUNS after one warm-up round.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const RUNTIMES: [cloud: string, runtime: string][] = [
-    ["aws", "sagemaker"],
-    ["aws", "ecs"],
-    ["gcp", "vertex"],
-    ["gcp", "gke"],
-    ["azure", "azureml"],
-    ["azure", "aks"],
-];
+const RUNTIMES = CLOUDS.flatMap((cloud) => runtimesOf(cloud).map((runtime) => [cloud, runtime] as const));
 
 async function main(): Promise<void> {
     const pool = new PlanPool(1);
