@@ -72,6 +72,8 @@ function runProgram(args: { address: string; projectDir: string; project: string
         // Not the language host's: list the modules the program loaded, and end it if the plan dies (see the files).
         ...["--require", path.join(args.projectDir, "offline", "sdkModulesReport.cjs")],
         ...["--require", path.join(args.projectDir, "offline", "exitWithParent.cjs")],
+        // The flag Pulumi's closure serializer sets when it loads, set from the start, so V8's code cache is shared (offline/launch.cjs).
+        "--allow-natives-syntax",
         runner,
         ...["--monitor", args.address, "--engine", args.address, "--organization", ORGANIZATION, "--project", args.project],
         ...["--root-directory", args.projectDir, "--stack", args.stack, "--pwd", args.projectDir, "--dry-run"],

@@ -14,12 +14,18 @@ const { enableCompileCache } = require("node:module");
 const path = require("node:path");
 
 const root = path.resolve(__dirname, "..");
+const NATIVES_SYNTAX = "--allow-natives-syntax";
 const buildsDir = path.join(root, ".offline-build");
 // V8's code cache for every module a tool loads (the SDKs, the build), kept beside the builds: a plan took
 // 0.90 s with it cold and 0.68 s warm (node offline/launch.cjs offline/cli --stack dev --json). Set in the
 // environment too, so the processes a tool starts (plans of plan:all, Pulumi's runner, the model check) share it.
 process.env.NODE_COMPILE_CACHE ??= path.join(buildsDir, "compile-cache");
 enableCompileCache?.(process.env.NODE_COMPILE_CACHE);
+// V8 rejects a code cache made under other flags, and Pulumi's closure serializer turns on
+// --allow-natives-syntax when it loads (sdk/nodejs/runtime/closure/v8.ts): modules compiled before that
+// and after it, in processes that load it at different points, rejected each other's caches (563 of 832
+// lookups in a gRPC plan). Every tool and the processes it starts set it before loading anything.
+require("node:v8").setFlagsFromString(NATIVES_SYNTAX);
 
 const SOURCES = ["index.ts", "lib.ts", "config.ts", "components", "providers", "policies", "offline", "bench", "serving/src", "examples"];
 const TSCONFIG = path.join(root, "tsconfig.json");

@@ -37,7 +37,7 @@ const STARTUP_TIMEOUT_MS = 120_000;
 async function startPack(packDir: string, engineAddress: string, stack: AnalyzerStack): Promise<{ child: ChildProcess; address: string; stderr: () => string }> {
     const runPolicyPack = path.dirname(require.resolve("@pulumi/pulumi/cmd/run-policy-pack"));
     const config = Object.fromEntries(Object.entries(stack.config).map(([k, v]) => [k, v]));
-    const child = spawn(process.execPath, ["--require", path.join(projectRoot(), "offline", "exitWithParent.cjs"), runPolicyPack, engineAddress, packDir], {
+    const child = spawn(process.execPath, ["--require", path.join(projectRoot(), "offline", "exitWithParent.cjs"), "--allow-natives-syntax", runPolicyPack, engineAddress, packDir], {
         cwd: packDir,
         stdio: ["ignore", "pipe", "pipe"],
         env: {
