@@ -466,7 +466,23 @@ const NEEDLE_SCAN = (() => {
     for (const { needle } of NEEDLES) groups.set(needle.charAt(0), [...(groups.get(needle.charAt(0)) ?? []), escapeRegex(needle.slice(1))]);
     return new RegExp([...groups].map(([first, rests]) => `${escapeRegex(first)}(?:${rests.join("|")})`).join("|"), "g");
 })();
-const FORMATS_OF_NEEDLE = new Map(NEEDLES.map((n) => [n.needle, n.formats]));
+
+/** NEEDLES by the code of their last character, longest first (every needle is ASCII). */
+const NEEDLES_BY_LAST: (typeof NEEDLES)[] = Array.from({ length: 128 }, () => []);
+for (const n of NEEDLES) NEEDLES_BY_LAST[n.needle.charCodeAt(n.needle.length - 1)]!.push(n);
+
+/**
+ * The needle of the NEEDLE_SCAN match that ends at `end`, the scan having started at `from`: the
+ * longest needle that ends there and starts at or after `from`, as the match starts at the leftmost
+ * needle. Found from the match's end, so the scan can run as test() and allocate no match array.
+ */
+function needleEndingAt(text: string, from: number, end: number): (typeof NEEDLES)[number] {
+    for (const n of NEEDLES_BY_LAST[text.charCodeAt(end - 1)]!) {
+        const start = end - n.needle.length;
+        if (start >= from && text.startsWith(n.needle, start)) return n;
+    }
+    throw new Error("no needle ends at a needle match");
+}
 
 function privateKeyHasBody(m: RegExpExecArray, _window: string, value: ScannedValue, at: number): boolean {
     const start = at + m.index + m[0].length;
@@ -538,10 +554,13 @@ function formatMatches(format: KnownFormat, window: string, value: ScannedValue,
 const SINGLE_WINDOW_RUN = new Uint8Array(KNOWN_FORMATS.length);
 
 function formatsCalledFor(text: string, run = new Uint8Array(KNOWN_FORMATS.length)): Uint8Array {
-    run.fill(0);
+    // A loop, not run.fill(0): the builtin's call cost more than the stores.
+    for (let f = 0; f < run.length; f++) run[f] = 0;
     for (const f of ALWAYS_RUN) run[f] = 1;
     NEEDLE_SCAN.lastIndex = 0;
-    for (let m = NEEDLE_SCAN.exec(text); m; m = NEEDLE_SCAN.exec(text)) for (const f of FORMATS_OF_NEEDLE.get(m[0])!) run[f] = 1;
+    for (let from = 0; NEEDLE_SCAN.test(text); from = NEEDLE_SCAN.lastIndex) {
+        for (const f of needleEndingAt(text, from, NEEDLE_SCAN.lastIndex).formats) run[f] = 1;
+    }
     return run;
 }
 
@@ -1126,12 +1145,18 @@ const TOKEN_MIN = 20;
 
 const isTokenCode = (c: number) => c < 128 && TOKEN_CHAR[c] === 1;
 
-/** Whether text[start, end) has a run of TOKEN_MIN token characters: without one (and without a URL query to keep values from), no token comes out. */
+/**
+ * Whether text[start, end) has a run of TOKEN_MIN token characters: without one (and without a URL
+ * query to keep values from), no token comes out. Reads the last character a run from `from` would
+ * need first, and backwards from there: a character outside the class rules out every run that
+ * would hold it, so most characters of words and short IDs are never read.
+ */
 function hasTokenRunIn(text: string, start: number, end: number): boolean {
-    let run = 0;
-    for (let i = start; i < end; i++) {
-        run = isTokenCode(text.charCodeAt(i)) ? run + 1 : 0;
-        if (run >= TOKEN_MIN) return true;
+    for (let from = start; from + TOKEN_MIN <= end; ) {
+        let i = from + TOKEN_MIN - 1;
+        while (i >= from && isTokenCode(text.charCodeAt(i))) i--;
+        if (i < from) return true;
+        from = i + 1;
     }
     return false;
 }
