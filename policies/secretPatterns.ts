@@ -449,7 +449,11 @@ const KNOWN_FORMATS: readonly KnownFormat[] = [
 /** Every needle, longest first (equal lengths in table order), with the formats it calls for. */
 const NEEDLE_FORMATS = new Map<string, number[]>();
 KNOWN_FORMATS.forEach((f, i) => f.needles.forEach((n) => NEEDLE_FORMATS.set(n, [...(NEEDLE_FORMATS.get(n) ?? []), i])));
-const ALWAYS_RUN = KNOWN_FORMATS.flatMap((f, i) => (f.needles.length === 0 ? [i] : []));
+/**
+ * The formats without needles (the AWS secret key, named in any case). Each match of theirs holds
+ * "secret", one of SECRET_KEYWORD's words, so they run only on a value where SECRET_KEYWORD matches.
+ */
+const KEYWORD_FORMATS = KNOWN_FORMATS.flatMap((f, i) => (f.needles.length === 0 ? [i] : []));
 const NEEDLES = [...NEEDLE_FORMATS].map(([needle, formats]) => ({ needle, formats })).sort((a, b) => b.needle.length - a.needle.length);
 
 const escapeRegex = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -553,10 +557,10 @@ function formatMatches(format: KnownFormat, window: string, value: ScannedValue,
  */
 const SINGLE_WINDOW_RUN = new Uint8Array(KNOWN_FORMATS.length);
 
-function formatsCalledFor(text: string, run = new Uint8Array(KNOWN_FORMATS.length)): Uint8Array {
+function formatsCalledFor(text: string, hasKeyword: boolean, run = new Uint8Array(KNOWN_FORMATS.length)): Uint8Array {
     // A loop, not run.fill(0): the builtin's call cost more than the stores.
     for (let f = 0; f < run.length; f++) run[f] = 0;
-    for (const f of ALWAYS_RUN) run[f] = 1;
+    if (hasKeyword) for (const f of KEYWORD_FORMATS) run[f] = 1;
     NEEDLE_SCAN.lastIndex = 0;
     for (let from = 0; NEEDLE_SCAN.test(text); from = NEEDLE_SCAN.lastIndex) {
         for (const f of needleEndingAt(text, from, NEEDLE_SCAN.lastIndex).formats) run[f] = 1;
@@ -570,9 +574,10 @@ function formatsCalledFor(text: string, run = new Uint8Array(KNOWN_FORMATS.lengt
  */
 function knownFormatIn(value: string): KnownFormat | undefined {
     const scanned = new ScannedValue(value);
+    const hasKeyword = firstSecretKeyword(value) >= 0;
     if (value.length <= WINDOW) {
         // No accept check reads another value's formats, so one buffer serves every value of a window.
-        const run = formatsCalledFor(value, SINGLE_WINDOW_RUN);
+        const run = formatsCalledFor(value, hasKeyword, SINGLE_WINDOW_RUN);
         for (let i = 0; i < KNOWN_FORMATS.length; i++) {
             const format = KNOWN_FORMATS[i]!;
             if (run[i] && formatMatches(format, value, scanned, 0)) return format;
@@ -581,7 +586,7 @@ function knownFormatIn(value: string): KnownFormat | undefined {
     }
     const windows = scanWindows(value).map(([start, end]) => {
         const text = start === 0 && end === value.length ? value : value.slice(start, end);
-        return { text, start, run: formatsCalledFor(text) };
+        return { text, start, run: formatsCalledFor(text, hasKeyword) };
     });
     return KNOWN_FORMATS.find((format, i) => windows.some((w) => w.run[i] && formatMatches(format, w.text, scanned, w.start)));
 }
@@ -729,9 +734,27 @@ const SECRET_KEYWORD = /pass(?:word|wd|phrase)|pwd|secret|token|api[_.-]?key|acc
 const IDENT_CHAR = /[A-Za-z0-9_.-]/;
 const QUOTES = "\"'`";
 
+let keywordText: string | undefined;
+let keywordAt = -1;
+
+/**
+ * Where SECRET_KEYWORD first matches in the text, or -1. The last answer is kept: findSecret asks
+ * first (to know whether the AWS secret key format can match), then findEntropySecret, of the same value.
+ */
+function firstSecretKeyword(text: string): number {
+    if (text !== keywordText) {
+        SECRET_KEYWORD.lastIndex = 0;
+        keywordAt = SECRET_KEYWORD.exec(text)?.index ?? -1;
+        keywordText = text;
+    }
+    return keywordAt;
+}
+
 /** Finds NAME <op> VALUE where NAME is secret-named and VALUE a literal that could be a credential. */
 function findSecretAssignment(text: string): { name: string; value: string } | undefined {
-    SECRET_KEYWORD.lastIndex = 0;
+    const first = firstSecretKeyword(text);
+    if (first < 0) return undefined;
+    SECRET_KEYWORD.lastIndex = first;
     for (let m = SECRET_KEYWORD.exec(text); m; m = SECRET_KEYWORD.exec(text)) {
         let start = m.index;
         while (start > 0 && start > m.index - 80 && IDENT_CHAR.test(text.charAt(start - 1))) start--;
@@ -1430,11 +1453,24 @@ const ASSIGNMENT_GAP = /[\s"'`:=>]/;
  */
 function isEncodedText(token: string): boolean {
     if (token.length % 4 === 1) return false;
-    const decoded = Buffer.from(token, "base64").toString("utf8"); // Node reads both base64 alphabets
+    const decoded = decodeBase64Text(token);
     if (decoded.length === 0 || !/^[\t\n\r\x20-\x7e\u00a0-\ufffc]*$/.test(decoded)) return false;
     const head = decoded.trimStart().charAt(0);
     if (head === "{" || head === "[") return findSecretInValue(decoded) === undefined;
     return !decoded.includes(":") && (looksLikeWords(decoded) || hasSequentialRun(decoded, 6));
+}
+
+/** Scratch space for decodeBase64Text: a Buffer allocated per token cost more than the rest of isEncodedText. */
+const DECODE_BUFFER = Buffer.allocUnsafe(64 * 1024);
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Buffer.from(token, "base64").toString("utf8") (Node reads both base64 alphabets), decoded into DECODE_BUFFER. */
+function decodeBase64Text(token: string): string {
+    if (token.length > DECODE_BUFFER.length) return Buffer.from(token, "base64").toString("utf8");
+    const length = DECODE_BUFFER.write(token, 0, "base64");
+    // Bytes below 0x80 read the same in Latin-1 as in UTF-8, and Latin-1 is the cheaper read.
+    const latin1 = DECODE_BUFFER.toString("latin1", 0, length);
+    return NON_ASCII.test(latin1) ? DECODE_BUFFER.toString("utf8", 0, length) : latin1;
 }
 
 /** Redacts a secret for messages: its length only. */
