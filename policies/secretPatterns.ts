@@ -365,6 +365,8 @@ interface KnownFormat {
     readonly accept?: (match: RegExpExecArray, window: string, value: ScannedValue, at: number) => boolean;
     /** Formats whose body is the only evidence also refuse hand-typed sequences (abcdef..., 123456...). */
     readonly refuseSequences?: boolean;
+    /** For a needle the pattern matches only in some places: whether its match at `start` calls for the format. */
+    readonly calledAt?: (text: string, needle: string, start: number) => boolean;
 }
 
 const AWS_SECRET_NAME = /(?:aws_?secret_?(?:access_?)?key|secret_?access_?key)["'\]]{0,2}[ \t]{0,20}(?::=|=>|[:=])[ \t]{0,20}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi;
@@ -426,6 +428,9 @@ const KNOWN_FORMATS: readonly KnownFormat[] = [
         pattern: /\bhvs\.([\w-]{90,120})|\bhvb\.([\w-]{138,300})|\bs\.([A-Za-z0-9]{24})(?![\w.-])/g,
         // The legacy s.<24> form reads like code (s.ReadTimeoutInMilliseconds): require all three classes.
         accept: (m) => m[3] === undefined || (LOWER.test(m[3]) && UPPER.test(m[3]) && DIGIT.test(m[3]) && !looksLikeWords(m[3])),
+        // "s." is matched only after a word boundary (amazonaws.com holds it after a letter). No needle
+        // can hide such an "s." or an "hvs." or "hvb." from the needle scan: none holds "s." after a non-word character, nor "h" before "v".
+        calledAt: (text, needle, start) => needle !== "s." || !isWordCode(text.charCodeAt(start - 1)),
     },
     { kind: "Clojars token", needles: ["CLOJARS_"], pattern: /\bCLOJARS_([a-z0-9]{60})\b/gi },
     { kind: "SendGrid API key", needles: ["SG."], pattern: /\bSG\.([\w-]{22}\.[\w-]{43})\b/g },
@@ -563,7 +568,9 @@ function formatsCalledFor(text: string, hasKeyword: boolean, run = new Uint8Arra
     if (hasKeyword) for (const f of KEYWORD_FORMATS) run[f] = 1;
     NEEDLE_SCAN.lastIndex = 0;
     for (let from = 0; NEEDLE_SCAN.test(text); from = NEEDLE_SCAN.lastIndex) {
-        for (const f of needleEndingAt(text, from, NEEDLE_SCAN.lastIndex).formats) run[f] = 1;
+        const { needle, formats } = needleEndingAt(text, from, NEEDLE_SCAN.lastIndex);
+        const start = NEEDLE_SCAN.lastIndex - needle.length;
+        for (const f of formats) if (KNOWN_FORMATS[f]!.calledAt?.(text, needle, start) ?? true) run[f] = 1;
     }
     return run;
 }
@@ -573,17 +580,18 @@ function formatsCalledFor(text: string, hasKeyword: boolean, run = new Uint8Arra
  * windows; formats stay the outer loop, so the kind reported is the one a single scan would report.
  */
 function knownFormatIn(value: string): KnownFormat | undefined {
-    const scanned = new ScannedValue(value);
-    const hasKeyword = firstSecretKeyword(value) >= 0;
+    const hasKeyword = hasSecretKeyword(value);
     if (value.length <= WINDOW) {
         // No accept check reads another value's formats, so one buffer serves every value of a window.
         const run = formatsCalledFor(value, hasKeyword, SINGLE_WINDOW_RUN);
+        let scanned: ScannedValue | undefined; // most values call for no format
         for (let i = 0; i < KNOWN_FORMATS.length; i++) {
             const format = KNOWN_FORMATS[i]!;
-            if (run[i] && formatMatches(format, value, scanned, 0)) return format;
+            if (run[i] && formatMatches(format, value, (scanned ??= new ScannedValue(value)), 0)) return format;
         }
         return undefined;
     }
+    const scanned = new ScannedValue(value);
     const windows = scanWindows(value).map(([start, end]) => {
         const text = start === 0 && end === value.length ? value : value.slice(start, end);
         return { text, start, run: formatsCalledFor(text, hasKeyword) };
@@ -735,26 +743,25 @@ const IDENT_CHAR = /[A-Za-z0-9_.-]/;
 const QUOTES = "\"'`";
 
 let keywordText: string | undefined;
-let keywordAt = -1;
+let keywordFound = false;
 
 /**
- * Where SECRET_KEYWORD first matches in the text, or -1. The last answer is kept: findSecret asks
- * first (to know whether the AWS secret key format can match), then findEntropySecret, of the same value.
+ * Whether SECRET_KEYWORD matches anywhere in the text. The last answer is kept: findSecret asks first
+ * (whether the AWS secret key format can match), then findEntropySecret, of the same value.
  */
-function firstSecretKeyword(text: string): number {
+function hasSecretKeyword(text: string): boolean {
     if (text !== keywordText) {
         SECRET_KEYWORD.lastIndex = 0;
-        keywordAt = SECRET_KEYWORD.exec(text)?.index ?? -1;
+        keywordFound = SECRET_KEYWORD.test(text);
         keywordText = text;
     }
-    return keywordAt;
+    return keywordFound;
 }
 
 /** Finds NAME <op> VALUE where NAME is secret-named and VALUE a literal that could be a credential. */
 function findSecretAssignment(text: string): { name: string; value: string } | undefined {
-    const first = firstSecretKeyword(text);
-    if (first < 0) return undefined;
-    SECRET_KEYWORD.lastIndex = first;
+    if (!hasSecretKeyword(text)) return undefined;
+    SECRET_KEYWORD.lastIndex = 0;
     for (let m = SECRET_KEYWORD.exec(text); m; m = SECRET_KEYWORD.exec(text)) {
         let start = m.index;
         while (start > 0 && start > m.index - 80 && IDENT_CHAR.test(text.charAt(start - 1))) start--;
