@@ -463,30 +463,60 @@ const NEEDLES = [...NEEDLE_FORMATS].map(([needle, formats]) => ({ needle, format
 
 const escapeRegex = (literal: string) => literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/**
- * Every needle in one global regex, grouped by first character and in NEEDLES' order within a group:
- * needles of different groups never match at the same position, so at each position the longest
- * needle wins and matches do not overlap, the reading formatsCalledFor needs, in one native scan
- * instead of a character-code loop in JavaScript (the grouping lets the engine dispatch on the first
- * character).
- */
-const NEEDLE_SCAN = (() => {
-    const groups = new Map<string, string[]>();
-    for (const { needle } of NEEDLES) groups.set(needle.charAt(0), [...(groups.get(needle.charAt(0)) ?? []), escapeRegex(needle.slice(1))]);
-    return new RegExp([...groups].map(([first, rests]) => `${escapeRegex(first)}(?:${rests.join("|")})`).join("|"), "g");
-})();
+type Needle = (typeof NEEDLES)[number];
 
-/** NEEDLES by the code of their last character, longest first (every needle is ASCII). */
-const NEEDLES_BY_LAST: (typeof NEEDLES)[] = Array.from({ length: 128 }, () => []);
-for (const n of NEEDLES) NEEDLES_BY_LAST[n.needle.charCodeAt(n.needle.length - 1)]!.push(n);
+/** Whether an occurrence of `b` can start inside one of `a` ("ghp_" and "_gitlab_session=", "hvs." and "s."). */
+function canStartInside(a: string, b: string): boolean {
+    for (let offset = 1; offset < a.length; offset++) {
+        const shared = Math.min(a.length - offset, b.length);
+        if (a.slice(offset, offset + shared) === b.slice(0, shared)) return true;
+    }
+    return false;
+}
 
 /**
- * The needle of the NEEDLE_SCAN match that ends at `end`, the scan having started at `from`: the
- * longest needle that ends there and starts at or after `from`, as the match starts at the leftmost
- * needle. Found from the match's end, so the scan can run as test() and allocate no match array.
+ * NEEDLES split for separate scans: needles that start with the same character, or whose occurrences
+ * can overlap, stay together, so that each scan reads its needles as one alternation of every needle
+ * would (leftmost, longest first, not overlapping) and the union of the scans calls for the same formats.
+ * The largest such group is scanned alone and the rest together: on the bench's infrastructure values
+ * the two scans took 30% less time than one alternation of every needle.
  */
-function needleEndingAt(text: string, from: number, end: number): (typeof NEEDLES)[number] {
-    for (const n of NEEDLES_BY_LAST[text.charCodeAt(end - 1)]!) {
+function needleGroups(): Needle[][] {
+    const group = new Map(NEEDLES.map(({ needle }) => [needle.charAt(0), needle.charAt(0)]));
+    const root = (c: string): string => (group.get(c) === c ? c : root(group.get(c)!));
+    for (const a of NEEDLES) for (const b of NEEDLES) if (canStartInside(a.needle, b.needle)) group.set(root(a.needle.charAt(0)), root(b.needle.charAt(0)));
+    const components = new Map<string, Needle[]>();
+    for (const n of NEEDLES) components.set(root(n.needle.charAt(0)), [...(components.get(root(n.needle.charAt(0))) ?? []), n]);
+    const [largest, ...rest] = [...components.values()].sort((a, b) => b.length - a.length);
+    return rest.length > 0 ? [largest!, rest.flat()] : [largest!];
+}
+
+interface NeedleScan {
+    /**
+     * The group's needles in one global regex, grouped by first character and in NEEDLES' order within
+     * a group: needles of different first characters never match at the same position, so at each
+     * position the longest needle wins (the grouping lets the engine dispatch on the first character).
+     */
+    readonly regex: RegExp;
+    /** The group's needles by the code of their last character, longest first (every needle is ASCII). */
+    readonly byLast: readonly Needle[][];
+}
+
+const NEEDLE_SCANS: readonly NeedleScan[] = needleGroups().map((needles) => {
+    const byFirst = new Map<string, string[]>();
+    for (const { needle } of needles) byFirst.set(needle.charAt(0), [...(byFirst.get(needle.charAt(0)) ?? []), escapeRegex(needle.slice(1))]);
+    const byLast: Needle[][] = Array.from({ length: 128 }, () => []);
+    for (const n of needles) byLast[n.needle.charCodeAt(n.needle.length - 1)]!.push(n);
+    return { regex: new RegExp([...byFirst].map(([first, rests]) => `${escapeRegex(first)}(?:${rests.join("|")})`).join("|"), "g"), byLast };
+});
+
+/**
+ * The needle of the scan's match that ends at `end`, the scan having started at `from`: the longest
+ * needle of its group that ends there and starts at or after `from`, as the match starts at the
+ * leftmost needle. Found from the match's end, so the scan can run as test() and allocate no match array.
+ */
+function needleEndingAt(scan: NeedleScan, text: string, from: number, end: number): Needle {
+    for (const n of scan.byLast[text.charCodeAt(end - 1)]!) {
         const start = end - n.needle.length;
         if (start >= from && text.startsWith(n.needle, start)) return n;
     }
@@ -566,11 +596,14 @@ function formatsCalledFor(text: string, hasKeyword: boolean, run = new Uint8Arra
     // A loop, not run.fill(0): the builtin's call cost more than the stores.
     for (let f = 0; f < run.length; f++) run[f] = 0;
     if (hasKeyword) for (const f of KEYWORD_FORMATS) run[f] = 1;
-    NEEDLE_SCAN.lastIndex = 0;
-    for (let from = 0; NEEDLE_SCAN.test(text); from = NEEDLE_SCAN.lastIndex) {
-        const { needle, formats } = needleEndingAt(text, from, NEEDLE_SCAN.lastIndex);
-        const start = NEEDLE_SCAN.lastIndex - needle.length;
-        for (const f of formats) if (KNOWN_FORMATS[f]!.calledAt?.(text, needle, start) ?? true) run[f] = 1;
+    for (const scan of NEEDLE_SCANS) {
+        const { regex } = scan;
+        regex.lastIndex = 0;
+        for (let from = 0; regex.test(text); from = regex.lastIndex) {
+            const { needle, formats } = needleEndingAt(scan, text, from, regex.lastIndex);
+            const start = regex.lastIndex - needle.length;
+            for (const f of formats) if (KNOWN_FORMATS[f]!.calledAt?.(text, needle, start) ?? true) run[f] = 1;
+        }
     }
     return run;
 }
