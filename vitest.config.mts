@@ -1,10 +1,12 @@
+import * as path from "node:path";
 import { defineConfig } from "vitest/config";
+import { isolatedTestFiles } from "./test/helpers/testProjects";
+
+// npm runs the suite from the project root, where this file lives.
+const isolated = isolatedTestFiles(path.resolve("test"));
 
 export default defineConfig({
     test: {
-        include: ["test/**/*.test.ts"],
-        // Each file gets its own process: Pulumi's mock runtime is process-global.
-        pool: "forks",
         // Most of a file's time is spent waiting on a plan's child process, so two files at once use both
         // cores of a 2-core machine (vitest's default there, availableParallelism() - 1, is one).
         maxWorkers: 2,
@@ -13,5 +15,12 @@ export default defineConfig({
         testTimeout: 180_000,
         // Tests and suites plan in fresh processes; on a loaded 2-core machine one plan can take a minute.
         hookTimeout: 180_000,
+        pool: "forks",
+        projects: [
+            { extends: true, test: { name: "runtime", include: isolated, isolate: true } },
+            // The rest plan through the pool, run servers on loopback or call pure functions: they share
+            // worker processes, so @pulumi/pulumi and the SDKs are imported once per worker, not per file.
+            { extends: true, test: { name: "shared", include: ["test/**/*.test.ts"], exclude: isolated, isolate: false } },
+        ],
     },
 });
