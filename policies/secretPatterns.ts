@@ -15,9 +15,11 @@
  * pattern scans a long run and then fails from many start positions (JWT is anchored on its ".ey"),
  * checks beyond a match (what else the document holds) are computed once per value, and long values
  * are scanned for known formats in overlapping windows (WINDOW, OVERLAP), so neither time nor the
- * regex backtracking stack grows with the value past a window. Passes that run on every character
- * (the needle prefilter, the entropy detector's tokens) are character-code loops over tables, and the
- * entropy detector masks only the lines that can yield a token.
+ * regex backtracking stack grows with the value past a window. The passes that run on every value are
+ * the needle prefilter (two global regex alternations of literal needles, needles whose occurrences can overlap
+ * kept in the same one), one secret-keyword search shared by both detectors, and the entropy detector's
+ * token-run check (it reads a run's last character first); the entropy detector masks only the lines
+ * that can yield a token.
  */
 
 export type SecretConfidence = "high" | "entropy";
