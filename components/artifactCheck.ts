@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ImageSource, ModelArtifact } from "./contract";
-import { ModelCheckCache, modelCheckKey } from "./modelCheckCache";
+import { archiveOrigin, ModelCheckCache, modelCheckKey } from "./modelCheckCache";
 import { extractTarGz } from "../serving/src/download";
 import { findModelFile, isPickleFile, ModelLoadError, pickleIn, prepareModel } from "../serving/src/modelFile";
 import { describeSignature, planServing, type ModelSignature, type Task, type ValueSignature } from "../serving/src/task";
@@ -110,13 +110,20 @@ export function loadInChild(model: string | Uint8Array, ort = resolveOrt()): Chi
 const isChildAnswer = (value: unknown): value is ChildAnswer =>
     typeof value === "object" && value !== null && !("unavailable" in value) && !("childFailed" in value) && (Array.isArray((value as ChildAnswer).inputs) || typeof (value as ChildAnswer).loadError === "string");
 
+export interface RememberOptions {
+    readonly cache?: ModelCheckCache;
+    readonly load?: (model: string | Uint8Array, ort: string) => ChildAnswer;
+    /** The model's folder is a copy made for the check: what it is a copy of (modelCheckKey's origin). */
+    readonly origin?: string;
+}
+
 /**
  * loadInChild, remembered in `cache` (components/modelCheckCache.ts): `model` is what the child is handed,
  * `bytes` the model file's. Only onnxruntime-node's own verdicts are kept, not a runtime that failed to start.
  */
-export function loadRemembered(model: string | Uint8Array, bytes: Uint8Array, cache = ModelCheckCache.fromEnvironment(), load: (model: string | Uint8Array, ort: string) => ChildAnswer = loadInChild): ChildAnswer {
+export function loadRemembered(model: string | Uint8Array, bytes: Uint8Array, { cache = ModelCheckCache.fromEnvironment(), load = loadInChild, origin }: RememberOptions = {}): ChildAnswer {
     const ort = resolveOrt();
-    const key = cache ? modelCheckKey({ childSource: CHILD_SOURCE, ort, model, bytes }) : undefined;
+    const key = cache ? modelCheckKey({ childSource: CHILD_SOURCE, ort, model, bytes, origin }) : undefined;
     const known = cache && key ? cache.get(key, isChildAnswer) : undefined;
     if (known) return known;
     const answer = load(model, ort);
@@ -156,7 +163,8 @@ function describeFeatures(dir: string, featureCount: number, fromModel: string |
 }
 
 /** Checks a model folder or file the way the server loads it. */
-function checkLocalModel(target: string, shown: string): ArtifactCheck {
+/** `archive`: the .tar.gz that `target` was unpacked from, for the check's cache key. */
+function checkLocalModel(target: string, shown: string, archive?: string): ArtifactCheck {
     const stat = fs.statSync(target);
     if (stat.isFile() && isPickleFile(target)) return refused(`is a Python pickle (${path.basename(target)}), which the reference server cannot load`, exportFix(shown));
     const dir = stat.isDirectory() ? target : path.dirname(target);
@@ -174,7 +182,8 @@ function checkLocalModel(target: string, shown: string): ArtifactCheck {
         throw err;
     }
     const rel = path.relative(dir, file) || path.basename(file);
-    const answer = loadRemembered(prepared.unzipped.length > 0 ? prepared.bytes : file, prepared.bytes);
+    const origin = archive === undefined ? undefined : archiveOrigin(archive, target, file);
+    const answer = loadRemembered(prepared.unzipped.length > 0 ? prepared.bytes : file, prepared.bytes, { origin });
     if (answer.unavailable !== undefined) return { status: "skipped", reason: `onnxruntime-node does not load on this machine (${answer.unavailable.split("\n")[0]}), so the plan could not try the model; the server checks it when it starts` };
     if (answer.loadError !== undefined) return refused(`${rel} does not load in ONNX Runtime (${answer.loadError})`, `re-export it with an opset ONNX Runtime 1.30 supports (skl2onnx target_opset, torch.onnx.export opset_version); ${EXPORT_FIX}`);
     const signature: ModelSignature = { inputs: answer.inputs ?? [], outputs: answer.outputs ?? [], unzipped: new Set(prepared.unzipped.map((u) => u.output)) };
@@ -210,7 +219,7 @@ export function checkModelArtifact(projectDir: string, artifact: ModelArtifact, 
         const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "model-check-"));
         try {
             extractTarGz(full, scratch);
-            result = checkLocalModel(scratch, artifact.path);
+            result = checkLocalModel(scratch, artifact.path, full);
         } catch (err) {
             result = refused(`could not be unpacked to check the model in it (${(err as Error).message})`, "pack model.onnx (and metadata.json) with tar -czf model.tar.gz model.onnx metadata.json, or point modelArtifact at the folder");
         } finally {

@@ -75,20 +75,29 @@ function packageVersion(ort: string): string | undefined {
 }
 
 /**
- * The key of one check: `model` is the file ONNX Runtime opens by path, or the bytes it is handed (then
- * `bytes` and `file` are the same), `bytes` what the model file holds, `ort` the module the child requires.
- * Undefined when the answer cannot be pinned down (an unknown runtime version, a folder too large).
+ * The key of one check: `model` is the file ONNX Runtime opens by path, or the bytes it is handed, `bytes`
+ * what the model file holds, `ort` the module the child requires. `origin` stands for the model's folder
+ * when that folder is a copy made for the check (an unpacked archive: the archive's digest and the model's
+ * place in it), whose files' times change with every copy. Undefined when the answer cannot be pinned down
+ * (an unknown runtime version, a folder too large).
  */
-export function modelCheckKey(args: { childSource: string; ort: string; model: string | Uint8Array; bytes: Uint8Array }): string | undefined {
+export function modelCheckKey(args: { childSource: string; ort: string; model: string | Uint8Array; bytes: Uint8Array; origin?: string }): string | undefined {
     const version = packageVersion(args.ort);
     if (version === undefined) return undefined;
     const hash = crypto.createHash("sha256").update(JSON.stringify([args.childSource, args.ort, version, typeof args.model === "string" ? "path" : "bytes"]));
-    if (typeof args.model === "string") {
+    if (args.origin !== undefined) {
+        hash.update(JSON.stringify(["origin", args.origin]));
+    } else if (typeof args.model === "string") {
         const folder = folderFingerprint(path.dirname(args.model));
         if (folder === undefined) return undefined;
         hash.update(JSON.stringify([path.basename(args.model), folder]));
     }
     return hash.update(args.bytes).digest("hex");
+}
+
+/** What stands for a model unpacked from `archive` into `dir` (modelCheckKey's origin): the archive's bytes and the model's path in it. */
+export function archiveOrigin(archive: string, dir: string, model: string): string {
+    return `${crypto.createHash("sha256").update(fs.readFileSync(archive)).digest("hex")}:${path.relative(dir, model)}`;
 }
 
 /** A cache folder; every failure to read or write it is a miss, never an error: the check then simply runs. */

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -33,11 +34,11 @@ describe("the model check's answers, remembered on disk", () => {
         const cache = new ModelCheckCache(fresh());
         const { calls, load } = countingLoader(LOADED);
         const bytes = new TextEncoder().encode("model one");
-        expect(loadRemembered(bytes, bytes, cache, load)).toEqual(LOADED);
-        expect(loadRemembered(bytes, bytes, cache, load)).toEqual(LOADED);
+        expect(loadRemembered(bytes, bytes, { cache, load })).toEqual(LOADED);
+        expect(loadRemembered(bytes, bytes, { cache, load })).toEqual(LOADED);
         expect(calls).toHaveLength(1);
         const other = new TextEncoder().encode("model two");
-        loadRemembered(other, other, cache, load);
+        loadRemembered(other, other, { cache, load });
         expect(calls).toHaveLength(2);
         expect(fs.readdirSync(cache.dir).filter((f) => f.endsWith(".json"))).toHaveLength(2);
     });
@@ -48,14 +49,14 @@ describe("the model check's answers, remembered on disk", () => {
         const { calls, load } = countingLoader(LOADED);
         const model = path.join(dir, "model.onnx");
         const bytes = fs.readFileSync(model);
-        loadRemembered(model, bytes, cache, load);
-        loadRemembered(model, bytes, cache, load);
+        loadRemembered(model, bytes, { cache, load });
+        loadRemembered(model, bytes, { cache, load });
         expect(calls).toHaveLength(1);
         fs.writeFileSync(path.join(dir, "weights/w.bin"), "12345");
-        loadRemembered(model, bytes, cache, load);
+        loadRemembered(model, bytes, { cache, load });
         expect(calls).toHaveLength(2);
         fs.writeFileSync(path.join(dir, "extra.bin"), "new");
-        loadRemembered(model, bytes, cache, load);
+        loadRemembered(model, bytes, { cache, load });
         expect(calls).toHaveLength(3);
     });
 
@@ -68,8 +69,8 @@ describe("the model check's answers, remembered on disk", () => {
         ] as [ChildAnswer, boolean][]) {
             const cache = new ModelCheckCache(fresh());
             const { calls, load } = countingLoader(answer);
-            expect(loadRemembered(bytes, bytes, cache, load)).toEqual(answer);
-            loadRemembered(bytes, bytes, cache, load);
+            expect(loadRemembered(bytes, bytes, { cache, load })).toEqual(answer);
+            loadRemembered(bytes, bytes, { cache, load });
             expect(calls).toHaveLength(kept ? 1 : 2);
         }
     });
@@ -78,11 +79,11 @@ describe("the model check's answers, remembered on disk", () => {
         const cache = new ModelCheckCache(fresh());
         const { calls, load } = countingLoader(LOADED);
         const bytes = new TextEncoder().encode("model");
-        loadRemembered(bytes, bytes, cache, load);
+        loadRemembered(bytes, bytes, { cache, load });
         const [entry] = fs.readdirSync(cache.dir);
         for (const damage of ["{ half", JSON.stringify({ unavailable: "planted" }), JSON.stringify([1])]) {
             fs.writeFileSync(path.join(cache.dir, entry!), damage);
-            expect(loadRemembered(bytes, bytes, cache, load)).toEqual(LOADED);
+            expect(loadRemembered(bytes, bytes, { cache, load })).toEqual(LOADED);
         }
         expect(calls).toHaveLength(4);
         expect(JSON.parse(fs.readFileSync(path.join(cache.dir, entry!), "utf8"))).toEqual(LOADED);
@@ -94,8 +95,8 @@ describe("the model check's answers, remembered on disk", () => {
         const { calls, load } = countingLoader(LOADED);
         const bytes = new TextEncoder().encode("model");
         const cache = new ModelCheckCache(path.join(blocker, "model-checks"));
-        expect(loadRemembered(bytes, bytes, cache, load)).toEqual(LOADED);
-        expect(loadRemembered(bytes, bytes, cache, load)).toEqual(LOADED);
+        expect(loadRemembered(bytes, bytes, { cache, load })).toEqual(LOADED);
+        expect(loadRemembered(bytes, bytes, { cache, load })).toEqual(LOADED);
         expect(calls).toHaveLength(2);
     });
 
@@ -120,6 +121,31 @@ describe("the model check's answers, remembered on disk", () => {
         expect(modelCheckCacheDir({})).toBe(path.join(os.homedir(), ".cache", "model-service", "model-checks"));
         expect(modelCheckCacheDir({ MODEL_SERVICE_CACHE_DIR: "off" })).toBeUndefined();
         expect(ModelCheckCache.fromEnvironment({ MODEL_SERVICE_CACHE_DIR: "off" })).toBeUndefined();
+    });
+
+    it("checks a .tar.gz once: its unpacked copy is keyed by the archive's bytes, not by the copy's file times", () => {
+        const previous = process.env.MODEL_SERVICE_CACHE_DIR;
+        process.env.MODEL_SERVICE_CACHE_DIR = fresh();
+        try {
+            const archive = path.join(fresh(), "model.tar.gz");
+            expect(spawnSync("tar", ["-czf", archive, "-C", path.join(PROJECT_DIR, "examples", "iris-regression-onnx"), "model.onnx", "metadata.json"]).status).toBe(0);
+            const image = { kind: "build" as const, context: "serving" };
+            const checks = path.join(process.env.MODEL_SERVICE_CACHE_DIR, "model-checks");
+            for (let run = 0; run < 2; run++) {
+                // A new mtime each time, so the in-process memo misses and the archive is unpacked again.
+                fs.utimesSync(archive, new Date(), new Date(Date.now() + run * 60_000));
+                expect(checkModelArtifact(PROJECT_DIR, { kind: "local", path: archive }, image)).toMatchObject({ status: "checked", report: { task: "regressor" } });
+                expect(fs.readdirSync(checks)).toHaveLength(1);
+            }
+            // Other bytes in the archive: another answer.
+            fs.appendFileSync(archive, Buffer.alloc(1024));
+            fs.utimesSync(archive, new Date(), new Date(Date.now() + 120_000));
+            checkModelArtifact(PROJECT_DIR, { kind: "local", path: archive }, image);
+            expect(fs.readdirSync(checks)).toHaveLength(2);
+        } finally {
+            if (previous === undefined) delete process.env.MODEL_SERVICE_CACHE_DIR;
+            else process.env.MODEL_SERVICE_CACHE_DIR = previous;
+        }
     });
 
     it("the plan's check of the example model reads the cache: a planted answer there is what the check reports", () => {
