@@ -18,3 +18,10 @@ export const Struct = fromPulumi("google-protobuf/google/protobuf/struct_pb").St
 
 /** The value Pulumi's wire protocol uses for "unknown until the resource exists" (sdk/nodejs/runtime/rpc.ts). */
 export const UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * V8 flags every Pulumi process this project starts gets from its first line: Pulumi's closure serializer
+ * turns --allow-natives-syntax on when it loads (sdk/nodejs/runtime/closure/v8.ts), and V8 rejects a code
+ * cache made under other flags, so set from the start the processes share NODE_COMPILE_CACHE (offline/launch.cjs).
+ */
+export const SHARED_V8_FLAGS: readonly string[] = ["--allow-natives-syntax"];

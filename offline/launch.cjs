@@ -24,7 +24,8 @@ enableCompileCache?.(process.env.NODE_COMPILE_CACHE);
 // V8 rejects a code cache made under other flags, and Pulumi's closure serializer turns on
 // --allow-natives-syntax when it loads (sdk/nodejs/runtime/closure/v8.ts): modules compiled before that
 // and after it, in processes that load it at different points, rejected each other's caches (563 of 832
-// lookups in a gRPC plan). Every tool and the processes it starts set it before loading anything.
+// lookups in a gRPC plan). Every tool sets it before loading anything, and passes it to the Pulumi processes
+// it starts (SHARED_V8_FLAGS in offline/grpcRuntime.ts).
 require("node:v8").setFlagsFromString(NATIVES_SYNTAX);
 
 const SOURCES = ["index.ts", "lib.ts", "config.ts", "components", "providers", "policies", "offline", "bench", "serving/src", "examples"];

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import type { CliOutput } from "./cli";
+import { collectOutput, type CliOutput } from "./cliOutput";
 import { CLOUD_SDK_PACKAGE } from "./engine";
 
 /**
@@ -59,19 +59,19 @@ function unloadPlanModules(): void {
     (globalThis as { globalStore?: unknown }).globalStore = undefined;
 }
 
-/** Runs `run` with process.stdout and process.stderr collected into `out`, as a child's pipes would be. */
-async function collectingOutput<T>(out: { stdout: string[]; stderr: string[] }, run: (io: CliOutput) => Promise<T>): Promise<T> {
+/** Runs `run` with what it writes to process.stdout and process.stderr sent to `io`, as a child's pipes would take it. */
+async function withProcessStreams<T>(io: CliOutput, run: () => Promise<T>): Promise<T> {
     const streams = [process.stdout, process.stderr] as const;
     const originals = streams.map((s) => s.write);
-    const sinks = [out.stdout, out.stderr];
+    const sinks = [io.stdout, io.stderr];
     streams.forEach((stream, i) => {
         stream.write = ((chunk: string | Uint8Array) => {
-            sinks[i]!.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+            sinks[i]!(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
             return true;
         }) as typeof stream.write;
     });
     try {
-        return await run({ stdout: (text) => out.stdout.push(text), stderr: (text) => out.stderr.push(text) });
+        return await run();
     } finally {
         streams.forEach((stream, i) => {
             stream.write = originals[i]! as typeof stream.write;
@@ -93,17 +93,18 @@ function removeAddedListeners(before: Map<string, Listener[]>): void {
 async function planOnce(request: Request): Promise<Reply> {
     unloadPlanModules();
     const before = listenersNow();
-    const out = { stdout: [] as string[], stderr: [] as string[] };
-    const code = await collectingOutput(out, async (io) => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const cli = require(CLI) as typeof import("./cli");
-        const exit = await cli.runCliSafely(request.args, io);
-        // A program's error the runtime re-raises after the stack settles arrives within a turn or two.
-        await new Promise((resolve) => setImmediate(resolve));
-        return exit;
-    });
+    const answer = await collectOutput((io) =>
+        withProcessStreams(io, async () => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const cli = require(CLI) as typeof import("./cli");
+            const exit = await cli.runCliSafely(request.args, io);
+            // A program's error the runtime re-raises after the stack settles arrives within a turn or two.
+            await new Promise((resolve) => setImmediate(resolve));
+            return exit;
+        }),
+    );
     removeAddedListeners(before);
-    return { id: request.id, code, stdout: out.stdout.join(""), stderr: out.stderr.join("") };
+    return { id: request.id, ...answer };
 }
 
 // Between plans, an error nothing handles is a leftover of the last one: the CLI's process would have ended.

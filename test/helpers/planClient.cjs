@@ -1,4 +1,4 @@
-// Asks the test run's plan pool (test/helpers/planPool.ts) for one plan and prints its answer: the way a
+// Asks the test run's plan pool (offline/planPool.ts, started by planPool.globalSetup.ts) for one plan and prints its answer: the way a
 // test that must plan synchronously (spawnSync) still uses the pool's warm servers.
 "use strict";
 const net = require("node:net");
