@@ -623,7 +623,7 @@ const SINGLE_WINDOW_RUN = new Uint8Array(KNOWN_FORMATS.length);
  * windows; formats stay the outer loop, so the kind reported is the one a single scan would report.
  */
 function knownFormatIn(value: string): KnownFormat | undefined {
-    const hasKeyword = hasSecretKeyword(value);
+    const hasKeyword = findSecretKeyword(value);
     if (value.length <= WINDOW) {
         // No accept check reads another value's formats, so one buffer serves every value of a window.
         const run = SINGLE_WINDOW_RUN;
@@ -793,15 +793,18 @@ let keywordText: string | undefined;
 let keywordFound = false;
 
 /**
- * Whether SECRET_KEYWORD matches anywhere in the text. The last answer is kept: findSecret asks first
- * (whether the AWS secret key format can match), then findEntropySecret, of the same value.
+ * Whether SECRET_KEYWORD matches anywhere in the text. The last answer is kept: findSecret finds it
+ * first (whether the AWS secret key format can match), then findEntropySecret asks, of the same value.
  */
 function hasSecretKeyword(text: string): boolean {
-    if (text !== keywordText) {
-        SECRET_KEYWORD.lastIndex = 0;
-        keywordFound = SECRET_KEYWORD.test(text);
-        keywordText = text;
-    }
+    return text === keywordText ? keywordFound : findSecretKeyword(text);
+}
+
+/** Whether SECRET_KEYWORD matches anywhere in the text, kept as the last answer: findSecret's value is a new one, not worth comparing with the last (values of a kind often have the same length, and then the comparison reads them). */
+function findSecretKeyword(text: string): boolean {
+    SECRET_KEYWORD.lastIndex = 0;
+    keywordFound = SECRET_KEYWORD.test(text);
+    keywordText = text;
     return keywordFound;
 }
 
