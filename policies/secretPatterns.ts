@@ -1297,7 +1297,8 @@ export function findEntropySecret(value: string): SecretFinding | undefined {
         let candidate = hasRun;
         if (!candidate) {
             if (scheme !== -1 && scheme < start) scheme = delimited.indexOf("://", start);
-            if (equals !== -1 && equals < start) equals = delimited.indexOf("=", start);
+            // Most lines hold no "://": their "=" is not looked for.
+            if (scheme >= 0 && scheme < end && equals !== -1 && equals < start) equals = delimited.indexOf("=", start);
             candidate = scheme >= 0 && scheme < end && equals >= 0 && equals < end;
         }
         if (candidate) {
