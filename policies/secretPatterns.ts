@@ -589,47 +589,59 @@ function formatMatches(format: KnownFormat, window: string, value: ScannedValue,
 }
 
 /**
- * Which formats a text's needles call for. Reads the text as a global regex alternation of NEEDLES
- * would (leftmost, longest needle first, matches not overlapping), so the same formats run.
+ * Which formats a text's needles call for, marked in `run` (all zero before), and how many. Reads the
+ * text as a global regex alternation of NEEDLES would (leftmost, longest needle first, matches not
+ * overlapping), so the same formats run.
  */
-const SINGLE_WINDOW_RUN = new Uint8Array(KNOWN_FORMATS.length);
-
-function formatsCalledFor(text: string, hasKeyword: boolean, run = new Uint8Array(KNOWN_FORMATS.length)): Uint8Array {
-    // A loop, not run.fill(0): the builtin's call cost more than the stores.
-    for (let f = 0; f < run.length; f++) run[f] = 0;
-    if (hasKeyword) for (const f of KEYWORD_FORMATS) run[f] = 1;
+function formatsCalledFor(text: string, hasKeyword: boolean, run: Uint8Array): number {
+    let called = 0;
+    if (hasKeyword) for (const f of KEYWORD_FORMATS) called += markCalled(run, f);
     for (const scan of NEEDLE_SCANS) {
         const { regex } = scan;
         regex.lastIndex = 0;
         for (let from = 0; regex.test(text); from = regex.lastIndex) {
             const { needle, formats } = needleEndingAt(scan, text, from, regex.lastIndex);
             const start = regex.lastIndex - needle.length;
-            for (const f of formats) if (KNOWN_FORMATS[f]!.calledAt?.(text, needle, start) ?? true) run[f] = 1;
+            for (const f of formats) if (KNOWN_FORMATS[f]!.calledAt?.(text, needle, start) ?? true) called += markCalled(run, f);
         }
     }
-    return run;
+    return called;
 }
+
+/** Marks format f called; 1 if it was not yet. */
+function markCalled(run: Uint8Array, f: number): number {
+    if (run[f] === 1) return 0;
+    run[f] = 1;
+    return 1;
+}
+
+/** The formats a value of one window calls for: all zero between values, so that a value calling for none (most) costs no pass over it. */
+const SINGLE_WINDOW_RUN = new Uint8Array(KNOWN_FORMATS.length);
 
 /**
  * The first known format (in table order) found anywhere in the value. A long value is read in
  * windows; formats stay the outer loop, so the kind reported is the one a single scan would report.
  */
 function knownFormatIn(value: string): KnownFormat | undefined {
-    const hasKeyword = hasSecretKeyword(value);
+    const hasKeyword = findSecretKeyword(value);
     if (value.length <= WINDOW) {
         // No accept check reads another value's formats, so one buffer serves every value of a window.
-        const run = formatsCalledFor(value, hasKeyword, SINGLE_WINDOW_RUN);
-        let scanned: ScannedValue | undefined; // most values call for no format
+        const run = SINGLE_WINDOW_RUN;
+        if (formatsCalledFor(value, hasKeyword, run) === 0) return undefined;
+        const scanned = new ScannedValue(value);
+        let found: KnownFormat | undefined;
         for (let i = 0; i < KNOWN_FORMATS.length; i++) {
-            const format = KNOWN_FORMATS[i]!;
-            if (run[i] && formatMatches(format, value, (scanned ??= new ScannedValue(value)), 0)) return format;
+            if (run[i] && !found && formatMatches(KNOWN_FORMATS[i]!, value, scanned, 0)) found = KNOWN_FORMATS[i];
+            run[i] = 0;
         }
-        return undefined;
+        return found;
     }
     const scanned = new ScannedValue(value);
     const windows = scanWindows(value).map(([start, end]) => {
         const text = start === 0 && end === value.length ? value : value.slice(start, end);
-        return { text, start, run: formatsCalledFor(text, hasKeyword) };
+        const run = new Uint8Array(KNOWN_FORMATS.length);
+        formatsCalledFor(text, hasKeyword, run);
+        return { text, start, run };
     });
     return KNOWN_FORMATS.find((format, i) => windows.some((w) => w.run[i] && formatMatches(format, w.text, scanned, w.start)));
 }
@@ -781,15 +793,18 @@ let keywordText: string | undefined;
 let keywordFound = false;
 
 /**
- * Whether SECRET_KEYWORD matches anywhere in the text. The last answer is kept: findSecret asks first
- * (whether the AWS secret key format can match), then findEntropySecret, of the same value.
+ * Whether SECRET_KEYWORD matches anywhere in the text. The last answer is kept: findSecret finds it
+ * first (whether the AWS secret key format can match), then findEntropySecret asks, of the same value.
  */
 function hasSecretKeyword(text: string): boolean {
-    if (text !== keywordText) {
-        SECRET_KEYWORD.lastIndex = 0;
-        keywordFound = SECRET_KEYWORD.test(text);
-        keywordText = text;
-    }
+    return text === keywordText ? keywordFound : findSecretKeyword(text);
+}
+
+/** Whether SECRET_KEYWORD matches anywhere in the text, kept as the last answer: findSecret's value is a new one, not worth comparing with the last (values of a kind often have the same length, and then the comparison reads them). */
+function findSecretKeyword(text: string): boolean {
+    SECRET_KEYWORD.lastIndex = 0;
+    keywordFound = SECRET_KEYWORD.test(text);
+    keywordText = text;
     return keywordFound;
 }
 
@@ -1282,7 +1297,8 @@ export function findEntropySecret(value: string): SecretFinding | undefined {
         let candidate = hasRun;
         if (!candidate) {
             if (scheme !== -1 && scheme < start) scheme = delimited.indexOf("://", start);
-            if (equals !== -1 && equals < start) equals = delimited.indexOf("=", start);
+            // Most lines hold no "://": their "=" is not looked for.
+            if (scheme >= 0 && scheme < end && equals !== -1 && equals < start) equals = delimited.indexOf("=", start);
             candidate = scheme >= 0 && scheme < end && equals >= 0 && equals < end;
         }
         if (candidate) {
