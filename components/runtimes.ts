@@ -22,6 +22,11 @@ export const RUNTIMES: Readonly<Record<Runtime, RuntimeDescriptor>> = {
 
 export const CLOUDS: readonly Cloud[] = ["aws", "gcp", "azure"];
 
+/** The runtimes that are built (have a loader), in registry order. */
+export function builtRuntimes(registry: RuntimeRegistry = RUNTIMES): Runtime[] {
+    return (Object.keys(registry) as Runtime[]).filter((r) => registry[r]!.load);
+}
+
 export function runtimesOf(cloud: Cloud, registry: RuntimeRegistry = RUNTIMES): Runtime[] {
     return (Object.keys(registry) as Runtime[]).filter((r) => registry[r]!.cloud === cloud);
 }

@@ -1,7 +1,8 @@
-import * as fs from "node:fs";
-import { RUNTIMES } from "../components/runtimes";
+import type { Runtime } from "../components/contract";
+import { builtRuntimes, RUNTIMES } from "../components/runtimes";
 import { MODEL_NAME_MAX_LENGTH } from "../components/validate";
 import type { PlanRun } from "./planPool";
+import { stackNames } from "./stackConfig";
 
 /**
  * The credential-free gate's plans: every stack file, and every built runtime on each stack, also with a
@@ -18,9 +19,17 @@ export interface PlanAllJob {
 /** The longest accepted model name, hyphens included: "longest-model-name-the-validator-accepts" at 40. */
 export const LONGEST_MODEL_NAME = "longest-model-name-the-validator-accepts-and-then-some".slice(0, MODEL_NAME_MAX_LENGTH).replace(/-+$/, "x");
 
+/**
+ * A plan of one runtime on one stack, as the gate and the tests spell it: the run's plan pool memoizes by
+ * arguments, so plans spelled alike are made once.
+ */
+export function runtimePlanArgs(stack: string, runtime: Runtime, extra: readonly string[] = []): string[] {
+    return ["--stack", stack, "--config", `cloud=${RUNTIMES[runtime].cloud}`, "--config", `runtime=${runtime}`, ...extra];
+}
+
 export function planAllJobs(projectDir: string): PlanAllJob[] {
-    const stacks = fs.readdirSync(projectDir).flatMap((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1] ?? []).sort();
-    const runtimes = (Object.keys(RUNTIMES) as (keyof typeof RUNTIMES)[]).filter((r) => RUNTIMES[r].load);
+    const stacks = stackNames(projectDir);
+    const runtimes = builtRuntimes();
     const jobs: PlanAllJob[] = [];
     for (const stack of stacks) {
         const variants: [string, string[]][] = [["", []]];
@@ -29,7 +38,7 @@ export function planAllJobs(projectDir: string): PlanAllJob[] {
             for (const runtime of runtimes) {
                 for (const longName of [false, true]) {
                     const label = `${stack} (${RUNTIMES[runtime].cloud}/${runtime}${variantLabel}${longName ? `, modelName=${LONGEST_MODEL_NAME}` : ""})`;
-                    const args = ["--stack", stack, "--config", `cloud=${RUNTIMES[runtime].cloud}`, "--config", `runtime=${runtime}`, ...variantArgs, ...(longName ? ["--config", `modelName=${LONGEST_MODEL_NAME}`] : [])];
+                    const args = runtimePlanArgs(stack, runtime, [...variantArgs, ...(longName ? ["--config", `modelName=${LONGEST_MODEL_NAME}`] : [])]);
                     jobs.push({ label, args: [...args, "--json"] });
                 }
             }

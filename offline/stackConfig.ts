@@ -83,6 +83,11 @@ function readYamlMapping(file: string, problems: string[]): Record<string, unkno
  * Encrypted values ({secure: ...}) become marked placeholders and are listed as secret. Every problem with
  * the stack name, the files or the overrides is thrown at once, as one StackFileError.
  */
+/** The stacks that have a stack file (Pulumi.<stack>.yaml) in the project, sorted. */
+export function stackNames(projectDir: string): string[] {
+    return fs.readdirSync(projectDir).flatMap((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1] ?? []).sort();
+}
+
 export function loadStackConfig(projectDir: string, stack: string, overrides: readonly string[] = [], secretOverrides: readonly string[] = []): LoadedConfig {
     const problems: string[] = [];
     for (const pair of [...overrides, ...secretOverrides]) {
@@ -96,8 +101,7 @@ export function loadStackConfig(projectDir: string, stack: string, overrides: re
     if (nameProblem) {
         stackDoc = undefined;
     } else if (!fs.existsSync(stackFile)) {
-        const stacks = fs.readdirSync(projectDir).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]);
-        problems.push(`No stack file ${path.basename(stackFile)}. Fix: use --stack with one of ${stacks.join(", ")}, or create the file`);
+        problems.push(`No stack file ${path.basename(stackFile)}. Fix: use --stack with one of ${stackNames(projectDir).join(", ")}, or create the file`);
     } else {
         stackDoc = readYamlMapping(stackFile, problems);
         if (stackDoc && stackDoc.config !== undefined && (typeof stackDoc.config !== "object" || stackDoc.config === null || Array.isArray(stackDoc.config))) {

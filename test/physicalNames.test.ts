@@ -1,16 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { RUNTIMES, runtimesOf, CLOUDS } from "../components/runtimes";
-import type { Runtime } from "../components/contract";
+import { builtRuntimes, runtimesOf, CLOUDS } from "../components/runtimes";
 import { nameCollisions, physicalNames } from "../offline/contractCheck";
 import type { PlanDocument } from "../offline/engine";
+import { runtimePlanArgs } from "../offline/planAllJobs";
 import { planJsonMany } from "./helpers/plan";
 
 // Physical names across plans (issue 13): a runtime switch inside one stack must not make a new URN
 // claim a name an old URN holds (Pulumi creates before it deletes); two stacks in one account, and two
 // customers with the same config, must not claim one name.
 const OTHER_ACCOUNT = "210987654321";
-const runtimes = (Object.keys(RUNTIMES) as Runtime[]).filter((r) => RUNTIMES[r].load);
-const argsOf = (stack: string, runtime: Runtime, extra: string[] = []) => ["--stack", stack, "--config", `cloud=${RUNTIMES[runtime].cloud}`, "--config", `runtime=${runtime}`, ...extra];
+const runtimes = builtRuntimes();
+const argsOf = runtimePlanArgs;
 
 const plans = new Map<string, PlanDocument>();
 const planOf = (key: string) => {

@@ -1,6 +1,7 @@
-import { RUNTIMES } from "../../components/runtimes";
+import { builtRuntimes } from "../../components/runtimes";
+import { runtimePlanArgs } from "../../offline/planAllJobs";
 
-/** The built runtimes, and every one of them on each stack: the plans both engine test files run. */
-export const runtimes = (Object.keys(RUNTIMES) as (keyof typeof RUNTIMES)[]).filter((r) => RUNTIMES[r].load);
-export const argsOf = (stack: string, runtime: keyof typeof RUNTIMES) => ["--stack", stack, "--config", `cloud=${RUNTIMES[runtime].cloud}`, "--config", `runtime=${runtime}`];
+/** The built runtimes, and every one of them on each stack: the plans both engine test files run (and the gate, spelled alike). */
+export const runtimes = builtRuntimes();
+export const argsOf = (stack: string, runtime: (typeof runtimes)[number]) => runtimePlanArgs(stack, runtime);
 export const cases = ["dev", "prod"].flatMap((stack) => runtimes.map((runtime) => ({ stack, runtime, args: argsOf(stack, runtime) })));
