@@ -16,6 +16,8 @@ export default defineConfig({
         // Tests and suites plan in fresh processes; on a loaded 2-core machine one plan can take a minute.
         hookTimeout: 180_000,
         pool: "forks",
+        // Workers skip the work of @pulumi/pulumi's that no test reads, as the plan processes do (offline/pulumiCosts.cjs).
+        execArgv: ["--require", path.resolve("offline/pulumiCosts.cjs")],
         projects: [
             { extends: true, test: { name: "runtime", include: isolated, isolate: true } },
             // The rest plan through the pool, run servers on loopback or call pure functions: they share

@@ -7,7 +7,7 @@ import { plaintextSecretsInState, type Violation } from "./evaluatePolicies";
 import { AUTONAMES } from "../components/cloudRules";
 import { emptyDocument, mocksFor, ORGANIZATION, planDocument, sdkModulesOf, type PlanDocument, type PlanOptions } from "./engine";
 import { serveLoopbackEngine, type EngineLog, type MonitorBackend } from "./grpcMonitor";
-import { SHARED_V8_FLAGS } from "./grpcRuntime";
+import { PULUMI_COSTS, SHARED_V8_FLAGS } from "./grpcRuntime";
 import { MockMonitor } from "./mockMonitor";
 import { setMockAccount } from "./mockOutputs/common";
 import { startPolicyAnalyzer, type AnalyzedResource, type PolicyAnalyzer } from "./policyAnalyzer";
@@ -73,6 +73,7 @@ function runProgram(args: { address: string; projectDir: string; project: string
         // Not the language host's: list the modules the program loaded, and end it if the plan dies (see the files).
         ...["--require", path.join(args.projectDir, "offline", "sdkModulesReport.cjs")],
         ...["--require", path.join(args.projectDir, "offline", "exitWithParent.cjs")],
+        ...PULUMI_COSTS,
         ...SHARED_V8_FLAGS,
         runner,
         ...["--monitor", args.address, "--engine", args.address, "--organization", ORGANIZATION, "--project", args.project],

@@ -1,4 +1,6 @@
 import { createRequire } from "node:module";
+import * as path from "node:path";
+import { projectRoot } from "./projectRoot";
 
 // The gRPC library and messages @pulumi/pulumi itself uses: its generated services check message classes
 // with instanceof, so the server must use the same copies the SDK resolves.
@@ -25,3 +27,6 @@ export const UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
  * cache made under other flags, so set from the start the processes share NODE_COMPILE_CACHE (offline/launch.cjs).
  */
 export const SHARED_V8_FLAGS: readonly string[] = ["--allow-natives-syntax"];
+
+/** Preloads offline/pulumiCosts.cjs into a Pulumi process: it skips work of @pulumi/pulumi's that a plan never reads (see the file). */
+export const PULUMI_COSTS: readonly string[] = ["--require", path.join(projectRoot(), "offline", "pulumiCosts.cjs")];

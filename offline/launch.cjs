@@ -27,6 +27,8 @@ enableCompileCache?.(process.env.NODE_COMPILE_CACHE);
 // lookups in a gRPC plan). Every tool sets it before loading anything, and passes it to the Pulumi processes
 // it starts (SHARED_V8_FLAGS in offline/grpcRuntime.ts).
 require("node:v8").setFlagsFromString(NATIVES_SYNTAX);
+// Work of @pulumi/pulumi's that no plan reads, skipped in this process and those it forks: see the file.
+require("./pulumiCosts.cjs");
 
 const SOURCES = ["index.ts", "lib.ts", "config.ts", "components", "providers", "policies", "offline", "bench", "serving/src", "examples"];
 const TSCONFIG = path.join(root, "tsconfig.json");

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import type { Violation } from "./evaluatePolicies";
 import { projectRoot } from "./projectRoot";
-import { analyzerProto, analyzerRpc, Empty, grpc, SHARED_V8_FLAGS, Struct } from "./grpcRuntime";
+import { analyzerProto, analyzerRpc, Empty, grpc, PULUMI_COSTS, SHARED_V8_FLAGS, Struct } from "./grpcRuntime";
 import type { RecordedResource } from "./recorder";
 
 export interface AnalyzerStack {
@@ -37,7 +37,7 @@ const STARTUP_TIMEOUT_MS = 120_000;
 async function startPack(packDir: string, engineAddress: string, stack: AnalyzerStack): Promise<{ child: ChildProcess; address: string; stderr: () => string }> {
     const runPolicyPack = path.dirname(require.resolve("@pulumi/pulumi/cmd/run-policy-pack"));
     const config = Object.fromEntries(Object.entries(stack.config).map(([k, v]) => [k, v]));
-    const child = spawn(process.execPath, ["--require", path.join(projectRoot(), "offline", "exitWithParent.cjs"), ...SHARED_V8_FLAGS, runPolicyPack, engineAddress, packDir], {
+    const child = spawn(process.execPath, ["--require", path.join(projectRoot(), "offline", "exitWithParent.cjs"), ...PULUMI_COSTS, ...SHARED_V8_FLAGS, runPolicyPack, engineAddress, packDir], {
         cwd: packDir,
         stdio: ["ignore", "pipe", "pipe"],
         env: {
