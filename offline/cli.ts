@@ -25,7 +25,12 @@ const ENGINES = ["in-process", "grpc"] as const;
 export type { CliOutput } from "./cliOutput";
 
 /** One `npm run plan -- <args>`: prints the plan and resolves to its exit code. */
-export async function runCli(args: readonly string[], out: CliOutput = PROCESS_OUTPUT): Promise<number> {
+/** What a caller that planned before can hand a plan: see GrpcPlanOptions.knownUrns. */
+export interface KnownPlan {
+    readonly knownUrns?: readonly string[];
+}
+
+export async function runCli(args: readonly string[], out: CliOutput = PROCESS_OUTPUT, known: KnownPlan = {}): Promise<number> {
     let parsed;
     try {
         parsed = parseArgs({
@@ -72,7 +77,7 @@ export async function runCli(args: readonly string[], out: CliOutput = PROCESS_O
     };
     const doc =
         values.engine === "grpc"
-            ? await planWithGrpcEngine({ ...common, policyPack: path.join(common.projectDir, "policies") })
+            ? await planWithGrpcEngine({ ...common, policyPack: path.join(common.projectDir, "policies"), ...(values.preview ? known : {}) })
             : await plan({ ...common, policies: POLICIES });
     const code = exitCodeOf(doc);
     if (values["request-json"] !== undefined && code !== 2) writeRequest(values["request-json"], doc.outputs.model, out);
@@ -94,8 +99,8 @@ function writeRequest(file: string, model: unknown, out: CliOutput): void {
 }
 
 /** runCli, with a failure of the tool itself reported as exit 2 instead of thrown. */
-export function runCliSafely(args: readonly string[], out: CliOutput = PROCESS_OUTPUT): Promise<number> {
-    return runCli(args, out).catch((err: unknown) => {
+export function runCliSafely(args: readonly string[], out: CliOutput = PROCESS_OUTPUT, known: KnownPlan = {}): Promise<number> {
+    return runCli(args, out, known).catch((err: unknown) => {
         out.stderr(`offline plan failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
         return 2;
     });

@@ -17,6 +17,12 @@ import { loadStackConfig, StackFileError } from "./stackConfig";
 export interface GrpcPlanOptions extends Omit<PlanOptions, "policies"> {
     /** The CrossGuard pack's folder, run as the real analyzer. @default - no policy gate */
     readonly policyPack?: string;
+    /**
+     * With `preview`: the URNs that the same plan without `preview` registered, every output known, in a run
+     * whose program completed (offline/planPool.ts has it memoized). The preview then compares with them
+     * instead of running the program a second time. @default - the preview runs it with every output known
+     */
+    readonly knownUrns?: readonly string[];
 }
 
 /** The engine's view of every registered resource (the stack and providers included) for the analyzer. */
@@ -149,7 +155,7 @@ async function runOnLoopback(monitor: MonitorBackend, program: Omit<Parameters<t
  * unknown until deploy, so the stack's outputs were never registered) and resources registered only once
  * outputs are known (inside an apply), which neither `pulumi preview` nor the policy pack sees.
  */
-export function previewBreaches(preview: Recorder, known: Recorder | undefined): string[] {
+export function previewBreaches(preview: Recorder, knownUrns: readonly string[] | undefined): string[] {
     const problems: string[] = [];
     const stack = preview.resources.find((r) => r.type === "pulumi:pulumi:Stack");
     if (stack && !preview.outputsRegistered.has(stack.urn)) {
@@ -158,10 +164,10 @@ export function previewBreaches(preview: Recorder, known: Recorder | undefined):
         );
     }
     const seen = new Set(preview.resources.map((r) => r.urn));
-    for (const r of known?.resources ?? []) {
-        if (!seen.has(r.urn)) {
+    for (const urn of knownUrns ?? []) {
+        if (!seen.has(urn)) {
             problems.push(
-                `${r.urn} is registered only once outputs are known (inside an apply), so \`pulumi preview\` and the policy pack never see it. Fix: create it at the top level of the program and pass the outputs to it as inputs`,
+                `${urn} is registered only once outputs are known (inside an apply), so \`pulumi preview\` and the policy pack never see it. Fix: create it at the top level of the program and pass the outputs to it as inputs`,
             );
         }
     }
@@ -194,11 +200,11 @@ export async function planWithGrpcEngine(options: GrpcPlanOptions): Promise<Plan
                 analyzer = options.policyPack ? startPolicyAnalyzer(options.policyPack, address, stackIdentity) : undefined;
             }),
         ];
-        if (options.preview) runs.push(runOnLoopback(new MockMonitor(mocksFor(loaded.values, { ...options, preview: false })) as MonitorBackend, program));
+        if (options.preview && !options.knownUrns) runs.push(runOnLoopback(new MockMonitor(mocksFor(loaded.values, { ...options, preview: false })) as MonitorBackend, program));
         const [main, known] = await Promise.all(runs);
         const { recorder, run, logs } = main!;
         const errors = programErrors(logs, run);
-        if (errors.length === 0 && options.preview) errors.push(...previewBreaches(recorder, known?.run.code === 0 ? known.recorder : undefined));
+        if (errors.length === 0 && options.preview) errors.push(...previewBreaches(recorder, options.knownUrns ?? (known?.run.code === 0 ? known.recorder.resources.map((r) => r.urn) : undefined)));
         const stack = recorder.resources.find((r) => r.type === "pulumi:pulumi:Stack");
         const stackOutputs = { ...stack?.outputs };
         const resources = recorder.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");

@@ -56,11 +56,11 @@ class PlanServer {
         });
     }
 
-    plan(args: readonly string[]): Promise<PlanRun> {
+    plan(args: readonly string[], knownUrns?: readonly string[]): Promise<PlanRun> {
         const id = this.nextId++;
         return new Promise((resolve) => {
             this.waiting.set(id, resolve);
-            this.child.send({ id, args });
+            this.child.send({ id, args, ...(knownUrns ? { knownUrns } : {}) });
         });
     }
 
@@ -76,6 +76,7 @@ export class PlanPool {
     private readonly memo = new Map<string, Promise<PlanRun>>();
     private readonly servers = new Set<PlanServer>();
     private stopped = false;
+    private sent = 0;
 
     constructor(private readonly size = Math.max(1, os.availableParallelism())) {
         for (let i = 0; i < size; i++) this.release(this.start());
@@ -99,13 +100,19 @@ export class PlanPool {
         else this.idle.push(server);
     }
 
-    private async onServer(args: readonly string[]): Promise<PlanRun> {
+    private async onServer(args: readonly string[], knownUrns?: readonly string[]): Promise<PlanRun> {
         const server = this.idle.pop() ?? (await new Promise<PlanServer>((resolve) => this.queue.push(resolve)));
+        this.sent++;
         try {
-            return await server.plan(args);
+            return await server.plan(args, knownUrns);
         } finally {
             this.release(server);
         }
+    }
+
+    /** How many plans the servers were asked for: memo hits are not among them. */
+    get plansMade(): number {
+        return this.sent;
     }
 
     plan(request: PlanRequest): Promise<PlanRun> {
@@ -113,13 +120,33 @@ export class PlanPool {
         const key = JSON.stringify(request.args);
         let run = this.memo.get(key);
         if (!run) {
-            run = this.onServer(request.args);
+            run = this.previewOnServer(request.args);
             this.memo.set(key, run);
             void run.then((answer) => {
                 if (SERVER_DIED.has(answer)) this.memo.delete(key);
             });
         }
         return run;
+    }
+
+    /**
+     * A memoized `--engine grpc --preview --json` plan also runs its program with every output known, which
+     * is the same run as the plan without `--preview`: that plan's URNs are taken from the memo (planned
+     * there if they are not yet) when its program completed, and the preview runs one program instead of
+     * two. Any other plan, or one whose known run failed, plans as it is.
+     */
+    private async previewOnServer(args: readonly string[]): Promise<PlanRun> {
+        const known = knownPlanArgs(args);
+        if (!known) return this.onServer(args);
+        const run = await this.plan({ args: known, memo: true });
+        let urns: string[] | undefined;
+        try {
+            const doc = JSON.parse(run.stdout) as { engine?: string; errors?: unknown[]; resources?: { urn: string }[] };
+            if (doc.engine === "grpc" && doc.errors?.length === 0 && doc.resources) urns = doc.resources.map((r) => r.urn);
+        } catch {
+            // No document: the preview runs the known run itself.
+        }
+        return this.onServer(args, urns);
     }
 
     /** Serves plan requests on a Unix socket at `socket`. */
@@ -143,6 +170,14 @@ export class PlanPool {
         this.stopped = true;
         for (const server of this.servers) server.stop();
     }
+}
+
+/** The arguments of the plan whose run a `--engine grpc --preview --json` plan repeats: the same without `--preview`. */
+export function knownPlanArgs(args: readonly string[]): string[] | undefined {
+    const engine = args.indexOf("--engine");
+    const grpc = (engine >= 0 && args[engine + 1] === "grpc") || args.includes("--engine=grpc");
+    if (!grpc || !args.includes("--json") || args.filter((a) => a === "--preview").length !== 1) return undefined;
+    return args.filter((a) => a !== "--preview");
 }
 
 /** Asks the pool at `socket` for one plan, from a test file's process. */

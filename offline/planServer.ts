@@ -11,13 +11,14 @@ import { CLOUD_SDK_PACKAGE } from "./engine";
  * removed after it, and what it writes to stdout and stderr is handed back with its exit code. Only
  * @pulumi/pulumi's code and stateless libraries stay loaded.
  *
- * Started by offline/planPool.ts with an IPC channel: a message { id, args } is answered with
+ * Started by offline/planPool.ts with an IPC channel: a message { id, args, knownUrns? } is answered with
  * { id, code, stdout, stderr }, one plan at a time. It exits when the channel closes.
  */
 
 interface Request {
     readonly id: number;
     readonly args: readonly string[];
+    readonly knownUrns?: readonly string[];
 }
 
 interface Reply {
@@ -97,7 +98,7 @@ async function planOnce(request: Request): Promise<Reply> {
         withProcessStreams(io, async () => {
             // eslint-disable-next-line @typescript-eslint/no-require-imports
             const cli = require(CLI) as typeof import("./cli");
-            const exit = await cli.runCliSafely(request.args, io);
+            const exit = await cli.runCliSafely(request.args, io, request.knownUrns ? { knownUrns: request.knownUrns } : {});
             // A program's error the runtime re-raises after the stack settles arrives within a turn or two.
             await new Promise((resolve) => setImmediate(resolve));
             return exit;

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PlanPool } from "../offline/planPool";
+import { knownPlanArgs, PlanPool } from "../offline/planPool";
 import { PROJECT_DIR, planJson, runPlanCli, spawnPlanCli } from "./helpers/plan";
 
 // test/helpers/plan.ts memoizes plans by their arguments; these prove what it must not hide.
@@ -65,5 +65,29 @@ describe("the plan pool (offline/planServer.ts)", () => {
         const [a, b] = await Promise.all([pool.plan({ args, memo: true }), pool.plan({ args, memo: true })]);
         expect(a).toBe(b);
         expect(await pool.plan({ args, memo: false })).not.toBe(a);
+    });
+
+    it("answers a memoized gRPC preview with the known run of the plan without --preview, byte for byte as the preview's own process does", async () => {
+        const program = ["--stack", "dev", "--program", "test/fixtures/engine/previewBreaches.cjs", "--engine", "grpc"];
+        const preview = [...program, "--preview", "--json"];
+        const before = pool.plansMade;
+        const served = await pool.plan({ args: preview, memo: true });
+        // The plan without --preview, then the preview with its URNs: one program run each.
+        expect(pool.plansMade - before).toBe(2);
+        await pool.plan({ args: [...program, "--json"], memo: true });
+        expect(pool.plansMade - before).toBe(2);
+        // Its own process runs the known run itself, beside the preview: the same verdict, a registration inside apply among it.
+        expect(served).toEqual(spawnPlanCli(preview));
+        expect(served.code).toBe(2);
+        expect(served.stdout).toContain("aws:s3/bucketPolicy:BucketPolicy::data-tls-only is registered only once outputs are known");
+    });
+
+    it("takes the known run from the memo only for gRPC previews with --json, and plans every other as asked", () => {
+        expect(knownPlanArgs(["--stack", "dev", "--engine", "grpc", "--preview", "--json"])).toEqual(["--stack", "dev", "--engine", "grpc", "--json"]);
+        expect(knownPlanArgs(["--stack", "dev", "--engine=grpc", "--json", "--preview"])).toEqual(["--stack", "dev", "--engine=grpc", "--json"]);
+        expect(knownPlanArgs(["--stack", "dev", "--engine", "grpc", "--preview"])).toBeUndefined();
+        expect(knownPlanArgs(["--stack", "dev", "--engine", "grpc", "--json"])).toBeUndefined();
+        expect(knownPlanArgs(["--stack", "dev", "--preview", "--json"])).toBeUndefined();
+        expect(knownPlanArgs(["--stack", "dev", "--engine", "in-process", "--preview", "--json"])).toBeUndefined();
     });
 });
