@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { knownPlanArgs, PlanPool } from "../offline/planPool";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { knownPlanArgs, PlanPool, requestPlan } from "../offline/planPool";
 import { PROJECT_DIR, planJson, runPlanCli, spawnPlanCli } from "./helpers/plan";
 
 // test/helpers/plan.ts memoizes plans by their arguments; these prove what it must not hide.
@@ -27,6 +27,23 @@ describe("the plan helpers' memo", () => {
         expect(count).toBeGreaterThan(0);
         first.resources.length = 0;
         expect(planJson(["--stack", "dev"]).doc.resources).toHaveLength(count);
+    });
+});
+
+describe("the synchronous pool client (test/helpers/planClient.cjs)", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { requestPlanSync } = require("./helpers/planClient.cjs") as { requestPlanSync: (socket: string, request: string) => string };
+
+    it("answers from the run's pool without starting a process, and says which socket failed when there is none", async () => {
+        // The run's pool serves from the global setup's process: this thread waits while another serves.
+        const socket = inject("planPoolSocket");
+        expect(socket).toBeTruthy();
+        const args = ["--stack", "dev", "--config", "cloud=nope", "--json"];
+        const answer = JSON.parse(requestPlanSync(socket!, JSON.stringify({ args, memo: false }))) as { code: number; stdout: string };
+        expect(answer.code).toBe(2);
+        expect(answer).toEqual(await requestPlan(socket!, args, false));
+        const missing = path.join(root, "no-socket");
+        expect(() => requestPlanSync(missing, "{}")).toThrow(`plan pool at ${missing}: connect ENOENT`);
     });
 });
 

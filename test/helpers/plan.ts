@@ -5,10 +5,11 @@ import { inject } from "vitest";
 import type { PlanDocument } from "../../offline/engine";
 import type { RecordedResource } from "../../offline/recorder";
 import { requestPlan } from "../../offline/planPool";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { requestPlanSync } = require("./planClient.cjs") as { requestPlanSync: (socket: string, request: string) => string };
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 const LAUNCHER = path.join(PROJECT_DIR, "offline", "launch.cjs");
-const PLAN_CLIENT = path.join(__dirname, "planClient.cjs");
 
 export interface CliRun {
     readonly code: number | null;
@@ -54,10 +55,13 @@ export function runPlanCli(args: readonly string[]): CliRun {
     if (hit) return hit;
     const socket = poolSocket();
     if (!socket) return remember(args, spawnPlanCli(args));
-    const request = JSON.stringify({ args, memo: memoizable(args) });
-    const client = spawnSync(process.execPath, [PLAN_CLIENT, socket, request], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    if (client.status !== 0) throw new Error(`plan ${args.join(" ")}: the plan pool did not answer (exit ${client.status}): ${client.stderr}`);
-    return remember(args, JSON.parse(client.stdout) as CliRun);
+    let reply: string;
+    try {
+        reply = requestPlanSync(socket, JSON.stringify({ args, memo: memoizable(args) }));
+    } catch (err) {
+        throw new Error(`plan ${args.join(" ")}: the plan pool did not answer: ${(err as Error).message}`);
+    }
+    return remember(args, JSON.parse(reply) as CliRun);
 }
 
 /** The same as runPlanCli, without blocking: plans started together run side by side. */
