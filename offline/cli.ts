@@ -24,12 +24,12 @@ const ENGINES = ["in-process", "grpc"] as const;
 
 export type { CliOutput } from "./cliOutput";
 
-/** One `npm run plan -- <args>`: prints the plan and resolves to its exit code. */
 /** What a caller that planned before can hand a plan: see GrpcPlanOptions.knownUrns. */
 export interface KnownPlan {
     readonly knownUrns?: readonly string[];
 }
 
+/** One `npm run plan -- <args>`: prints the plan and resolves to its exit code. */
 export async function runCli(args: readonly string[], out: CliOutput = PROCESS_OUTPUT, known: KnownPlan = {}): Promise<number> {
     let parsed;
     try {

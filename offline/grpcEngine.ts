@@ -76,7 +76,7 @@ function runProgram(args: { address: string; projectDir: string; project: string
     const runner = path.dirname(require.resolve("@pulumi/pulumi/cmd/run"));
     const modulesFile = path.join(os.tmpdir(), `model-service-modules-${process.pid}-${Date.now()}.json`);
     const argv = [
-        // Not the language host's: list the modules the program loaded, and end it if the plan dies (see the files).
+        // Not the language host's: list the modules the program loaded, end it if the plan dies, and skip work no plan reads (see the files).
         ...["--require", path.join(args.projectDir, "offline", "sdkModulesReport.cjs")],
         ...["--require", path.join(args.projectDir, "offline", "exitWithParent.cjs")],
         ...PULUMI_COSTS,
