@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { PlanDocument } from "./engine";
 import { projectRoot } from "./projectRoot";
 
 /**
@@ -141,8 +142,8 @@ export class PlanPool {
         const run = await this.plan({ args: known, memo: true });
         let urns: string[] | undefined;
         try {
-            const doc = JSON.parse(run.stdout) as { engine?: string; errors?: unknown[]; resources?: { urn: string }[] };
-            if (doc.engine === "grpc" && doc.errors?.length === 0 && doc.resources) urns = doc.resources.map((r) => r.urn);
+            const doc = JSON.parse(run.stdout) as PlanDocument;
+            if (doc.engine === "grpc" && doc.errors.length === 0) urns = doc.resources.map((r) => r.urn);
         } catch {
             // No document: the preview runs the known run itself.
         }
