@@ -1,17 +1,32 @@
-import { findEntropySecret, findSecret } from "../policies/secretPatterns";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import * as thisTree from "../policies/secretPatterns";
 
 /**
  * The credential detector's throughput on 1, 10 and 50 MB inputs of the shapes that used to make it
  * quadratic or overflow the stack (PEM, JWT, runs of token characters, a URL query only at the end of many lines) and of the shape it mostly
  * sees (infrastructure values). Each input goes through both detectors, as the policy pack and the
  * config check call them. `npm run bench` prints these rows; `node offline/launch.cjs bench/detector
- * [MB ...]` prints them alone.
+ * [MB ...] [--only <part of an input's name>]` prints them alone.
  *
  * Each row is the median of RUNS runs on fresh inputs of its size, after a warm-up of WARM_UP_MB on
  * the same input: a throughput, not V8 compiling the detector (the first MiB of a process ran at about a
  * third of the speed of the third). What that first call costs is printed on its own line, measured
  * before anything else runs.
+ *
+ * DETECTOR_MODULE=<path to a secretPatterns.js> measures that build of the detector instead of this
+ * tree's, so that two versions are compared under one measure (see the README's Performance section).
  */
+
+type Detector = Pick<typeof thisTree, "findSecret" | "findEntropySecret">;
+
+let measured: Detector | undefined;
+
+/** The detector the rows measure: this tree's, or the build DETECTOR_MODULE names. */
+function detector(): Detector {
+    const other = process.env.DETECTOR_MODULE;
+    return (measured ??= other ? (createRequire(__filename)(path.resolve(other)) as Detector) : thisTree);
+}
 
 const MiB = 1024 * 1024;
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -95,8 +110,10 @@ export interface DetectorRow {
     readonly kinds: readonly string[];
 }
 
-/** Runs measured per row; the median is reported. */
+/** Runs measured per row, at least; the median is reported. */
 const RUNS = 3;
+/** MiB a row reads in all, at least: a 1 MiB run takes about 15 ms, and a median of three of those moved by 20%. */
+const ROW_MB = 10;
 /** MiB of each input run before its rows, unmeasured. */
 const WARM_UP_MB = 2;
 
@@ -113,6 +130,7 @@ function asParsed(entries: { name: string; value: string }[]): { name: string; v
 export function measureDetector(input: Input, mb: number): DetectorRow {
     const entries = asParsed(input.make(Math.floor(mb * MiB)));
     const bytes = entries.reduce((sum, e) => sum + e.name.length + e.value.length, 0);
+    const { findSecret, findEntropySecret } = detector();
     const kinds = new Set<string>();
     let findings = 0;
     const cpu = process.cpuUsage();
@@ -134,30 +152,51 @@ function median(rows: readonly DetectorRow[], by: (r: DetectorRow) => number): n
     return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-export function detectorBench(sizesMb: readonly number[] = [1, 10, 50]): string {
+/** The row of `input` at `mb`: the median of its runs, or what made the detector throw (an older build's stack overflow). */
+function benchRow(input: Input, mb: number): string {
+    const label = `  ${input.name.padEnd(36)} ${String(mb).padStart(3)} MiB:`;
+    let runs: DetectorRow[];
+    try {
+        runs = Array.from({ length: Math.max(RUNS, Math.ceil(ROW_MB / mb)) }, () => measureDetector(input, mb));
+    } catch (error) {
+        return `${label} the detector threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+    }
+    const r = runs[0]!;
+    const seconds = median(runs, (x) => x.seconds);
+    const cpuSeconds = median(runs, (x) => x.cpuSeconds);
+    const found = r.findings === 0 ? "no finding" : `${r.findings} finding${r.findings === 1 ? "" : "s"}: ${r.kinds.join(", ")}`;
+    return `  ${r.input.padEnd(36)} ${r.mb.toFixed(0).padStart(3)} MiB: ${seconds.toFixed(2).padStart(6)} s, ${(r.mb / seconds).toFixed(1).padStart(6)} MiB/s (CPU ${(r.mb / cpuSeconds).toFixed(1)} MiB/s), ${found}`;
+}
+
+/** The rows at each size of the inputs whose names contain `only` (every input without it); `onLine` is handed each line as it is measured. */
+export function detectorBench(sizesMb: readonly number[] = [1, 10, 50], only?: string, onLine?: (line: string) => void): string {
     // Before anything else runs: the first MiB a process reads includes V8 compiling the detector.
     const first = measureDetector(DETECTOR_INPUTS[0]!, 1);
     const lines = [
-        `Detector (findSecret, then findEntropySecret, on each value), MiB/s by wall clock and by CPU time, median of ${RUNS} runs after ${WARM_UP_MB} MiB of warm-up:`,
+        ...(process.env.DETECTOR_MODULE ? [`Measuring the detector in ${process.env.DETECTOR_MODULE} (DETECTOR_MODULE), not this tree's.`] : []),
+        `Detector (findSecret, then findEntropySecret, on each value), MiB/s by wall clock and by CPU time, median of ${RUNS} runs or more (${ROW_MB} MiB a row at least) after ${WARM_UP_MB} MiB of warm-up:`,
         `  first MiB of a fresh process (${first.input}, V8 compiling as it reads): ${first.seconds.toFixed(3)} s, ${(first.mb / first.seconds).toFixed(1)} MiB/s`,
     ];
-    for (const input of DETECTOR_INPUTS) {
-        measureDetector(input, WARM_UP_MB);
+    lines.forEach((line) => onLine?.(line));
+    for (const input of DETECTOR_INPUTS.filter((i) => only === undefined || i.name.includes(only))) {
+        try {
+            measureDetector(input, WARM_UP_MB);
+        } catch {
+            // The rows say what it threw.
+        }
         for (const mb of sizesMb) {
-            const runs = Array.from({ length: RUNS }, () => measureDetector(input, mb));
-            const r = runs[0]!;
-            const seconds = median(runs, (x) => x.seconds);
-            const cpuSeconds = median(runs, (x) => x.cpuSeconds);
-            const found = r.findings === 0 ? "no finding" : `${r.findings} finding${r.findings === 1 ? "" : "s"}: ${r.kinds.join(", ")}`;
-            lines.push(
-                `  ${r.input.padEnd(36)} ${r.mb.toFixed(0).padStart(3)} MiB: ${seconds.toFixed(2).padStart(6)} s, ${(r.mb / seconds).toFixed(1).padStart(6)} MiB/s (CPU ${(r.mb / cpuSeconds).toFixed(1)} MiB/s), ${found}`,
-            );
+            lines.push(benchRow(input, mb));
+            onLine?.(lines[lines.length - 1]!);
         }
     }
     return lines.join("\n");
 }
 
 if (process.argv[1]?.replace(/\\/g, "/").endsWith("bench/detector.js")) {
-    const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
-    process.stdout.write(`${detectorBench(sizes.length > 0 ? sizes : undefined)}\n`);
+    // node offline/launch.cjs bench/detector [MiB ...] [--only <part of an input's name>]
+    const args = process.argv.slice(2);
+    const onlyAt = args.indexOf("--only");
+    const only = onlyAt >= 0 ? args.splice(onlyAt, 2)[1] : undefined;
+    const sizes = args.map(Number).filter((n) => n > 0);
+    detectorBench(sizes.length > 0 ? sizes : undefined, only, (line) => process.stdout.write(`${line}\n`));
 }
