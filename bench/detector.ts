@@ -9,10 +9,10 @@ import * as thisTree from "../policies/secretPatterns";
  * config check call them. `npm run bench` prints these rows; `node offline/launch.cjs bench/detector
  * [MB ...] [--only <part of an input's name>]` prints them alone.
  *
- * Each row is the median of RUNS runs on fresh inputs of its size, after a warm-up of WARM_UP_MB on
- * the same input: a throughput, not V8 compiling the detector (the first MiB of a process ran at about a
- * third of the speed of the third). What that first call costs is printed on its own line, measured
- * before anything else runs.
+ * Each row is the median of RUNS runs or more (ROW_MB a row at least) on inputs of its size made afresh,
+ * after a warm-up of WARM_UP_MB on the same input: a throughput, not V8 compiling the detector (the first
+ * MiB of a process ran at about a third of the speed of the third). What that first call costs is
+ * printed on its own line, measured before anything else runs.
  *
  * DETECTOR_MODULE=<path to a secretPatterns.js> measures that build of the detector instead of this
  * tree's, so that two versions are compared under one measure (see the README's Performance section).
@@ -198,5 +198,9 @@ if (process.argv[1]?.replace(/\\/g, "/").endsWith("bench/detector.js")) {
     const onlyAt = args.indexOf("--only");
     const only = onlyAt >= 0 ? args.splice(onlyAt, 2)[1] : undefined;
     const sizes = args.map(Number).filter((n) => n > 0);
+    if (onlyAt >= 0 && !DETECTOR_INPUTS.some((i) => only !== undefined && i.name.includes(only))) {
+        process.stderr.write(`--only ${only ?? "(no value)"}: no input's name contains it; the inputs are ${DETECTOR_INPUTS.map((i) => `"${i.name}"`).join(", ")}\n`);
+        process.exit(2);
+    }
     detectorBench(sizes.length > 0 ? sizes : undefined, only, (line) => process.stdout.write(`${line}\n`));
 }
