@@ -152,20 +152,27 @@ function median(rows: readonly DetectorRow[], by: (r: DetectorRow) => number): n
     return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** A row's input and size, as every row starts. */
+const rowLabel = (input: string, mb: number) => `  ${input.padEnd(36)} ${mb.toFixed(0).padStart(3)} MiB:`;
+
+/** The inputs whose names contain `only` (every input without it). */
+function inputsNamed(only: string | undefined): readonly Input[] {
+    return only === undefined ? DETECTOR_INPUTS : DETECTOR_INPUTS.filter((i) => i.name.includes(only));
+}
+
 /** The row of `input` at `mb`: the median of its runs, or what made the detector throw (an older build's stack overflow). */
 function benchRow(input: Input, mb: number): string {
-    const label = `  ${input.name.padEnd(36)} ${String(mb).padStart(3)} MiB:`;
     let runs: DetectorRow[];
     try {
         runs = Array.from({ length: Math.max(RUNS, Math.ceil(ROW_MB / mb)) }, () => measureDetector(input, mb));
     } catch (error) {
-        return `${label} the detector threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+        return `${rowLabel(input.name, mb)} the detector threw: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
     }
     const r = runs[0]!;
     const seconds = median(runs, (x) => x.seconds);
     const cpuSeconds = median(runs, (x) => x.cpuSeconds);
     const found = r.findings === 0 ? "no finding" : `${r.findings} finding${r.findings === 1 ? "" : "s"}: ${r.kinds.join(", ")}`;
-    return `  ${r.input.padEnd(36)} ${r.mb.toFixed(0).padStart(3)} MiB: ${seconds.toFixed(2).padStart(6)} s, ${(r.mb / seconds).toFixed(1).padStart(6)} MiB/s (CPU ${(r.mb / cpuSeconds).toFixed(1)} MiB/s), ${found}`;
+    return `${rowLabel(r.input, r.mb)} ${seconds.toFixed(2).padStart(6)} s, ${(r.mb / seconds).toFixed(1).padStart(6)} MiB/s (CPU ${(r.mb / cpuSeconds).toFixed(1)} MiB/s), ${found}`;
 }
 
 export interface DetectorBenchOptions {
@@ -187,15 +194,16 @@ export function detectorBench(sizesMb: readonly number[] = [1, 10, 50], { only, 
         ...(first ? [`  first MiB of a fresh process (${first.input}, V8 compiling as it reads): ${first.seconds.toFixed(3)} s, ${(first.mb / first.seconds).toFixed(1)} MiB/s`] : []),
     ];
     lines.forEach((line) => onLine?.(line));
-    for (const input of DETECTOR_INPUTS.filter((i) => only === undefined || i.name.includes(only))) {
+    for (const input of inputsNamed(only)) {
         try {
             measureDetector(input, WARM_UP_MB);
         } catch {
             // The rows say what it threw.
         }
         for (const mb of sizesMb) {
-            lines.push(benchRow(input, mb));
-            onLine?.(lines[lines.length - 1]!);
+            const line = benchRow(input, mb);
+            lines.push(line);
+            onLine?.(line);
         }
     }
     return lines.join("\n");
@@ -207,7 +215,7 @@ if (process.argv[1]?.replace(/\\/g, "/").endsWith("bench/detector.js")) {
     const onlyAt = args.indexOf("--only");
     const only = onlyAt >= 0 ? args.splice(onlyAt, 2)[1] : undefined;
     const sizes = args.map(Number).filter((n) => n > 0);
-    if (onlyAt >= 0 && !DETECTOR_INPUTS.some((i) => only !== undefined && i.name.includes(only))) {
+    if (onlyAt >= 0 && (only === undefined || inputsNamed(only).length === 0)) {
         process.stderr.write(`--only ${only ?? "(no value)"}: no input's name contains it; the inputs are ${DETECTOR_INPUTS.map((i) => `"${i.name}"`).join(", ")}\n`);
         process.exit(2);
     }
